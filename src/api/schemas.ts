@@ -1,0 +1,250 @@
+/**
+ * Request and response schemas of the public `/v1` API. One schema library (zod) serves both
+ * request validation and the OpenAPI document, so the two cannot drift.
+ */
+import { z } from 'zod';
+import { ServerStates } from '../fleet/model.js';
+import { CloseReasons, SessionStates } from '../session/model.js';
+import { RolloutPhases, SmokeStates } from '../rollout/model.js';
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, . _ -; at most 63 characters');
+const labels = z.record(z.string(), z.string()).default({});
+const seconds = z.number().int().nonnegative();
+
+export const PortSpecSchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/),
+  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+});
+
+export const BuildInputSchema = z.object({
+  id: name,
+  version: z.string().min(1).max(64),
+  launch: z.object({
+    executable: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+    workingDir: z.string().min(1).nullable().default(null),
+  }),
+  ports: z.array(PortSpecSchema).max(16).default([{ name: 'game', protocol: 'tcp' }]),
+  sessionsPerServer: z.number().int().min(1).max(10_000),
+  compatibleClients: z.string().min(1).default('*'),
+  labels,
+});
+export type BuildInput = z.input<typeof BuildInputSchema>;
+
+export const CapacitySchema = z.object({
+  minServers: z.number().int().min(0).max(10_000),
+  maxServers: z.number().int().min(1).max(10_000),
+  bufferServers: z.number().int().min(0).max(10_000).default(1),
+  idleTimeoutSeconds: seconds.default(600),
+});
+
+export const HealthSchema = z.object({
+  timeoutSeconds: z.number().int().min(1).default(15),
+  startTimeoutSeconds: z.number().int().min(1).default(60),
+  stopGraceSeconds: z.number().int().min(0).default(10),
+});
+
+export const FleetInputSchema = z.object({
+  name,
+  build: name,
+  capacity: CapacitySchema,
+  health: HealthSchema.default({ timeoutSeconds: 15, startTimeoutSeconds: 60, stopGraceSeconds: 10 }),
+  region: z.string().min(1).nullable().default(null),
+  labels,
+});
+export type FleetInput = z.input<typeof FleetInputSchema>;
+
+export const ApplyRequestSchema = z.object({
+  builds: z.array(BuildInputSchema).default([]),
+  fleets: z.array(FleetInputSchema).default([]),
+});
+
+export const AllocationRequestSchema = z.object({
+  fleet: name,
+  playerId: z.string().min(1).max(128),
+  partyId: z.string().min(1).max(128).nullable().default(null),
+  clientVersion: z.string().min(1).max(64).nullable().default(null),
+  region: z.string().min(1).max(64).nullable().default(null),
+  attributes: z.record(z.string(), z.string()).default({}),
+  /** Also accepted as the `Idempotency-Key` header. */
+  idempotencyKey: z.string().min(1).max(128).nullable().default(null),
+});
+export type AllocationRequest = z.output<typeof AllocationRequestSchema>;
+
+export const SmokeCheckSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('http'),
+    port: z.string().default('game'),
+    path: z.string().startsWith('/').default('/'),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    timeoutSeconds: z.number().int().min(1).max(300).default(10),
+  }),
+  z.object({
+    kind: z.literal('command'),
+    command: z.array(z.string()).min(1),
+    timeoutSeconds: z.number().int().min(1).max(600).default(30),
+  }),
+]);
+
+export const RolloutStartSchema = z.object({
+  fleet: name,
+  build: name,
+  strategy: z.literal('blue-green').default('blue-green'),
+  autoPromote: z.boolean().default(true),
+  smoke: SmokeCheckSchema.nullable().default(null),
+  drain: z
+    .object({ deadlineSeconds: z.number().int().min(1), noticeLeadSeconds: seconds.default(60) })
+    .nullable()
+    .default(null),
+  oldIdleSeconds: seconds.nullable().default(null),
+  readyTimeoutSeconds: z.number().int().min(1).default(300),
+  maxStartFailures: z.number().int().min(1).default(3),
+});
+export type RolloutStartRequest = z.output<typeof RolloutStartSchema>;
+
+// ---- Views (responses) ----
+
+export const BuildViewSchema = BuildInputSchema.extend({ createdAt: z.number() });
+
+export const FleetViewSchema = z.object({
+  name: z.string(),
+  currentBuild: z.string(),
+  capacity: CapacitySchema,
+  health: HealthSchema,
+  region: z.string().nullable(),
+  labels: z.record(z.string(), z.string()),
+  routing: z.object({ entries: z.array(z.object({ build: z.string(), weight: z.number() })) }),
+  status: z.object({
+    serversByState: z.record(z.string(), z.number()),
+    serversByBuild: z.record(z.string(), z.number()),
+    openSessionsByBuild: z.record(z.string(), z.number()),
+    freeSlots: z.number(),
+    activeRollout: z.string().nullable(),
+  }),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+
+export const ServerViewSchema = z.object({
+  id: z.string(),
+  fleet: z.string(),
+  build: z.string(),
+  state: z.enum(ServerStates),
+  address: z.string(),
+  ports: z.record(z.string(), z.number()),
+  capacity: z.number(),
+  sessions: z.number(),
+  pid: z.number().nullable(),
+  logPath: z.string().nullable(),
+  createdAt: z.number(),
+  readyAt: z.number().nullable(),
+  lastHealthAt: z.number().nullable(),
+  drainReason: z.string().nullable(),
+  drainDeadline: z.number().nullable(),
+  stoppedAt: z.number().nullable(),
+  exitCode: z.number().nullable(),
+  exitSignal: z.string().nullable(),
+});
+
+export const SessionViewSchema = z.object({
+  id: z.string(),
+  fleet: z.string(),
+  server: z.string(),
+  build: z.string(),
+  playerId: z.string(),
+  partyId: z.string().nullable(),
+  clientVersion: z.string().nullable(),
+  region: z.string().nullable(),
+  attributes: z.record(z.string(), z.string()),
+  state: z.enum(SessionStates),
+  openedAt: z.number(),
+  connectedAt: z.number().nullable(),
+  closedAt: z.number().nullable(),
+  closeReason: z.enum(CloseReasons).nullable(),
+});
+
+export const AllocationResponseSchema = z.object({
+  sessionId: z.string(),
+  fleet: z.string(),
+  playerId: z.string(),
+  /** True when the player already had this open session (reconnect). */
+  reconnected: z.boolean(),
+  server: z.object({
+    id: z.string(),
+    build: z.string(),
+    version: z.string(),
+    address: z.string(),
+    ports: z.record(z.string(), z.number()),
+  }),
+  /** Present to the game server on connect; it verifies it through the SDK. */
+  joinToken: z.string(),
+});
+export type AllocationResponse = z.infer<typeof AllocationResponseSchema>;
+
+export const RolloutViewSchema = z.object({
+  id: z.string(),
+  fleet: z.string(),
+  fromBuild: z.string(),
+  toBuild: z.string(),
+  strategy: z.string(),
+  phase: z.enum(RolloutPhases),
+  message: z.string(),
+  spec: z.record(z.string(), z.unknown()),
+  targetServers: z.number(),
+  startFailures: z.number(),
+  smoke: z
+    .object({
+      state: z.enum(SmokeStates),
+      serverId: z.string(),
+      startedAt: z.number(),
+      finishedAt: z.number().nullable(),
+      detail: z.string(),
+    })
+    .nullable(),
+  progress: z.object({
+    /** Per build: servers by state and open sessions. */
+    builds: z.record(
+      z.string(),
+      z.object({ servers: z.record(z.string(), z.number()), sessions: z.number(), weight: z.number() }),
+    ),
+  }),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  readyAt: z.number().nullable(),
+  promotedAt: z.number().nullable(),
+  switchedAt: z.number().nullable(),
+  drainNoticeAt: z.number().nullable(),
+  migratedAt: z.number().nullable(),
+  completedAt: z.number().nullable(),
+  abortedAt: z.number().nullable(),
+  failedAt: z.number().nullable(),
+});
+
+export const EventViewSchema = z.object({
+  seq: z.number(),
+  at: z.number(),
+  fleet: z.string().nullable(),
+  kind: z.string(),
+  subject: z.string(),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    retryable: z.boolean(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+export const ListQuerySchema = z.object({
+  fleet: name.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item) });
+}

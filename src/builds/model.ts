@@ -1,0 +1,33 @@
+/** A registered, immutable game-server build and how to launch it. */
+
+export const PortProtocols = ['tcp', 'udp'] as const;
+export type PortProtocol = (typeof PortProtocols)[number];
+
+export interface PortSpec {
+  /** Name the game server looks the port up by, e.g. `game` → env `HANDOFF_PORT_GAME`. */
+  name: string;
+  protocol: PortProtocol;
+}
+
+export interface LaunchSpec {
+  /** Absolute path, a path relative to `workingDir`, or a bare name found on PATH. */
+  executable: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Absolute, or relative to the control plane's working directory; null means that directory. */
+  workingDir: string | null;
+}
+
+export interface Build {
+  id: string;
+  /** Human version label, e.g. `1.4.2`. */
+  version: string;
+  launch: LaunchSpec;
+  ports: PortSpec[];
+  /** How many player sessions one server of this build hosts. */
+  sessionsPerServer: number;
+  /** Semver range of client versions this build accepts, e.g. `>=1.4.0 <2`. `*` accepts all. */
+  compatibleClients: string;
+  labels: Record<string, string>;
+  createdAt: number;
+}

@@ -1,0 +1,106 @@
+/**
+ * The one error catalogue. Every error Handoff returns to a caller has a stable `code` listed
+ * here, with its HTTP status and whether a retry can succeed. `docs/errors.md` documents each
+ * code; a test fails when one is missing there. Messages may change; codes never do.
+ */
+export const ErrorCatalogue = {
+  // Request shape
+  MALFORMED_JSON: { status: 400, retryable: false, message: 'The request body is not valid JSON' },
+  VALIDATION_FAILED: { status: 400, retryable: false, message: 'The request does not match the schema' },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: 'The request body is too large' },
+  ROUTE_NOT_FOUND: { status: 404, retryable: false, message: 'No such route' },
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false, message: 'Method not allowed on this route' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Send the body as application/json' },
+
+  // Builds
+  BUILD_NOT_FOUND: { status: 404, retryable: false, message: 'No build with this id' },
+  BUILD_IMMUTABLE: { status: 409, retryable: false, message: 'A build with this id exists with a different spec; builds never change, register a new id' },
+  BUILD_EXECUTABLE_NOT_FOUND: { status: 422, retryable: false, message: 'The build executable does not exist or is not executable' },
+  BUILD_WORKDIR_NOT_FOUND: { status: 422, retryable: false, message: 'The build working directory does not exist' },
+  BUILD_INVALID_CLIENT_RANGE: { status: 422, retryable: false, message: 'compatibleClients is not a valid semver range' },
+  BUILD_IN_USE: { status: 409, retryable: false, message: 'The build is used by a fleet or a server and cannot be removed' },
+
+  // Fleets
+  FLEET_NOT_FOUND: { status: 404, retryable: false, message: 'No fleet with this name' },
+  FLEET_INVALID_CAPACITY: { status: 422, retryable: false, message: 'The capacity policy is inconsistent (min <= max, buffer >= 0)' },
+  FLEET_BUILD_CHANGE_NEEDS_ROLLOUT: { status: 409, retryable: false, message: 'A running fleet changes build only through a rollout' },
+
+  // Servers
+  SERVER_NOT_FOUND: { status: 404, retryable: false, message: 'No game server with this id' },
+  PORT_RANGE_EXHAUSTED: { status: 503, retryable: true, message: 'No free port is left in the configured range' },
+  SERVER_START_FAILED: { status: 500, retryable: true, message: 'The game server process could not be started' },
+
+  // Sessions and allocation
+  SESSION_NOT_FOUND: { status: 404, retryable: false, message: 'No session with this id' },
+  SESSION_CLOSED: { status: 409, retryable: false, message: 'The session is already closed' },
+  SESSION_NOT_ALLOCATED: { status: 409, retryable: false, message: 'The player has no open session allocated on this server' },
+  JOIN_TOKEN_INVALID: { status: 401, retryable: false, message: 'The join token is invalid, expired or for another server' },
+  NO_CAPACITY: { status: 503, retryable: true, message: 'No eligible game server has a free slot; retry shortly' },
+  CLIENT_UPDATE_REQUIRED: { status: 426, retryable: false, message: 'No running build accepts this client version; the client must update' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, message: 'The idempotency key was used for a different request' },
+
+  // Rollouts
+  ROLLOUT_NOT_FOUND: { status: 404, retryable: false, message: 'No rollout with this id' },
+  ROLLOUT_IN_PROGRESS: { status: 409, retryable: false, message: 'The fleet already has a rollout in progress' },
+  ROLLOUT_SAME_BUILD: { status: 422, retryable: false, message: 'The fleet already runs this build' },
+  ROLLOUT_INVALID_PHASE: { status: 409, retryable: false, message: 'The rollout is not in a phase that allows this action' },
+
+  // Game-server SDK
+  SDK_UNAUTHORIZED: { status: 401, retryable: false, message: 'Missing or unknown game-server token' },
+  SDK_INVALID_TRANSITION: { status: 409, retryable: false, message: 'The server cannot make this lifecycle transition now' },
+
+  // Platform
+  STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'The state store could not commit; nothing was changed' },
+  SHUTTING_DOWN: { status: 503, retryable: true, message: 'The control plane is shutting down' },
+  INTERNAL: { status: 500, retryable: true, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCatalogue;
+
+/** JSON body of every error response: `{ error: { code, message, retryable, details? } }`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; retryable: boolean; details?: Record<string, unknown> };
+}
+
+/** The single error type crossing module boundaries. Carries context for operators. */
+export class HandoffError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    const entry = ErrorCatalogue[code];
+    super(message ?? entry.message);
+    this.name = 'HandoffError';
+    this.code = code;
+    this.status = entry.status;
+    this.retryable = entry.retryable;
+    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        retryable: this.retryable,
+        ...(this.details ? { details: this.details } : {}),
+      },
+    };
+  }
+}
+
+export function isHandoffError(e: unknown): e is HandoffError {
+  return e instanceof HandoffError;
+}
+
+/** Maps anything thrown to a HandoffError; unknown errors become INTERNAL without leaking internals. */
+export function toHandoffError(e: unknown): HandoffError {
+  if (isHandoffError(e)) return e;
+  return new HandoffError('INTERNAL', undefined, { cause: e instanceof Error ? e.message : String(e) });
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ErrorCatalogue, code);
+}

@@ -1,0 +1,80 @@
+import type { RoutingTable } from '../allocation/routing.js';
+
+/**
+ * Game-server lifecycle. `Ready` hosts no session and accepts; `Active` hosts at least one.
+ * `Draining` takes no new sessions and is stopped once empty (or is being stopped).
+ * `Unhealthy` missed its health deadline and takes no new sessions until health resumes.
+ * `Crashed` and `Stopped` are terminal.
+ */
+export const ServerStates = ['Starting', 'Ready', 'Active', 'Draining', 'Unhealthy', 'Crashed', 'Stopped'] as const;
+export type ServerState = (typeof ServerStates)[number];
+
+export const TerminalServerStates: readonly ServerState[] = ['Crashed', 'Stopped'];
+
+export interface CapacityPolicy {
+  minServers: number;
+  maxServers: number;
+  /** Empty Ready servers kept warm beyond those hosting sessions. */
+  bufferServers: number;
+  /** How long an empty surplus server idles before it is stopped (Arena's 10 minutes by default). */
+  idleTimeoutSeconds: number;
+}
+
+export interface HealthPolicy {
+  /** A server that sends no health for this long becomes Unhealthy. */
+  timeoutSeconds: number;
+  /** A server that is not Ready this long after spawn is stopped and counted as a failed start. */
+  startTimeoutSeconds: number;
+  /** SIGTERM → this grace → SIGKILL. */
+  stopGraceSeconds: number;
+}
+
+export interface Fleet {
+  name: string;
+  /** The build the fleet runs when no rollout is in flight. */
+  currentBuild: string;
+  capacity: CapacityPolicy;
+  health: HealthPolicy;
+  routing: RoutingTable;
+  /** Optional region label; allocations naming another region are not placed here. */
+  region: string | null;
+  labels: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface GameServer {
+  id: string;
+  fleet: string;
+  build: string;
+  state: ServerState;
+  /** Host players connect to. */
+  address: string;
+  ports: Record<string, number>;
+  /** Session slots; starts at the build's sessionsPerServer, the SDK may lower or raise it. */
+  capacity: number;
+  /** Per-server secret the game server presents to its SDK endpoint. */
+  token: string;
+  pid: number | null;
+  /** Runtime-specific proof that `pid` is still our process (guards against PID reuse). */
+  identity: string | null;
+  logPath: string | null;
+  createdAt: number;
+  readyAt: number | null;
+  lastHealthAt: number | null;
+  /** When the server last became empty; null while it hosts sessions or before Ready. */
+  emptySince: number | null;
+  /** Why the server is draining, e.g. `release`, `scale-down`, `shutdown-requested`. */
+  drainReason: string | null;
+  /** Deadline announced to the server for its remaining sessions, if any. */
+  drainDeadline: number | null;
+  /** When the runtime was asked to stop the process. */
+  stopRequestedAt: number | null;
+  stoppedAt: number | null;
+  exitCode: number | null;
+  exitSignal: string | null;
+}
+
+export function isTerminal(state: ServerState): boolean {
+  return TerminalServerStates.includes(state);
+}

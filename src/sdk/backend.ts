@@ -1,0 +1,27 @@
+import type { CloseReason } from '../session/model.js';
+import type { Notice, SdkSelf, SdkSessionView } from './protocol.js';
+
+/**
+ * What the SDK endpoint needs from the control plane. The endpoint does HTTP only; every
+ * decision and state change happens behind this interface. Methods throw HandoffError.
+ */
+export interface SdkBackend {
+  /** Token → server id, or undefined for an unknown token or a stopped server. Synchronous. */
+  authenticate(token: string): string | undefined;
+  ready(serverId: string): Promise<void>;
+  /** Liveness ping; cheap and in-memory. */
+  health(serverId: string): void;
+  /** Confirms a connecting player. Throws SESSION_NOT_ALLOCATED / JOIN_TOKEN_INVALID. */
+  sessionStarted(serverId: string, playerId: string, joinToken: string | null): Promise<SdkSessionView>;
+  sessionEnded(serverId: string, playerId: string, reason: CloseReason): Promise<void>;
+  setCapacity(serverId: string, capacity: number): Promise<void>;
+  /** The game server asks to be drained and stopped once empty. */
+  requestShutdown(serverId: string): Promise<void>;
+  self(serverId: string): SdkSelf;
+  /**
+   * Notices for one server. Standing notices (an active drain) are replayed to the listener
+   * immediately, so a game server that (re)connects its watch never misses one.
+   * Returns an unsubscribe function.
+   */
+  subscribe(serverId: string, listener: (notice: Notice) => void): () => void;
+}

@@ -1,0 +1,37 @@
+/**
+ * A player session. `Reserved`: a slot is held for the player, who has not connected yet.
+ * `Connected`: the game server confirmed the player through the SDK. `Closed` is terminal.
+ */
+export const SessionStates = ['Reserved', 'Connected', 'Closed'] as const;
+export type SessionState = (typeof SessionStates)[number];
+
+export const CloseReasons = [
+  'ended', // the game ended it normally (player left, match over)
+  'disconnected', // the player dropped and did not come back in time
+  'expired', // reserved but the player never connected
+  'migrated', // closed at a release drain deadline so the next allocation lands on the new build
+  'api', // an operator or the matchmaker closed it through the API
+  'server_crashed', // the hosting process died unexpectedly
+  'server_stopped', // the hosting process was stopped while the session was open
+] as const;
+export type CloseReason = (typeof CloseReasons)[number];
+
+/** Close reasons that mean a player was cut off involuntarily. A release must cause none. */
+export const InterruptingReasons: readonly CloseReason[] = ['server_crashed', 'server_stopped'];
+
+export interface Session {
+  id: string;
+  fleet: string;
+  server: string;
+  build: string;
+  playerId: string;
+  partyId: string | null;
+  clientVersion: string | null;
+  region: string | null;
+  attributes: Record<string, string>;
+  state: SessionState;
+  openedAt: number;
+  connectedAt: number | null;
+  closedAt: number | null;
+  closeReason: CloseReason | null;
+}

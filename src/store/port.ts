@@ -1,0 +1,98 @@
+import type { Build } from '../builds/model.js';
+import type { NewEvent, StoredEvent } from '../core/events.js';
+import type { Fleet, GameServer } from '../fleet/model.js';
+import type { Rollout } from '../rollout/model.js';
+import type { Session } from '../session/model.js';
+
+/** A stored answer to an allocation request, so a retry with the same key gets the same answer. */
+export interface IdempotencyRecord {
+  key: string;
+  fleet: string;
+  /** Hash of the request body; the same key with another body is refused. */
+  requestHash: string;
+  response: unknown;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/**
+ * One change to durable state. The control plane groups the mutations of one operation — or
+ * of every allocation in one event-loop tick — into a single `commit`, which is atomic.
+ * `put*` are upserts keyed by id; documents are stored whole.
+ */
+export type Mutation =
+  | { kind: 'putBuild'; build: Build }
+  | { kind: 'putFleet'; fleet: Fleet }
+  | { kind: 'putServer'; server: GameServer }
+  | { kind: 'putSession'; session: Session }
+  | { kind: 'putRollout'; rollout: Rollout }
+  | { kind: 'putIdempotency'; record: IdempotencyRecord }
+  | { kind: 'expireIdempotency'; before: number }
+  | { kind: 'putMeta'; key: string; value: string }
+  | { kind: 'appendEvent'; event: NewEvent };
+
+/** Everything the control plane needs in memory to resume after a restart. */
+export interface Snapshot {
+  builds: Build[];
+  fleets: Fleet[];
+  /** Servers not yet Stopped or Crashed. */
+  servers: GameServer[];
+  /** Sessions not yet Closed. */
+  openSessions: Session[];
+  /** Rollouts in a non-terminal phase. */
+  activeRollouts: Rollout[];
+  /** Records whose expiresAt is in the future at load time (`now` is passed in). */
+  idempotency: IdempotencyRecord[];
+  meta: Record<string, string>;
+}
+
+export interface Page {
+  limit: number;
+}
+
+export interface SessionQuery extends Page {
+  fleet?: string;
+  playerId?: string;
+  server?: string;
+  /** true: open only; false: closed only; undefined: both. */
+  open?: boolean;
+}
+
+export interface ServerQuery extends Page {
+  fleet?: string;
+  /** Include Stopped/Crashed servers (history). */
+  includeTerminal?: boolean;
+}
+
+export interface RolloutQuery extends Page {
+  fleet?: string;
+}
+
+export interface EventQuery extends Page {
+  fleet?: string;
+  /** Only events with seq greater than this. */
+  afterSeq?: number;
+}
+
+/**
+ * The StateStore port. Adapters: `sqlite/` (embedded default) and, later, `postgres/`.
+ * Every adapter passes `contract.ts`. A resolved `commit` is durable: it survives `kill -9`
+ * of the control plane. Lists are newest first unless noted.
+ */
+export interface StateStore {
+  readonly kind: 'sqlite' | 'postgres';
+  commit(mutations: readonly Mutation[]): Promise<void>;
+  load(now: number): Promise<Snapshot>;
+  getBuild(id: string): Promise<Build | undefined>;
+  getFleet(name: string): Promise<Fleet | undefined>;
+  getServer(id: string): Promise<GameServer | undefined>;
+  getSession(id: string): Promise<Session | undefined>;
+  getRollout(id: string): Promise<Rollout | undefined>;
+  listBuilds(q: Page): Promise<Build[]>;
+  listServers(q: ServerQuery): Promise<GameServer[]>;
+  listSessions(q: SessionQuery): Promise<Session[]>;
+  listRollouts(q: RolloutQuery): Promise<Rollout[]>;
+  /** Oldest first, so a reader can follow with `afterSeq`. */
+  listEvents(q: EventQuery): Promise<StoredEvent[]>;
+  close(): Promise<void>;
+}
