@@ -67,6 +67,8 @@ export interface Rollout {
   targetServers: number;
   /** New-build servers that crashed or failed to become Ready. */
   startFailures: number;
+  /** The most recent start failure of a new-build server (exit code, log file), for operators. */
+  lastFailure: string | null;
   smoke: SmokeResult | null;
   createdAt: number;
   updatedAt: number;

@@ -1,0 +1,140 @@
+/**
+ * Pure fleet planner: from one observation of a fleet, decide which servers to start, which
+ * empty servers to stop, and which to mark (un)healthy. No I/O, no clock: `now` is given.
+ *
+ * The invariant every release depends on lives here: a server that hosts a session is never
+ * stopped. Only empty servers are ever chosen (see the property test).
+ */
+import type { ServerState } from './model.js';
+
+/** What a rollout (or the routing table) wants from each build of the fleet. */
+export type BuildRole =
+  /** Takes new sessions: scaled by demand, `share` of the fleet's min/max. */
+  | { role: 'routed'; share: number }
+  /** Being prepared for a switch: keep exactly `target` servers up, take no sessions yet. */
+  | { role: 'preview'; target: number }
+  /** Takes no new sessions: stop each server once it has been empty for `idleSeconds`. */
+  | { role: 'retiring'; idleSeconds: number };
+
+export interface ServerObservation {
+  id: string;
+  build: string;
+  state: ServerState;
+  /** Open sessions (reserved or connected). */
+  used: number;
+  createdAt: number;
+  lastHealthAt: number | null;
+  emptySince: number | null;
+  stopRequestedAt: number | null;
+}
+
+export interface FleetObservation {
+  capacity: { minServers: number; maxServers: number; bufferServers: number; idleTimeoutSeconds: number };
+  health: { timeoutSeconds: number; startTimeoutSeconds: number };
+  /** Non-terminal servers of the fleet. */
+  servers: readonly ServerObservation[];
+  roles: ReadonlyMap<string, BuildRole>;
+  /** Crash-loop backoff: no new server of a build before this time. */
+  startNotBefore: ReadonlyMap<string, number>;
+  now: number;
+}
+
+export const StopReasons = ['scale-down', 'retired', 'unhealthy', 'start-timeout', 'drained'] as const;
+export type StopReason = (typeof StopReasons)[number];
+
+export type FleetAction =
+  | { kind: 'start'; build: string; count: number }
+  | { kind: 'stop'; serverId: string; reason: StopReason }
+  | { kind: 'health'; serverId: string; healthy: boolean };
+
+const UP: ReadonlySet<ServerState> = new Set(['Starting', 'Ready', 'Active']);
+
+export function planFleet(obs: FleetObservation): FleetAction[] {
+  const actions: FleetAction[] = [];
+  const stopping = new Set<string>();
+  const stop = (s: ServerObservation, reason: StopReason): void => {
+    if (s.used > 0 || stopping.has(s.id) || s.stopRequestedAt !== null) return;
+    stopping.add(s.id);
+    actions.push({ kind: 'stop', serverId: s.id, reason });
+  };
+
+  const states = new Map<string, ServerState>();
+  for (const s of obs.servers) states.set(s.id, healthStep(s, obs, actions, stop));
+  const live = obs.servers.filter((s) => !stopping.has(s.id));
+  const stateOf = (s: ServerObservation): ServerState => states.get(s.id) ?? s.state;
+
+  for (const s of live) {
+    // A Draining server is stopped once empty, whatever its build's role.
+    if (s.state === 'Draining' && s.used === 0) stop(s, 'drained');
+  }
+
+  const builds = new Set<string>([...obs.roles.keys(), ...live.map((s) => s.build)]);
+  for (const build of [...builds].sort()) {
+    const role = obs.roles.get(build) ?? { role: 'retiring', idleSeconds: obs.capacity.idleTimeoutSeconds };
+    const mine = live.filter((s) => s.build === build && !stopping.has(s.id));
+    const up = mine.filter((s) => UP.has(stateOf(s)));
+    const mayStart = obs.now >= (obs.startNotBefore.get(build) ?? 0);
+
+    if (role.role === 'preview') {
+      if (up.length < role.target && mayStart) actions.push({ kind: 'start', build, count: role.target - up.length });
+    } else if (role.role === 'retiring') {
+      for (const s of mine) {
+        if (stateOf(s) === 'Starting') stop(s, 'retired');
+        else if (idleLongEnough(s, role.idleSeconds, obs.now)) stop(s, 'retired');
+      }
+    } else {
+      const desired = desiredServers(obs, up.filter((s) => s.used > 0).length, role.share);
+      if (up.length < desired && mayStart) actions.push({ kind: 'start', build, count: desired - up.length });
+      if (up.length > desired) {
+        const surplus = up
+          .filter((s) => stateOf(s) === 'Ready' && idleLongEnough(s, obs.capacity.idleTimeoutSeconds, obs.now))
+          .sort((a, b) => (a.emptySince ?? 0) - (b.emptySince ?? 0) || a.id.localeCompare(b.id))
+          .slice(0, up.length - desired);
+        for (const s of surplus) stop(s, 'scale-down');
+      }
+    }
+  }
+  return actions;
+}
+
+/** Busy servers plus the warm buffer, within this build's share of the fleet's min and max. */
+export function desiredServers(obs: Pick<FleetObservation, 'capacity'>, busy: number, share: number): number {
+  const { minServers, maxServers, bufferServers } = obs.capacity;
+  const min = Math.ceil(minServers * share);
+  const max = Math.max(min, Math.ceil(maxServers * share));
+  return Math.min(max, Math.max(min, busy + bufferServers));
+}
+
+function idleLongEnough(s: ServerObservation, idleSeconds: number, now: number): boolean {
+  if (s.used > 0 || s.emptySince === null) return false;
+  return now - s.emptySince >= idleSeconds * 1000;
+}
+
+/** Health and start deadlines. Returns the state the rest of the plan should assume. */
+function healthStep(
+  s: ServerObservation,
+  obs: FleetObservation,
+  actions: FleetAction[],
+  stop: (s: ServerObservation, reason: StopReason) => void,
+): ServerState {
+  const timeoutMs = obs.health.timeoutSeconds * 1000;
+  if (s.state === 'Starting') {
+    if (obs.now - s.createdAt > obs.health.startTimeoutSeconds * 1000) stop(s, 'start-timeout');
+    return s.state;
+  }
+  const last = s.lastHealthAt ?? s.createdAt;
+  const stale = obs.now - last > timeoutMs;
+  if ((s.state === 'Ready' || s.state === 'Active') && stale) {
+    actions.push({ kind: 'health', serverId: s.id, healthy: false });
+    if (s.used === 0) stop(s, 'unhealthy');
+    return 'Unhealthy';
+  }
+  if (s.state === 'Unhealthy') {
+    if (!stale) {
+      actions.push({ kind: 'health', serverId: s.id, healthy: true });
+      return s.used > 0 ? 'Active' : 'Ready';
+    }
+    if (s.used === 0) stop(s, 'unhealthy');
+  }
+  return s.state;
+}

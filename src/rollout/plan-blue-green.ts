@@ -1,0 +1,148 @@
+/**
+ * Session-aware blue-green as a pure planner: (rollout, observed servers, now) → a plan.
+ * Provisioning → [Verifying] → [AwaitingPromotion] → switch → Draining → Completed.
+ * The switch is one routing-table change: every new session goes to the new build at once,
+ * while sessions already open stay where they are until they end (or until an optional drain
+ * deadline, when they are closed as `migrated`). Servers are started and stopped by the fleet
+ * planner from the roles in `roles.ts`; this planner never stops a server.
+ */
+import type { RoutingTable } from '../allocation/routing.js';
+import type { ServerState } from '../fleet/model.js';
+import type { Notice } from '../sdk/protocol.js';
+import type { Rollout, SmokeResult } from './model.js';
+
+export interface RolloutServer {
+  id: string;
+  build: string;
+  state: ServerState;
+  used: number;
+}
+
+export interface RolloutObservation {
+  rollout: Rollout;
+  /** Non-terminal servers of the fleet. */
+  servers: readonly RolloutServer[];
+  now: number;
+}
+
+export interface RolloutPlan {
+  /** Fields of the rollout to change; empty when nothing changes. */
+  patch: Partial<Rollout>;
+  /** The fleet's new routing table, when it changes. */
+  routing: RoutingTable | null;
+  /** Run the smoke check against this server. */
+  smokeOn: string | null;
+  notices: { serverId: string; notice: Notice }[];
+  /** Close every open session on these servers with reason `migrated`. */
+  migrate: string[];
+  /** The build that becomes the fleet's current build (on completion). */
+  completeFleetWith: string | null;
+}
+
+const emptyPlan = (): RolloutPlan => ({ patch: {}, routing: null, smokeOn: null, notices: [], migrate: [], completeFleetWith: null });
+const READY = new Set<ServerState>(['Ready', 'Active']);
+
+export function switchedRouting(r: Rollout): RoutingTable {
+  return { entries: [{ build: r.toBuild, weight: 100 }, { build: r.fromBuild, weight: 0 }] };
+}
+
+export function rolledBackRouting(r: Rollout): RoutingTable {
+  return { entries: [{ build: r.fromBuild, weight: 100 }, { build: r.toBuild, weight: 0 }] };
+}
+
+export function planBlueGreen(o: RolloutObservation): RolloutPlan {
+  const { rollout: r, now } = o;
+  switch (r.phase) {
+    case 'Provisioning':
+      return provisioning(o);
+    case 'Verifying':
+      return verifying(r, now);
+    case 'AwaitingPromotion':
+      return r.promotedAt !== null ? switchNow(r, now) : emptyPlan();
+    case 'Draining':
+      return draining(o);
+    default:
+      return emptyPlan();
+  }
+}
+
+function provisioning(o: RolloutObservation): RolloutPlan {
+  const { rollout: r, now } = o;
+  if (r.startFailures >= r.spec.maxStartFailures) {
+    return fail(r, now, `build ${r.toBuild} failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
+  }
+  if (now - r.createdAt > r.spec.readyTimeoutSeconds * 1000) {
+    return fail(r, now, `build ${r.toBuild} was not Ready within ${r.spec.readyTimeoutSeconds}s`);
+  }
+  const ready = o.servers.filter((s) => s.build === r.toBuild && READY.has(s.state));
+  if (ready.length < r.targetServers) {
+    const message = `waiting for ${r.toBuild}: ${ready.length}/${r.targetServers} servers Ready`;
+    return message === r.message ? emptyPlan() : { ...emptyPlan(), patch: { message } };
+  }
+  const first = ready[0];
+  if (r.spec.smoke && first) {
+    const smoke: SmokeResult = { state: 'running', serverId: first.id, startedAt: now, finishedAt: null, detail: '' };
+    return {
+      ...emptyPlan(),
+      smokeOn: first.id,
+      patch: { phase: 'Verifying', readyAt: now, smoke, message: `smoke check running against ${first.id}` },
+    };
+  }
+  return afterVerification(r, now, { readyAt: now });
+}
+
+function verifying(r: Rollout, now: number): RolloutPlan {
+  if (!r.smoke || r.smoke.state === 'running') return emptyPlan();
+  if (r.smoke.state === 'failed') return fail(r, now, `smoke check failed on ${r.smoke.serverId}: ${r.smoke.detail}`);
+  return afterVerification(r, now, {});
+}
+
+function afterVerification(r: Rollout, now: number, extra: Partial<Rollout>): RolloutPlan {
+  if (r.spec.autoPromote || r.promotedAt !== null) {
+    const plan = switchNow(r, now);
+    return { ...plan, patch: { ...extra, ...plan.patch } };
+  }
+  return { ...emptyPlan(), patch: { ...extra, phase: 'AwaitingPromotion', message: `${r.toBuild} is ready; waiting for promote` } };
+}
+
+function switchNow(r: Rollout, now: number): RolloutPlan {
+  return {
+    ...emptyPlan(),
+    routing: switchedRouting(r),
+    patch: { phase: 'Draining', switchedAt: now, message: `switched: new sessions go to ${r.toBuild}; ${r.fromBuild} is emptying` },
+  };
+}
+
+function draining(o: RolloutObservation): RolloutPlan {
+  const { rollout: r, now } = o;
+  const old = o.servers.filter((s) => s.build === r.fromBuild);
+  if (old.length === 0) {
+    return {
+      ...emptyPlan(),
+      routing: { entries: [{ build: r.toBuild, weight: 100 }] },
+      completeFleetWith: r.toBuild,
+      patch: { phase: 'Completed', completedAt: now, message: `${r.toBuild} is the fleet's build; ${r.fromBuild} retired` },
+    };
+  }
+  const plan = emptyPlan();
+  const sessions = old.reduce((n, s) => n + s.used, 0);
+  const message = `${r.fromBuild}: ${old.length} servers, ${sessions} sessions left`;
+  if (message !== r.message) plan.patch.message = message;
+  const drain = r.spec.drain;
+  if (!drain || r.switchedAt === null) return plan;
+  const deadline = r.switchedAt + drain.deadlineSeconds * 1000;
+  const noticeAt = deadline - drain.noticeLeadSeconds * 1000;
+  if (r.drainNoticeAt === null && now >= noticeAt) {
+    plan.patch.drainNoticeAt = now;
+    for (const s of old) plan.notices.push({ serverId: s.id, notice: { type: 'drain', reason: 'release', deadline, at: now } });
+  }
+  if (r.migratedAt === null && now >= deadline) {
+    plan.patch.migratedAt = now;
+    plan.migrate = old.filter((s) => s.used > 0).map((s) => s.id);
+  }
+  return plan;
+}
+
+function fail(r: Rollout, now: number, message: string): RolloutPlan {
+  return { ...emptyPlan(), routing: rolledBackRouting(r), patch: { phase: 'Failed', failedAt: now, message } };
+}
