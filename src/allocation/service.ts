@@ -1,0 +1,148 @@
+/**
+ * The allocator: answers "where does this player play?". The decision is made and the slot
+ * taken synchronously in memory (so concurrent requests can never overfill a server or take
+ * the same slot), then made durable by the group-commit persister before the answer leaves.
+ */
+import { createHash } from 'node:crypto';
+import type { AllocationRequest, AllocationResponse } from '../api/schemas.js';
+import { HandoffError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { GameServer } from '../fleet/model.js';
+import { signJoinToken } from '../session/join-token.js';
+import type { Session } from '../session/model.js';
+import { occupancyChanged } from '../session/service.js';
+import type { Ctx } from '../state/context.js';
+import type { Mutation } from '../store/port.js';
+import { chooseServer, type Candidate } from './choose.js';
+
+export interface AllocationOptions {
+  joinSecret: string;
+  joinTokenTtlMs: number;
+  idempotencyTtlMs: number;
+}
+
+export type AllocationOutcome = 'created' | 'reconnected' | 'replayed';
+
+/** Hook for metrics; kept as an interface so the allocator does not depend on a metrics library. */
+export interface AllocationObserver {
+  allocated(fleet: string, build: string | null, result: string, seconds: number): void;
+}
+
+export class AllocationService {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly opts: AllocationOptions,
+    private readonly observer: AllocationObserver = { allocated: () => undefined },
+  ) {}
+
+  async allocate(req: AllocationRequest): Promise<{ response: AllocationResponse; outcome: AllocationOutcome }> {
+    const started = performance.now();
+    try {
+      const out = await this.decideAndPersist(req);
+      this.observer.allocated(req.fleet, out.response.server.build, out.outcome, (performance.now() - started) / 1000);
+      return out;
+    } catch (e) {
+      const code = e instanceof HandoffError ? e.code : 'INTERNAL';
+      this.observer.allocated(req.fleet, null, code, (performance.now() - started) / 1000);
+      throw e;
+    }
+  }
+
+  private async decideAndPersist(req: AllocationRequest): Promise<{ response: AllocationResponse; outcome: AllocationOutcome }> {
+    const { world } = this.ctx;
+    const fleet = world.fleets.get(req.fleet);
+    if (!fleet) throw new HandoffError('FLEET_NOT_FOUND', `no fleet named ${req.fleet}`, { fleet: req.fleet });
+    const now = this.ctx.clock.now();
+    const requestHash = hashRequest(req);
+
+    if (req.idempotencyKey !== null) {
+      const prior = world.idempotencyRecord(fleet.name, req.idempotencyKey);
+      if (prior && prior.expiresAt > now) {
+        if (prior.requestHash !== requestHash) throw new HandoffError('IDEMPOTENCY_KEY_REUSED', undefined, { key: req.idempotencyKey });
+        // The original may still be committing: answer only once it is durable.
+        await this.ctx.persister.persist([]);
+        return { response: prior.response as AllocationResponse, outcome: 'replayed' };
+      }
+    }
+
+    const open = world.openSessionOf(fleet.name, req.playerId);
+    if (open) {
+      const server = world.servers.get(open.server);
+      if (server) {
+        const response = this.respond(open, server, now, true);
+        await this.ctx.persister.persist(this.idempotency(req, requestHash, response, now));
+        return { response, outcome: 'reconnected' };
+      }
+    }
+
+    if (fleet.region !== null && req.region !== null && req.region !== fleet.region) {
+      throw new HandoffError('NO_CAPACITY', `fleet ${fleet.name} runs in ${fleet.region}, not ${req.region}`, { region: req.region });
+    }
+    const candidates: Candidate[] = [];
+    for (const s of world.servers.values()) {
+      if (s.fleet === fleet.name && (s.state === 'Ready' || s.state === 'Active')) {
+        candidates.push({ id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: world.used(s.id), createdAt: s.createdAt });
+      }
+    }
+    const decision = chooseServer({
+      playerId: req.playerId,
+      partyId: req.partyId,
+      clientVersion: req.clientVersion,
+      routing: fleet.routing,
+      accepts: (b, v) => world.accepts(b, v),
+      candidates,
+      partyServers: req.partyId === null ? [] : world.partyServers(fleet.name, req.partyId),
+    });
+    if (!decision.ok) throw new HandoffError(decision.code, undefined, { fleet: fleet.name, ...decision.details });
+
+    const server = world.servers.get(decision.serverId) as GameServer;
+    const session: Session = {
+      id: newId('ses'), fleet: fleet.name, server: server.id, build: server.build, playerId: req.playerId,
+      partyId: req.partyId, clientVersion: req.clientVersion, region: req.region, attributes: req.attributes,
+      state: 'Reserved', openedAt: now, connectedAt: null, closedAt: null, closeReason: null,
+    };
+    world.addSession(session);
+    const response = this.respond(session, server, now, false);
+    const mutations: Mutation[] = [
+      { kind: 'putSession', session },
+      ...occupancyChanged(this.ctx, server.id, now),
+      ...this.idempotency(req, requestHash, response, now),
+    ];
+    try {
+      await this.ctx.persister.persist(mutations);
+    } catch (e) {
+      // Not durable, so not given out: release the slot as if it had never been taken.
+      world.closeSession(session.id, 'expired', now);
+      if (req.idempotencyKey !== null) world.deleteIdempotency(fleet.name, req.idempotencyKey);
+      occupancyChanged(this.ctx, server.id, now);
+      throw e;
+    }
+    return { response, outcome: 'created' };
+  }
+
+  private respond(session: Session, server: GameServer, now: number, reconnected: boolean): AllocationResponse {
+    const build = this.ctx.world.builds.get(server.build);
+    return {
+      sessionId: session.id,
+      fleet: session.fleet,
+      playerId: session.playerId,
+      reconnected,
+      server: { id: server.id, build: server.build, version: build?.version ?? '', address: server.address, ports: server.ports },
+      joinToken: signJoinToken(this.opts.joinSecret, {
+        sessionId: session.id, serverId: server.id, playerId: session.playerId, exp: now + this.opts.joinTokenTtlMs,
+      }),
+    };
+  }
+
+  private idempotency(req: AllocationRequest, requestHash: string, response: AllocationResponse, now: number): Mutation[] {
+    if (req.idempotencyKey === null) return [];
+    const record = { key: req.idempotencyKey, fleet: req.fleet, requestHash, response, createdAt: now, expiresAt: now + this.opts.idempotencyTtlMs };
+    this.ctx.world.putIdempotency(record);
+    return [{ kind: 'putIdempotency', record }];
+  }
+}
+
+function hashRequest(req: AllocationRequest): string {
+  const { idempotencyKey: _k, ...rest } = req;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('base64url');
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { HandoffError } from '../../core/errors.js';
+import type { ApiDeps } from '../deps.js';
+import { defineRoute, type RouteDef } from '../route.js';
+import { ApplyRequestSchema, BuildInputSchema, BuildViewSchema, FleetInputSchema, FleetViewSchema, ListQuerySchema, listOf } from '../schemas.js';
+import { fleetView } from '../views.js';
+
+const ApplyResultSchema = z.object({
+  builds: z.array(z.object({ id: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
+  fleets: z.array(z.object({ name: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
+});
+
+export function fleetRoutes(d: ApiDeps): RouteDef[] {
+  const { world } = d.ctx;
+  const requireFleet = (name: string) => {
+    const f = world.fleets.get(name);
+    if (!f) throw new HandoffError('FLEET_NOT_FOUND', `no fleet named ${name}`, { fleet: name });
+    return f;
+  };
+  return [
+    defineRoute({
+      method: 'post', path: '/v1/apply', tag: 'fleets', role: 'operator',
+      summary: 'Register builds and create or update fleets, all or nothing',
+      body: ApplyRequestSchema, response: ApplyResultSchema,
+      errors: ['VALIDATION_FAILED', 'MALFORMED_JSON', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE', 'BUILD_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS'],
+      handler: ({ body }) => d.fleets.apply(body),
+    }),
+    defineRoute({
+      method: 'get', path: '/v1/builds', tag: 'builds', role: 'viewer', summary: 'List builds',
+      query: ListQuerySchema, response: listOf(BuildViewSchema), errors: ['VALIDATION_FAILED'],
+      handler: async ({ query }) => ({ items: [...world.builds.values()].sort((a, b) => b.createdAt - a.createdAt).slice(0, query.limit) }),
+    }),
+    defineRoute({
+      method: 'get', path: '/v1/builds/{id}', tag: 'builds', role: 'viewer', summary: 'Get a build',
+      params: z.object({ id: z.string() }), response: BuildViewSchema, errors: ['BUILD_NOT_FOUND'],
+      handler: async ({ params }) => {
+        const b = world.builds.get(params.id);
+        if (!b) throw new HandoffError('BUILD_NOT_FOUND', `no build ${params.id}`, { build: params.id });
+        return b;
+      },
+    }),
+    defineRoute({
+      method: 'put', path: '/v1/builds/{id}', tag: 'builds', role: 'operator', summary: 'Register a build (idempotent; builds are immutable)',
+      params: z.object({ id: z.string() }), body: BuildInputSchema.omit({ id: true }), response: BuildViewSchema,
+      errors: ['VALIDATION_FAILED', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE'],
+      handler: async ({ params, body }) => {
+        const spec = BuildInputSchema.parse({ ...body, id: params.id });
+        await d.fleets.apply({ builds: [spec], fleets: [] });
+        return world.builds.get(params.id) as NonNullable<ReturnType<typeof world.builds.get>>;
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/v1/fleets', tag: 'fleets', role: 'viewer', summary: 'List fleets with live status',
+      query: ListQuerySchema, response: listOf(FleetViewSchema), errors: ['VALIDATION_FAILED'],
+      handler: async ({ query }) => ({ items: [...world.fleets.values()].slice(0, query.limit).map((f) => fleetView(world, f)) }),
+    }),
+    defineRoute({
+      method: 'get', path: '/v1/fleets/{name}', tag: 'fleets', role: 'viewer', summary: 'Get a fleet with live status',
+      params: z.object({ name: z.string() }), response: FleetViewSchema, errors: ['FLEET_NOT_FOUND'],
+      handler: async ({ params }) => fleetView(world, requireFleet(params.name)),
+    }),
+    defineRoute({
+      method: 'put', path: '/v1/fleets/{name}', tag: 'fleets', role: 'operator', summary: 'Create or update a fleet',
+      params: z.object({ name: z.string() }), body: FleetInputSchema.omit({ name: true }), response: FleetViewSchema,
+      errors: ['VALIDATION_FAILED', 'BUILD_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS'],
+      handler: async ({ params, body }) => {
+        await d.fleets.apply({ builds: [], fleets: [FleetInputSchema.parse({ ...body, name: params.name })] });
+        return fleetView(world, requireFleet(params.name));
+      },
+    }),
+  ];
+}

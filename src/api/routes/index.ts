@@ -1,0 +1,11 @@
+import type { ApiDeps } from '../deps.js';
+import type { RouteDef } from '../route.js';
+import { fleetRoutes } from './fleets.js';
+import { rolloutRoutes } from './rollouts.js';
+import { serverRoutes } from './servers.js';
+import { sessionRoutes } from './sessions.js';
+
+/** Every `/v1` route, in the order the OpenAPI document lists them. */
+export function allRoutes(d: ApiDeps): RouteDef[] {
+  return [...fleetRoutes(d), ...sessionRoutes(d), ...serverRoutes(d), ...rolloutRoutes(d)];
+}

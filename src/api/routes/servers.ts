@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { HandoffError } from '../../core/errors.js';
+import type { ApiDeps } from '../deps.js';
+import { defineRoute, type RouteDef } from '../route.js';
+import { EventViewSchema, ListQuerySchema, ServerViewSchema, listOf } from '../schemas.js';
+import { serverView } from '../views.js';
+
+export function serverRoutes(d: ApiDeps): RouteDef[] {
+  const { world } = d.ctx;
+  return [
+    defineRoute({
+      method: 'get', path: '/v1/servers', tag: 'servers', role: 'viewer', summary: 'List game servers (add all=true for stopped ones)',
+      query: ListQuerySchema.extend({ all: z.enum(['true', 'false']).default('false') }),
+      response: listOf(ServerViewSchema), errors: ['VALIDATION_FAILED'],
+      handler: async ({ query }) => {
+        const live = [...world.servers.values()].filter((s) => !query.fleet || s.fleet === query.fleet);
+        const items = live.sort((a, b) => b.createdAt - a.createdAt).map((s) => serverView(world, s));
+        if (query.all === 'true') {
+          await d.ctx.persister.drain();
+          const stored = await d.ctx.store.listServers({ fleet: query.fleet, includeTerminal: true, limit: query.limit });
+          for (const s of stored) if (!world.servers.has(s.id)) items.push(serverView(world, s));
+        }
+        return { items: items.slice(0, query.limit) };
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/v1/servers/{id}', tag: 'servers', role: 'viewer', summary: 'Get a game server',
+      params: z.object({ id: z.string() }), response: ServerViewSchema, errors: ['SERVER_NOT_FOUND'],
+      handler: async ({ params }) => {
+        const s = world.servers.get(params.id) ?? (await d.ctx.store.getServer(params.id));
+        if (!s) throw new HandoffError('SERVER_NOT_FOUND', undefined, { serverId: params.id });
+        return serverView(world, s);
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/v1/events', tag: 'events', role: 'viewer', summary: 'Read the event log, oldest first; follow with after=<seq>',
+      query: ListQuerySchema.extend({ after: z.coerce.number().int().min(0).optional() }),
+      response: listOf(EventViewSchema), errors: ['VALIDATION_FAILED'],
+      handler: async ({ query }) => {
+        await d.ctx.persister.drain();
+        return { items: await d.ctx.store.listEvents({ fleet: query.fleet, afterSeq: query.after, limit: query.limit }) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,55 @@
+/** Response shapes built from the in-memory world. Secrets (server tokens) never leave here. */
+import type { z } from 'zod';
+import type { Fleet, GameServer } from '../fleet/model.js';
+import type { Rollout } from '../rollout/model.js';
+import type { World } from '../state/world.js';
+import type { FleetViewSchema, RolloutViewSchema, ServerViewSchema } from './schemas.js';
+
+export type FleetView = z.infer<typeof FleetViewSchema>;
+export type ServerView = z.infer<typeof ServerViewSchema>;
+export type RolloutView = z.infer<typeof RolloutViewSchema>;
+
+const bump = (m: Record<string, number>, k: string, by = 1): void => {
+  m[k] = (m[k] ?? 0) + by;
+};
+
+export function serverView(world: World, s: GameServer): ServerView {
+  const { token: _secret, identity: _identity, emptySince: _e, stopRequestedAt: _r, ...rest } = s;
+  return { ...rest, sessions: world.used(s.id) };
+}
+
+export function fleetView(world: World, f: Fleet): FleetView {
+  const serversByState: Record<string, number> = {};
+  const serversByBuild: Record<string, number> = {};
+  const openSessionsByBuild: Record<string, number> = {};
+  let freeSlots = 0;
+  for (const s of world.fleetServers(f.name)) {
+    bump(serversByState, s.state);
+    bump(serversByBuild, s.build);
+    const used = world.used(s.id);
+    if (used > 0) bump(openSessionsByBuild, s.build, used);
+    const routed = f.routing.entries.some((e) => e.build === s.build && e.weight > 0);
+    if (routed && (s.state === 'Ready' || s.state === 'Active')) freeSlots += Math.max(0, s.capacity - used);
+  }
+  return {
+    name: f.name, currentBuild: f.currentBuild, capacity: f.capacity, health: f.health, region: f.region, labels: f.labels,
+    routing: f.routing, createdAt: f.createdAt, updatedAt: f.updatedAt,
+    status: { serversByState, serversByBuild, openSessionsByBuild, freeSlots, activeRollout: world.activeRolloutOf(f.name)?.id ?? null },
+  };
+}
+
+export function rolloutView(world: World, r: Rollout): RolloutView {
+  const builds: RolloutView['progress']['builds'] = {};
+  const fleet = world.fleets.get(r.fleet);
+  for (const b of [r.fromBuild, r.toBuild]) {
+    builds[b] = { servers: {}, sessions: 0, weight: fleet?.routing.entries.find((e) => e.build === b)?.weight ?? 0 };
+  }
+  for (const s of world.fleetServers(r.fleet)) {
+    const entry = builds[s.build];
+    if (!entry) continue;
+    bump(entry.servers, s.state);
+    entry.sessions += world.used(s.id);
+  }
+  const { spec, ...rest } = r;
+  return { ...rest, strategy: spec.strategy, spec: { ...spec }, progress: { builds } };
+}

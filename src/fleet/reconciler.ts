@@ -1,0 +1,149 @@
+/**
+ * The fleet reconciler. Each pass over a fleet is an ordered list of idempotent steps on one
+ * observation: expire unused reservations → advance the rollout → plan servers → apply.
+ * Passes never overlap; a crash between any two steps is harmless because the next pass
+ * re-observes and re-plans from whatever was committed.
+ */
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { fleetRoles } from '../rollout/roles.js';
+import type { RolloutService } from '../rollout/service.js';
+import type { SessionService } from '../session/service.js';
+import { event, type Ctx } from '../state/context.js';
+import type { Mutation } from '../store/port.js';
+import type { GameServer } from './model.js';
+import { planFleet, type FleetAction } from './plan-fleet.js';
+import type { ServerService } from './servers.js';
+
+export interface ReconcilerOptions {
+  intervalMs: number;
+  onError: (e: unknown) => void;
+}
+
+export class FleetReconciler {
+  private timer: TimerHandle | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly clock: Clock,
+    private readonly servers: ServerService,
+    private readonly sessions: SessionService,
+    private readonly rollouts: RolloutService,
+    private readonly opts: ReconcilerOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    await this.running;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  /** Ask for a pass as soon as possible (after an event that may change decisions). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else setImmediate(() => void this.runPass());
+  }
+
+  /** One pass over every fleet; resolves when it is committed. Exposed for tests. */
+  async passOnce(): Promise<void> {
+    while (this.running) await this.running;
+    await this.runPass();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => void this.runPass(), ms);
+  }
+
+  private async runPass(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    const pass = (async () => {
+      do {
+        this.again = false;
+        for (const name of [...this.ctx.world.fleets.keys()]) {
+          try {
+            await this.passFleet(name);
+          } catch (e) {
+            this.opts.onError(e);
+          }
+        }
+      } while (this.again && !this.stopped);
+    })();
+    this.running = pass;
+    try {
+      await pass;
+    } finally {
+      this.running = null;
+      this.schedule(this.opts.intervalMs);
+    }
+  }
+
+  private async passFleet(name: string): Promise<void> {
+    const now = this.clock.now();
+    const mutations: Mutation[] = [];
+    mutations.push(...this.sessions.expireReservations(name, now));
+    mutations.push(...this.rollouts.reconcile(name, now));
+    const fleet = this.ctx.world.fleets.get(name);
+    if (!fleet) return;
+    const servers = this.ctx.world.fleetServers(name);
+    const actions = planFleet({
+      capacity: fleet.capacity,
+      health: fleet.health,
+      servers: servers.map((s) => ({
+        id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id), createdAt: s.createdAt,
+        lastHealthAt: s.lastHealthAt, emptySince: s.emptySince, stopRequestedAt: s.stopRequestedAt,
+      })),
+      roles: fleetRoles(fleet.routing, fleet.capacity.idleTimeoutSeconds, this.ctx.world.latestRolloutOf(name) ?? null),
+      startNotBefore: this.servers.startNotBefore(name),
+      now,
+    });
+    for (const a of actions) mutations.push(...this.apply(name, a, now));
+    if (mutations.length > 0) await this.ctx.persister.persist(mutations);
+  }
+
+  private apply(fleet: string, a: FleetAction, now: number): Mutation[] {
+    switch (a.kind) {
+      case 'health':
+        return this.setHealth(a.serverId, a.healthy, now);
+      case 'stop':
+        return this.servers.stop(a.serverId, a.reason, now);
+      case 'start':
+        // Each launch records its Starting server synchronously, so the next pass counts it.
+        for (let i = 0; i < a.count; i++) this.track(this.servers.launch(fleet, a.build, now));
+        return [];
+    }
+  }
+
+  private setHealth(serverId: string, healthy: boolean, now: number): Mutation[] {
+    const s = this.ctx.world.servers.get(serverId);
+    if (!s) return [];
+    const used = this.ctx.world.used(serverId);
+    const state: GameServer['state'] = healthy ? (used > 0 ? 'Active' : 'Ready') : 'Unhealthy';
+    if (s.state === state) return [];
+    const next = { ...s, state };
+    this.ctx.world.putServer(next);
+    return [
+      { kind: 'putServer', server: next },
+      event(now, s.fleet, healthy ? 'server.healthy' : 'server.unhealthy', s.id, healthy ? `${s.id} is healthy again` : `${s.id} missed its health deadline`),
+    ];
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+}

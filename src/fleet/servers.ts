@@ -1,0 +1,205 @@
+/**
+ * Game-server lifecycle I/O: launching through the runtime, SDK lifecycle calls, stopping,
+ * exits, and re-adoption after a control-plane restart. The record is written before the
+ * process is spawned, so a crash in between leaves a record to clean up, never an unknown process.
+ */
+import { HandoffError } from '../core/errors.js';
+import { newId, newToken } from '../core/ids.js';
+import type { RolloutService } from '../rollout/service.js';
+import type { RuntimeExit, RuntimeInstance, RuntimeProvider } from '../runtime/port.js';
+import { occupancyChanged, type SessionService } from '../session/service.js';
+import { event, type Ctx } from '../state/context.js';
+import type { Mutation } from '../store/port.js';
+import type { GameServer } from './model.js';
+import type { StopReason } from './plan-fleet.js';
+
+export interface ServerServiceOptions {
+  /** Known only once the SDK endpoint listens, hence a function. */
+  sdkUrl: () => string;
+  /** Crash-loop backoff for a build whose servers keep failing to start. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  kick: (fleet: string) => void;
+}
+
+export class ServerService {
+  /** fleet/build → consecutive start failures and the earliest next start. */
+  private readonly backoff = new Map<string, { failures: number; notBefore: number }>();
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly runtime: RuntimeProvider,
+    private readonly sessions: SessionService,
+    private readonly rollouts: RolloutService,
+    private readonly opts: ServerServiceOptions,
+  ) {}
+
+  startNotBefore(fleet: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [k, v] of this.backoff) {
+      const [f, b] = k.split('\u0000');
+      if (f === fleet && b !== undefined) out.set(b, v.notBefore);
+    }
+    return out;
+  }
+
+  /** Creates the Starting record synchronously (so the next pass counts it), then spawns. */
+  launch(fleetName: string, buildId: string, now: number): Promise<void> {
+    const build = this.ctx.world.builds.get(buildId);
+    if (!build) return Promise.resolve();
+    const server: GameServer = {
+      id: newId('srv'), fleet: fleetName, build: buildId, state: 'Starting', address: '', ports: {},
+      capacity: build.sessionsPerServer, token: newToken(), pid: null, identity: null, logPath: null,
+      createdAt: now, readyAt: null, lastHealthAt: null, emptySince: null, drainReason: null, drainDeadline: null,
+      stopRequestedAt: null, stoppedAt: null, exitCode: null, exitSignal: null,
+    };
+    this.ctx.world.putServer(server);
+    const env = {
+      HANDOFF_SDK_URL: this.opts.sdkUrl(), HANDOFF_SERVER_ID: server.id, HANDOFF_TOKEN: server.token,
+      HANDOFF_FLEET: fleetName, HANDOFF_BUILD: buildId, HANDOFF_BUILD_VERSION: build.version,
+    };
+    // Durable before spawn: a restart finds the record, never an unknown process.
+    return this.ctx.persister
+      .persist([{ kind: 'putServer', server }])
+      .then(() => this.runtime.start({ serverId: server.id, fleet: fleetName, build, env }))
+      .then((inst) => this.attach(inst))
+      .catch((e: unknown) => this.startFailed(server.id, e instanceof HandoffError ? e.message : String(e)));
+  }
+
+  private async attach(inst: RuntimeInstance): Promise<void> {
+    const s = this.ctx.world.servers.get(inst.serverId);
+    // The process may already have exited (and been recorded) before start() resolved.
+    if (!s) return;
+    const next: GameServer = { ...s, pid: inst.pid, identity: inst.identity, address: inst.address, ports: inst.ports, logPath: inst.logPath };
+    this.ctx.world.putServer(next);
+    await this.ctx.persister.persist([
+      { kind: 'putServer', server: next },
+      event(this.ctx.clock.now(), s.fleet, 'server.started', s.id, `server ${s.id} (${s.build}) spawned as pid ${inst.pid}`, { ports: inst.ports, log: inst.logPath }),
+    ]);
+  }
+
+  private async startFailed(serverId: string, detail: string): Promise<void> {
+    const s = this.ctx.world.servers.get(serverId);
+    if (!s) return;
+    const now = this.ctx.clock.now();
+    const crashed: GameServer = { ...s, state: 'Crashed', stoppedAt: now };
+    this.ctx.world.putServer(crashed);
+    await this.ctx.persister.persist([
+      { kind: 'putServer', server: crashed },
+      ...this.countStartFailure(crashed, detail, now),
+      event(now, s.fleet, 'server.start_failed', s.id, detail),
+    ]);
+    this.opts.kick(s.fleet);
+  }
+
+  private countStartFailure(s: GameServer, detail: string, now: number): Mutation[] {
+    const key = `${s.fleet}\u0000${s.build}`;
+    const failures = (this.backoff.get(key)?.failures ?? 0) + 1;
+    const delay = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (failures - 1));
+    this.backoff.set(key, { failures, notBefore: now + delay });
+    return this.rollouts.recordStartFailure(s, detail, now);
+  }
+
+  async ready(serverId: string): Promise<void> {
+    const s = this.require(serverId);
+    if (s.state !== 'Starting' && s.state !== 'Unhealthy') return;
+    const now = this.ctx.clock.now();
+    const next: GameServer = { ...s, state: 'Ready', readyAt: s.readyAt ?? now, lastHealthAt: now, emptySince: now };
+    this.ctx.world.putServer(next);
+    this.backoff.delete(`${s.fleet}\u0000${s.build}`);
+    await this.ctx.persister.persist([
+      { kind: 'putServer', server: next },
+      ...occupancyChanged(this.ctx, serverId, now),
+      event(now, s.fleet, 'server.ready', s.id, `server ${s.id} (${s.build}) is Ready`),
+    ]);
+    this.opts.kick(s.fleet);
+  }
+
+  /** Liveness is kept in memory only: persisting every ping would be write amplification. */
+  health(serverId: string): void {
+    const s = this.require(serverId);
+    s.lastHealthAt = this.ctx.clock.now();
+  }
+
+  async setCapacity(serverId: string, capacity: number): Promise<void> {
+    const s = this.require(serverId);
+    const next = { ...s, capacity };
+    this.ctx.world.putServer(next);
+    await this.ctx.persister.persist([{ kind: 'putServer', server: next }]);
+  }
+
+  async requestShutdown(serverId: string): Promise<void> {
+    const s = this.require(serverId);
+    if (s.state === 'Draining') return;
+    const now = this.ctx.clock.now();
+    const next: GameServer = { ...s, state: 'Draining', drainReason: 'shutdown-requested' };
+    this.ctx.world.putServer(next);
+    await this.ctx.persister.persist([{ kind: 'putServer', server: next }, event(now, s.fleet, 'server.draining', s.id, 'the game server asked to shut down')]);
+    this.opts.kick(s.fleet);
+  }
+
+  /** Marks the server Draining (no new sessions from this instant) and asks the runtime to stop it. */
+  stop(serverId: string, reason: StopReason, now: number): Mutation[] {
+    const s = this.ctx.world.servers.get(serverId);
+    if (!s || s.stopRequestedAt !== null || this.ctx.world.used(serverId) > 0) return [];
+    const next: GameServer = { ...s, state: 'Draining', drainReason: s.drainReason ?? reason, stopRequestedAt: now };
+    this.ctx.world.putServer(next);
+    const fleet = this.ctx.world.fleets.get(s.fleet);
+    const graceMs = (fleet?.health.stopGraceSeconds ?? 10) * 1000;
+    this.ctx.notify(serverId, { type: 'shutdown', graceMs, at: now });
+    void this.runtime.stop(serverId, { graceMs }).catch(() => undefined);
+    return [{ kind: 'putServer', server: next }, event(now, s.fleet, 'server.stopping', s.id, `stopping ${s.id}: ${reason}`, { reason })];
+  }
+
+  async onExit(exit: RuntimeExit): Promise<void> {
+    const s = this.ctx.world.servers.get(exit.serverId);
+    if (!s) return;
+    const now = this.ctx.clock.now();
+    const requested = exit.requested || s.stopRequestedAt !== null;
+    const state = requested ? 'Stopped' : 'Crashed';
+    const mutations: Mutation[] = [];
+    for (const sess of this.ctx.world.sessionsOn(s.id)) {
+      mutations.push(...this.sessions.closeInMemory(sess.id, requested ? 'server_stopped' : 'server_crashed', now));
+    }
+    const done: GameServer = { ...s, state, stoppedAt: now, exitCode: exit.code, exitSignal: exit.signal };
+    this.ctx.world.putServer(done);
+    const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
+    mutations.push({ kind: 'putServer', server: done }, event(now, s.fleet, requested ? 'server.stopped' : 'server.crashed', s.id, `${s.id} ${requested ? 'stopped' : 'crashed'} (${how})`, { code: exit.code, signal: exit.signal }));
+    if (!requested && s.state === 'Starting') mutations.push(...this.countStartFailure(s, `${how} before Ready (log: ${s.logPath ?? 'n/a'})`, now));
+    await this.ctx.persister.persist(mutations);
+    this.opts.kick(s.fleet);
+  }
+
+  /** After a restart: re-attach to servers that are still running, account for those that are not. */
+  async recover(): Promise<void> {
+    const now = this.ctx.clock.now();
+    const known: RuntimeInstance[] = [];
+    for (const s of this.ctx.world.servers.values()) {
+      if (s.pid !== null && s.identity !== null) {
+        known.push({ serverId: s.id, pid: s.pid, identity: s.identity, address: s.address, ports: s.ports, logPath: s.logPath ?? '' });
+      }
+    }
+    const result = await this.runtime.adopt(known);
+    for (const id of result.adopted) {
+      const s = this.ctx.world.servers.get(id);
+      if (!s) continue;
+      // Give adopted servers a fresh health window: their pings could not reach us while we were down.
+      s.lastHealthAt = now;
+      if (s.stopRequestedAt !== null) {
+        const fleet = this.ctx.world.fleets.get(s.fleet);
+        void this.runtime.stop(id, { graceMs: (fleet?.health.stopGraceSeconds ?? 10) * 1000 }).catch(() => undefined);
+      }
+    }
+    for (const id of result.gone) await this.onExit({ serverId: id, code: null, signal: null, requested: false });
+    // Records written just before a spawn that never happened (the control plane died in between).
+    for (const s of [...this.ctx.world.servers.values()]) {
+      if (s.pid === null) await this.onExit({ serverId: s.id, code: null, signal: null, requested: true });
+    }
+  }
+
+  private require(serverId: string): GameServer {
+    const s = this.ctx.world.servers.get(serverId);
+    if (!s) throw new HandoffError('SERVER_NOT_FOUND', undefined, { serverId });
+    return s;
+  }
+}

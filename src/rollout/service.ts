@@ -1,0 +1,170 @@
+/**
+ * Rollout service: the I/O around the pure blue-green planner. `start`, `promote` and `abort`
+ * come from operators; `reconcile` runs inside each fleet pass. Every plan is applied in memory
+ * first and committed in one transaction, so routing changes take effect on the next allocation.
+ */
+import type { RolloutStartRequest } from '../api/schemas.js';
+import { runSmokeCheck } from '../analysis/smoke.js';
+import { HandoffError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { GameServer } from '../fleet/model.js';
+import type { SessionService } from '../session/service.js';
+import { event, type Ctx } from '../state/context.js';
+import type { Mutation } from '../store/port.js';
+import { planAbort, planPromote } from './commands.js';
+import type { Rollout } from './model.js';
+import { planBlueGreen, type RolloutPlan, type RolloutServer } from './plan-blue-green.js';
+
+const UP = new Set(['Starting', 'Ready', 'Active']);
+
+export class RolloutService {
+  private readonly smokeRunning = new Set<string>();
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly sessions: SessionService,
+    private readonly opts: { cwd: string; kick: (fleet: string) => void },
+  ) {}
+
+  async start(req: RolloutStartRequest): Promise<Rollout> {
+    const { world } = this.ctx;
+    const fleet = world.fleets.get(req.fleet);
+    if (!fleet) throw new HandoffError('FLEET_NOT_FOUND', `no fleet named ${req.fleet}`, { fleet: req.fleet });
+    if (!world.builds.has(req.build)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${req.build}`, { build: req.build });
+    const active = world.activeRolloutOf(fleet.name);
+    if (active) throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${fleet.name} has rollout ${active.id} (${active.phase})`, { rollout: active.id });
+    if (fleet.currentBuild === req.build) throw new HandoffError('ROLLOUT_SAME_BUILD', `fleet ${fleet.name} already runs ${req.build}`, { build: req.build });
+
+    const now = this.ctx.clock.now();
+    const running = world.fleetServers(fleet.name).filter((s) => s.build === fleet.currentBuild && UP.has(s.state)).length;
+    const { minServers, maxServers } = fleet.capacity;
+    const rollout: Rollout = {
+      id: newId('ro'), fleet: fleet.name, fromBuild: fleet.currentBuild, toBuild: req.build,
+      spec: {
+        strategy: req.strategy, autoPromote: req.autoPromote, smoke: req.smoke, drain: req.drain,
+        oldIdleSeconds: req.oldIdleSeconds, readyTimeoutSeconds: req.readyTimeoutSeconds, maxStartFailures: req.maxStartFailures,
+      },
+      phase: 'Provisioning', message: `starting servers of ${req.build}`,
+      targetServers: Math.min(maxServers, Math.max(1, minServers, running)), startFailures: 0, lastFailure: null, smoke: null,
+      createdAt: now, updatedAt: now, readyAt: null, promotedAt: null, switchedAt: null, drainNoticeAt: null,
+      migratedAt: null, completedAt: null, abortedAt: null, failedAt: null,
+    };
+    world.putRollout(rollout);
+    await this.ctx.persister.persist([
+      { kind: 'putRollout', rollout },
+      event(now, fleet.name, 'rollout.started', rollout.id, `${req.strategy} release ${rollout.fromBuild} → ${rollout.toBuild}`, { target: rollout.targetServers }),
+    ]);
+    this.opts.kick(fleet.name);
+    return rollout;
+  }
+
+  async promote(id: string): Promise<Rollout> {
+    const r = this.require(id);
+    const now = this.ctx.clock.now();
+    const next = { ...r, ...planPromote(r, now), updatedAt: now };
+    this.ctx.world.putRollout(next);
+    await this.ctx.persister.persist([{ kind: 'putRollout', rollout: next }, event(now, r.fleet, 'rollout.promoted', r.id, 'promoted by operator')]);
+    this.opts.kick(r.fleet);
+    return next;
+  }
+
+  async abort(id: string): Promise<Rollout> {
+    const r = this.require(id);
+    const now = this.ctx.clock.now();
+    const plan = planAbort(r, this.observe(r.fleet), now);
+    const mutations = this.apply(r, plan, now);
+    await this.ctx.persister.persist(mutations);
+    this.opts.kick(r.fleet);
+    return this.ctx.world.rollouts.get(r.id) ?? r;
+  }
+
+  /** One step of the fleet pass: plan the active rollout and apply the plan in memory. */
+  reconcile(fleet: string, now: number): Mutation[] {
+    const r = this.ctx.world.activeRolloutOf(fleet);
+    if (!r) return [];
+    if (r.phase === 'Verifying' && r.smoke?.state === 'running' && !this.smokeRunning.has(r.id)) {
+      // The control plane restarted while a smoke check ran: run it again.
+      this.runSmoke(r, r.smoke.serverId);
+    }
+    return this.apply(r, planBlueGreen({ rollout: r, servers: this.observe(fleet), now }), now);
+  }
+
+  /** A new-build server failed to start or crashed before Ready while the rollout provisions. */
+  recordStartFailure(server: GameServer, detail: string, now: number): Mutation[] {
+    const r = this.ctx.world.activeRolloutOf(server.fleet);
+    if (!r || r.toBuild !== server.build || (r.phase !== 'Provisioning' && r.phase !== 'Verifying')) return [];
+    const next: Rollout = { ...r, startFailures: r.startFailures + 1, lastFailure: detail, updatedAt: now };
+    this.ctx.world.putRollout(next);
+    return [{ kind: 'putRollout', rollout: next }];
+  }
+
+  private apply(r: Rollout, plan: RolloutPlan, now: number): Mutation[] {
+    const { world } = this.ctx;
+    const out: Mutation[] = [];
+    if (Object.keys(plan.patch).length > 0) {
+      const next: Rollout = { ...r, ...plan.patch, updatedAt: now };
+      world.putRollout(next);
+      out.push({ kind: 'putRollout', rollout: next });
+      if (plan.patch.phase && plan.patch.phase !== r.phase) {
+        out.push(event(now, r.fleet, `rollout.${plan.patch.phase.toLowerCase()}`, r.id, next.message, { from: r.phase, to: plan.patch.phase }));
+      }
+    }
+    const fleet = world.fleets.get(r.fleet);
+    if (fleet && (plan.routing || plan.completeFleetWith)) {
+      const next = { ...fleet, routing: plan.routing ?? fleet.routing, currentBuild: plan.completeFleetWith ?? fleet.currentBuild, updatedAt: now };
+      world.fleets.set(fleet.name, next);
+      out.push({ kind: 'putFleet', fleet: next });
+    }
+    for (const { serverId, notice } of plan.notices) {
+      const s = world.servers.get(serverId);
+      if (s) {
+        const next = { ...s, drainDeadline: notice.type === 'drain' ? notice.deadline : null };
+        world.putServer(next);
+        out.push({ kind: 'putServer', server: next });
+      }
+      this.ctx.notify(serverId, notice);
+    }
+    for (const serverId of plan.migrate) {
+      const players: string[] = [];
+      for (const s of world.sessionsOn(serverId)) {
+        players.push(s.playerId);
+        out.push(...this.sessions.closeInMemory(s.id, 'migrated', now));
+      }
+      if (players.length > 0) this.ctx.notify(serverId, { type: 'sessions-closed', players, reason: 'migrated', at: now });
+    }
+    if (plan.smokeOn) this.runSmoke(world.rollouts.get(r.id) ?? r, plan.smokeOn);
+    return out;
+  }
+
+  private runSmoke(r: Rollout, serverId: string): void {
+    const server = this.ctx.world.servers.get(serverId);
+    const check = r.spec.smoke;
+    if (!check) return;
+    this.smokeRunning.add(r.id);
+    const target = server ?? { id: serverId, address: '', ports: {} };
+    void runSmokeCheck(check, { serverId, address: target.address, ports: target.ports }, this.opts.cwd)
+      .then((outcome) => this.recordSmoke(r.id, serverId, outcome.passed, outcome.detail))
+      .catch((e: unknown) => this.recordSmoke(r.id, serverId, false, String(e)))
+      .finally(() => this.smokeRunning.delete(r.id));
+  }
+
+  private async recordSmoke(id: string, serverId: string, passed: boolean, detail: string): Promise<void> {
+    const r = this.ctx.world.rollouts.get(id);
+    if (!r || r.phase !== 'Verifying' || r.smoke?.serverId !== serverId) return;
+    const now = this.ctx.clock.now();
+    const next: Rollout = { ...r, smoke: { ...r.smoke, state: passed ? 'passed' : 'failed', finishedAt: now, detail }, updatedAt: now };
+    this.ctx.world.putRollout(next);
+    await this.ctx.persister.persist([{ kind: 'putRollout', rollout: next }, event(now, r.fleet, 'rollout.smoke', r.id, detail, { passed })]).catch(() => undefined);
+    this.opts.kick(r.fleet);
+  }
+
+  private observe(fleet: string): RolloutServer[] {
+    return this.ctx.world.fleetServers(fleet).map((s) => ({ id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id) }));
+  }
+
+  private require(id: string): Rollout {
+    const r = this.ctx.world.rollouts.get(id);
+    if (!r) throw new HandoffError('ROLLOUT_NOT_FOUND', `no rollout ${id}`, { rollout: id });
+    return r;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The one wiring file: builds every component of the control plane from resolved options.
+ * Ports (store, runtime, clock) can be injected; everything else is constructed here.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { AllocationService } from '../allocation/service.js';
+import { createApp } from '../api/app.js';
+import { Metrics } from '../api/metrics.js';
+import { openApiDocument } from '../api/openapi.js';
+import { allRoutes } from '../api/routes/index.js';
+import { SystemClock, type Clock } from '../core/clock.js';
+import { FleetReconciler } from '../fleet/reconciler.js';
+import { ServerService } from '../fleet/servers.js';
+import { FleetService } from '../fleet/service.js';
+import { RolloutService } from '../rollout/service.js';
+import { LocalRuntime } from '../runtime/local/local-runtime.js';
+import { validateLocalLaunch } from '../runtime/local/validate.js';
+import type { RuntimeProvider } from '../runtime/port.js';
+import { SdkEndpoint } from '../sdk/endpoint.js';
+import { NoticeHub } from '../sdk/notices.js';
+import { SessionService } from '../session/service.js';
+import type { Ctx } from '../state/context.js';
+import { Persister } from '../state/persister.js';
+import { World } from '../state/world.js';
+import type { StateStore } from '../store/port.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
+
+export const VERSION = '0.1.0';
+
+export interface ControlPlaneDeps {
+  clock?: Clock;
+  store?: StateStore;
+  runtime?: RuntimeProvider;
+  log?: (line: string) => void;
+}
+
+export interface ControlPlane {
+  readonly options: ResolvedServerOptions;
+  readonly url: string;
+  readonly sdkUrl: string;
+  readonly app: Hono;
+  readonly world: World;
+  readonly store: StateStore;
+  readonly reconciler: FleetReconciler;
+  /** Stops the control plane. Game servers keep running unless `stopServers` is set. */
+  close(opts?: { stopServers?: boolean }): Promise<void>;
+}
+
+export async function startControlPlane(input: ServerOptions = {}, deps: ControlPlaneDeps = {}): Promise<ControlPlane> {
+  const options = resolveServerOptions(input);
+  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const clock = deps.clock ?? new SystemClock();
+  mkdirSync(options.dataDir, { recursive: true });
+  const store = deps.store ?? SqliteStore.open(path.join(options.dataDir, 'handoff.db'));
+  const world = World.fromSnapshot(await store.load(clock.now()));
+  const metrics = new Metrics(world);
+  const persister = new Persister(store, {
+    onCommit: (n, ms) => metrics.committed(n, ms),
+    onFailure: (e) => log(`store commit failed: ${String(e)}`),
+  });
+  const joinSecret = await ensureSecret(world, persister);
+
+  const hub = new NoticeHub((id) => standingNotices(world, id, () => clock.now()));
+  const ctx: Ctx = { world, persister, clock, store, notify: (id, n) => hub.send(id, n) };
+  const kick = (): void => reconcilerRef.current?.kick();
+  const reconcilerRef: { current: FleetReconciler | null } = { current: null };
+
+  const runtime = deps.runtime ?? LocalRuntime.create({ logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock });
+  const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
+  const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick });
+  let sdkUrl = '';
+  const servers = new ServerService(ctx, runtime, sessions, rollouts, {
+    sdkUrl: () => sdkUrl, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
+  });
+  const reconciler = new FleetReconciler(ctx, clock, servers, sessions, rollouts, {
+    intervalMs: options.reconcileIntervalMs,
+    onError: (e) => log(`reconcile error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
+  reconcilerRef.current = reconciler;
+  const fleets = new FleetService(ctx, (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']));
+  const allocations = new AllocationService(ctx, { joinSecret, joinTokenTtlMs: options.joinTokenTtlMs, idempotencyTtlMs: options.idempotencyTtlMs }, metrics);
+
+  runtime.onExit((exit) => {
+    servers.onExit(exit).catch((e: unknown) => log(`exit handling failed for ${exit.serverId}: ${String(e)}`));
+  });
+  const backend = new ControlPlaneSdkBackend(world, servers, sessions, hub);
+  const sdk = await SdkEndpoint.start({ backend, host: '127.0.0.1', port: options.sdkPort });
+  sdkUrl = sdk.url;
+  // Re-attach to game servers started before a restart before anything plans new ones.
+  await servers.recover();
+
+  const routes = allRoutes({ ctx, fleets, allocations, sessions, rollouts });
+  const openapi = openApiDocument(routes, VERSION);
+  const app = createApp(routes, {
+    mount: (a) => {
+      a.get('/healthz', (c) => c.json({ ok: true, version: VERSION }));
+      a.get('/openapi.json', (c) => c.json(openapi));
+      a.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+    },
+  });
+  const http = await listen(app, options.host, options.port);
+  reconciler.start();
+
+  let closed = false;
+  return {
+    options, app, world, store, reconciler,
+    url: serverUrl(http),
+    sdkUrl,
+    async close(opts = {}) {
+      if (closed) return;
+      closed = true;
+      await reconciler.stop();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      if (opts.stopServers) {
+        const now = clock.now();
+        const stops = [...world.servers.values()].map((s) => {
+          const graceMs = (world.fleets.get(s.fleet)?.health.stopGraceSeconds ?? 10) * 1000;
+          hub.send(s.id, { type: 'shutdown', graceMs, at: now });
+          return runtime.stop(s.id, { graceMs });
+        });
+        await Promise.allSettled(stops);
+        // Let exit bookkeeping land before the store closes.
+        await new Promise((r) => setImmediate(r));
+      }
+      await sdk.close();
+      await persister.drain();
+      await runtime.close();
+      await store.close();
+    },
+  };
+}
+
+async function ensureSecret(world: World, persister: Persister): Promise<string> {
+  const existing = world.meta['joinSecret'];
+  if (existing) return existing;
+  const secret = randomBytes(32).toString('base64url');
+  world.meta['joinSecret'] = secret;
+  await persister.persist([{ kind: 'putMeta', key: 'joinSecret', value: secret }]);
+  return secret;
+}
+
+export function listen(app: Hono, host: string, port: number): Promise<Server> {
+  const server = createServer(getRequestListener(app.fetch));
+  server.keepAliveTimeout = 65_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+export function serverUrl(server: Server): string {
+  const a = server.address() as AddressInfo;
+  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+}
+

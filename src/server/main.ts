@@ -1,0 +1,77 @@
+/** `handoff server`: runs the control plane in the foreground until SIGINT/SIGTERM. */
+import { parseArgs } from 'node:util';
+import { startControlPlane } from './compose.js';
+import type { ServerOptions } from './options.js';
+
+const HELP = `Usage: handoff server [options]
+
+Runs the Handoff control plane: the /v1 API, the SDK endpoint for game servers, the
+reconcilers and the rollout engine. State lives in SQLite under --data-dir.
+
+Options:
+  --data-dir DIR          state and game-server logs (default ./.handoff)
+  --host HOST             API bind address (default 127.0.0.1)
+  --port N                API port (default 7350)
+  --sdk-port N            SDK endpoint port on loopback (default 7351)
+  --port-range A-B        ports handed to game servers (default 7400-7999)
+  --public-address HOST   address players are sent to (default 127.0.0.1)
+  --stop-servers-on-exit  stop every game server on shutdown (default: leave them
+                          running so a restarted control plane re-adopts them)
+  -h, --help
+`;
+
+export function parseServerArgs(argv: string[]): { options: ServerOptions; stopServers: boolean; help: boolean } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'sdk-port': { type: 'string' },
+      'port-range': { type: 'string' },
+      'public-address': { type: 'string' },
+      'stop-servers-on-exit': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  const options: ServerOptions = {};
+  if (values['data-dir']) options.dataDir = values['data-dir'];
+  if (values.host) options.host = values.host;
+  if (values.port) options.port = toPort(values.port, '--port');
+  if (values['sdk-port']) options.sdkPort = toPort(values['sdk-port'], '--sdk-port');
+  if (values['public-address']) options.publicAddress = values['public-address'];
+  if (values['port-range']) {
+    const m = /^(\d+)-(\d+)$/.exec(values['port-range']);
+    if (!m) throw new RangeError('--port-range must look like 7400-7999');
+    options.portRange = { from: Number(m[1]), to: Number(m[2]) };
+  }
+  return { options, stopServers: values['stop-servers-on-exit'] ?? false, help: values.help ?? false };
+}
+
+function toPort(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new RangeError(`${flag} must be a port number`);
+  return n;
+}
+
+export async function runServerCommand(argv: string[]): Promise<void> {
+  const { options, stopServers, help } = parseServerArgs(argv);
+  if (help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const cp = await startControlPlane(options);
+  process.stdout.write(`handoff server listening on ${cp.url} (SDK ${cp.sdkUrl}, data ${cp.options.dataDir})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      process.stdout.write(`${signal}: shutting down${stopServers ? ' and stopping game servers' : '; game servers keep running'}\n`);
+      cp.close({ stopServers }).then(resolve, (e: unknown) => {
+        process.stderr.write(`shutdown error: ${String(e)}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * Control-plane options: what an operator may set, compiled once at start into resolved
+ * options with defaults filled in and durations in milliseconds.
+ */
+import path from 'node:path';
+
+export interface ServerOptions {
+  /** Where the SQLite database and game-server logs live. Default `./.handoff`. */
+  dataDir?: string;
+  /** API bind address. Default 127.0.0.1. */
+  host?: string;
+  /** API port. Default 7350; 0 picks a free one. */
+  port?: number;
+  /** SDK endpoint port on loopback. Default 7351; keep it stable so re-adopted servers reconnect. */
+  sdkPort?: number;
+  /** Ports handed to game servers. Default 7400-7999. */
+  portRange?: { from: number; to: number };
+  /** Address game servers bind to and players are sent to. Default 127.0.0.1. */
+  publicAddress?: string;
+  reconcileIntervalMs?: number;
+  /** A reserved seat nobody connects to within this time is released. Default 60 s. */
+  reservationTtlMs?: number;
+  joinTokenTtlMs?: number;
+  idempotencyTtlMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Working directory for relative build paths and smoke commands. Default process.cwd(). */
+  cwd?: string;
+}
+
+export type ResolvedServerOptions = Required<ServerOptions>;
+
+export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptions {
+  const cwd = o.cwd ?? process.cwd();
+  const r: ResolvedServerOptions = {
+    dataDir: path.resolve(cwd, o.dataDir ?? '.handoff'),
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? 7350,
+    sdkPort: o.sdkPort ?? 7351,
+    portRange: o.portRange ?? { from: 7400, to: 7999 },
+    publicAddress: o.publicAddress ?? '127.0.0.1',
+    reconcileIntervalMs: o.reconcileIntervalMs ?? 500,
+    reservationTtlMs: o.reservationTtlMs ?? 60_000,
+    joinTokenTtlMs: o.joinTokenTtlMs ?? 10 * 60_000,
+    idempotencyTtlMs: o.idempotencyTtlMs ?? 24 * 3_600_000,
+    backoffBaseMs: o.backoffBaseMs ?? 1_000,
+    backoffMaxMs: o.backoffMaxMs ?? 60_000,
+    cwd,
+  };
+  for (const [k, v] of Object.entries({ port: r.port, sdkPort: r.sdkPort })) {
+    if (!Number.isInteger(v) || v < 0 || v > 65535) throw new RangeError(`${k} must be a port number, got ${v}`);
+  }
+  for (const [k, v] of Object.entries({ reconcileIntervalMs: r.reconcileIntervalMs, reservationTtlMs: r.reservationTtlMs, joinTokenTtlMs: r.joinTokenTtlMs })) {
+    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${k} must be positive, got ${v}`);
+  }
+  return r;
+}

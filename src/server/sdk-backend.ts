@@ -1,0 +1,67 @@
+/** The control plane's side of the SDK: routes each SDK call to the service that owns it. */
+import { HandoffError } from '../core/errors.js';
+import type { ServerService } from '../fleet/servers.js';
+import type { SdkBackend } from '../sdk/backend.js';
+import type { NoticeHub } from '../sdk/notices.js';
+import type { Notice, SdkSelf, SdkSessionView } from '../sdk/protocol.js';
+import type { CloseReason } from '../session/model.js';
+import type { SessionService } from '../session/service.js';
+import type { World } from '../state/world.js';
+
+export class ControlPlaneSdkBackend implements SdkBackend {
+  constructor(
+    private readonly world: World,
+    private readonly servers: ServerService,
+    private readonly sessions: SessionService,
+    private readonly notices: NoticeHub,
+  ) {}
+
+  authenticate(token: string): string | undefined {
+    return this.world.serverForToken(token)?.id;
+  }
+
+  ready(serverId: string): Promise<void> {
+    return this.servers.ready(serverId);
+  }
+
+  health(serverId: string): void {
+    this.servers.health(serverId);
+  }
+
+  sessionStarted(serverId: string, playerId: string, joinToken: string | null): Promise<SdkSessionView> {
+    return this.sessions.started(serverId, playerId, joinToken);
+  }
+
+  sessionEnded(serverId: string, playerId: string, reason: CloseReason): Promise<void> {
+    return this.sessions.ended(serverId, playerId, reason);
+  }
+
+  setCapacity(serverId: string, capacity: number): Promise<void> {
+    return this.servers.setCapacity(serverId, capacity);
+  }
+
+  requestShutdown(serverId: string): Promise<void> {
+    return this.servers.requestShutdown(serverId);
+  }
+
+  self(serverId: string): SdkSelf {
+    const s = this.world.servers.get(serverId);
+    if (!s) throw new HandoffError('SERVER_NOT_FOUND', undefined, { serverId });
+    return {
+      serverId: s.id, fleet: s.fleet, build: s.build, version: this.world.builds.get(s.build)?.version ?? '',
+      state: s.state, capacity: s.capacity, ports: s.ports,
+      sessions: this.world.sessionsOn(s.id).map((x) => ({ sessionId: x.id, playerId: x.playerId, partyId: x.partyId, attributes: x.attributes })),
+    };
+  }
+
+  subscribe(serverId: string, listener: (notice: Notice) => void): () => void {
+    return this.notices.subscribe(serverId, listener);
+  }
+}
+
+/** Notices a server must see even if it connects its watch late: an announced drain. */
+export function standingNotices(world: World, serverId: string, now: () => number): Notice[] {
+  const s = world.servers.get(serverId);
+  if (!s || s.drainDeadline === null) return [];
+  return [{ type: 'drain', reason: s.drainReason ?? 'release', deadline: s.drainDeadline, at: now() }];
+}

@@ -1,0 +1,173 @@
+/**
+ * The control plane's in-memory state: the authoritative copy inside one process, rebuilt
+ * from the store at start. Every mutation happens here synchronously (so two requests can
+ * never take the same slot) and is then persisted; callers acknowledge only after the commit.
+ * Only indexes and bookkeeping live here — decisions live in the pure planners.
+ */
+import semver from 'semver';
+import type { Build } from '../builds/model.js';
+import { isTerminal, type Fleet, type GameServer } from '../fleet/model.js';
+import { isTerminalPhase, type Rollout } from '../rollout/model.js';
+import type { CloseReason, Session } from '../session/model.js';
+import type { IdempotencyRecord, Snapshot } from '../store/port.js';
+
+const key = (a: string, b: string): string => `${a}\u0000${b}`;
+
+export class World {
+  readonly builds = new Map<string, Build>();
+  readonly fleets = new Map<string, Fleet>();
+  /** Non-terminal servers. */
+  readonly servers = new Map<string, GameServer>();
+  /** Open sessions. */
+  readonly sessions = new Map<string, Session>();
+  /** Every rollout not yet terminal, plus each fleet's latest. */
+  readonly rollouts = new Map<string, Rollout>();
+  readonly idempotency = new Map<string, IdempotencyRecord>();
+  meta: Record<string, string> = {};
+
+  private readonly ranges = new Map<string, semver.Range | null>();
+  private readonly sessionsByServer = new Map<string, Set<string>>();
+  private readonly sessionByPlayer = new Map<string, string>();
+  private readonly partySessions = new Map<string, Set<string>>();
+  private readonly serverByToken = new Map<string, string>();
+  private readonly latestRollout = new Map<string, string>();
+
+  static fromSnapshot(s: Snapshot): World {
+    const w = new World();
+    for (const b of s.builds) w.putBuild(b);
+    for (const f of s.fleets) w.fleets.set(f.name, f);
+    for (const srv of s.servers) w.putServer(srv);
+    for (const sess of s.openSessions) w.addSession(sess);
+    for (const r of s.activeRollouts) w.putRollout(r);
+    for (const i of s.idempotency) w.idempotency.set(key(i.fleet, i.key), i);
+    w.meta = { ...s.meta };
+    return w;
+  }
+
+  putBuild(b: Build): void {
+    this.builds.set(b.id, b);
+    this.ranges.set(b.id, b.compatibleClients === '*' ? null : new semver.Range(b.compatibleClients));
+  }
+
+  /** Whether the build accepts this client version; a null version is accepted everywhere. */
+  accepts(buildId: string, clientVersion: string | null): boolean {
+    const range = this.ranges.get(buildId);
+    if (range === undefined) return false;
+    if (range === null || clientVersion === null) return true;
+    return semver.valid(clientVersion) !== null && range.test(clientVersion);
+  }
+
+  putServer(s: GameServer): void {
+    if (isTerminal(s.state)) {
+      this.servers.delete(s.id);
+      this.serverByToken.delete(s.token);
+      return;
+    }
+    this.servers.set(s.id, s);
+    this.serverByToken.set(s.token, s.id);
+  }
+
+  serverForToken(token: string): GameServer | undefined {
+    const id = this.serverByToken.get(token);
+    return id === undefined ? undefined : this.servers.get(id);
+  }
+
+  fleetServers(fleet: string): GameServer[] {
+    const out: GameServer[] = [];
+    for (const s of this.servers.values()) if (s.fleet === fleet) out.push(s);
+    return out;
+  }
+
+  /** Open sessions on a server (reserved or connected). */
+  used(serverId: string): number {
+    return this.sessionsByServer.get(serverId)?.size ?? 0;
+  }
+
+  sessionsOn(serverId: string): Session[] {
+    const ids = this.sessionsByServer.get(serverId);
+    if (!ids) return [];
+    return [...ids].map((id) => this.sessions.get(id)).filter((s): s is Session => s !== undefined);
+  }
+
+  openSessionOf(fleet: string, playerId: string): Session | undefined {
+    const id = this.sessionByPlayer.get(key(fleet, playerId));
+    return id === undefined ? undefined : this.sessions.get(id);
+  }
+
+  /** Servers hosting the party's open sessions, most members first. */
+  partyServers(fleet: string, partyId: string): string[] {
+    const counts = new Map<string, number>();
+    for (const id of this.partySessions.get(key(fleet, partyId)) ?? []) {
+      const s = this.sessions.get(id);
+      if (s) counts.set(s.server, (counts.get(s.server) ?? 0) + 1);
+    }
+    return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+  }
+
+  addSession(s: Session): void {
+    this.sessions.set(s.id, s);
+    let set = this.sessionsByServer.get(s.server);
+    if (!set) this.sessionsByServer.set(s.server, (set = new Set()));
+    set.add(s.id);
+    this.sessionByPlayer.set(key(s.fleet, s.playerId), s.id);
+    if (s.partyId !== null) {
+      let party = this.partySessions.get(key(s.fleet, s.partyId));
+      if (!party) this.partySessions.set(key(s.fleet, s.partyId), (party = new Set()));
+      party.add(s.id);
+    }
+  }
+
+  updateSession(s: Session): void {
+    this.sessions.set(s.id, s);
+  }
+
+  /** Removes an open session from every index and returns its closed form (not yet persisted). */
+  closeSession(id: string, reason: CloseReason, now: number): Session | undefined {
+    const s = this.sessions.get(id);
+    if (!s) return undefined;
+    this.sessions.delete(id);
+    const set = this.sessionsByServer.get(s.server);
+    set?.delete(id);
+    if (set && set.size === 0) this.sessionsByServer.delete(s.server);
+    if (this.sessionByPlayer.get(key(s.fleet, s.playerId)) === id) this.sessionByPlayer.delete(key(s.fleet, s.playerId));
+    if (s.partyId !== null) {
+      const party = this.partySessions.get(key(s.fleet, s.partyId));
+      party?.delete(id);
+      if (party && party.size === 0) this.partySessions.delete(key(s.fleet, s.partyId));
+    }
+    return { ...s, state: 'Closed', closedAt: now, closeReason: reason };
+  }
+
+  putRollout(r: Rollout): void {
+    this.rollouts.set(r.id, r);
+    const prev = this.latestRollout.get(r.fleet);
+    const prevRollout = prev === undefined ? undefined : this.rollouts.get(prev);
+    if (!prevRollout || prevRollout.id === r.id || prevRollout.createdAt <= r.createdAt) {
+      this.latestRollout.set(r.fleet, r.id);
+      // Keep one finished rollout per fleet in memory (it still drives retiring roles).
+      if (prevRollout && prevRollout.id !== r.id && isTerminalPhase(prevRollout.phase)) this.rollouts.delete(prevRollout.id);
+    }
+  }
+
+  latestRolloutOf(fleet: string): Rollout | undefined {
+    const id = this.latestRollout.get(fleet);
+    return id === undefined ? undefined : this.rollouts.get(id);
+  }
+
+  activeRolloutOf(fleet: string): Rollout | undefined {
+    const r = this.latestRolloutOf(fleet);
+    return r && !isTerminalPhase(r.phase) ? r : undefined;
+  }
+
+  idempotencyRecord(fleet: string, k: string): IdempotencyRecord | undefined {
+    return this.idempotency.get(key(fleet, k));
+  }
+
+  putIdempotency(r: IdempotencyRecord): void {
+    this.idempotency.set(key(r.fleet, r.key), r);
+  }
+
+  deleteIdempotency(fleet: string, k: string): void {
+    this.idempotency.delete(key(fleet, k));
+  }
+}
