@@ -11,6 +11,12 @@
  *   POST /sdk/v1/shutdown                   → 204      server asks to be drained and stopped
  *   GET  /sdk/v1/self                       → 200 SdkSelf
  *   GET  /sdk/v1/watch                      → text/event-stream of Notice (`data: <json>\n\n`)
+ *
+ * The token is checked first, for every path under /sdk/v1; then an unknown path answers
+ * 404 ROUTE_NOT_FOUND and a known path with the wrong method 405 METHOD_NOT_ALLOWED.
+ * Bodies are JSON (at most 64 KiB; the content type is not checked). `watch` sends a `: ping`
+ * comment every 15 s; after a reconnect, standing notices (an active drain) are sent again, so
+ * handlers must be idempotent.
  */
 
 export const SDK_PREFIX = '/sdk/v1';
@@ -29,6 +35,27 @@ export type Notice =
   | { type: 'sessions-closed'; players: string[]; reason: string; at: number }
   /** The process will receive SIGTERM after `graceMs`. */
   | { type: 'shutdown'; graceMs: number; at: number };
+
+/** The reasons a game server may give for a session it ends; the rest are control-plane reasons. */
+export const SdkEndReasons = ['ended', 'disconnected'] as const;
+export type SdkEndReason = (typeof SdkEndReasons)[number];
+
+/** Body of `POST sessions/started`. */
+export interface SessionStartedRequest {
+  playerId: string;
+  joinToken?: string | null;
+}
+
+/** Body of `POST sessions/ended`; `reason` defaults to `ended`. */
+export interface SessionEndedRequest {
+  playerId: string;
+  reason?: SdkEndReason;
+}
+
+/** Body of `PUT capacity`. */
+export interface CapacityRequest {
+  capacity: number;
+}
 
 export interface SdkSessionView {
   sessionId: string;

@@ -27,6 +27,7 @@ export type Mutation =
   | { kind: 'putSession'; session: Session }
   | { kind: 'putRollout'; rollout: Rollout }
   | { kind: 'putIdempotency'; record: IdempotencyRecord }
+  /** Deletes records with expiresAt <= before: exactly those `load(before)` leaves out. */
   | { kind: 'expireIdempotency'; before: number }
   | { kind: 'putMeta'; key: string; value: string }
   | { kind: 'appendEvent'; event: NewEvent };

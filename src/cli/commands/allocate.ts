@@ -1,0 +1,73 @@
+import { defineCommand, ExitCodes, printResult, type Parsed } from '../command.js';
+import { parseKeyValues } from '../parse.js';
+import { expectPositionals, parseCommandArgs, UsageError } from '../usage.js';
+import type { AllocationView } from '../views.js';
+
+export const allocateUsage = `Usage: handoff allocate FLEET --player ID [flags]
+
+Place a player on a game server of FLEET, as a matchmaker would, and print where to connect.
+A player who already has an open session gets it back (reconnect).
+
+  --player ID             player id (required)
+  --party P               keep a party together on one server
+  --client-version V      the client's version; only builds accepting it are eligible
+  --region R              only servers in this region
+  --attr K=V              a session attribute; repeatable
+  --idempotency-key K     retrying with the same key returns the same allocation
+  --json                  print the API response`;
+
+export interface AllocateInput {
+  fleet: string;
+  playerId: string;
+  partyId?: string;
+  clientVersion?: string;
+  region?: string;
+  attributes?: Record<string, string>;
+  idempotencyKey?: string;
+}
+
+/** Builds the `POST /v1/allocations` body, leaving out what was not given so server defaults apply. */
+export function parseAllocate(args: readonly string[]): Parsed<AllocateInput> {
+  const { values, positionals } = parseCommandArgs('allocate', args, {
+    player: { type: 'string' },
+    party: { type: 'string' },
+    'client-version': { type: 'string' },
+    region: { type: 'string' },
+    attr: { type: 'string', multiple: true },
+    'idempotency-key': { type: 'string' },
+  });
+  if (values.help) return { global: values, help: true };
+  const [fleet = ''] = expectPositionals('allocate', positionals, ['FLEET']);
+  if (!values.player) throw new UsageError('--player ID is required', 'allocate');
+  const input: AllocateInput = { fleet, playerId: values.player };
+  if (values.party !== undefined) input.partyId = values.party;
+  if (values['client-version'] !== undefined) input.clientVersion = values['client-version'];
+  if (values.region !== undefined) input.region = values.region;
+  if (values.attr?.length) input.attributes = parseKeyValues('--attr', values.attr);
+  if (values['idempotency-key'] !== undefined) input.idempotencyKey = values['idempotency-key'];
+  return { global: values, help: false, input };
+}
+
+export function renderAllocation(a: AllocationView): string {
+  const ports = Object.entries(a.server.ports);
+  const endpoints = ports.length
+    ? ports.map(([name, port]) => `${a.server.address}:${port} (${name})`).join(', ')
+    : a.server.address;
+  return [
+    `session  ${a.sessionId}${a.reconnected ? ' (reconnected to an open session)' : ''}`,
+    `server   ${a.server.id}`,
+    `connect  ${endpoints}`,
+    `build    ${a.server.build} (version ${a.server.version})`,
+    `token    ${a.joinToken}`,
+  ].join('\n');
+}
+
+export const allocateCommand = defineCommand({
+  usage: allocateUsage,
+  parse: parseAllocate,
+  async execute(input, session) {
+    const res = await session.api.post<AllocationView>('/v1/allocations', input);
+    printResult(session, res.text, () => renderAllocation(res.data));
+    return ExitCodes.ok;
+  },
+});

@@ -1,0 +1,102 @@
+import { defineCommand, ExitCodes, printResult, type Parsed } from '../command.js';
+import { parseDurationSeconds, parseSmokeHttp, splitCommandLine } from '../parse.js';
+import { expectPositionals, parseCommandArgs, UsageError } from '../usage.js';
+import type { RolloutView } from '../views.js';
+
+export const rolloutStartUsage = `Usage: handoff rollout start FLEET --build B [flags]
+
+Release build B to FLEET without interrupting a session: start servers of B, optionally check
+one, switch new sessions to B, and let the old build empty out.
+
+  --build B                 the build to release (required)
+  --strategy S              blue-green (default)
+  --no-auto-promote         wait for \`handoff rollout promote\` before switching
+  --smoke-http PORT:PATH    before switching, GET PATH on the named port of one new server
+  --smoke-cmd "CMD ARGS"    before switching, run this command (no shell; quotes group words)
+  --drain-deadline D        close sessions still on the old build D after the switch
+  --drain-notice D          warn old servers D before that deadline (server default 60s)
+  --old-idle D              stop an emptied old server after D (default: the fleet's idle time)
+  --ready-timeout D         fail when B is not ready within D (server default 5m)
+  --json                    print the API response
+
+Durations: 90 (seconds), 90s, 5m, 1h.`;
+
+export type SmokeRequest = { kind: 'http'; port: string; path: string } | { kind: 'command'; command: string[] };
+
+/** The `POST /v1/rollouts` body. Absent optional fields are left to the server's defaults. */
+export interface RolloutStartRequest {
+  fleet: string;
+  build: string;
+  strategy: string;
+  autoPromote: boolean;
+  smoke: SmokeRequest | null;
+  drain: { deadlineSeconds: number; noticeLeadSeconds?: number } | null;
+  oldIdleSeconds: number | null;
+  readyTimeoutSeconds?: number;
+}
+
+export function parseRolloutStart(args: readonly string[]): Parsed<RolloutStartRequest> {
+  const { values, positionals } = parseCommandArgs('rollout start', args, {
+    build: { type: 'string' },
+    strategy: { type: 'string' },
+    'no-auto-promote': { type: 'boolean' },
+    'smoke-http': { type: 'string' },
+    'smoke-cmd': { type: 'string' },
+    'drain-deadline': { type: 'string' },
+    'drain-notice': { type: 'string' },
+    'old-idle': { type: 'string' },
+    'ready-timeout': { type: 'string' },
+  });
+  if (values.help) return { global: values, help: true };
+  const [fleet = ''] = expectPositionals('rollout start', positionals, ['FLEET']);
+  if (!values.build) throw new UsageError('--build B is required', 'rollout start');
+  const request: RolloutStartRequest = {
+    fleet,
+    build: values.build,
+    // The server owns the list of strategies; an unknown one comes back as VALIDATION_FAILED.
+    strategy: values.strategy ?? 'blue-green',
+    autoPromote: !values['no-auto-promote'],
+    smoke: smokeFrom(values['smoke-http'], values['smoke-cmd']),
+    drain: drainFrom(values['drain-deadline'], values['drain-notice']),
+    oldIdleSeconds: values['old-idle'] === undefined ? null : parseDurationSeconds('--old-idle', values['old-idle']),
+  };
+  if (values['ready-timeout'] !== undefined) {
+    request.readyTimeoutSeconds = parseDurationSeconds('--ready-timeout', values['ready-timeout']);
+  }
+  return { global: values, help: false, input: request };
+}
+
+function smokeFrom(http: string | undefined, cmd: string | undefined): SmokeRequest | null {
+  if (http !== undefined && cmd !== undefined) {
+    throw new UsageError('--smoke-http and --smoke-cmd are alternatives; give one', 'rollout start');
+  }
+  if (http !== undefined) return { kind: 'http', ...parseSmokeHttp('--smoke-http', http) };
+  if (cmd !== undefined) return { kind: 'command', command: splitCommandLine('--smoke-cmd', cmd) };
+  return null;
+}
+
+function drainFrom(deadline: string | undefined, notice: string | undefined): RolloutStartRequest['drain'] {
+  if (deadline === undefined) {
+    if (notice !== undefined) throw new UsageError('--drain-notice needs --drain-deadline', 'rollout start');
+    return null;
+  }
+  const deadlineSeconds = parseDurationSeconds('--drain-deadline', deadline);
+  if (notice === undefined) return { deadlineSeconds };
+  return { deadlineSeconds, noticeLeadSeconds: parseDurationSeconds('--drain-notice', notice) };
+}
+
+export const rolloutStartCommand = defineCommand({
+  usage: rolloutStartUsage,
+  parse: parseRolloutStart,
+  async execute(input, session) {
+    const res = await session.api.post<RolloutView>('/v1/rollouts', input);
+    printResult(session, res.text, () => {
+      const r = res.data;
+      return [
+        `rollout ${r.id} started: fleet ${r.fleet}, ${r.fromBuild} → ${r.toBuild} (${r.phase})`,
+        `follow it with: handoff rollout status ${r.fleet} --watch`,
+      ].join('\n');
+    });
+    return ExitCodes.ok;
+  },
+});

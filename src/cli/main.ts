@@ -1,0 +1,168 @@
+/**
+ * `handoff`: the operator's command line. `bin/handoff` runs this file under tsx. Commands parse
+ * their flags first (a usage error exits 2 without a request), then talk to the control plane's
+ * `/v1` API. Exit codes: 0 ok, 1 API or connection error, 2 usage error.
+ */
+import { readFile } from 'node:fs/promises';
+import { text as readStream } from 'node:stream/consumers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiClient, ApiError, ConnectionError, isRecord } from './client.js';
+import { ExitCodes, type CliIo, type Command, type ExitCode, type Session } from './command.js';
+import { allocateCommand } from './commands/allocate.js';
+import { applyCommand } from './commands/apply.js';
+import { getCommand } from './commands/get.js';
+import { rolloutAbortCommand, rolloutPromoteCommand, rolloutStatusCommand, rolloutUsage } from './commands/rollout.js';
+import { rolloutStartCommand } from './commands/rollout-start.js';
+import { DefaultServerUrl, resolveServerUrl, splitInvocation, UsageError } from './usage.js';
+
+const Usage = `handoff: zero-downtime, session-aware releases for dedicated game-server fleets
+
+Usage: handoff [--server URL] [--json] <command> [flags]
+
+Commands:
+  server [flags]              run the control plane (see: handoff server --help)
+  apply -f FILE               register builds, create or update fleets from YAML or JSON
+  get RESOURCE                list builds, fleets, servers, sessions, rollouts or events
+  allocate FLEET --player ID  place a player on a game server
+  rollout start FLEET         release a build to a fleet
+  rollout status FLEET        show (or --watch) the fleet's latest rollout
+  rollout promote FLEET       switch a rollout waiting for promotion
+  rollout abort FLEET         abort the fleet's latest rollout
+  version                     print the CLI version
+
+Global flags (before or after the command):
+  --server URL   the control plane (env HANDOFF_URL; default ${DefaultServerUrl})
+  --json         print the API's JSON instead of tables
+  -h, --help     help; \`handoff <command> --help\` for a command's flags
+
+Exit codes: 0 ok, 1 API or connection error, 2 usage error.`;
+
+const Commands: Readonly<Record<string, Command>> = {
+  apply: applyCommand,
+  get: getCommand,
+  allocate: allocateCommand,
+  'rollout start': rolloutStartCommand,
+  'rollout status': rolloutStatusCommand,
+  'rollout promote': rolloutPromoteCommand,
+  'rollout abort': rolloutAbortCommand,
+};
+
+/** Runs one invocation and returns its exit code. Never calls `process.exit`: output must flush. */
+async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  let json = false;
+  // Usage errors from value parsers and manifests do not know their command; this does.
+  let current: string | null = null;
+  try {
+    const inv = splitInvocation(argv);
+    json = inv.global.json ?? false;
+    const word = inv.version ? 'version' : inv.command;
+    if (word === null) return showUsage(io, Usage, inv.global.help === true);
+    if (word === 'help') return helpFor(io, inv.rest);
+    if (word === 'version') return await printVersion(io, json || inv.rest.includes('--json'));
+    if (word === 'server') return await runServer(inv.rest);
+
+    const [name, args] = commandName(word, inv.rest);
+    const command = Commands[name];
+    if (!command) return rolloutGroupOrUnknown(io, name, args, inv.global.help === true);
+    current = name;
+    if (inv.global.help) return showUsage(io, command.usage, true);
+    const prepared = command.prepare(args);
+    if (!prepared.run) return showUsage(io, command.usage, true);
+    json = json || (prepared.global.json ?? false);
+    const session: Session = {
+      io,
+      api: new ApiClient(resolveServerUrl([inv.global, prepared.global], io.env)),
+      json,
+    };
+    return await prepared.run(session);
+  } catch (e) {
+    return report(io, e, json, current);
+  }
+}
+
+/** `handoff rollout` alone lists its subcommands; anything else unknown is a usage error. */
+function rolloutGroupOrUnknown(io: CliIo, name: string, args: readonly string[], help: boolean): ExitCode {
+  if (name !== 'rollout') throw new UsageError(`unknown command "${name}"`);
+  const sub = args[0];
+  if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown rollout command "${sub}"`, 'rollout');
+  return showUsage(io, rolloutUsage, help || args.includes('-h') || args.includes('--help'));
+}
+
+/** `rollout start …` is one command spelled in two words. */
+function commandName(word: string, rest: readonly string[]): [string, string[]] {
+  const sub = rest[0];
+  if (word === 'rollout' && sub !== undefined && Commands[`rollout ${sub}`]) return [`rollout ${sub}`, rest.slice(1)];
+  return [word, [...rest]];
+}
+
+/** Asked-for help goes to stdout and succeeds; help shown because something was missing is a usage error. */
+function showUsage(io: CliIo, usage: string, asked: boolean): ExitCode {
+  if (asked) {
+    io.out(usage);
+    return ExitCodes.ok;
+  }
+  io.err(usage);
+  return ExitCodes.usage;
+}
+
+function helpFor(io: CliIo, words: readonly string[]): ExitCode {
+  const name = words.join(' ');
+  if (name === '') return showUsage(io, Usage, true);
+  if (name === 'rollout') return showUsage(io, rolloutUsage, true);
+  const command = Commands[name];
+  if (!command) throw new UsageError(`no help for "${name}"; run \`handoff --help\``);
+  return showUsage(io, command.usage, true);
+}
+
+function report(io: CliIo, e: unknown, json: boolean, command: string | null): ExitCode {
+  if (e instanceof UsageError) {
+    const about = e.command ?? command;
+    io.err(`error: ${e.message}`);
+    io.err(`run \`handoff ${about ? `${about} ` : ''}--help\` for usage`);
+    return ExitCodes.usage;
+  }
+  if (e instanceof ApiError) {
+    if (json) io.out(JSON.stringify(isRecord(e.body) ? e.body : { error: { code: e.code, message: e.message } }));
+    else io.err(`error ${e.code}: ${e.message}`);
+    return ExitCodes.apiError;
+  }
+  if (e instanceof ConnectionError) {
+    io.err(`error: ${e.message}\n  (${e.detail})`);
+    return ExitCodes.apiError;
+  }
+  // Anything else is a bug in the CLI: show the stack, it is what a bug report needs.
+  io.err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  return ExitCodes.apiError;
+}
+
+async function printVersion(io: CliIo, json: boolean): Promise<ExitCode> {
+  const pkg: unknown = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+  const version = isRecord(pkg) && typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  io.out(json ? JSON.stringify({ version }) : `handoff ${version} (node ${process.version})`);
+  return ExitCodes.ok;
+}
+
+/**
+ * Hands the rest of the command line to the control plane, untouched. Imported lazily so the
+ * server's dependencies (SQLite, the runtime) load only for `handoff server`.
+ */
+async function runServer(args: readonly string[]): Promise<ExitCode> {
+  const { runServerCommand } = await import('../server/main.js');
+  await runServerCommand([...args]);
+  return ExitCodes.ok;
+}
+
+function processIo(): CliIo {
+  return {
+    out: (line) => void process.stdout.write(`${line}\n`),
+    err: (line) => void process.stderr.write(`${line}\n`),
+    readStdin: () => readStream(process.stdin),
+    readFile: (path) => readFile(path, 'utf8'),
+    env: process.env,
+    isTTY: process.stdout.isTTY === true,
+    now: () => Date.now(),
+    sleep: (ms) => sleep(ms),
+  };
+}
+
+process.exitCode = await main(process.argv.slice(2), processIo());

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { manifestToApplyRequest } from './manifest.js';
+import { UsageError } from './usage.js';
+
+const build = { id: 'arena-1', version: '1.0.0', launch: { executable: './arena' }, sessionsPerServer: 8 };
+const fleet = { name: 'arena', build: 'arena-1', capacity: { minServers: 1, maxServers: 4 } };
+
+describe('manifestToApplyRequest', () => {
+  it('collects multi-document YAML by kind and drops the kind field', () => {
+    const yaml = `
+kind: Build
+id: arena-1
+version: 1.0.0
+launch: { executable: ./arena }
+sessionsPerServer: 8
+---
+kind: Fleet
+name: arena
+build: arena-1
+capacity: { minServers: 1, maxServers: 4 }
+`;
+    expect(manifestToApplyRequest(yaml, 'arena.yaml')).toEqual({ builds: [build], fleets: [fleet] });
+  });
+
+  it('accepts one document with builds and fleets lists', () => {
+    const yaml = `
+builds:
+  - id: arena-1
+    version: "1.0.0"
+    launch: { executable: ./arena }
+    sessionsPerServer: 8
+fleets:
+  - name: arena
+    build: arena-1
+    capacity: { minServers: 1, maxServers: 4 }
+`;
+    expect(manifestToApplyRequest(yaml, 'arena.yaml')).toEqual({ builds: [build], fleets: [fleet] });
+  });
+
+  it('reads JSON, which is YAML', () => {
+    expect(manifestToApplyRequest(JSON.stringify({ fleets: [fleet] }), 'f.json')).toEqual({ builds: [], fleets: [fleet] });
+  });
+
+  it('skips empty documents, such as a trailing ---, and mixes the two shapes', () => {
+    const yaml = `---\nbuilds: []\nfleets: []\n---\n---\nkind: Fleet\nname: arena\n---\n`;
+    expect(manifestToApplyRequest(yaml, 'm.yaml')).toEqual({ builds: [], fleets: [{ name: 'arena' }] });
+  });
+
+  it('leaves field validation to the server: odd fields pass through unchanged', () => {
+    const request = manifestToApplyRequest('kind: Build\nid: 42\nsessionsPerServer: lots\n', 'm.yaml');
+    expect(request.builds).toEqual([{ id: 42, sessionsPerServer: 'lots' }]);
+  });
+
+  it('tolerates a matching kind on a list item and drops it', () => {
+    expect(manifestToApplyRequest('fleets:\n  - kind: Fleet\n    name: arena\n', 'm.yaml').fleets).toEqual([{ name: 'arena' }]);
+  });
+
+  it.each([
+    ['an unknown kind, naming the document', 'kind: Build\nid: a\n---\nkind: Server\nid: b\n', /m\.yaml: document 2: unknown kind "Server"/],
+    ['a missing kind value', 'kind:\nid: a\n', /document 1: unknown kind null/],
+    ['a document that is not a mapping', 'kind: Build\n---\n- a\n- b\n', /document 2: expected a mapping, got a list/],
+    ['an unknown top-level key', 'bulds: []\n', /document 1: unknown top-level key "bulds"/],
+    ['a list that is not a list', 'fleets: {name: arena}\n', /`fleets` must be a list/],
+    ['a list item that is not a mapping', 'builds:\n  - arena-1\n', /builds\[0\] must be a mapping/],
+    ['a list item of the wrong kind', 'builds:\n  - kind: Fleet\n', /kind "Fleet" does not belong in `builds`/],
+    ['invalid YAML', 'kind: Build\n---\nid: [1\nx: 2\n', /document 2: invalid YAML/],
+    ['a file with nothing in it', '# just a comment\n', /no builds or fleets found/],
+  ])('rejects %s', (_what, text, message) => {
+    expect(() => manifestToApplyRequest(text, 'm.yaml')).toThrow(UsageError);
+    expect(() => manifestToApplyRequest(text, 'm.yaml')).toThrow(message);
+  });
+});

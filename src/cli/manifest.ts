@@ -1,0 +1,96 @@
+/**
+ * Turns a manifest file into the body of `POST /v1/apply`. Two shapes are accepted, and may be
+ * mixed across the documents of one YAML stream (JSON is YAML, so it needs no second path):
+ *
+ *   kind: Build            builds: [...]
+ *   id: arena-1.2          fleets: [...]
+ *   ...                    (one document, no `kind`)
+ *
+ * Only that structure is checked here; the fields are the server's to validate, so the CLI
+ * never disagrees with it about what a valid build is.
+ */
+import { parseAllDocuments } from 'yaml';
+import { isRecord } from './client.js';
+import { UsageError } from './usage.js';
+
+export type ManifestObject = Record<string, unknown>;
+
+export interface ApplyRequest {
+  builds: ManifestObject[];
+  fleets: ManifestObject[];
+}
+
+const Kinds = { Build: 'builds', Fleet: 'fleets' } as const;
+type Kind = keyof typeof Kinds;
+const ListKeys = ['builds', 'fleets'] as const;
+
+function isKind(value: unknown): value is Kind {
+  return typeof value === 'string' && Object.hasOwn(Kinds, value);
+}
+
+/**
+ * Parses `text` (read from `source`, used in messages) into an apply request. Throws
+ * `UsageError` naming the 1-based document number for anything structurally wrong.
+ */
+export function manifestToApplyRequest(text: string, source: string): ApplyRequest {
+  const request: ApplyRequest = { builds: [], fleets: [] };
+  const docs = parseAllDocuments(text);
+  docs.forEach((doc, i) => {
+    const where = `${source}: document ${i + 1}`;
+    const error = doc.errors[0];
+    if (error) throw new UsageError(`${where}: invalid YAML: ${error.message.split('\n')[0] ?? ''}`);
+    const value: unknown = doc.toJS();
+    // `---` at the end of a file, or between two documents, yields an empty document.
+    if (value === null || value === undefined) return;
+    if (!isRecord(value)) throw new UsageError(`${where}: expected a mapping, got ${describe(value)}`);
+    if ('kind' in value) addKindDocument(request, value, where);
+    else addListDocument(request, value, where);
+  });
+  if (request.builds.length === 0 && request.fleets.length === 0) {
+    throw new UsageError(`${source}: no builds or fleets found`);
+  }
+  return request;
+}
+
+function addKindDocument(request: ApplyRequest, doc: ManifestObject, where: string): void {
+  const { kind, ...fields } = doc;
+  if (!isKind(kind)) {
+    throw new UsageError(`${where}: unknown kind ${JSON.stringify(kind)} (expected ${Object.keys(Kinds).join(' or ')})`);
+  }
+  request[Kinds[kind]].push(fields);
+}
+
+function addListDocument(request: ApplyRequest, doc: ManifestObject, where: string): void {
+  const unknown = Object.keys(doc).filter((k) => !(ListKeys as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `${where}: unknown top-level key ${unknown.map((k) => JSON.stringify(k)).join(', ')} ` +
+        '(a document has either `kind: Build|Fleet` or `builds:` and `fleets:` lists)',
+    );
+  }
+  for (const key of ListKeys) {
+    const list = doc[key];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list)) throw new UsageError(`${where}: \`${key}\` must be a list, got ${describe(list)}`);
+    list.forEach((item: unknown, j) => {
+      if (!isRecord(item)) throw new UsageError(`${where}: ${key}[${j}] must be a mapping, got ${describe(item)}`);
+      request[key].push(withoutMatchingKind(item, key, `${where}: ${key}[${j}]`));
+    });
+  }
+}
+
+/** Items copied from `kind:` documents may keep their `kind`; tolerate it when it agrees. */
+function withoutMatchingKind(item: ManifestObject, key: (typeof ListKeys)[number], where: string): ManifestObject {
+  if (!('kind' in item)) return item;
+  const { kind, ...fields } = item;
+  if (!isKind(kind) || Kinds[kind] !== key) {
+    throw new UsageError(`${where}: kind ${JSON.stringify(kind)} does not belong in \`${key}\``);
+  }
+  return fields;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  return `a ${typeof value}`;
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { renderBuildTable, renderRolloutStatus, renderTimings } from './rollout-status.js';
+import { Noon, rolloutView } from './testing.js';
+
+describe('renderRolloutStatus', () => {
+  it('shows the phase and message, the builds from old to new, and the step timings', () => {
+    expect(renderRolloutStatus(rolloutView(), Noon)).toBe(
+      [
+        'rollout  ro_1  fleet arena  arena-1 → arena-2  (blue-green)',
+        'phase    Draining: waiting for 3 sessions on arena-1 to end',
+        'target   2 arena-2 servers ready before the switch; 0 failed starts',
+        'timings  created→ready 40s  ready→switch 12s  switch→completed 1m8s…',
+        '',
+        'BUILD    WEIGHT  SERVERS           SESSIONS',
+        'arena-1  0       Draining:2        3',
+        'arena-2  100     Ready:1 Active:1  4',
+      ].join('\n'),
+    );
+  });
+
+  it('reports the smoke check and tells the operator how to promote a rollout waiting for it', () => {
+    const waiting = rolloutView({
+      phase: 'AwaitingPromotion',
+      message: 'ready and verified',
+      switchedAt: null,
+      smoke: { state: 'passed', serverId: 'srv_n', startedAt: Noon - 70_000, finishedAt: Noon - 68_500, detail: 'HTTP 200' },
+    });
+    const text = renderRolloutStatus(waiting, Noon);
+    expect(text).toContain('smoke    passed on srv_n in 1s: HTTP 200');
+    expect(text).toContain('next     switch with: handoff rollout promote arena');
+    expect(text).toContain('ready→switch 1m20s…  switch→completed -');
+  });
+});
+
+describe('renderTimings', () => {
+  it('shows every step of a completed rollout as a closed span', () => {
+    const done = rolloutView({ phase: 'Completed', completedAt: Noon - 8000 });
+    expect(renderTimings(done, Noon)).toBe('created→ready 40s  ready→switch 12s  switch→completed 1m');
+  });
+
+  it('shows steps never reached by a failed rollout as -, and when it failed', () => {
+    const failed = rolloutView({ phase: 'Failed', readyAt: null, switchedAt: null, failedAt: Noon - 20_000 });
+    expect(renderTimings(failed, Noon)).toBe('created→ready -  ready→switch -  switch→completed -  failed after 1m40s');
+  });
+
+  it('marks the running step with … while the rollout is in flight', () => {
+    const provisioning = rolloutView({ phase: 'Provisioning', readyAt: null, switchedAt: null });
+    expect(renderTimings(provisioning, Noon)).toBe('created→ready 2m…  ready→switch -  switch→completed -');
+  });
+});
+
+describe('renderBuildTable', () => {
+  it('lists builds other than the rollout pair after it', () => {
+    const r = rolloutView({
+      progress: {
+        builds: {
+          'arena-0': { servers: { Draining: 1 }, sessions: 1, weight: 0 },
+          'arena-2': { servers: {}, sessions: 0, weight: 100 },
+          'arena-1': { servers: { Active: 1 }, sessions: 2, weight: 0 },
+        },
+      },
+    });
+    expect(renderBuildTable(r).split('\n').map((l) => l.split(' ')[0])).toEqual(['BUILD', 'arena-1', 'arena-2', 'arena-0']);
+  });
+});

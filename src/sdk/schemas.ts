@@ -1,0 +1,42 @@
+/**
+ * Request-body schemas of the SDK endpoint. Unknown fields are dropped rather than refused so
+ * a newer game-server SDK can talk to an older control plane.
+ */
+import { z } from 'zod';
+import type { CloseReason } from '../session/model.js';
+import {
+  SdkEndReasons,
+  type CapacityRequest,
+  type SdkEndReason,
+  type SessionEndedRequest,
+  type SessionStartedRequest,
+} from './protocol.js';
+
+
+const playerId = z.string().min(1).max(128);
+
+export const SessionStartedSchema = z.object({
+  playerId,
+  joinToken: z.string().min(1).max(1024).nullable().default(null),
+});
+
+export const SessionEndedSchema = z.object({
+  playerId,
+  reason: z.enum(SdkEndReasons).default('ended'),
+});
+
+/** Same upper bound as a build's sessionsPerServer; 0 lets a server stop taking players. */
+export const CapacitySchema = z.object({
+  capacity: z.number().int().min(0).max(10_000),
+});
+
+// Compile-time checks: the schemas accept what protocol.ts says clients send, and every reason a
+// game server may give is one the session model knows.
+type Accepts<S extends z.ZodType, _T extends z.input<S>> = true;
+type Extends<_A extends B, B> = true;
+export type _SchemaChecks = [
+  Accepts<typeof SessionStartedSchema, SessionStartedRequest>,
+  Accepts<typeof SessionEndedSchema, SessionEndedRequest>,
+  Accepts<typeof CapacitySchema, CapacityRequest>,
+  Extends<SdkEndReason, CloseReason>,
+];

@@ -1,0 +1,139 @@
+import type Database from 'better-sqlite3';
+import { HandoffError } from '../../core/errors.js';
+
+/** One schema step. Versions start at 1 and increase by one; a released step never changes. */
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+/**
+ * The schema, in order. Each record is stored whole as a JSON `doc`; the other columns exist
+ * only so queries can filter and sort without parsing documents, and are derived from the
+ * document on every write (see `rows.ts`).
+ */
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE builds (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX builds_by_created ON builds (created_at DESC, id DESC);
+
+      CREATE TABLE fleets (
+        name TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE servers (
+        id TEXT PRIMARY KEY,
+        fleet TEXT NOT NULL,
+        terminal INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX servers_by_fleet ON servers (fleet, terminal, created_at DESC, id DESC);
+      CREATE INDEX servers_live ON servers (created_at DESC, id DESC) WHERE terminal = 0;
+
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        fleet TEXT NOT NULL,
+        server TEXT NOT NULL,
+        player_id TEXT NOT NULL,
+        open INTEGER NOT NULL,
+        opened_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_by_fleet ON sessions (fleet, open, opened_at DESC, id DESC);
+      -- Partial: closed history grows without bound, but load() only ever wants open sessions.
+      CREATE INDEX sessions_open ON sessions (opened_at DESC, id DESC) WHERE open = 1;
+      CREATE INDEX sessions_by_player ON sessions (player_id, opened_at DESC, id DESC);
+      CREATE INDEX sessions_by_server ON sessions (server, opened_at DESC, id DESC);
+
+      CREATE TABLE rollouts (
+        id TEXT PRIMARY KEY,
+        fleet TEXT NOT NULL,
+        terminal INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX rollouts_by_fleet ON rollouts (fleet, created_at DESC, id DESC);
+      CREATE INDEX rollouts_active ON rollouts (created_at DESC, id DESC) WHERE terminal = 0;
+
+      CREATE TABLE idempotency (
+        key TEXT PRIMARY KEY,
+        fleet TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX idempotency_by_expiry ON idempotency (expires_at);
+
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      -- AUTOINCREMENT: a seq is never reused, so a reader following afterSeq never skips one.
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        fleet TEXT,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX events_by_fleet ON events (fleet, seq);
+    `,
+  },
+];
+
+/** The newest schema version this code knows. */
+export function latestVersion(list: readonly Migration[] = migrations): number {
+  return list.at(-1)?.version ?? 0;
+}
+
+/**
+ * Brings `db` up to the newest version in `list`, all in one IMMEDIATE transaction so two
+ * processes opening the same file cannot both migrate. Refuses a database whose schema is
+ * newer than `list` knows: an older binary writing to it could silently lose data.
+ * Returns the schema version after migrating.
+ */
+export function applyMigrations(db: Database.Database, list: readonly Migration[] = migrations): number {
+  checkOrder(list);
+  const known = latestVersion(list);
+  const run = db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      applied_at INTEGER NOT NULL
+    ) STRICT`);
+    const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const current = row.v ?? 0;
+    if (current > known) {
+      throw new HandoffError(
+        'STORE_UNAVAILABLE',
+        `Database schema version ${current} is newer than this Handoff knows (${known}); run a newer Handoff against ${db.name}`,
+        { path: db.name, schemaVersion: current, knownVersion: known },
+      );
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+    for (const m of list) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      record.run(m.version, Date.now());
+    }
+    return Math.max(current, known);
+  });
+  return run.immediate();
+}
+
+function checkOrder(list: readonly Migration[]): void {
+  list.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      // A programming error in this file, caught at start-up rather than in a half-migrated database.
+      throw new Error(`Migration at index ${i} has version ${m.version}; versions must be 1, 2, 3, …`);
+    }
+  });
+}

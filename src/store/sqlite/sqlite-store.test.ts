@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HandoffError } from '../../core/errors.js';
+import { describeStateStoreContract } from '../contract.js';
+import { sampleBuild } from '../fixtures.js';
+import { applyMigrations, latestVersion, migrations, type Migration } from './migrations.js';
+import { SqliteStore } from './sqlite-store.js';
+
+describeStateStoreContract('sqlite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'handoff-store-'));
+  const path = join(dir, 'state.db');
+  const opened = [SqliteStore.open(path)];
+  return {
+    store: opened[0] as SqliteStore,
+    reopen: () => {
+      const store = SqliteStore.open(path);
+      opened.push(store);
+      return Promise.resolve(store);
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteStore', () => {
+  let dir: string;
+  let path: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'handoff-sqlite-'));
+    path = join(dir, 'state.db');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Inspects the file with a second, raw connection, as an operator's sqlite3 shell would. */
+  function raw<T>(fn: (db: Database.Database) => T): T {
+    const db = new Database(path);
+    try {
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  const recordedVersions = () =>
+    raw((db) => db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all());
+
+  it('records each migration once however often the database is reopened', async () => {
+    for (let i = 0; i < 3; i++) await SqliteStore.open(path).close();
+    expect(recordedVersions()).toEqual(migrations.map((m) => m.version));
+  });
+
+  it('keeps data when reopened by the same schema version', async () => {
+    const first = SqliteStore.open(path);
+    await first.commit([{ kind: 'putBuild', build: sampleBuild() }]);
+    await first.close();
+    const second = SqliteStore.open(path);
+    expect(await second.getBuild('bld_1')).toEqual(sampleBuild());
+    await second.close();
+  });
+
+  it('applies only the migrations a database has not seen yet', () => {
+    const v1: Migration = { version: 1, sql: 'CREATE TABLE a (x INTEGER) STRICT' };
+    const v2: Migration = { version: 2, sql: 'CREATE TABLE b (y INTEGER) STRICT' };
+    // Re-running v1 would fail ("table a already exists"), so success proves it was skipped.
+    expect(raw((db) => applyMigrations(db, [v1]))).toBe(1);
+    expect(raw((db) => applyMigrations(db, [v1, v2]))).toBe(2);
+    expect(recordedVersions()).toEqual([1, 2]);
+  });
+
+  it('rolls a failing migration back together with the steps before it', () => {
+    const good: Migration = { version: 1, sql: 'CREATE TABLE a (x INTEGER) STRICT' };
+    const bad: Migration = { version: 2, sql: 'CREATE TABLE broken (' };
+    expect(() => raw((db) => applyMigrations(db, [good, bad]))).toThrow();
+    const tables = raw((db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all());
+    expect(tables).toEqual([]);
+  });
+
+  it('refuses a database whose schema is newer than this code knows', async () => {
+    await SqliteStore.open(path).close();
+    const future = latestVersion() + 1;
+    raw((db) => db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)').run(future));
+
+    const error = catchError(() => SqliteStore.open(path));
+    expect(error).toBeInstanceOf(HandoffError);
+    expect(error).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      details: { schemaVersion: future, knownVersion: latestVersion() },
+    });
+    expect((error as Error).message).toContain(`schema version ${future} is newer`);
+  });
+
+  it('refuses a path it cannot open as STORE_UNAVAILABLE', () => {
+    expect(catchError(() => SqliteStore.open(join(dir, 'missing', 'state.db')))).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
+  });
+
+  it('puts the database file in WAL mode', async () => {
+    await SqliteStore.open(path).close();
+    // journal_mode=WAL is persistent, so a fresh connection sees it.
+    expect(raw((db) => db.pragma('journal_mode', { simple: true }))).toBe('wal');
+  });
+
+  it('keeps every acknowledged commit when the writer is killed with SIGKILL', async () => {
+    const script = fileURLToPath(new URL('./testdata/commit-loop.ts', import.meta.url));
+    const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, path], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+
+    let acked = 0;
+    let pending = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    // 'close' fires after the pipes drain, so acks written just before the kill are counted too.
+    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        const lines = (pending + chunk).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const match = /^acked (\d+)$/.exec(line);
+          if (match) acked = Number(match[1]);
+        }
+        if (acked >= 50) resolve();
+      });
+      void closed.then(() => reject(new Error(`writer exited before 50 acks (got ${acked}): ${stderr}`)));
+    });
+
+    child.kill('SIGKILL');
+    expect(await closed).toBe('SIGKILL');
+    expect(acked).toBeGreaterThanOrEqual(50);
+
+    expect(raw((db) => db.pragma('integrity_check', { simple: true }))).toBe('ok');
+    const store = SqliteStore.open(path);
+    try {
+      const missing: number[] = [];
+      for (let n = 1; n <= acked; n++) {
+        if ((await store.getSession(`ses_${n}`)) === undefined) missing.push(n);
+      }
+      expect(missing).toEqual([]);
+      expect((await store.listEvents({ limit: 100_000 })).length).toBeGreaterThanOrEqual(acked);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}

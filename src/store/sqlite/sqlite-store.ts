@@ -1,0 +1,285 @@
+import Database from 'better-sqlite3';
+import type { Build } from '../../builds/model.js';
+import type { StoredEvent } from '../../core/events.js';
+import { HandoffError, isHandoffError } from '../../core/errors.js';
+import type { Fleet, GameServer } from '../../fleet/model.js';
+import type { Rollout } from '../../rollout/model.js';
+import type { Session } from '../../session/model.js';
+import type {
+  EventQuery,
+  IdempotencyRecord,
+  Mutation,
+  Page,
+  RolloutQuery,
+  ServerQuery,
+  SessionQuery,
+  Snapshot,
+  StateStore,
+} from '../port.js';
+import { applyMigrations } from './migrations.js';
+import { upsert, where } from './sql.js';
+import {
+  buildRow,
+  eventRow,
+  fleetRow,
+  fromDoc,
+  fromDocs,
+  idempotencyRow,
+  rolloutRow,
+  serverRow,
+  sessionRow,
+  toStoredEvent,
+  type DocRow,
+  type EventRow,
+} from './rows.js';
+
+type Statement = Database.Statement;
+
+const READ_FAILED = 'The state store could not be read';
+
+/**
+ * The embedded StateStore: one SQLite file in WAL mode. better-sqlite3 is synchronous, so each
+ * call runs to completion before it returns its promise; concurrent callers are serialised by
+ * the event loop and a batch is never interleaved with another.
+ */
+export class SqliteStore implements StateStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly writes: Record<Mutation['kind'], Statement>;
+  private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout', Statement>;
+  /** Prepared list queries keyed by their SQL; there are only a few filter combinations. */
+  private readonly queries = new Map<string, Statement>();
+  private readonly applyBatch: Database.Transaction<(mutations: readonly Mutation[]) => void>;
+  private readonly readSnapshot: Database.Transaction<(now: number) => Snapshot>;
+
+  /**
+   * Opens (creating if needed) and migrates the database at `path`; `':memory:'` for a
+   * throwaway store. Fails with STORE_UNAVAILABLE when the file cannot be opened or its
+   * schema is newer than this code.
+   */
+  static open(path: string): SqliteStore {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path);
+      // Set first: the pragmas and migrations below may wait on another process's lock.
+      db.pragma('busy_timeout = 5000');
+      db.pragma('journal_mode = WAL');
+      // FULL fsyncs the WAL on every commit: a resolved commit survives kill -9 and power loss.
+      db.pragma('synchronous = FULL');
+      applyMigrations(db);
+      return new SqliteStore(db);
+    } catch (e) {
+      db?.close();
+      if (isHandoffError(e)) throw e;
+      throw new HandoffError('STORE_UNAVAILABLE', `Cannot open the state store at ${path}`, {
+        path,
+        cause: messageOf(e),
+      });
+    }
+  }
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.writes = {
+      putBuild: db.prepare(upsert('builds', ['id', 'created_at', 'doc'])),
+      putFleet: db.prepare(upsert('fleets', ['name', 'doc'])),
+      putServer: db.prepare(upsert('servers', ['id', 'fleet', 'terminal', 'created_at', 'doc'])),
+      putSession: db.prepare(
+        upsert('sessions', ['id', 'fleet', 'server', 'player_id', 'open', 'opened_at', 'doc']),
+      ),
+      putRollout: db.prepare(upsert('rollouts', ['id', 'fleet', 'terminal', 'created_at', 'doc'])),
+      putIdempotency: db.prepare(upsert('idempotency', ['key', 'fleet', 'expires_at', 'doc'])),
+      // Expired at `before` means expiresAt <= before, the same boundary `load(now)` uses.
+      expireIdempotency: db.prepare('DELETE FROM idempotency WHERE expires_at <= ?'),
+      putMeta: db.prepare(upsert('meta', ['key', 'value'])),
+      appendEvent: db.prepare(
+        'INSERT INTO events (at, fleet, kind, subject, doc) VALUES (@at, @fleet, @kind, @subject, @doc)',
+      ),
+    };
+    this.byId = {
+      build: db.prepare('SELECT doc FROM builds WHERE id = ?'),
+      fleet: db.prepare('SELECT doc FROM fleets WHERE name = ?'),
+      server: db.prepare('SELECT doc FROM servers WHERE id = ?'),
+      session: db.prepare('SELECT doc FROM sessions WHERE id = ?'),
+      rollout: db.prepare('SELECT doc FROM rollouts WHERE id = ?'),
+    };
+    // db.transaction rolls back on any throw, so a bad mutation anywhere leaves nothing behind.
+    this.applyBatch = db.transaction((mutations: readonly Mutation[]) => {
+      for (const m of mutations) this.apply(m);
+    });
+    // A read transaction, so the snapshot is consistent even if another process writes meanwhile.
+    this.readSnapshot = db.transaction((now: number): Snapshot => ({
+      builds: this.docs<Build>('SELECT doc FROM builds ORDER BY created_at DESC, id DESC'),
+      fleets: this.docs<Fleet>('SELECT doc FROM fleets ORDER BY name'),
+      servers: this.docs<GameServer>(
+        'SELECT doc FROM servers WHERE terminal = 0 ORDER BY created_at DESC, id DESC',
+      ),
+      openSessions: this.docs<Session>(
+        'SELECT doc FROM sessions WHERE open = 1 ORDER BY opened_at DESC, id DESC',
+      ),
+      activeRollouts: this.docs<Rollout>(
+        'SELECT doc FROM rollouts WHERE terminal = 0 ORDER BY created_at DESC, id DESC',
+      ),
+      idempotency: this.docs<IdempotencyRecord>(
+        'SELECT doc FROM idempotency WHERE expires_at > ? ORDER BY expires_at, key',
+        [now],
+      ),
+      meta: Object.fromEntries(
+        this.rows<{ key: string; value: string }>('SELECT key, value FROM meta ORDER BY key').map(
+          (r) => [r.key, r.value],
+        ),
+      ),
+    }));
+  }
+
+  commit(mutations: readonly Mutation[]): Promise<void> {
+    return guard(undefined, () => {
+      // An empty batch would still cost an fsync.
+      if (mutations.length > 0) this.applyBatch.immediate(mutations);
+    });
+  }
+
+  load(now: number): Promise<Snapshot> {
+    return guard(READ_FAILED, () => this.readSnapshot(now));
+  }
+
+  getBuild(id: string): Promise<Build | undefined> {
+    return this.getDoc<Build>('build', id);
+  }
+
+  getFleet(name: string): Promise<Fleet | undefined> {
+    return this.getDoc<Fleet>('fleet', name);
+  }
+
+  getServer(id: string): Promise<GameServer | undefined> {
+    return this.getDoc<GameServer>('server', id);
+  }
+
+  getSession(id: string): Promise<Session | undefined> {
+    return this.getDoc<Session>('session', id);
+  }
+
+  getRollout(id: string): Promise<Rollout | undefined> {
+    return this.getDoc<Rollout>('rollout', id);
+  }
+
+  listBuilds(q: Page): Promise<Build[]> {
+    return guard(READ_FAILED, () =>
+      this.docs<Build>('SELECT doc FROM builds ORDER BY created_at DESC, id DESC LIMIT ?', [q.limit]),
+    );
+  }
+
+  listServers(q: ServerQuery): Promise<GameServer[]> {
+    return guard(READ_FAILED, () => {
+      const w = where([
+        q.fleet !== undefined ? ['fleet = ?', q.fleet] : undefined,
+        q.includeTerminal ? undefined : 'terminal = 0',
+      ]);
+      return this.docs<GameServer>(
+        `SELECT doc FROM servers${w.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+        [...w.params, q.limit],
+      );
+    });
+  }
+
+  listSessions(q: SessionQuery): Promise<Session[]> {
+    return guard(READ_FAILED, () => {
+      const w = where([
+        q.fleet !== undefined ? ['fleet = ?', q.fleet] : undefined,
+        q.playerId !== undefined ? ['player_id = ?', q.playerId] : undefined,
+        q.server !== undefined ? ['server = ?', q.server] : undefined,
+        // A literal, not a parameter, so SQLite can use the partial index on open sessions.
+        q.open === undefined ? undefined : q.open ? 'open = 1' : 'open = 0',
+      ]);
+      return this.docs<Session>(
+        `SELECT doc FROM sessions${w.sql} ORDER BY opened_at DESC, id DESC LIMIT ?`,
+        [...w.params, q.limit],
+      );
+    });
+  }
+
+  listRollouts(q: RolloutQuery): Promise<Rollout[]> {
+    return guard(READ_FAILED, () => {
+      const w = where([q.fleet !== undefined ? ['fleet = ?', q.fleet] : undefined]);
+      return this.docs<Rollout>(
+        `SELECT doc FROM rollouts${w.sql} ORDER BY created_at DESC, id DESC LIMIT ?`,
+        [...w.params, q.limit],
+      );
+    });
+  }
+
+  listEvents(q: EventQuery): Promise<StoredEvent[]> {
+    return guard(READ_FAILED, () => {
+      const w = where([
+        q.fleet !== undefined ? ['fleet = ?', q.fleet] : undefined,
+        q.afterSeq !== undefined ? ['seq > ?', q.afterSeq] : undefined,
+      ]);
+      return this.rows<EventRow>(
+        `SELECT seq, doc FROM events${w.sql} ORDER BY seq LIMIT ?`,
+        [...w.params, q.limit],
+      ).map(toStoredEvent);
+    });
+  }
+
+  close(): Promise<void> {
+    return guard('The state store could not be closed', () => {
+      if (this.db.open) this.db.close();
+    });
+  }
+
+  private apply(m: Mutation): void {
+    const w = this.writes;
+    switch (m.kind) {
+      case 'putBuild': w.putBuild.run(buildRow(m.build)); return;
+      case 'putFleet': w.putFleet.run(fleetRow(m.fleet)); return;
+      case 'putServer': w.putServer.run(serverRow(m.server)); return;
+      case 'putSession': w.putSession.run(sessionRow(m.session)); return;
+      case 'putRollout': w.putRollout.run(rolloutRow(m.rollout)); return;
+      case 'putIdempotency': w.putIdempotency.run(idempotencyRow(m.record)); return;
+      case 'expireIdempotency': w.expireIdempotency.run(m.before); return;
+      case 'putMeta': w.putMeta.run({ key: m.key, value: m.value }); return;
+      case 'appendEvent': w.appendEvent.run(eventRow(m.event)); return;
+      default: {
+        // Reachable from untyped callers; throwing here rolls the whole batch back.
+        const kind: unknown = (m as { kind?: unknown }).kind;
+        throw new Error(`Unknown mutation kind: ${String(kind)}`);
+      }
+    }
+  }
+
+  private getDoc<T>(table: keyof SqliteStore['byId'], id: string): Promise<T | undefined> {
+    return guard(READ_FAILED, () => {
+      const row = this.byId[table].get(id) as DocRow | undefined;
+      return row ? fromDoc<T>(row) : undefined;
+    });
+  }
+
+  private rows<R>(sql: string, params: readonly unknown[] = []): R[] {
+    let stmt = this.queries.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.queries.set(sql, stmt);
+    }
+    return stmt.all(...params) as R[];
+  }
+
+  private docs<T>(sql: string, params: readonly unknown[] = []): T[] {
+    return fromDocs<T>(this.rows<DocRow>(sql, params));
+  }
+}
+
+/**
+ * Runs synchronous database work and settles a promise with it. Every failure becomes
+ * STORE_UNAVAILABLE (`message` undefined: the catalogue's "could not commit; nothing was changed").
+ */
+function guard<T>(message: string | undefined, fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(new HandoffError('STORE_UNAVAILABLE', message, { cause: messageOf(e) }));
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
