@@ -16,8 +16,9 @@ export default class SummaryReporter implements Reporter {
         else if (state === 'failed') failed++;
         else skipped++;
       }
-      // A module that failed to load has no tests but is a failure all the same.
-      if (m.state() === 'failed' && [...m.children.allTests()].length === 0) failed++;
+      // A module that failed to load, or whose hooks failed, is a failure even if no test is.
+      const anyFailed = [...m.children.allTests()].some((t) => t.result().state === 'failed');
+      if (m.state() === 'failed' && !anyFailed) failed++;
     }
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

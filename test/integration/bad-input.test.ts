@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { durableDigest, fixtureBuild, fleetSpec, startTestPlane, waitFor, type TestPlane } from '../support/control-plane.js';
+
+describe('bad input gets a coded 4xx and changes nothing', () => {
+  let t: TestPlane;
+  beforeAll(async () => {
+    t = await startTestPlane({ portBase: 41_200 });
+    const r = await t.call('POST', '/v1/apply', { builds: [fixtureBuild('v1')], fleets: [fleetSpec('arena', 'v1')] });
+    expect(r.status).toBe(200);
+    await waitFor(async () => (await t.call('GET', '/v1/fleets/arena')).body.status.serversByState.Ready === 2, 'two Ready servers');
+  });
+  afterAll(() => t.close());
+
+  const cases: [string, string, string, unknown, number, string][] = [
+    ['an unknown fleet', 'POST', '/v1/allocations', { fleet: 'nope', playerId: 'p' }, 404, 'FLEET_NOT_FOUND'],
+    ['malformed JSON', 'POST', '/v1/allocations', '{"fleet": "arena",', 400, 'MALFORMED_JSON'],
+    ['a wrong type', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 42 }, 400, 'VALIDATION_FAILED'],
+    ['a missing field', 'POST', '/v1/rollouts', { fleet: 'arena' }, 400, 'VALIDATION_FAILED'],
+    ['a negative capacity', 'POST', '/v1/apply', { fleets: [{ ...fleetSpec('f2', 'v1'), capacity: { minServers: -1, maxServers: 2 } }] }, 400, 'VALIDATION_FAILED'],
+    ['min above max', 'POST', '/v1/apply', { fleets: [fleetSpec('f2', 'v1', { minServers: 5, maxServers: 2 })] }, 422, 'FLEET_INVALID_CAPACITY'],
+    ['an executable that does not exist', 'POST', '/v1/apply', { builds: [{ ...fixtureBuild('v9'), launch: { executable: '/no/such/server', args: [] } }] }, 422, 'BUILD_EXECUTABLE_NOT_FOUND'],
+    ['a working directory that does not exist', 'POST', '/v1/apply', { builds: [{ ...fixtureBuild('v9'), launch: { executable: 'node', workingDir: '/no/such/dir' } }] }, 422, 'BUILD_WORKDIR_NOT_FOUND'],
+    ['a bad client range', 'POST', '/v1/apply', { builds: [{ ...fixtureBuild('v9'), compatibleClients: 'not a range' }] }, 422, 'BUILD_INVALID_CLIENT_RANGE'],
+    ['a good build next to a fleet naming an unknown build', 'POST', '/v1/apply', { builds: [fixtureBuild('v8')], fleets: [fleetSpec('f3', 'ghost')] }, 404, 'BUILD_NOT_FOUND'],
+    ['a changed spec for an existing build', 'POST', '/v1/apply', { builds: [fixtureBuild('v1', [], 99)] }, 409, 'BUILD_IMMUTABLE'],
+    ['a build change by apply', 'POST', '/v1/apply', { builds: [fixtureBuild('v8')], fleets: [fleetSpec('arena', 'v8')] }, 409, 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT'],
+    ['a rollout of the running build', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v1' }, 422, 'ROLLOUT_SAME_BUILD'],
+    ['a rollout of an unknown build', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'ghost' }, 404, 'BUILD_NOT_FOUND'],
+    ['a rollout of an unknown fleet', 'POST', '/v1/rollouts', { fleet: 'ghost', build: 'v1' }, 404, 'FLEET_NOT_FOUND'],
+    ['an unknown session', 'DELETE', '/v1/sessions/ses_nope', undefined, 404, 'SESSION_NOT_FOUND'],
+    ['an unknown rollout', 'POST', '/v1/rollouts/ro_nope/abort', undefined, 404, 'ROLLOUT_NOT_FOUND'],
+    ['an unknown route', 'GET', '/v1/nothing-here', undefined, 404, 'ROUTE_NOT_FOUND'],
+    ['a wrong method', 'DELETE', '/v1/fleets', undefined, 405, 'METHOD_NOT_ALLOWED'],
+    ['a client no build accepts', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'old', clientVersion: '0.9.0' }, 426, 'CLIENT_UPDATE_REQUIRED'],
+  ];
+
+  it.each(cases)('refuses %s', async (_name, method, route, body, status, code) => {
+    const before = await durableDigest(t.cp);
+    const r = await t.call(method, route, body);
+    expect(r.status).toBe(status);
+    expect(r.body.error.code).toBe(code);
+    expect(typeof r.body.error.message).toBe('string');
+    expect(await durableDigest(t.cp)).toBe(before);
+  });
+
+  it('answers a retried allocation with the same session, and refuses the key for another request', async () => {
+    const req = { fleet: 'arena', playerId: 'idem-1' };
+    const first = await t.call('POST', '/v1/allocations', req, { 'idempotency-key': 'k-1' });
+    const again = await t.call('POST', '/v1/allocations', req, { 'idempotency-key': 'k-1' });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    const other = await t.call('POST', '/v1/allocations', { fleet: 'arena', playerId: 'idem-2' }, { 'idempotency-key': 'k-1' });
+    expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('gives a reconnecting player the same session and closes a session only once', async () => {
+    const a = await t.call('POST', '/v1/allocations', { fleet: 'arena', playerId: 'rc' });
+    const b = await t.call('POST', '/v1/allocations', { fleet: 'arena', playerId: 'rc' });
+    expect(b.body).toMatchObject({ sessionId: a.body.sessionId, reconnected: true });
+    expect((await t.call('DELETE', `/v1/sessions/${a.body.sessionId}`)).body.closeReason).toBe('api');
+    const twice = await t.call('DELETE', `/v1/sessions/${a.body.sessionId}`);
+    expect([twice.status, twice.body.error.code]).toEqual([409, 'SESSION_CLOSED']);
+  });
+
+  it('puts party members on the same server', async () => {
+    const a = await t.call('POST', '/v1/allocations', { fleet: 'arena', playerId: 'pa', partyId: 'party-1' });
+    const b = await t.call('POST', '/v1/allocations', { fleet: 'arena', playerId: 'pb', partyId: 'party-1' });
+    expect(b.body.server.id).toBe(a.body.server.id);
+  });
+
+  it('publishes an OpenAPI document with every route and the role it requires', async () => {
+    const doc = (await t.call('GET', '/openapi.json')).body;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/allocations', '/v1/rollouts/{id}/abort', '/v1/apply']));
+    for (const ops of Object.values(doc.paths) as Record<string, { 'x-handoff-role': string }>[]) {
+      for (const op of Object.values(ops)) expect(['viewer', 'allocator', 'operator', 'admin']).toContain(op['x-handoff-role']);
+    }
+  });
+
+  it('exposes Prometheus metrics for allocations, servers and sessions', async () => {
+    const res = await fetch(`${t.cp.url}/metrics`);
+    const text = await res.text();
+    expect(text).toContain('handoff_allocations_total{fleet="arena"');
+    expect(text).toMatch(/handoff_servers\{fleet="arena",build="v1",state="(Ready|Active)"\} \d/);
+    expect(text).toContain('handoff_sessions_open');
+  });
+});
+
+describe('a build whose server crashes at start', () => {
+  let t: TestPlane;
+  beforeAll(async () => {
+    t = await startTestPlane({ portBase: 41_300 });
+    await t.call('POST', '/v1/apply', { builds: [fixtureBuild('good'), fixtureBuild('bad', ['--crash'])], fleets: [fleetSpec('arena', 'good')] });
+    await waitFor(async () => (await t.call('GET', '/v1/fleets/arena')).body.status.serversByState.Ready === 2, 'two Ready servers');
+  });
+  afterAll(() => t.close());
+
+  it('never gets the switch: the release fails, says why, and new sessions stay on the old build', async () => {
+    const start = await t.call('POST', '/v1/rollouts', { fleet: 'arena', build: 'bad', maxStartFailures: 3 });
+    expect(start.status).toBe(201);
+    const failed = await waitFor(async () => {
+      const r = (await t.call('GET', `/v1/rollouts/${start.body.id}`)).body;
+      return r.phase === 'Failed' ? r : null;
+    }, 'the rollout to fail');
+    expect(failed.message).toMatch(/build bad failed to start 3 times; last failure: exit code 1/);
+    expect(failed.switchedAt).toBeNull();
+    const fleet = (await t.call('GET', '/v1/fleets/arena')).body;
+    expect(fleet.currentBuild).toBe('good');
+    expect(fleet.routing.entries.find((e: { build: string }) => e.build === 'good').weight).toBe(100);
+    const alloc = await t.call('POST', '/v1/allocations', { fleet: 'arena', playerId: 'after-fail' });
+    expect(alloc.body.server.build).toBe('good');
+  });
+});
