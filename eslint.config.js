@@ -1,11 +1,17 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', '.handoff/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  {
+    // Plain-JS fixtures run directly under Node (no tsx) so they start fast.
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: globals.node },
+  },
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -56,6 +56,8 @@ export interface PhaseSpec {
   fleet: string;
   /** Distinct per run and phase, so no request is ever a reconnect of an earlier player. */
   playerPrefix: string;
+  /** Run just around the load (e.g. start and stop a profiler), outside the metric scrapes. */
+  around?: { before: () => Promise<void>; after: () => Promise<void> };
 }
 
 export async function runPhase(cp: ControlPlaneChild, client: HttpClient, spec: PhaseSpec): Promise<PhaseResult> {
@@ -70,9 +72,11 @@ export async function runPhase(cp: ControlPlaneChild, client: HttpClient, spec: 
   const cpu0 = cp.cpu();
   const client0 = process.cpuUsage();
   const machine0 = machineCpu();
+  await spec.around?.before();
   const result: LoadResult = spec.load.kind === 'closed'
     ? await closedLoop(client, spec.load.concurrency, opts)
     : await openLoop(client, spec.load.ratePerS, opts);
+  await spec.around?.after();
   const cpu1 = cp.cpu();
   const client1 = process.cpuUsage(client0);
   const machine1 = machineCpu();

@@ -61,10 +61,18 @@ export async function startControlPlane(input: ServerOptions = {}, deps: Control
   mkdirSync(options.dataDir, { recursive: true });
   const store = deps.store ?? SqliteStore.open(path.join(options.dataDir, 'handoff.db'));
   const world = World.fromSnapshot(await store.load(clock.now()));
+  await loadLatestRollouts(world, store);
   const metrics = new Metrics(world);
   const persister = new Persister(store, {
     onCommit: (n, ms) => metrics.committed(n, ms),
-    onFailure: (e) => log(`store commit failed: ${String(e)}`),
+    onFailure: (e) => {
+      log(`store commit failed, reloading state from the store: ${String(e)}`);
+      store
+        .load(clock.now())
+        .then((snap) => world.reset(snap))
+        .then(() => loadLatestRollouts(world, store))
+        .catch((err: unknown) => log(`reload failed: ${String(err)}`));
+    },
   });
   const joinSecret = await ensureSecret(world, persister);
 
@@ -139,6 +147,14 @@ export async function startControlPlane(input: ServerOptions = {}, deps: Control
       await store.close();
     },
   };
+}
+
+/** A finished rollout still decides how its leaving build retires, so each fleet's latest is kept. */
+async function loadLatestRollouts(world: World, store: StateStore): Promise<void> {
+  for (const name of world.fleets.keys()) {
+    const [latest] = await store.listRollouts({ fleet: name, limit: 1 });
+    if (latest && !world.rollouts.has(latest.id)) world.putRollout(latest);
+  }
 }
 
 async function ensureSecret(world: World, persister: Persister): Promise<string> {

@@ -34,14 +34,26 @@ export class World {
 
   static fromSnapshot(s: Snapshot): World {
     const w = new World();
-    for (const b of s.builds) w.putBuild(b);
-    for (const f of s.fleets) w.fleets.set(f.name, f);
-    for (const srv of s.servers) w.putServer(srv);
-    for (const sess of s.openSessions) w.addSession(sess);
-    for (const r of s.activeRollouts) w.putRollout(r);
-    for (const i of s.idempotency) w.idempotency.set(key(i.fleet, i.key), i);
-    w.meta = { ...s.meta };
+    w.reset(s);
     return w;
+  }
+
+  /**
+   * Replaces everything with a snapshot. Used at start, and after a failed commit: memory may
+   * then be ahead of the store, and the store is the truth.
+   */
+  reset(s: Snapshot): void {
+    for (const m of [this.builds, this.fleets, this.servers, this.sessions, this.rollouts, this.idempotency, this.ranges,
+      this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout]) {
+      m.clear();
+    }
+    for (const b of s.builds) this.putBuild(b);
+    for (const f of s.fleets) this.fleets.set(f.name, f);
+    for (const srv of s.servers) this.putServer(srv);
+    for (const sess of s.openSessions) this.addSession(sess);
+    for (const r of s.activeRollouts) this.putRollout(r);
+    for (const i of s.idempotency) this.idempotency.set(key(i.fleet, i.key), i);
+    this.meta = { ...s.meta };
   }
 
   putBuild(b: Build): void {

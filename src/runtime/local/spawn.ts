@@ -65,7 +65,7 @@ export async function spawnDetached(req: SpawnRequest): Promise<Spawned> {
   const fd = openSync(req.logPath, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(req.file, req.args, { cwd: req.cwd, env: req.env, stdio: ['ignore', fd, fd], detached: true });
+    child = spawn(req.file, req.args, { cwd: req.cwd, env: req.env, detached: true, stdio: ['ignore', fd, fd] });
   } finally {
     // The child has its own copy of the descriptor once spawn() returns.
     closeSync(fd);

@@ -1,0 +1,188 @@
+/**
+ * Results as committed files: latest.json (everything, for tooling and diffs) and latest.md
+ * (the same numbers for people). Absolute numbers move with the machine; compare runs by the
+ * ratios, which are measured within one run.
+ */
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import type { ShutdownReport } from './control-plane.js';
+import type { PhaseResult } from './measure.js';
+import type { ProfileSummary, Share } from './profile.js';
+import { round } from './stats.js';
+import type { SwitchResult } from './switch.js';
+
+export interface Parameters {
+  requests: number;
+  warmup: number;
+  concurrency: number[];
+  ratePerS: number;
+  switchClients: number;
+  servers: number;
+  sessionsPerServer: number;
+  profile: boolean;
+  profileRequests: number;
+}
+
+export interface Environment {
+  date: string;
+  node: string;
+  platform: string;
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+  /** Filesystem of the data dir: fsync cost depends on it. */
+  dataDirFs: string | null;
+}
+
+export interface Verdict {
+  phase: string;
+  pass: boolean;
+  why: string;
+}
+
+export interface BenchResults {
+  environment: Environment;
+  parameters: Parameters;
+  target: { allocationsPerS: number; p99Ms: number };
+  setup: { fleetReadyMs: number };
+  phases: PhaseResult[];
+  verdicts: Verdict[];
+  /** The open-loop phase at the target rate decides: it is the target's own shape. */
+  overall: 'PASS' | 'MISS' | 'ERROR';
+  ratios: Record<string, number>;
+  switch: SwitchResult | null;
+  profile: { phase: PhaseResult; summary: ProfileSummary; file: string } | null;
+  shutdown: ShutdownReport | null;
+  errors: string[];
+}
+
+export function environment(root: string, dataDir: string): Environment {
+  const run = (cmd: string, args: string[]): string | null => {
+    try {
+      return execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const status = run('git', ['status', '--porcelain']);
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    gitCommit: run('git', ['rev-parse', 'HEAD']),
+    gitDirty: status === null ? null : status !== '',
+    dataDirFs: run('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '-T', dataDir]),
+  };
+}
+
+export function judge(p: PhaseResult, target: BenchResults['target']): Verdict {
+  const failed = p.requests - p.ok;
+  const lat = `p99 ${p.latency.p99Ms} ms ${p.latency.p99Ms <= target.p99Ms ? '≤' : '>'} ${target.p99Ms} ms`;
+  if (p.load.kind === 'open') {
+    // The last answers land after the schedule ends, so allow 1% for that tail.
+    const kept = p.throughputPerS >= 0.99 * p.load.ratePerS;
+    const pass = failed === 0 && kept && p.latency.p99Ms <= target.p99Ms;
+    return { phase: p.name, pass, why: `offered ${p.load.ratePerS}/s, answered ${p.throughputPerS}/s, ${lat}${failed ? `, ${failed} failed` : ''}` };
+  }
+  const pass = failed === 0 && p.throughputPerS >= target.allocationsPerS && p.latency.p99Ms <= target.p99Ms;
+  return { phase: p.name, pass, why: `${p.throughputPerS}/s ${p.throughputPerS >= target.allocationsPerS ? '≥' : '<'} ${target.allocationsPerS}/s, ${lat}${failed ? `, ${failed} failed` : ''}` };
+}
+
+const fmt = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${v}${unit}`);
+const errs = (e: Record<string, number>): string => Object.entries(e).map(([k, v]) => `${k}×${v}`).join(', ') || '0';
+const loadName = (p: PhaseResult): string => (p.load.kind === 'closed' ? `closed, C=${p.load.concurrency}` : `open, ${p.load.ratePerS}/s`);
+
+export function renderMarkdown(r: BenchResults): string {
+  const e = r.environment;
+  const L: string[] = [];
+  L.push('# Handoff allocation benchmark', '');
+  L.push(`- Date: ${e.date}`);
+  L.push(`- Commit: ${e.gitCommit ?? 'unknown'}${e.gitDirty ? ' (working tree has uncommitted changes)' : ''}`);
+  L.push(`- Node ${e.node}, ${e.platform}, ${e.cpus} CPUs (${e.cpuModel}), ${e.memoryGiB} GiB`);
+  L.push(`- Store: SQLite WAL, synchronous=FULL, data dir on ${e.dataDirFs ?? 'unknown'}`);
+  const p = r.parameters;
+  L.push(`- Parameters: ${p.requests} allocations per phase after ${p.warmup} warm-up; closed loop at C=${p.concurrency.join(', ')}; open loop at ${p.ratePerS}/s; ${p.servers} servers × ${p.sessionsPerServer} sessions; switch stream ${p.switchClients} clients${p.profile ? `; profiled phase ${p.profileRequests} allocations` : ''}`);
+  L.push('- Load generator and control plane are separate processes on the same machine (they share its cores); HTTP/1.1 keep-alive, node:http client.', '');
+
+  L.push(`## Target: ≥ ${r.target.allocationsPerS} allocations/s with p99 ≤ ${r.target.p99Ms} ms — **${r.overall}**`, '');
+  for (const v of r.verdicts) L.push(`- ${v.pass ? 'PASS' : 'MISS'} ${v.phase}: ${v.why}`);
+  L.push('', 'The open-loop phase decides: requests are sent on a fixed schedule and latency counts from the scheduled time, so it is the target as stated. Closed-loop phases show the ceiling at a given concurrency (there, throughput × mean latency = concurrency).', '');
+
+  L.push('## Allocation phases', '');
+  L.push('| phase | load | ok / sent | errors | alloc/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const ph of r.phases) {
+    const l = ph.latency;
+    L.push(`| ${ph.name} | ${loadName(ph)} | ${ph.ok} / ${ph.requests} | ${errs(ph.errors)} | ${ph.throughputPerS} | ${fmt(l.p50Ms)} | ${fmt(l.p90Ms)} | ${fmt(l.p99Ms)} | ${fmt(l.p999Ms)} | ${fmt(l.maxMs)} |`);
+  }
+  const open = r.phases.find((ph) => ph.serviceLatency !== null);
+  if (open?.serviceLatency) {
+    const s = open.serviceLatency;
+    L.push('', `Open loop measured from the actual send instead of the schedule: p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, max ${s.maxMs} ms.`);
+  }
+  L.push('', '### Where the time goes (server side, same windows)', '');
+  L.push('| phase | server CPU µs/alloc | main thread µs/alloc | main thread busy | client CPU | machine busy | commits | mean batch | commit ms (mean) | wall time in commits | allocator ms (mean) | GC ms | loop lag p99 / max ms | deletes/s |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const ph of r.phases) {
+    const s = ph.server;
+    L.push(`| ${ph.name} | ${s.cpuPerAllocUs} | ${s.mainThreadCpuPerAllocUs} | ${s.mainThreadBusyPct}% | ${ph.clientCpuPct}% | ${ph.machineBusyPct}% | ${s.commits} | ${s.meanBatch} | ${s.commitMsMean} | ${s.commitSharePct}% | ${s.allocatorMsMean} | ${s.gcMs} | ${fmt(s.eventLoopLagP99Ms)} / ${fmt(s.eventLoopLagMaxMs)} | ${ph.cleanup.perS} |`);
+  }
+  L.push('', 'CPU percentages are of one core. "main thread busy" near 100% means the event loop is saturated: it parses HTTP, routes, validates, decides, serialises and runs the synchronous SQLite commit (fsync included) on one thread. "allocator ms" is the server\'s own request-to-durable-answer histogram (decision + group commit wait).', '');
+
+  L.push('### Group commit (handoff_store_commit_mutations)', '');
+  L.push('| phase | commits | mutations | mean | p50 ≤ | p90 ≤ | p99 ≤ | distribution (le: commits) |');
+  L.push('|---|---|---|---|---|---|---|---|');
+  for (const ph of r.phases) {
+    const h = ph.server.batchHistogram;
+    const dist = h.buckets.filter((b) => b.count > 0).map((b) => `${b.le}: ${b.count}`).join(', ');
+    L.push(`| ${ph.name} | ${h.count} | ${h.sum} | ${round(h.mean, 1)} | ${h.p50} | ${h.p90} | ${h.p99} | ${dist} |`);
+  }
+
+  L.push('', '## Ratios (within this run)', '');
+  for (const [k, v] of Object.entries(r.ratios)) L.push(`- ${k}: ${v}`);
+
+  if (r.switch) L.push('', ...renderSwitch(r.switch));
+  if (r.profile) L.push('', ...renderProfile(r.profile));
+
+  L.push('', '## Cleanup', '');
+  if (r.shutdown) {
+    const s = r.shutdown;
+    L.push(`- SIGTERM → exit: ${s.exitMs === null ? 'did not exit in time (SIGKILLed)' : `${round(s.exitMs, 0)} ms`} (code ${s.exitCode}, signal ${s.exitSignal})`);
+    L.push(`- Game servers left running: ${s.leftoverServerPids.length === 0 ? 'none' : s.leftoverServerPids.join(', ') + ' (stopped by the bench)'}`);
+    for (const pr of s.problems) L.push(`- PROBLEM: ${pr}`);
+  }
+  if (r.errors.length > 0) {
+    L.push('', '## Errors', '');
+    for (const err of r.errors) L.push(`- ${err}`);
+  }
+  return `${L.join('\n')}\n`;
+}
+
+function renderSwitch(s: SwitchResult): string[] {
+  const L = ['## Blue-green switch under load', ''];
+  L.push(`Stream: ${s.stream.clients} clients, ${s.stream.answers} allocations at ${s.stream.perS}/s (old build ${s.stream.oldBuild}, new build ${s.stream.newBuild}, errors ${errs(s.stream.errors)}); latency p50 ${s.stream.latency.p50Ms} ms, p99 ${s.stream.latency.p99Ms} ms, max ${s.stream.latency.maxMs} ms.`, '');
+  L.push('| measure | ms |', '|---|---|');
+  L.push(`| rollout created → readyAt (new servers provisioned) | ${fmt(s.provisioningMs)} |`);
+  L.push(`| last new server Ready → rollout readyAt (reconciler noticing) | ${fmt(s.serversReadyToRolloutReadyMs)} |`);
+  L.push(`| switchedAt − readyAt (API) | ${fmt(s.switchedMinusReadyMs)} |`);
+  L.push(`| readyAt → first allocation answered with the new build | ${fmt(s.readyToFirstNewBuildAnswerMs)} |`);
+  L.push(`| switchedAt → first allocation answered with the new build | ${fmt(s.switchedToFirstNewBuildAnswerMs)} |`);
+  L.push('', `Old-build answers after the first new-build answer: ${s.oldAfterFirstNew.received} received later, ${s.oldAfterFirstNew.sentAfter} for requests sent after it — switch ${s.monotonic ? 'is clean (PASS)' : 'NOT clean (FAIL)'}. Server times have 1 ms resolution.`);
+  L.push('', `Retiring the old build after its sessions were deleted: ${s.retire.completed ? `completed in ${s.retire.waitedMs} ms` : `NOT completed after ${s.retire.waitedMs} ms (phase ${s.retire.phase}: ${s.retire.message})`}.`);
+  return L;
+}
+
+function renderProfile(p: NonNullable<BenchResults['profile']>): string[] {
+  const L = ['## CPU profile of the control plane (main thread)', ''];
+  L.push(`Phase "${p.phase.name}" (${loadName(p.phase)}): ${p.phase.throughputPerS} alloc/s under the profiler; ${p.summary.wallMs} ms sampled, ${p.summary.busyMs} ms busy. Full profile: \`${p.file}\` (open in Chrome DevTools → Performance).`, '');
+  const table = (title: string, rows: Share[]): string[] => [`**${title}**`, '', '| | ms | % of sampled |', '|---|---|---|', ...rows.map((r) => `| \`${r.name}\` | ${r.ms} | ${r.pct}% |`), ''];
+  L.push(...table('By package / source directory (native frames charged to their caller)', p.summary.byCategory));
+  L.push(...table('Top self time', p.summary.topSelf));
+  L.push(...table('Project code, inclusive', p.summary.topInclusiveProject));
+  return L;
+}

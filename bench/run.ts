@@ -1,0 +1,232 @@
+/**
+ * `npm run bench`: allocation throughput and latency over HTTP against a real control plane
+ * (durable SQLite store, real game-server processes), then a blue-green switch under load.
+ * Writes bench/results/latest.json and latest.md. Prints PASS/MISS against the target but
+ * exits 0 whatever the numbers; it exits 1 only when something errored (a failed request,
+ * a broken switch, a control plane that does not shut down cleanly).
+ *
+ * Options: --requests N --warmup N --concurrency 16,64 --rate N --switch-clients N
+ *          --profile-requests N --no-profile --keep-data
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ControlPlaneChild, type ShutdownReport } from './control-plane.js';
+import { HttpClient } from './http-load.js';
+import { runPhase, type PhaseResult } from './measure.js';
+import { Inspector, summarizeProfile, type CpuProfile } from './profile.js';
+import { environment, judge, renderMarkdown, type BenchResults, type Parameters } from './report.js';
+import { round } from './stats.js';
+import { runSwitch, type SwitchResult } from './switch.js';
+
+const FLEET = 'bench';
+const TARGET = { allocationsPerS: 2_000, p99Ms: 20 };
+
+function parameters(argv: string[]): Parameters & { keepData: boolean } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      requests: { type: 'string', default: '20000' },
+      warmup: { type: 'string', default: '2000' },
+      concurrency: { type: 'string', default: '16,64' },
+      rate: { type: 'string', default: String(TARGET.allocationsPerS) },
+      'switch-clients': { type: 'string', default: '8' },
+      'profile-requests': { type: 'string', default: '10000' },
+      'no-profile': { type: 'boolean', default: false },
+      'keep-data': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const int = (v: string | undefined, name: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer, got ${v}`);
+    return n;
+  };
+  return {
+    requests: int(values.requests, 'requests'),
+    warmup: int(values.warmup, 'warmup'),
+    concurrency: (values.concurrency ?? '').split(',').map((c) => int(c, 'concurrency')),
+    ratePerS: int(values.rate, 'rate'),
+    switchClients: int(values['switch-clients'], 'switch-clients'),
+    // Capacity is never the limit: each phase's sessions are deleted before the next one.
+    servers: 4,
+    sessionsPerServer: 10_000,
+    profile: !values['no-profile'],
+    profileRequests: int(values['profile-requests'], 'profile-requests'),
+    keepData: values['keep-data'] ?? false,
+  };
+}
+
+async function setUpFleet(cp: ControlPlaneChild, fixture: string, p: Parameters): Promise<number> {
+  const build = (id: string, version: string) => ({
+    id, version, sessionsPerServer: p.sessionsPerServer,
+    launch: { executable: process.execPath, args: [fixture, `v${version}`] },
+  });
+  const started = performance.now();
+  await cp.api('POST', '/v1/apply', {
+    builds: [build('bench-v1', '1.0.0'), build('bench-v2', '2.0.0')],
+    fleets: [{
+      name: FLEET, build: 'bench-v1',
+      capacity: { minServers: p.servers, maxServers: p.servers, bufferServers: 0 },
+      health: { stopGraceSeconds: 2 },
+    }],
+  });
+  for (;;) {
+    const servers = await cp.servers();
+    if (servers.filter((s) => s.state === 'Ready' || s.state === 'Active').length >= p.servers) break;
+    if (performance.now() - started > 60_000) throw new Error(`fleet not Ready within 60 s: ${JSON.stringify(servers.map((s) => s.state))}`);
+    await sleep(50);
+  }
+  return round(performance.now() - started, 0);
+}
+
+async function profiledPhase(cp: ControlPlaneChild, client: HttpClient, p: Parameters, runId: string, root: string, outFile: string): Promise<BenchResults['profile']> {
+  if (cp.inspectorUrl === null) return null;
+  const inspector = await Inspector.connect(cp.inspectorUrl);
+  const holder: { profile: CpuProfile | null } = { profile: null };
+  try {
+    const concurrency = Math.max(...p.concurrency);
+    const phase = await runPhase(cp, client, {
+      name: `profiled C=${concurrency}`, load: { kind: 'closed', concurrency }, requests: p.profileRequests, fleet: FLEET,
+      playerPrefix: `${runId}-prof`,
+      around: {
+        before: () => inspector.startProfile(500),
+        after: async () => {
+          holder.profile = await inspector.stopProfile();
+        },
+      },
+    });
+    if (!holder.profile) return null;
+    writeFileSync(outFile, JSON.stringify(holder.profile));
+    return { phase, summary: summarizeProfile(holder.profile, root), file: path.relative(root, outFile) };
+  } finally {
+    inspector.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const params = parameters(process.argv.slice(2));
+  const resultsDir = path.join(root, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-bench-'));
+  const runId = `r${Date.now().toString(36)}`;
+  // A random 64-port window: the runtime skips any port in it that is taken.
+  const from = 20_000 + 64 * Math.floor(Math.random() * 150);
+  const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
+
+  const errors: string[] = [];
+  const phases: PhaseResult[] = [];
+  let fleetReadyMs = NaN;
+  let switchResult: SwitchResult | null = null;
+  let profile: BenchResults['profile'] = null;
+  let shutdown: ShutdownReport | null = null;
+
+  log(`starting control plane (data ${dataDir}, game ports ${from}-${from + 63})`);
+  const cp = await ControlPlaneChild.start({ root, dataDir, portRange: { from, to: from + 63 }, inspector: params.profile });
+  const onSignal = (): void => {
+    cp.kill();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  const maxC = Math.max(...params.concurrency);
+  const clients = { closed: new HttpClient(cp.url, maxC), open: new HttpClient(cp.url, 256) };
+  try {
+    log(`control plane ${cp.url} (pid ${cp.pid}); registering builds and fleet`);
+    fleetReadyMs = await setUpFleet(cp, path.join(root, 'bench', 'fixtures', 'bench-server.mjs'), params);
+    log(`fleet Ready in ${fleetReadyMs} ms`);
+    const phase = async (name: string, load: PhaseResult['load'], requests: number): Promise<void> => {
+      const r = await runPhase(cp, load.kind === 'open' ? clients.open : clients.closed, { name, load, requests, fleet: FLEET, playerPrefix: `${runId}-${phases.length}` });
+      phases.push(r);
+      log(`${name}: ${r.throughputPerS}/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms, errors ${JSON.stringify(r.errors)}; server ${r.server.cpuPerAllocUs} µs CPU/alloc, mean batch ${r.server.meanBatch}`);
+    };
+    await phase('warm-up', { kind: 'closed', concurrency: 16 }, params.warmup);
+    for (const c of params.concurrency) await phase(`closed C=${c}`, { kind: 'closed', concurrency: c }, params.requests);
+    await phase(`open ${params.ratePerS}/s`, { kind: 'open', ratePerS: params.ratePerS }, params.requests);
+    if (params.profile) {
+      profile = await profiledPhase(cp, clients.closed, params, runId, root, path.join(resultsDir, 'latest.cpuprofile'));
+      if (profile) log(`profiled phase: ${profile.phase.throughputPerS}/s; top: ${profile.summary.byCategory.slice(0, 6).map((c) => `${c.name} ${c.pct}%`).join(', ')}`);
+    }
+    log('blue-green switch under a steady stream');
+    switchResult = await runSwitch(cp, clients.closed, {
+      fleet: FLEET, fromBuild: 'bench-v1', toBuild: 'bench-v2', clients: params.switchClients,
+      playerPrefix: `${runId}-switch`, marginMs: 1_000, timeoutMs: 60_000, retireTimeoutMs: 15_000,
+    });
+    log(`switch: readyAt → first new-build answer ${switchResult.readyToFirstNewBuildAnswerMs} ms; switchedAt − readyAt ${switchResult.switchedMinusReadyMs} ms; clean ${switchResult.monotonic}; old build retired ${switchResult.retire.completed}`);
+    if (!switchResult.monotonic) errors.push('switch: an allocation sent after the first new-build answer went to the old build (or none reached the new build)');
+  } catch (e) {
+    errors.push(`run aborted: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    errors.push(...cp.stderr().slice(-20).map((l) => `control plane stderr: ${l}`));
+  } finally {
+    clients.closed.close();
+    clients.open.close();
+    log('stopping control plane (SIGTERM, --stop-servers-on-exit)');
+    shutdown = await cp.shutdown(20_000);
+    process.removeListener('SIGINT', onSignal);
+    log(shutdown.problems.length === 0 ? `control plane exited in ${round(shutdown.exitMs ?? NaN, 0)} ms; no game server left` : `cleanup problems: ${shutdown.problems.join('; ')}`);
+  }
+
+  for (const ph of phases) {
+    const failed = ph.requests - ph.ok;
+    if (failed > 0) errors.push(`${ph.name}: ${failed} allocations failed (${JSON.stringify(ph.errors)})`);
+  }
+  if (switchResult && !switchResult.retire.completed) errors.push(`switch: rollout did not complete after the old build emptied (${switchResult.retire.phase}: ${switchResult.retire.message})`);
+  errors.push(...shutdown.problems.map((pr) => `shutdown: ${pr}`));
+
+  const measured = phases.filter((ph) => ph.name !== 'warm-up');
+  const verdicts = measured.map((ph) => judge(ph, TARGET));
+  const openVerdict = verdicts.find((v) => v.phase.startsWith('open'));
+  const results: BenchResults = {
+    environment: environment(root, dataDir),
+    parameters: params,
+    target: TARGET,
+    setup: { fleetReadyMs },
+    phases,
+    verdicts,
+    overall: openVerdict === undefined ? 'ERROR' : openVerdict.pass ? 'PASS' : 'MISS',
+    ratios: ratios(phases, profile?.phase ?? null),
+    switch: switchResult,
+    profile,
+    shutdown,
+    errors,
+  };
+  writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, 'latest.md'), renderMarkdown(results));
+  if (errors.length === 0 && !params.keepData) rmSync(dataDir, { recursive: true, force: true });
+  else log(`data dir kept for inspection: ${dataDir}`);
+
+  for (const v of verdicts) log(`${v.pass ? 'PASS' : 'MISS'} ${v.phase}: ${v.why}`);
+  log(`target ≥ ${TARGET.allocationsPerS}/s at p99 ≤ ${TARGET.p99Ms} ms: ${results.overall}`);
+  for (const err of errors) log(`ERROR ${err.split('\n')[0] ?? ''}`);
+  log(`results: ${path.relative(process.cwd(), path.join(resultsDir, 'latest.md'))}`);
+  return errors.length === 0 ? 0 : 1;
+}
+
+/** Same-run comparisons: these survive a noisy or different machine better than absolutes. */
+function ratios(phases: PhaseResult[], profiled: PhaseResult | null): Record<string, number> {
+  const closed = phases.filter((p) => p.load.kind === 'closed' && p.name !== 'warm-up');
+  const lo = closed[0];
+  const hi = closed[closed.length - 1];
+  const open = phases.find((p) => p.load.kind === 'open');
+  const out: Record<string, number> = {};
+  if (lo && hi && lo !== hi) {
+    out[`throughput ${hi.name} / ${lo.name}`] = round(hi.throughputPerS / lo.throughputPerS, 2);
+    out[`p99 ${hi.name} / ${lo.name}`] = round(hi.latency.p99Ms / lo.latency.p99Ms, 2);
+    out[`server CPU per allocation ${hi.name} / ${lo.name}`] = round(hi.server.cpuPerAllocUs / lo.server.cpuPerAllocUs, 2);
+  }
+  if (open && lo) out[`p99 ${open.name} / ${lo.name}`] = round(open.latency.p99Ms / lo.latency.p99Ms, 2);
+  if (hi) {
+    // What one core could do if the main thread did nothing but this: an upper bound.
+    out[`single-core ceiling from ${hi.name} main-thread CPU (alloc/s)`] = round(1e6 / hi.server.mainThreadCpuPerAllocUs, 0);
+  }
+  if (profiled && hi) out[`throughput under profiler / ${hi.name}`] = round(profiled.throughputPerS / hi.throughputPerS, 2);
+  return out;
+}
+
+process.exitCode = await main().catch((e: unknown) => {
+  process.stderr.write(`[bench] failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return 1;
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { Mutation, StateStore } from '../store/port.js';
+import { sampleBuild } from '../store/fixtures.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { Persister } from './persister.js';
+
+/** A real SQLite store that also records the size of every commit it receives. */
+function countingStore(): { store: StateStore; batches: number[] } {
+  const inner = SqliteStore.open(':memory:');
+  const batches: number[] = [];
+  const store = Object.assign(Object.create(inner) as StateStore, {
+    commit: (m: readonly Mutation[]) => {
+      batches.push(m.length);
+      return inner.commit(m);
+    },
+  });
+  return { store, batches };
+}
+
+const put = (id: string): Mutation => ({ kind: 'putBuild', build: sampleBuild({ id }) });
+
+describe('Persister (group commit)', () => {
+  it('writes everything handed in during one tick in a single transaction', async () => {
+    const { store, batches } = countingStore();
+    const p = new Persister(store);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => p.persist([put(`b${i}`)])));
+    expect(batches).toEqual([50]);
+    expect(await store.listBuilds({ limit: 100 })).toHaveLength(50);
+  });
+
+  it('resolves a caller only after its mutations are durable', async () => {
+    const { store } = countingStore();
+    const p = new Persister(store);
+    await p.persist([put('x')]);
+    expect(await store.getBuild('x')).toBeDefined();
+  });
+
+  it('commits later ticks in order after earlier ones', async () => {
+    const { store, batches } = countingStore();
+    const p = new Persister(store);
+    const first = p.persist([put('a'), put('b')]);
+    await new Promise((r) => setImmediate(r));
+    const second = p.persist([put('c')]);
+    await Promise.all([first, second]);
+    expect(batches).toEqual([2, 1]);
+  });
+
+  it('rejects every caller of a failed batch with STORE_UNAVAILABLE and reports the failure', async () => {
+    const { store } = countingStore();
+    const failures: unknown[] = [];
+    const p = new Persister(store, { onFailure: (e) => failures.push(e) });
+    const bad = { kind: 'nonsense' } as unknown as Mutation;
+    const results = await Promise.allSettled([p.persist([put('ok')]), p.persist([bad])]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(failures).toHaveLength(1);
+    expect(await store.getBuild('ok')).toBeUndefined();
+  });
+
+  it('lets a reader wait until everything handed in so far is durable', async () => {
+    const { store } = countingStore();
+    const p = new Persister(store);
+    void p.persist([put('late')]);
+    await p.drain();
+    expect(await store.getBuild('late')).toBeDefined();
+  });
+});
