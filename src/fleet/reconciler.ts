@@ -74,6 +74,7 @@ export class FleetReconciler {
     const pass = (async () => {
       do {
         this.again = false;
+        await this.expireReservations();
         for (const name of [...this.ctx.world.fleets.keys()]) {
           try {
             await this.passFleet(name);
@@ -95,7 +96,6 @@ export class FleetReconciler {
   private async passFleet(name: string): Promise<void> {
     const now = this.clock.now();
     const mutations: Mutation[] = [];
-    mutations.push(...this.sessions.expireReservations(name, now));
     mutations.push(...this.rollouts.reconcile(name, now));
     const fleet = this.ctx.world.fleets.get(name);
     if (!fleet) return;
@@ -113,6 +113,15 @@ export class FleetReconciler {
     });
     for (const a of actions) mutations.push(...this.apply(name, a, now));
     if (mutations.length > 0) await this.ctx.persister.persist(mutations);
+  }
+
+  private async expireReservations(): Promise<void> {
+    try {
+      const mutations = this.sessions.expireReservations(this.clock.now());
+      if (mutations.length > 0) await this.ctx.persister.persist(mutations);
+    } catch (e) {
+      this.opts.onError(e);
+    }
   }
 
   private apply(fleet: string, a: FleetAction, now: number): Mutation[] {

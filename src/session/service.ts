@@ -80,13 +80,14 @@ export class SessionService {
     await this.ctx.persister.persist(this.closeInMemory(session.id, reason, this.ctx.clock.now()));
   }
 
-  /** Reservations older than the TTL that the player never used. */
-  expireReservations(fleet: string, now: number): Mutation[] {
+  /**
+   * Releases seats reserved longer than the TTL that nobody connected to. Bounded per call so a
+   * burst of expiries never stalls the event loop; the next pass takes the rest.
+   */
+  expireReservations(now: number, limit = 500): Mutation[] {
     const out: Mutation[] = [];
-    for (const s of [...this.ctx.world.sessions.values()]) {
-      if (s.fleet === fleet && s.state === 'Reserved' && now - s.openedAt > this.opts.reservationTtlMs) {
-        out.push(...this.closeInMemory(s.id, 'expired', now));
-      }
+    for (const id of this.ctx.world.expiredReservations(now - this.opts.reservationTtlMs, limit)) {
+      out.push(...this.closeInMemory(id, 'expired', now));
     }
     return out;
   }

@@ -31,6 +31,8 @@ export class World {
   private readonly partySessions = new Map<string, Set<string>>();
   private readonly serverByToken = new Map<string, string>();
   private readonly latestRollout = new Map<string, string>();
+  /** Reserved sessions in opening order (Map keeps insertion order), so expiry reads only what expires. */
+  private readonly reservedOrder = new Map<string, number>();
 
   static fromSnapshot(s: Snapshot): World {
     const w = new World();
@@ -44,13 +46,13 @@ export class World {
    */
   reset(s: Snapshot): void {
     for (const m of [this.builds, this.fleets, this.servers, this.sessions, this.rollouts, this.idempotency, this.ranges,
-      this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout]) {
+      this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout, this.reservedOrder]) {
       m.clear();
     }
     for (const b of s.builds) this.putBuild(b);
     for (const f of s.fleets) this.fleets.set(f.name, f);
     for (const srv of s.servers) this.putServer(srv);
-    for (const sess of s.openSessions) this.addSession(sess);
+    for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(sess);
     for (const r of s.activeRollouts) this.putRollout(r);
     for (const i of s.idempotency) this.idempotency.set(key(i.fleet, i.key), i);
     this.meta = { ...s.meta };
@@ -118,6 +120,7 @@ export class World {
 
   addSession(s: Session): void {
     this.sessions.set(s.id, s);
+    if (s.state === 'Reserved') this.reservedOrder.set(s.id, s.openedAt);
     let set = this.sessionsByServer.get(s.server);
     if (!set) this.sessionsByServer.set(s.server, (set = new Set()));
     set.add(s.id);
@@ -131,6 +134,17 @@ export class World {
 
   updateSession(s: Session): void {
     this.sessions.set(s.id, s);
+    if (s.state !== 'Reserved') this.reservedOrder.delete(s.id);
+  }
+
+  /** Ids of sessions still Reserved that opened before `openedBefore`, oldest first, at most `limit`. */
+  expiredReservations(openedBefore: number, limit: number): string[] {
+    const out: string[] = [];
+    for (const [id, openedAt] of this.reservedOrder) {
+      if (openedAt >= openedBefore || out.length >= limit) break;
+      out.push(id);
+    }
+    return out;
   }
 
   /** Removes an open session from every index and returns its closed form (not yet persisted). */
@@ -138,6 +152,7 @@ export class World {
     const s = this.sessions.get(id);
     if (!s) return undefined;
     this.sessions.delete(id);
+    this.reservedOrder.delete(id);
     const set = this.sessionsByServer.get(s.server);
     set?.delete(id);
     if (set && set.size === 0) this.sessionsByServer.delete(s.server);
