@@ -53,7 +53,8 @@ export class AllocationService {
     const fleet = world.fleets.get(req.fleet);
     if (!fleet) throw new HandoffError('FLEET_NOT_FOUND', `no fleet named ${req.fleet}`, { fleet: req.fleet });
     const now = this.ctx.clock.now();
-    const requestHash = hashRequest(req);
+    // Hashing costs a few microseconds per request: only pay it when a key makes it matter.
+    const requestHash = req.idempotencyKey === null ? '' : hashRequest(req);
 
     if (req.idempotencyKey !== null) {
       const prior = world.idempotencyRecord(fleet.name, req.idempotencyKey);
