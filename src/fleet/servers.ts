@@ -174,9 +174,21 @@ export class ServerService {
   async recover(): Promise<void> {
     const now = this.ctx.clock.now();
     const known: RuntimeInstance[] = [];
-    for (const s of this.ctx.world.servers.values()) {
+    for (const s of [...this.ctx.world.servers.values()]) {
       if (s.pid !== null && s.identity !== null) {
         known.push({ serverId: s.id, pid: s.pid, identity: s.identity, address: s.address, ports: s.ports, logPath: s.logPath ?? '' });
+        continue;
+      }
+      // The control plane died between spawning this server and recording its pid.
+      const found = await this.runtime.find(s.id);
+      if (found) {
+        known.push(found);
+        const next: GameServer = { ...s, pid: found.pid, identity: found.identity, address: found.address, ports: found.ports, logPath: found.logPath };
+        this.ctx.world.putServer(next);
+        await this.ctx.persister.persist([{ kind: 'putServer', server: next }, event(now, s.fleet, 'server.recovered', s.id, `found ${s.id} running as pid ${found.pid} without a record of it`)]);
+      } else {
+        // Never spawned: nothing runs, nothing to stop.
+        await this.onExit({ serverId: s.id, code: null, signal: null, requested: true });
       }
     }
     const result = await this.runtime.adopt(known);
@@ -191,10 +203,6 @@ export class ServerService {
       }
     }
     for (const id of result.gone) await this.onExit({ serverId: id, code: null, signal: null, requested: false });
-    // Records written just before a spawn that never happened (the control plane died in between).
-    for (const s of [...this.ctx.world.servers.values()]) {
-      if (s.pid === null) await this.onExit({ serverId: s.id, code: null, signal: null, requested: true });
-    }
   }
 
   private require(serverId: string): GameServer {

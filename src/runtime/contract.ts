@@ -154,9 +154,10 @@ export function describeRuntimeContract(name: string, harness: RuntimeContractHa
       const exits = recordExits(p);
       const instance = await start(p, launch(harness.echoBuild(['--ignore-sigterm'])));
       await reachable(instance);
+      // Whether SIGTERM came first is not asserted here: that would race the grace period.
+      // Adapters prove it with a fake clock (see the local adapter's tests).
       await p.stop(instance.serverId, { graceMs: 300 });
       expect(exits.of(instance.serverId)).toEqual([{ serverId: instance.serverId, code: null, signal: 'SIGKILL', requested: true }]);
-      expect(await readFile(instance.logPath, 'utf8')).toContain('SIGTERM ignored');
     });
 
     it('treats stopping an unknown or already-stopped server as done and reports each exit once', async () => {

@@ -52,6 +52,12 @@ export interface RuntimeProvider {
   stop(serverId: string, opts: { graceMs: number }): Promise<void>;
   /** After a control-plane restart: re-attach to processes started earlier. */
   adopt(instances: readonly RuntimeInstance[]): Promise<AdoptResult>;
+  /**
+   * Finds a running server this runtime started, by server id alone: for a record whose pid was
+   * never saved because the control plane died between spawning and recording it. Pass the
+   * result to `adopt`. Undefined when no such process runs.
+   */
+  find(serverId: string): Promise<RuntimeInstance | undefined>;
   /** Called once per process exit, whether requested, crashed or killed from outside. */
   onExit(listener: (exit: RuntimeExit) => void): void;
   /** Stops monitoring. Leaves processes running: they must survive a control-plane restart. */

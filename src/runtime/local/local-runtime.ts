@@ -8,6 +8,7 @@ import { resolveExecutable } from './executable.js';
 import { resolveLocalRuntimeOptions, type LocalRuntimeOptions, type ResolvedLocalRuntimeOptions } from './options.js';
 import { PortAllocator } from './ports.js';
 import { formatIdentity, pidExists, processIdentity, readBootId, signalGroup } from './proc.js';
+import { findServerProcess } from './scan.js';
 import { serverEnv, spawnDetached, type Spawned } from './spawn.js';
 
 /** A server this runtime watches: one it started, or one it adopted after a restart. */
@@ -44,10 +45,16 @@ export class LocalRuntime implements RuntimeProvider {
   static create(opts: LocalRuntimeOptions): LocalRuntime {
     const options = resolveLocalRuntimeOptions(opts);
     mkdirSync(options.logDir, { recursive: true });
+    let bootId: string;
+    try {
+      bootId = readBootId();
+    } catch (e) {
+      throw new Error('LocalRuntime needs Linux /proc to identify processes', { cause: e });
+    }
     return new LocalRuntime(options, {
       ports: new PortAllocator(options.portRange),
       clock: opts.clock ?? new SystemClock(),
-      bootId: readBootId(),
+      bootId,
     });
   }
 
@@ -110,6 +117,11 @@ export class LocalRuntime implements RuntimeProvider {
     }
     this.schedulePoll();
     return result;
+  }
+
+  async find(serverId: string): Promise<RuntimeInstance | undefined> {
+    this.assertOpen();
+    return this.servers.get(serverId)?.instance ?? findServerProcess(serverId, this.deps.bootId, this.options.logDir);
   }
 
   onExit(listener: (exit: RuntimeExit) => void): void {

@@ -11,8 +11,8 @@ describe('parseProcStat', () => {
     ['parentheses in the name', `5563 (srv) (x) ${TAIL}`],
     ['a name that looks like stat fields', `5563 (a) S 1 2 3) ${TAIL}`],
     ['a trailing newline', `5563 (cat) ${TAIL}\n`],
-  ])('reads the state and start time behind %s', (_case, line) => {
-    expect(parseProcStat(line)).toEqual({ state: 'S', startTicks: '48468' });
+  ])('reads the state, process group and start time behind %s', (_case, line) => {
+    expect(parseProcStat(line)).toEqual({ state: 'S', startTicks: '48468', pgrp: 5559 });
   });
 
   it.each([

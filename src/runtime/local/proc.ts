@@ -6,6 +6,8 @@ export interface ProcStat {
   state: string;
   /** Field 22: when the process started, in clock ticks since boot. Survives `exec`, so it is stable. */
   startTicks: string;
+  /** Field 5: process group id. Our servers lead their own group (pgrp === pid). */
+  pgrp: number;
 }
 
 /**
@@ -20,8 +22,9 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const rest = text.slice(close + 2).trim().split(' ');
   const state = rest[0];
   const startTicks = rest[22 - 3];
-  if (state === undefined || startTicks === undefined || !/^\d+$/.test(startTicks)) return undefined;
-  return { state, startTicks };
+  const pgrp = Number(rest[5 - 3]);
+  if (state === undefined || startTicks === undefined || !/^\d+$/.test(startTicks) || !Number.isInteger(pgrp)) return undefined;
+  return { state, startTicks, pgrp };
 }
 
 /** Reads and parses `/proc/<pid>/stat`; undefined when the process does not exist. */
@@ -55,6 +58,7 @@ export function processIdentity(pid: number, bootId: string): string | undefined
   return formatIdentity(bootId, stat);
 }
 
+/** The identity string persisted in `RuntimeInstance.identity`. */
 export function formatIdentity(bootId: string, stat: ProcStat): string {
   return `${bootId}:${stat.startTicks}`;
 }

@@ -37,6 +37,7 @@ export function serverEnv(
   return env;
 }
 
+/** What to run, where, with which environment, and the log file its output is appended to. */
 export interface SpawnRequest {
   file: string;
   args: readonly string[];

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../core/clock.js';
+import type { RolloutService } from '../rollout/service.js';
+import { LocalRuntime } from '../runtime/local/local-runtime.js';
+import { SessionService } from '../session/service.js';
+import type { Ctx } from '../state/context.js';
+import { Persister } from '../state/persister.js';
+import { World } from '../state/world.js';
+import { sampleBuild, sampleFleet, sampleServer } from '../store/fixtures.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { ServerService } from './servers.js';
+
+describe('ServerService.recover after a control-plane crash', () => {
+  const cleanup: (() => void)[] = [];
+  afterEach(() => {
+    for (const f of cleanup.splice(0)) f();
+  });
+
+  function setup() {
+    const dir = mkdtempSync(path.join(tmpdir(), 'handoff-recover-'));
+    const store = SqliteStore.open(path.join(dir, 'db.sqlite'));
+    const clock = new FakeClock();
+    const world = new World();
+    world.putBuild(sampleBuild({ id: 'v1' }));
+    world.fleets.set('arena', sampleFleet({ name: 'arena', currentBuild: 'v1' }));
+    const ctx: Ctx = { world, clock, store, persister: new Persister(store), notify: () => undefined };
+    const runtime = LocalRuntime.create({ logDir: dir, portRange: { from: 42_600, to: 42_620 } });
+    const sessions = new SessionService(ctx, { joinSecret: 's', reservationTtlMs: 60_000 });
+    const rollouts = { recordStartFailure: () => [] } as unknown as RolloutService;
+    const servers = new ServerService(ctx, runtime, sessions, rollouts, { sdkUrl: () => '', backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
+    cleanup.push(() => {
+      void runtime.close();
+      void store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return { world, store, servers };
+  }
+
+  function orphan(serverId: string): ChildProcess {
+    const env = { PATH: process.env['PATH'] ?? '', HANDOFF_SERVER_ID: serverId, HANDOFF_PORTS: '{"game":42611}', HANDOFF_ADDRESS: '127.0.0.1' };
+    const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env, detached: true, stdio: 'ignore' });
+    cleanup.push(() => c.pid && process.kill(-c.pid, 'SIGKILL'));
+    return c;
+  }
+
+  it('adopts a server that was spawned but whose pid was never recorded, instead of orphaning it', async () => {
+    const { world, store, servers } = setup();
+    const c = orphan('srv_unrecorded');
+    await new Promise((r) => c.once('spawn', r));
+    world.putServer(sampleServer({ id: 'srv_unrecorded', fleet: 'arena', build: 'v1', state: 'Starting', pid: null, identity: null, ports: {}, token: 't1' }));
+    await servers.recover();
+    expect(world.servers.get('srv_unrecorded')).toMatchObject({ pid: c.pid, ports: { game: 42611 }, state: 'Starting' });
+    expect((await store.getServer('srv_unrecorded'))?.pid).toBe(c.pid);
+  });
+
+  it('closes the record of a server that was never spawned', async () => {
+    const { world, store, servers } = setup();
+    world.putServer(sampleServer({ id: 'srv_never', fleet: 'arena', build: 'v1', state: 'Starting', pid: null, identity: null, token: 't2' }));
+    await servers.recover();
+    expect(world.servers.has('srv_never')).toBe(false);
+    expect((await store.getServer('srv_never'))?.state).toBe('Stopped');
+  });
+});
