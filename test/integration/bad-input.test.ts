@@ -78,6 +78,14 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     }
   });
 
+  it('sends a maintenance notice to every running server of a fleet, and refuses one without a message', async () => {
+    const ok = await t.call('POST', '/v1/fleets/arena/notices', { message: 'Maintenance at 04:00 UTC' });
+    expect(ok.status).toBe(202);
+    expect(ok.body.servers).toBeGreaterThanOrEqual(2);
+    const bad = await t.call('POST', '/v1/fleets/arena/notices', {});
+    expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
   it('exposes Prometheus metrics for allocations, servers and sessions', async () => {
     const res = await fetch(`${t.cp.url}/metrics`);
     const text = await res.text();

@@ -5,6 +5,12 @@ import { defineRoute, type RouteDef } from '../route.js';
 import { ApplyRequestSchema, BuildInputSchema, BuildViewSchema, FleetInputSchema, FleetViewSchema, ListQuerySchema, listOf } from '../schemas.js';
 import { fleetView } from '../views.js';
 
+const MaintenanceNoticeSchema = z.object({
+  message: z.string().min(1).max(500),
+  /** When the maintenance starts (ms since epoch), if known. */
+  startsAt: z.number().int().positive().nullable().default(null),
+});
+
 const ApplyResultSchema = z.object({
   builds: z.array(z.object({ id: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
   fleets: z.array(z.object({ name: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
@@ -58,6 +64,19 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
       method: 'get', path: '/v1/fleets/{name}', tag: 'fleets', role: 'viewer', summary: 'Get a fleet with live status',
       params: z.object({ name: z.string() }), response: FleetViewSchema, errors: ['FLEET_NOT_FOUND'],
       handler: async ({ params }) => fleetView(world, requireFleet(params.name)),
+    }),
+    defineRoute({
+      method: 'post', path: '/v1/fleets/{name}/notices', tag: 'fleets', role: 'operator',
+      summary: 'Send a maintenance notice to every running game server of the fleet (shown to players by the game)',
+      params: z.object({ name: z.string() }), body: MaintenanceNoticeSchema,
+      response: z.object({ servers: z.number() }), status: 202, errors: ['FLEET_NOT_FOUND', 'VALIDATION_FAILED'],
+      handler: async ({ params, body }) => {
+        requireFleet(params.name);
+        const at = d.ctx.clock.now();
+        const targets = world.fleetServers(params.name).filter((s) => s.state !== 'Starting');
+        for (const s of targets) d.ctx.notify(s.id, { type: 'maintenance', message: body.message, startsAt: body.startsAt, at });
+        return { servers: targets.length };
+      },
     }),
     defineRoute({
       method: 'put', path: '/v1/fleets/{name}', tag: 'fleets', role: 'operator', summary: 'Create or update a fleet',
