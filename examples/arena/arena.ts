@@ -41,7 +41,7 @@ export async function startArena(deps: ArenaDeps): Promise<Arena> {
     reconnectGraceMs: options.reconnectGraceMs,
     version: options.version,
     serverId: sdk.serverId,
-    endSession: (playerId, reason) => sdk.sessionEnded(playerId, reason),
+    endSession: (playerId, reason, sessionId) => sdk.sessionEnded(playerId, reason, { sessionId }),
     log,
   });
   let closing: Promise<void> | null = null;

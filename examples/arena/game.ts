@@ -17,7 +17,7 @@ export interface RoomOptions {
   version: string;
   serverId: string;
   /** Reports the end of a session to the control plane (the SDK's `sessionEnded`). */
-  endSession(playerId: string, reason: EndReason): Promise<void>;
+  endSession(playerId: string, reason: EndReason, sessionId: string): Promise<void>;
   log(line: string): void;
 }
 
@@ -88,7 +88,7 @@ export class ArenaRoom {
     // and the player must already have its normal close by then. `settled()` awaits the report.
     link.close(ArenaCloseCodes.normal, 'bye');
     this.opts.log(`player left player=${playerId} session=${seat.sessionId} score=${seat.score}`);
-    this.report(playerId, 'ended');
+    this.report(playerId, seat.sessionId, 'ended');
   }
 
   /** The player's socket closed without a leave: hold the seat for the reconnect grace. */
@@ -101,7 +101,7 @@ export class ArenaRoom {
       seat.graceTimer = null;
       this.release(seat);
       this.opts.log(`player did not return player=${playerId} session=${seat.sessionId}`);
-      this.report(playerId, 'disconnected');
+      this.report(playerId, seat.sessionId, 'disconnected');
     }, this.opts.reconnectGraceMs);
   }
 
@@ -188,9 +188,9 @@ export class ArenaRoom {
     this.seats.delete(seat.playerId);
   }
 
-  private report(playerId: string, reason: EndReason): void {
+  private report(playerId: string, sessionId: string, reason: EndReason): void {
     const pending = this.opts
-      .endSession(playerId, reason)
+      .endSession(playerId, reason, sessionId)
       .catch((e: unknown) => this.opts.log(`sessionEnded failed player=${playerId} error=${describe(e)}`))
       .finally(() => this.pendingEnds.delete(pending));
     this.pendingEnds.add(pending);

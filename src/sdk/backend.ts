@@ -13,7 +13,8 @@ export interface SdkBackend {
   health(serverId: string): void;
   /** Confirms a connecting player. Throws SESSION_NOT_ALLOCATED / JOIN_TOKEN_INVALID. */
   sessionStarted(serverId: string, playerId: string, joinToken: string | null): Promise<SdkSessionView>;
-  sessionEnded(serverId: string, playerId: string, reason: CloseReason): Promise<void>;
+  /** Closes the player's open session on this server; with `sessionId`, only that session. Idempotent. */
+  sessionEnded(serverId: string, playerId: string, reason: CloseReason, sessionId: string | null): Promise<void>;
   setCapacity(serverId: string, capacity: number): Promise<void>;
   /** The game server asks to be drained and stopped once empty. */
   requestShutdown(serverId: string): Promise<void>;

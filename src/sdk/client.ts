@@ -18,6 +18,12 @@ export interface HandoffSdkOptions {
   retryWindowMs?: number;
   /** Timeout of a single request. Default 10000 ms. */
   requestTimeoutMs?: number;
+  /**
+   * How long `sessionEnded` keeps trying to reach the control plane (which may be restarting).
+   * A lost end would leave a ghost session that keeps an old server, and a release, waiting.
+   * Default 10 minutes.
+   */
+  deliveryWindowMs?: number;
 }
 
 type EnvName = 'HANDOFF_SDK_URL' | 'HANDOFF_TOKEN' | 'HANDOFF_SERVER_ID' | 'HANDOFF_PORTS' | 'HANDOFF_ADDRESS';
@@ -33,8 +39,10 @@ export class HandoffSdk {
   readonly address: string;
   private readonly transport: SdkTransport;
   private readonly log: (message: string) => void;
+  private readonly deliveryWindowMs: number;
 
   constructor(opts: HandoffSdkOptions) {
+    this.deliveryWindowMs = opts.deliveryWindowMs ?? 10 * 60_000;
     this.serverId = opts.serverId;
     this.ports = Object.freeze({ ...opts.ports });
     this.address = opts.address ?? '127.0.0.1';
@@ -126,9 +134,19 @@ export class HandoffSdk {
     return (await this.call('POST', '/sessions/started', { playerId, joinToken: joinToken ?? null }, 'connection', 'json')) as SdkSessionView;
   }
 
-  /** A player's session is over: `ended` (left, match over) or `disconnected` (dropped, did not return). */
-  async sessionEnded(playerId: string, reason: SdkEndReason = 'ended'): Promise<void> {
-    await this.call('POST', '/sessions/ended', { playerId, reason }, 'connection');
+  /**
+   * A player's session is over: `ended` (left, match over) or `disconnected` (dropped, did not
+   * return). Pass the `sessionId` from `sessionStarted`: the call is then safe to repeat, so it
+   * keeps retrying through a control-plane restart (up to `deliveryWindowMs`), and a late
+   * delivery can never close a newer session of the same player.
+   */
+  async sessionEnded(playerId: string, reason: SdkEndReason = 'ended', opts: { sessionId?: string } = {}): Promise<void> {
+    if (opts.sessionId === undefined) {
+      await this.call('POST', '/sessions/ended', { playerId, reason }, 'connection');
+      return;
+    }
+    const body = { playerId, reason, sessionId: opts.sessionId };
+    await this.transport.call('POST', `${SDK_PREFIX}/sessions/ended`, body, 'idempotent', 'empty', this.deliveryWindowMs);
   }
 
   /** Changes how many sessions this server hosts at once (0 stops new allocations). */

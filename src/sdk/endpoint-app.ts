@@ -62,8 +62,8 @@ export function createSdkApp(deps: SdkAppDeps): Hono<Env> {
       return c.json(await backend.sessionStarted(id, playerId, joinToken));
     }],
     ['POST', '/sessions/ended', async (c, id) => {
-      const { playerId, reason } = await readJsonBody(c.req.raw, SessionEndedSchema);
-      await backend.sessionEnded(id, playerId, reason);
+      const { playerId, reason, sessionId } = await readJsonBody(c.req.raw, SessionEndedSchema);
+      await backend.sessionEnded(id, playerId, reason, sessionId);
       return c.body(null, 204);
     }],
     ['PUT', '/capacity', async (c, id) => {

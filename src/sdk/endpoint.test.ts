@@ -92,6 +92,23 @@ describe('SdkEndpoint', () => {
     ]);
   });
 
+  it('passes the session id of an end report through, so only that session is closed', async () => {
+    await sdk.sessionEnded('p1', 'ended', { sessionId: 's-p1' });
+    expect(backend.log.map((c) => c.args)).toEqual([['p1', 'ended', 's-p1']]);
+  });
+
+  it('keeps delivering an end report while the endpoint restarts', async () => {
+    const port = endpoint.port;
+    await endpoint.close();
+    const patient = new HandoffSdk({ url: `http://127.0.0.1:${port}`, token: 'token-a', serverId: 'gs-a', retryWindowMs: 100, deliveryWindowMs: 30_000 });
+    const delivery = patient.sessionEnded('p1', 'ended', { sessionId: 's-p1' });
+    // Longer than the ordinary retry window: only the delivery window keeps it alive.
+    await new Promise((r) => setTimeout(r, 600));
+    endpoint = await SdkEndpoint.start({ backend, port });
+    await delivery;
+    expect(backend.log.map((c) => c.args)).toEqual([['p1', 'ended', 's-p1']]);
+  });
+
   it('passes the end reason through, defaulting to ended', async () => {
     await sdk.sessionEnded('p1');
     await sdk.sessionEnded('p2', 'disconnected');

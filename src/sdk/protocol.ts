@@ -6,7 +6,7 @@
  *   POST /sdk/v1/ready                      → 204      server can host sessions
  *   POST /sdk/v1/health                     → 204      liveness ping (send every few seconds)
  *   POST /sdk/v1/sessions/started  {playerId, joinToken?}   → 200 SdkSessionView
- *   POST /sdk/v1/sessions/ended    {playerId, reason?}      → 204
+ *   POST /sdk/v1/sessions/ended    {playerId, reason?, sessionId?} → 204
  *   PUT  /sdk/v1/capacity          {capacity}               → 204
  *   POST /sdk/v1/shutdown                   → 204      server asks to be drained and stopped
  *   GET  /sdk/v1/self                       → 200 SdkSelf

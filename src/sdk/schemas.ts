@@ -23,6 +23,8 @@ export const SessionStartedSchema = z.object({
 export const SessionEndedSchema = z.object({
   playerId,
   reason: z.enum(SdkEndReasons).default('ended'),
+  /** When given, only this session is closed: a late, retried report cannot close a newer one. */
+  sessionId: z.string().min(1).max(128).nullable().default(null),
 });
 
 /** Same upper bound as a build's sessionsPerServer; 0 lets a server stop taking players. */

@@ -33,8 +33,8 @@ export class SdkTransport {
   }
 
   /** One call; resolves to the parsed JSON body (or undefined for `expect: 'empty'`). */
-  async call(method: string, path: string, body: unknown, policy: RetryPolicy, expect: 'json' | 'empty'): Promise<unknown> {
-    const deadline = Date.now() + this.opts.retryWindowMs;
+  async call(method: string, path: string, body: unknown, policy: RetryPolicy, expect: 'json' | 'empty', windowMs = this.opts.retryWindowMs): Promise<unknown> {
+    const deadline = Date.now() + windowMs;
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(method, path, body, expect);
       if (outcome.ok) return outcome.value;

@@ -32,8 +32,8 @@ export class ControlPlaneSdkBackend implements SdkBackend {
     return this.sessions.started(serverId, playerId, joinToken);
   }
 
-  sessionEnded(serverId: string, playerId: string, reason: CloseReason): Promise<void> {
-    return this.sessions.ended(serverId, playerId, reason);
+  sessionEnded(serverId: string, playerId: string, reason: CloseReason, sessionId: string | null): Promise<void> {
+    return this.sessions.ended(serverId, playerId, reason, sessionId);
   }
 
   setCapacity(serverId: string, capacity: number): Promise<void> {

@@ -71,6 +71,15 @@ describe('SessionService', () => {
     expect(world.servers.get('srv_a')).toMatchObject({ state: 'Ready', emptySince: clock.now() });
   });
 
+  it('ignores a late end report about an older session of the same player', async () => {
+    const { world, service, reserve } = setup();
+    reserve('s-new', 'p1');
+    await service.ended('srv_a', 'p1', 'ended', 's-old');
+    expect(world.sessions.has('s-new')).toBe(true);
+    await service.ended('srv_a', 'p1', 'ended', 's-new');
+    expect(world.sessions.has('s-new')).toBe(false);
+  });
+
   it('tells the game server when the API closes one of its sessions', async () => {
     const { service, reserve, notices } = setup();
     reserve('s1', 'p1');

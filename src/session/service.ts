@@ -72,11 +72,15 @@ export class SessionService {
     return { sessionId: session.id, playerId, partyId: session.partyId, attributes: session.attributes };
   }
 
-  /** SDK: the game server reports that a player left. Idempotent for an already-closed session. */
-  async ended(serverId: string, playerId: string, reason: CloseReason): Promise<void> {
+  /**
+   * SDK: the game server reports that a player left. Idempotent: an already-closed session, or
+   * (with `sessionId`) a report about an older session of the player, changes nothing.
+   */
+  async ended(serverId: string, playerId: string, reason: CloseReason, sessionId: string | null = null): Promise<void> {
     const server = this.requireServer(serverId);
     const session = this.ctx.world.openSessionOf(server.fleet, playerId);
     if (!session || session.server !== serverId) return;
+    if (sessionId !== null && session.id !== sessionId) return;
     await this.ctx.persister.persist(this.closeInMemory(session.id, reason, this.ctx.clock.now()));
   }
 

@@ -35,6 +35,7 @@ describe('a blue-green release', () => {
     for (const p of early) {
       const session = must(await api.session(p.sessionId), `get session of ${p.id}`);
       expect(session, `${p.id}'s session`).toMatchObject({ state: 'Connected', server: p.serverId, build: V1, closedAt: null });
+      expect(p.welcomed, `${p.id}'s welcome`).toMatchObject({ serverId: p.serverId, sessionId: p.sessionId, version: '1.0.0' });
       expect(p.connected, `${p.id} still connected`).toBe(true);
       await p.receivesTicks(2);
     }

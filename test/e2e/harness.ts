@@ -34,9 +34,14 @@ export class Harness {
   /** A control plane on a fresh data dir; `name` (the test file's) picks its game-port block. */
   static async start(name: string): Promise<Harness> {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-e2e-'));
-    const [port, sdkPort, portRange] = [await freePort(), await freePort(), await freePortRange(name)];
-    const cp = await ControlPlane.start({ dataDir, port, sdkPort, portRange });
-    return new Harness(cp, new Api(cp.url), dataDir);
+    try {
+      const [port, sdkPort, portRange] = [await freePort(), await freePort(), await freePortRange(name)];
+      const cp = await ControlPlane.start({ dataDir, port, sdkPort, portRange });
+      return new Harness(cp, new Api(cp.url), dataDir);
+    } catch (e) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   /** Allocates and connects a player that teardown will disconnect if the test does not. */
@@ -79,8 +84,10 @@ export class Harness {
     for (const p of this.players) p.terminate();
     const problems: string[] = [];
     const listedPids: { id: string; pid: number }[] = [];
+    let eventTail = '(control plane down)';
     if (this.cp.running) {
       try {
+        eventTail = (await this.api.events(null)).slice(-60).map((e) => `${e.seq} ${e.kind} ${e.subject} ${e.message}`).join('\n');
         problems.push(...(await this.orphans()));
         for (const s of await this.api.servers(null, { all: true })) if (s.pid !== null) listedPids.push({ id: s.id, pid: s.pid });
       } catch (e) {
@@ -100,7 +107,8 @@ export class Harness {
       problems.push(e instanceof Error ? e.message : String(e));
     }
     if (opts.failed || problems.length > 0) {
-      process.stderr.write(`\n--- control plane output (data dir kept: ${this.dataDir}) ---\n${this.cp.recentOutput()}\n---\n`);
+      const report = [`data dir kept: ${this.dataDir}`, '--- control plane output ---', this.cp.recentOutput(), '--- last events ---', eventTail];
+      process.stderr.write(`\n${report.join('\n')}\n---\n`);
     } else {
       rmSync(this.dataDir, { recursive: true, force: true });
     }

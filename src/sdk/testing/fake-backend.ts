@@ -72,8 +72,9 @@ export class FakeBackend implements SdkBackend {
     return { sessionId: `s-${playerId}`, playerId, partyId: null, attributes: { mode: 'duel' } };
   }
 
-  async sessionEnded(serverId: string, playerId: string, reason: CloseReason): Promise<void> {
-    this.record('sessionEnded', serverId, playerId, reason);
+  async sessionEnded(serverId: string, playerId: string, reason: CloseReason, sessionId: string | null = null): Promise<void> {
+    if (sessionId === null) this.record('sessionEnded', serverId, playerId, reason);
+    else this.record('sessionEnded', serverId, playerId, reason, sessionId);
   }
 
   async setCapacity(serverId: string, capacity: number): Promise<void> {

@@ -79,12 +79,12 @@ export class Api {
     return this.request('POST', `/v1/rollouts/${id}/abort`);
   }
 
-  /** The whole event log of a fleet, oldest first, following `after` page by page. */
-  async events(fleet: string): Promise<EventView[]> {
+  /** The whole event log of a fleet (null: of every fleet), oldest first, following `after` page by page. */
+  async events(fleet: string | null): Promise<EventView[]> {
     const all: EventView[] = [];
     for (;;) {
       const after = all.at(-1)?.seq;
-      const query = `fleet=${fleet}&limit=${PAGE}${after === undefined ? '' : `&after=${after}`}`;
+      const query = `${fleet === null ? '' : `fleet=${fleet}&`}limit=${PAGE}${after === undefined ? '' : `&after=${after}`}`;
       const page = must(await this.request<List<EventView>>('GET', `/v1/events?${query}`), 'read events').items;
       all.push(...page);
       if (page.length < PAGE) return all;

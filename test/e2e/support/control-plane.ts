@@ -92,14 +92,16 @@ export class ControlPlane {
     const child = spawn(path.join(repoRoot, 'bin/handoff'), args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.remember(`[control plane #${generation} exited: code=${code} signal=${signal}]`);
+      const gone = (how: string): void => {
+        this.remember(`[control plane #${generation} ${how}]`);
         if (this.child === child) this.child = null;
         resolve();
-      });
+      };
+      child.once('exit', (code, signal) => gone(`exited: code=${code} signal=${signal}`));
+      // A failed spawn emits 'error' and no 'exit'.
+      child.once('error', (e) => gone(`failed: ${e.message}`));
     });
     const listening = new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
       void this.exited.then(() => reject(new Error(`the control plane exited before listening:\n${this.recentOutput()}`)));
       child.stdout?.setEncoding('utf8');
       child.stderr?.setEncoding('utf8');

@@ -27,10 +27,9 @@ export class Player {
     private readonly ws: WebSocket,
   ) {
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      const msg = JSON.parse(data.toString()) as ServerMessage;
-      if (msg.type === 'tick') this.ticks++;
-      else if (msg.type === 'welcome') this.welcome = msg;
+      const msg = isBinary ? undefined : parse(data.toString());
+      if (msg?.type === 'tick') this.ticks++;
+      else if (msg?.type === 'welcome') this.welcome = msg;
     });
     ws.on('close', (code, reason) => {
       this.closeRecord = { code, reason: reason.toString(), byServer: !this.closingByClient };
@@ -111,5 +110,14 @@ export class Player {
   terminate(): void {
     this.closingByClient = true;
     this.ws.terminate();
+  }
+}
+
+/** A frame from the arena; undefined for anything that is not JSON (never thrown in a socket handler). */
+function parse(text: string): ServerMessage | undefined {
+  try {
+    return JSON.parse(text) as ServerMessage;
+  } catch {
+    return undefined;
   }
 }
