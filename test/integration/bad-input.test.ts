@@ -111,7 +111,9 @@ describe('a build whose server crashes at start', () => {
       const r = (await t.call('GET', `/v1/rollouts/${start.body.id}`)).body;
       return r.phase === 'Failed' ? r : null;
     }, 'the rollout to fail');
-    expect(failed.message).toMatch(/build bad failed to start 3 times; last failure: exit code 1/);
+    // Servers started together may crash together, so the count can pass the limit in one pass.
+    expect(failed.startFailures).toBeGreaterThanOrEqual(3);
+    expect(failed.message).toMatch(/build bad failed to start \d+ times; last failure: exit code 1 before Ready \(log: .*\.log\)/);
     expect(failed.switchedAt).toBeNull();
     const fleet = (await t.call('GET', '/v1/fleets/arena')).body;
     expect(fleet.currentBuild).toBe('good');
