@@ -15,7 +15,7 @@ export interface HandlerInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  headers: Headers;
+  headers: { get(name: string): string | null };
 }
 
 export interface HandlerResult<R> {
@@ -55,9 +55,4 @@ export function withStatus<R>(status: number, body: R): HandlerResult<R> {
 
 export function isHandlerResult<R>(v: unknown): v is HandlerResult<R> {
   return typeof v === 'object' && v !== null && 'status' in v && 'body' in v && Object.keys(v).length === 2;
-}
-
-/** `/v1/fleets/{name}` → `/v1/fleets/:name` */
-export function honoPath(path: string): string {
-  return path.replace(/\{([^}]+)\}/g, ':$1');
 }

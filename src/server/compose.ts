@@ -7,10 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { getRequestListener } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { AllocationService } from '../allocation/service.js';
-import { createApp } from '../api/app.js';
+import { createHandler, type RequestHandler } from '../api/app.js';
 import { Metrics } from '../api/metrics.js';
 import { openApiDocument } from '../api/openapi.js';
 import { allRoutes } from '../api/routes/index.js';
@@ -46,7 +44,8 @@ export interface ControlPlane {
   readonly options: ResolvedServerOptions;
   readonly url: string;
   readonly sdkUrl: string;
-  readonly app: Hono;
+  /** The node:http request handler serving /v1, /healthz, /metrics and /openapi.json. */
+  readonly handler: RequestHandler;
   readonly world: World;
   readonly store: StateStore;
   readonly reconciler: FleetReconciler;
@@ -107,19 +106,18 @@ export async function startControlPlane(input: ServerOptions = {}, deps: Control
 
   const routes = allRoutes({ ctx, fleets, allocations, sessions, rollouts });
   const openapi = openApiDocument(routes, VERSION);
-  const app = createApp(routes, {
-    mount: (a) => {
-      a.get('/healthz', (c) => c.json({ ok: true, version: VERSION }));
-      a.get('/openapi.json', (c) => c.json(openapi));
-      a.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
-    },
-  });
-  const http = await listen(app, options.host, options.port);
+  const openapiText = JSON.stringify(openapi);
+  const handler = createHandler(routes, [
+    { method: 'GET', path: '/healthz', handler: async () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, version: VERSION }) }) },
+    { method: 'GET', path: '/openapi.json', handler: async () => ({ status: 200, contentType: 'application/json', body: openapiText }) },
+    { method: 'GET', path: '/metrics', handler: async () => ({ status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) },
+  ]);
+  const http = await listen(handler, options.host, options.port);
   reconciler.start();
 
   let closed = false;
   return {
-    options, app, world, store, reconciler,
+    options, handler, world, store, reconciler,
     url: serverUrl(http),
     sdkUrl,
     async close(opts = {}) {
@@ -166,8 +164,8 @@ async function ensureSecret(world: World, persister: Persister): Promise<string>
   return secret;
 }
 
-export function listen(app: Hono, host: string, port: number): Promise<Server> {
-  const server = createServer(getRequestListener(app.fetch));
+export function listen(handler: RequestHandler, host: string, port: number): Promise<Server> {
+  const server = createServer(handler);
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
