@@ -45,6 +45,28 @@ describe('Persister (group commit)', () => {
     expect(batches).toEqual([2, 1]);
   });
 
+  it('gathers everything handed in while a commit waits for the disk into the next batch', async () => {
+    const { store, batches } = countingStore();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = Object.assign(Object.create(store) as StateStore, {
+      commit: async (m: readonly Mutation[]) => {
+        if (batches.length === 0) await gate;
+        return store.commit(m);
+      },
+    });
+    const p = new Persister(slow);
+    const first = p.persist([put('a')]);
+    const later: Promise<void>[] = [];
+    for (let tick = 0; tick < 5; tick++) {
+      await new Promise((r) => setImmediate(r));
+      later.push(p.persist([put(`b${tick}`)]));
+    }
+    release();
+    await Promise.all([first, ...later]);
+    expect(batches).toEqual([1, 5]);
+  });
+
   it('rejects every caller of a failed batch with STORE_UNAVAILABLE and reports the failure', async () => {
     const { store } = countingStore();
     const failures: unknown[] = [];

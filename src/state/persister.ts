@@ -23,7 +23,8 @@ export class Persister {
   private pending: Mutation[] = [];
   private waiters: Waiter[] = [];
   private scheduled = false;
-  private inFlight: Promise<void> = Promise.resolve();
+  /** The commit in flight, if any. While it runs, new mutations gather into the next batch. */
+  private committing: Promise<void> | null = null;
 
   constructor(
     private readonly store: StateStore,
@@ -34,36 +35,51 @@ export class Persister {
   persist(mutations: readonly Mutation[]): Promise<void> {
     for (const m of mutations) this.pending.push(m);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.schedule();
     return done;
   }
 
-  /** Resolves when everything handed in so far is durable. */
+  /** Resolves when everything handed in so far is durable (or has failed). */
   async drain(): Promise<void> {
-    if (this.waiters.length > 0) await this.persist([]).catch(() => undefined);
-    await this.inFlight;
+    while (this.committing || this.waiters.length > 0) {
+      if (this.committing) await this.committing;
+      else await this.persist([]).catch(() => undefined);
+    }
+  }
+
+  private schedule(): void {
+    // One batch per event-loop turn at most, and never two commits at once: a batch that waits
+    // for the disk lets the next one grow, which is what makes group commit pay.
+    if (this.scheduled || this.committing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flush();
+    });
   }
 
   private flush(): void {
-    this.scheduled = false;
+    if (this.committing || this.waiters.length === 0) return;
     const batch = this.pending;
     const waiters = this.waiters;
     this.pending = [];
     this.waiters = [];
-    this.inFlight = this.inFlight.then(async () => {
-      const started = performance.now();
-      try {
-        if (batch.length > 0) await this.store.commit(batch);
-        this.hooks.onCommit?.(batch.length, performance.now() - started);
-        for (const w of waiters) w.resolve();
-      } catch (e) {
-        const err = e instanceof HandoffError ? e : new HandoffError('STORE_UNAVAILABLE', undefined, { cause: String(e) });
-        for (const w of waiters) w.reject(err);
-        this.hooks.onFailure?.(err);
-      }
+    this.committing = this.commit(batch, waiters).finally(() => {
+      this.committing = null;
+      if (this.waiters.length > 0) this.schedule();
     });
+  }
+
+  private async commit(batch: Mutation[], waiters: Waiter[]): Promise<void> {
+    const started = performance.now();
+    try {
+      if (batch.length > 0) await this.store.commit(batch);
+      this.hooks.onCommit?.(batch.length, performance.now() - started);
+      for (const w of waiters) w.resolve();
+    } catch (e) {
+      const err = e instanceof HandoffError ? e : new HandoffError('STORE_UNAVAILABLE', undefined, { cause: String(e) });
+      for (const w of waiters) w.reject(err);
+      this.hooks.onFailure?.(err);
+    }
   }
 }
