@@ -1,5 +1,4 @@
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { WalSync } from './wal-sync.js';
 import Database from 'better-sqlite3';
 import type { Build } from '../../builds/model.js';
 import type { StoredEvent } from '../../core/events.js';
@@ -72,7 +71,7 @@ export class SqliteStore implements StateStore {
       // disk syncs, and the next group commit grows meanwhile.
       db.pragma('synchronous = NORMAL');
       applyMigrations(db);
-      return new SqliteStore(db, path === ':memory:' || path === '' ? null : path);
+      return new SqliteStore(db, path === ':memory:' || path === '' ? null : new WalSync(path));
     } catch (e) {
       db?.close();
       if (isHandoffError(e)) throw e;
@@ -83,12 +82,10 @@ export class SqliteStore implements StateStore {
     }
   }
 
-  /** Descriptor of the `-wal` file, opened at the first commit (the file exists from then on). */
-  private walFd: number | null = null;
-
   private constructor(
     db: Database.Database,
-    private readonly path: string | null,
+    /** Null for an in-memory database, which has nothing to make durable. */
+    private readonly wal: WalSync | null,
   ) {
     this.db = db;
     this.writes = {
@@ -147,26 +144,12 @@ export class SqliteStore implements StateStore {
     // An empty batch would still cost an fsync.
     if (mutations.length === 0) return;
     await guard(undefined, () => this.applyBatch.immediate(mutations));
-    if (this.path === null) return;
+    if (this.wal === null) return;
     try {
-      await fsyncAsync(this.wal());
+      await this.wal.sync();
     } catch (e) {
       throw new HandoffError('STORE_UNAVAILABLE', 'The state store could not sync to disk; the outcome of this change is unknown', { cause: messageOf(e) });
     }
-  }
-
-  private wal(): number {
-    if (this.walFd === null) {
-      this.walFd = openSync(`${this.path}-wal`, 'r');
-      // Make the WAL's directory entry durable too, once: a synced file nobody can find is lost.
-      const dir = openSync(dirname(this.path ?? '.'), 'r');
-      try {
-        fsyncSync(dir);
-      } finally {
-        closeSync(dir);
-      }
-    }
-    return this.walFd;
   }
 
   load(now: number): Promise<Snapshot> {
@@ -253,8 +236,7 @@ export class SqliteStore implements StateStore {
 
   close(): Promise<void> {
     return guard('The state store could not be closed', () => {
-      if (this.walFd !== null) closeSync(this.walFd);
-      this.walFd = null;
+      this.wal?.close();
       if (this.db.open) this.db.close();
     });
   }
@@ -304,10 +286,6 @@ export class SqliteStore implements StateStore {
  * Runs synchronous database work and settles a promise with it. Every failure becomes
  * STORE_UNAVAILABLE (`message` undefined: the catalogue's "could not commit; nothing was changed").
  */
-function fsyncAsync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
-}
-
 function guard<T>(message: string | undefined, fn: () => T): Promise<T> {
   try {
     return Promise.resolve(fn());

@@ -1,0 +1,39 @@
+import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Makes committed WAL frames durable without blocking the event loop. The store runs SQLite with
+ * `synchronous=NORMAL` (no fsync inside COMMIT) and calls `sync()` after each commit; the fsync
+ * runs on libuv's thread pool. Once it resolves, the commit survives kill -9 and power loss —
+ * the guarantee `synchronous=FULL` gives in WAL mode.
+ */
+export class WalSync {
+  private fd: number | null = null;
+
+  constructor(private readonly dbPath: string) {}
+
+  sync(): Promise<void> {
+    const fd = this.open();
+    return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /** Opened at the first commit, when the `-wal` file is sure to exist. */
+  private open(): number {
+    if (this.fd === null) {
+      this.fd = openSync(`${this.dbPath}-wal`, 'r');
+      // The WAL's directory entry must be durable too, once: a synced file nobody can find is lost.
+      const dir = openSync(dirname(this.dbPath), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    }
+    return this.fd;
+  }
+}
