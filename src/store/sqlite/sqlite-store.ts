@@ -1,4 +1,3 @@
-import { WalSync } from './wal-sync.js';
 import Database from 'better-sqlite3';
 import type { Build } from '../../builds/model.js';
 import type { StoredEvent } from '../../core/events.js';
@@ -19,6 +18,7 @@ import type {
 } from '../port.js';
 import { applyMigrations } from './migrations.js';
 import { upsert, where } from './sql.js';
+import { WalSync } from './wal-sync.js';
 import {
   buildRow,
   eventRow,
