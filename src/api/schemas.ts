@@ -248,3 +248,14 @@ export const ListQuerySchema = z.object({
 export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item) });
 }
+
+// ---- Types of the views, for clients (CLI, tests) that must not drift from the server ----
+export type BuildView = z.output<typeof BuildViewSchema>;
+export type FleetView = z.output<typeof FleetViewSchema>;
+export type ServerView = z.output<typeof ServerViewSchema>;
+export type SessionView = z.output<typeof SessionViewSchema>;
+export type RolloutView = z.output<typeof RolloutViewSchema>;
+export type EventView = z.output<typeof EventViewSchema>;
+export type ErrorBodyView = z.output<typeof ErrorBodySchema>;
+export type ApplyInput = z.input<typeof ApplyRequestSchema>;
+export type RolloutStartInput = z.input<typeof RolloutStartSchema>;

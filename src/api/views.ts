@@ -1,13 +1,8 @@
 /** Response shapes built from the in-memory world. Secrets (server tokens) never leave here. */
-import type { z } from 'zod';
 import type { Fleet, GameServer } from '../fleet/model.js';
 import type { Rollout } from '../rollout/model.js';
 import type { World } from '../state/world.js';
-import type { FleetViewSchema, RolloutViewSchema, ServerViewSchema } from './schemas.js';
-
-export type FleetView = z.infer<typeof FleetViewSchema>;
-export type ServerView = z.infer<typeof ServerViewSchema>;
-export type RolloutView = z.infer<typeof RolloutViewSchema>;
+import type { FleetView, RolloutView, ServerView } from './schemas.js';
 
 const bump = (m: Record<string, number>, k: string, by = 1): void => {
   m[k] = (m[k] ?? 0) + by;

@@ -2,24 +2,8 @@
  * The API's response types, taken from the server's own schemas so the CLI cannot drift from
  * them. Type-only imports: the CLI does not load zod or re-validate what its server sends.
  */
-import type { z } from 'zod';
-import type {
-  AllocationResponseSchema,
-  BuildViewSchema,
-  EventViewSchema,
-  FleetViewSchema,
-  RolloutViewSchema,
-  ServerViewSchema,
-  SessionViewSchema,
-} from '../api/schemas.js';
-
-export type BuildView = z.output<typeof BuildViewSchema>;
-export type FleetView = z.output<typeof FleetViewSchema>;
-export type ServerView = z.output<typeof ServerViewSchema>;
-export type SessionView = z.output<typeof SessionViewSchema>;
-export type RolloutView = z.output<typeof RolloutViewSchema>;
-export type EventView = z.output<typeof EventViewSchema>;
-export type AllocationView = z.output<typeof AllocationResponseSchema>;
+export type { BuildView, EventView, FleetView, RolloutView, ServerView, SessionView } from '../api/schemas.js';
+export type { AllocationResponse as AllocationView } from '../api/schemas.js';
 
 /** Every list endpoint answers `{items: [...]}`. */
 export interface ListView<T> {

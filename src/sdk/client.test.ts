@@ -4,6 +4,7 @@ import { HandoffError } from '../core/errors.js';
 import { HandoffSdk } from './client.js';
 import { SdkEndpoint } from './endpoint.js';
 import { SdkError } from './sdk-error.js';
+import { rejection } from './testing/rejection.js';
 import { FakeBackend, Inbox } from './testing/fake-backend.js';
 
 const env = {
@@ -14,14 +15,6 @@ const env = {
   HANDOFF_ADDRESS: '10.0.0.5',
 };
 
-async function rejection(p: Promise<unknown>): Promise<SdkError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof SdkError)) throw new Error(`expected an SdkError, got ${String(e)}`);
-  return e;
-}
 
 /** Holds `port` while the endpoint is down, cutting every connection, so a test knows an attempt failed. */
 async function cutConnections(port: number): Promise<{ attempts: Inbox<void>; close: () => Promise<void> }> {

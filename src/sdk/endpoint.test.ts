@@ -3,7 +3,7 @@ import { HandoffError } from '../core/errors.js';
 import { HandoffSdk } from './client.js';
 import { SdkEndpoint } from './endpoint.js';
 import { SDK_PREFIX } from './protocol.js';
-import { SdkError } from './sdk-error.js';
+import { rejection } from './testing/rejection.js';
 import { FakeBackend } from './testing/fake-backend.js';
 
 let backend: FakeBackend;
@@ -35,14 +35,6 @@ async function errorOf(res: Response): Promise<{ status: number; code: string; d
   return { status: res.status, code: body.error.code, details: body.error.details };
 }
 
-async function rejection(p: Promise<unknown>): Promise<SdkError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof SdkError)) throw new Error(`expected an SdkError, got ${String(e)}`);
-  return e;
-}
 
 describe('SdkEndpoint', () => {
   it('listens on loopback at an ephemeral port and reports its url', () => {

@@ -2,28 +2,19 @@
  * A small typed client for the control plane's `/v1` API over real HTTP (fetch). Every call
  * returns `{ status, body }`; `must` turns an unexpected status into an error that shows it.
  */
-import type { z } from 'zod';
 import type {
-  AllocationResponseSchema,
-  ApplyRequestSchema,
-  ErrorBodySchema,
-  EventViewSchema,
-  FleetViewSchema,
-  RolloutStartSchema,
-  RolloutViewSchema,
-  ServerViewSchema,
-  SessionViewSchema,
+  ApplyInput as ApplyRequest,
+  RolloutStartInput as RolloutStart,
+  FleetView,
+  ServerView,
+  SessionView,
+  RolloutView,
+  EventView,
+  AllocationResponse as Allocation,
+  ErrorBodyView as ErrorBody,
 } from '../../../src/api/schemas.js';
 
-export type ApplyRequest = z.input<typeof ApplyRequestSchema>;
-export type RolloutStart = z.input<typeof RolloutStartSchema>;
-export type FleetView = z.infer<typeof FleetViewSchema>;
-export type ServerView = z.infer<typeof ServerViewSchema>;
-export type SessionView = z.infer<typeof SessionViewSchema>;
-export type RolloutView = z.infer<typeof RolloutViewSchema>;
-export type EventView = z.infer<typeof EventViewSchema>;
-export type Allocation = z.infer<typeof AllocationResponseSchema>;
-export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+export type { ApplyRequest, RolloutStart, FleetView, ServerView, SessionView, RolloutView, EventView, Allocation, ErrorBody };
 
 /** What came back. `body` is `T` on 2xx and the error body otherwise. */
 export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; body: ErrorBody };
