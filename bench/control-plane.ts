@@ -5,10 +5,11 @@
  * from /proc, the API for setup calls, and a shutdown that verifies no game server is left.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readStat } from './host.js';
 
 export interface StartOptions {
   root: string;
@@ -21,7 +22,7 @@ export interface StartOptions {
 export interface CpuTimes {
   /** Whole process, all threads (main, libuv pool, V8 GC helpers), in seconds. */
   processS: number;
-  /** The main thread alone: the event loop, where HTTP, routing and SQLite commits all run. */
+  /** The main thread alone: the event loop, where HTTP, routing, decisions and SQLite statements run. */
   mainThreadS: number;
 }
 
@@ -35,13 +36,10 @@ export interface ShutdownReport {
   problems: string[];
 }
 
-const CLK_TCK = 100; // Linux's USER_HZ on every mainstream architecture.
-
 export class ControlPlaneChild {
   /** Every game-server pid the API ever reported, so shutdown can verify each one is gone. */
   private readonly serverPids = new Set<number>();
-  private readonly stderrTail: string[] = [];
-  private exit: Promise<{ code: number | null; signal: string | null }>;
+  private readonly exit: Promise<{ code: number | null; signal: string | null }>;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -49,9 +47,9 @@ export class ControlPlaneChild {
     readonly url: string,
     readonly sdkUrl: string,
     readonly inspectorUrl: string | null,
-    stderrTail: string[],
+    /** The last lines the child wrote to stderr, for error reports. */
+    private readonly stderrTail: string[],
   ) {
-    this.stderrTail = stderrTail;
     this.exit = new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
       else child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -88,7 +86,8 @@ export class ControlPlaneChild {
       child.once('exit', (code, signal) => reject(new Error(`control plane exited during start (code ${code}, signal ${signal}):\n${stderrTail.join('\n')}`)));
       child.once('error', reject);
     });
-    const timeout = sleep(30_000).then(() => {
+    // Unref'd: a pending deadline must not keep the bench alive once it is done.
+    const timeout = sleep(30_000, undefined, { ref: false }).then(() => {
       throw new Error(`control plane did not report listening within 30 s:\n${stderrTail.join('\n')}`);
     });
     try {
@@ -127,7 +126,10 @@ export class ControlPlaneChild {
   }
 
   cpu(): CpuTimes {
-    return { processS: ticks(`/proc/${this.pid}/stat`), mainThreadS: ticks(`/proc/${this.pid}/task/${this.pid}/stat`) };
+    return {
+      processS: readStat(`/proc/${this.pid}/stat`)?.cpuS ?? NaN,
+      mainThreadS: readStat(`/proc/${this.pid}/task/${this.pid}/stat`)?.cpuS ?? NaN,
+    };
   }
 
   stderr(): string[] {
@@ -142,9 +144,10 @@ export class ControlPlaneChild {
   async shutdown(timeoutMs: number): Promise<ShutdownReport> {
     const problems: string[] = [];
     await this.servers().catch((e: unknown) => problems.push(`could not list game servers before shutdown: ${String(e)}`));
+    this.rememberChildren();
     const started = performance.now();
     this.child.kill('SIGTERM');
-    const exited = await Promise.race([this.exit.then((x) => x), sleep(timeoutMs).then(() => null)]);
+    const exited = await Promise.race([this.exit, sleep(timeoutMs, null, { ref: false })]);
     let exitMs: number | null = performance.now() - started;
     let result = exited;
     if (exited === null) {
@@ -163,58 +166,42 @@ export class ControlPlaneChild {
 
   /** Last resort on an aborted run: no waiting, no report. */
   kill(): void {
+    this.rememberChildren();
     this.child.kill('SIGKILL');
-    for (const pid of this.serverPids) if (isBenchServer(pid)) process.kill(pid, 'SIGKILL');
+    signalAll([...this.serverPids], 'SIGKILL');
   }
-}
 
-/** utime + stime of a /proc stat file, in seconds. */
-function ticks(file: string): number {
-  try {
-    const stat = readFileSync(file, 'utf8');
-    // The command name may contain spaces and parentheses: fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return NaN;
+  /** Game servers are the control plane's children until it exits: note any the API has not shown yet. */
+  private rememberChildren(): void {
+    for (const name of readdirSync('/proc')) {
+      if (/^\d+$/.test(name) && readStat(`/proc/${name}/stat`)?.ppid === this.pid) this.serverPids.add(Number(name));
+    }
   }
 }
 
 /** Alive (not a zombie) and still our fixture: a pid reused by another program is left alone. */
 function isBenchServer(pid: number): boolean {
+  const stat = readStat(`/proc/${pid}/stat`);
+  if (!stat || stat.state === 'Z') return false;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('bench-server.mjs');
   } catch {
     return false;
   }
 }
 
-async function killAll(pids: number[]): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => {
-    for (const pid of pids) {
-      try {
-        if (isBenchServer(pid)) process.kill(pid, sig);
-      } catch {
-        // Exited in between.
-      }
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      if (isBenchServer(pid)) process.kill(pid, signal);
+    } catch {
+      // Exited in between.
     }
-  };
-  signal('SIGTERM');
-  for (let i = 0; i < 30 && pids.some(isBenchServer); i++) await sleep(100);
-  signal('SIGKILL');
+  }
 }
 
-/** Whole-machine CPU from /proc/stat: how busy both cores were, whoever used them. */
-export function machineCpu(): { busy: number; total: number } {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-    const v = line.trim().split(/\s+/).slice(1).map(Number);
-    const total = v.reduce((a, b) => a + b, 0);
-    const idle = (v[3] ?? 0) + (v[4] ?? 0);
-    return { busy: total - idle, total };
-  } catch {
-    return { busy: NaN, total: NaN };
-  }
+async function killAll(pids: readonly number[]): Promise<void> {
+  signalAll(pids, 'SIGTERM');
+  for (let i = 0; i < 30 && pids.some(isBenchServer); i++) await sleep(100);
+  signalAll(pids, 'SIGKILL');
 }

@@ -79,6 +79,8 @@ export interface LoadResult {
   latenciesMs: Float64Array;
   /** Open loop only: from the actual send, without the wait for a free connection. */
   serviceMs: Float64Array | null;
+  /** When each 2xx request was (scheduled to be) sent, ms after the phase started; same order as latenciesMs. */
+  sentAtMs: Float64Array;
   /** First send to last answer. */
   durationS: number;
 }
@@ -93,12 +95,17 @@ export interface LoadOptions {
 class Recorder {
   readonly latencies: Float64Array;
   readonly service: Float64Array;
+  readonly sentAt: Float64Array;
   readonly errors: Record<string, number> = {};
   ok = 0;
 
-  constructor(count: number) {
+  constructor(
+    count: number,
+    private readonly startedNs: bigint,
+  ) {
     this.latencies = new Float64Array(count);
     this.service = new Float64Array(count);
+    this.sentAt = new Float64Array(count);
   }
 
   async one(client: HttpClient, opts: LoadOptions, i: number, scheduledNs: bigint): Promise<void> {
@@ -109,6 +116,7 @@ class Recorder {
       if (reply.status >= 200 && reply.status < 300) {
         this.latencies[this.ok] = Number(doneNs - scheduledNs) / 1e6;
         this.service[this.ok] = Number(doneNs - sentNs) / 1e6;
+        this.sentAt[this.ok] = Number(scheduledNs - this.startedNs) / 1e6;
         this.ok++;
         opts.onOk?.(i, reply.text);
       } else {
@@ -126,9 +134,9 @@ class Recorder {
 
 /** `concurrency` workers share one counter; each has its own keep-alive connection. */
 export async function closedLoop(client: HttpClient, concurrency: number, opts: LoadOptions): Promise<LoadResult> {
-  const rec = new Recorder(opts.count);
-  const cursor = { next: 0 };
   const started = process.hrtime.bigint();
+  const rec = new Recorder(opts.count, started);
+  const cursor = { next: 0 };
   const worker = async (): Promise<void> => {
     while (cursor.next < opts.count) {
       const i = cursor.next++;
@@ -137,7 +145,10 @@ export async function closedLoop(client: HttpClient, concurrency: number, opts: 
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, opts.count) }, worker));
   const durationS = Number(process.hrtime.bigint() - started) / 1e9;
-  return { sent: opts.count, ok: rec.ok, errors: rec.errors, latenciesMs: rec.latencies.subarray(0, rec.ok), serviceMs: null, durationS };
+  return {
+    sent: opts.count, ok: rec.ok, errors: rec.errors, durationS,
+    latenciesMs: rec.latencies.subarray(0, rec.ok), serviceMs: null, sentAtMs: rec.sentAt.subarray(0, rec.ok),
+  };
 }
 
 /**
@@ -145,9 +156,9 @@ export async function closedLoop(client: HttpClient, concurrency: number, opts: 
  * would take a core away from the server on a 2-core machine.
  */
 export async function openLoop(client: HttpClient, ratePerS: number, opts: LoadOptions): Promise<LoadResult> {
-  const rec = new Recorder(opts.count);
-  const inflight = new Set<Promise<void>>();
   const started = process.hrtime.bigint();
+  const rec = new Recorder(opts.count, started);
+  const inflight = new Set<Promise<void>>();
   const intervalNs = 1e9 / ratePerS;
   let sent = 0;
   while (sent < opts.count) {
@@ -164,6 +175,6 @@ export async function openLoop(client: HttpClient, ratePerS: number, opts: LoadO
   const durationS = Number(process.hrtime.bigint() - started) / 1e9;
   return {
     sent: opts.count, ok: rec.ok, errors: rec.errors, durationS,
-    latenciesMs: rec.latencies.subarray(0, rec.ok), serviceMs: rec.service.subarray(0, rec.ok),
+    latenciesMs: rec.latencies.subarray(0, rec.ok), serviceMs: rec.service.subarray(0, rec.ok), sentAtMs: rec.sentAt.subarray(0, rec.ok),
   };
 }

@@ -5,9 +5,9 @@
  * Afterwards the phase's sessions are deleted, so every phase starts from the same world.
  */
 import type { ControlPlaneChild } from './control-plane.js';
-import { machineCpu } from './control-plane.js';
+import { hostSnapshot, hostUsage, type HostUsage } from './host.js';
 import { closedLoop, openLoop, type HttpClient, type LoadResult } from './http-load.js';
-import { counterDelta, gauge, histogramDelta, parseProm, round, summarizeLatencies, type HistogramDelta, type LatencySummary } from './stats.js';
+import { counterDelta, gauge, histogramDelta, parseProm, round, slowRequests, summarizeLatencies, type HistogramDelta, type LatencySummary, type SlowRequests } from './stats.js';
 
 export type Load = { kind: 'closed'; concurrency: number } | { kind: 'open'; ratePerS: number };
 
@@ -22,9 +22,13 @@ export interface ServerSide {
   mutations: number;
   meanBatch: number;
   commitMsMean: number;
-  /** Share of wall time spent inside store commits (synchronous: the event loop is blocked). */
+  /** Share of wall time a group commit was in flight (blocking the event loop or not, depending on the store). */
   commitSharePct: number;
+  /** Commit wall time (statements, COMMIT and its fsync) per allocation. */
+  commitUsPerAlloc: number;
   batchHistogram: HistogramDelta;
+  /** Commits slower than 20 ms and 100 ms (from handoff_store_commit_duration_seconds). */
+  slowCommits: { over20ms: number; over100ms: number };
   /** handoff_allocation_duration_seconds: request to durable answer, inside the allocator. */
   allocatorMsMean: number;
   gcMs: number;
@@ -43,9 +47,11 @@ export interface PhaseResult {
   latency: LatencySummary;
   /** Open loop: latency from the actual send (without waiting for a free connection). */
   serviceLatency: LatencySummary | null;
+  slow: SlowRequests;
   server: ServerSide;
   clientCpuPct: number;
-  machineBusyPct: number;
+  /** CPU percentages are of one core. */
+  host: HostUsage;
   cleanup: { deleted: number; perS: number; errors: Record<string, number> };
 }
 
@@ -56,6 +62,8 @@ export interface PhaseSpec {
   fleet: string;
   /** Distinct per run and phase, so no request is ever a reconnect of an earlier player. */
   playerPrefix: string;
+  /** Latency target: requests over it are counted and located in time. */
+  targetMs: number;
   /** Run just around the load (e.g. start and stop a profiler), outside the metric scrapes. */
   around?: { before: () => Promise<void>; after: () => Promise<void> };
 }
@@ -69,17 +77,18 @@ export async function runPhase(cp: ControlPlaneChild, client: HttpClient, spec: 
   };
 
   const m0 = parseProm(await cp.metrics());
+  await spec.around?.before();
+  // CPU is sampled inside the hooks: writing out a profile costs the server CPU that is not load.
   const cpu0 = cp.cpu();
   const client0 = process.cpuUsage();
-  const machine0 = machineCpu();
-  await spec.around?.before();
+  const host0 = hostSnapshot();
   const result: LoadResult = spec.load.kind === 'closed'
     ? await closedLoop(client, spec.load.concurrency, opts)
     : await openLoop(client, spec.load.ratePerS, opts);
-  await spec.around?.after();
   const cpu1 = cp.cpu();
   const client1 = process.cpuUsage(client0);
-  const machine1 = machineCpu();
+  const host1 = hostSnapshot();
+  await spec.around?.after();
   const m1 = parseProm(await cp.metrics());
 
   const wall = result.durationS;
@@ -100,13 +109,16 @@ export async function runPhase(cp: ControlPlaneChild, client: HttpClient, spec: 
     meanBatch: round(commits.mean, 1),
     commitMsMean: round((commitSeconds * 1000) / Math.max(1, commits.count), 2),
     commitSharePct: round((100 * commitSeconds) / wall, 1),
+    commitUsPerAlloc: round((commitSeconds * 1e6) / ok, 0),
     batchHistogram: commits,
+    slowCommits: slowCommits(histogramDelta(m0, m1, 'handoff_store_commit_duration_seconds')),
     allocatorMsMean: round((allocSeconds * 1000) / Math.max(1, allocCount), 2),
     gcMs: round(counterDelta(m0, m1, 'handoff_process_nodejs_gc_duration_seconds_sum') * 1000, 0),
     eventLoopLagP99Ms: lagP99 === null ? null : round(lagP99 * 1000, 1),
     eventLoopLagMaxMs: lagMax === null ? null : round(lagMax * 1000, 1),
   };
 
+  const clientCpuPct = round((100 * (client1.user + client1.system)) / 1e6 / wall, 1);
   const deleted = await closedLoop(client, 64, {
     count: sessionIds.length,
     call: (i) => ({ method: 'DELETE', path: `/v1/sessions/${sessionIds[i] ?? ''}` }),
@@ -122,11 +134,17 @@ export async function runPhase(cp: ControlPlaneChild, client: HttpClient, spec: 
     throughputPerS: round(result.ok / wall, 0),
     latency: roundSummary(summarizeLatencies(result.latenciesMs)),
     serviceLatency: result.serviceMs ? roundSummary(summarizeLatencies(result.serviceMs)) : null,
+    slow: slowRequests(result.latenciesMs, result.sentAtMs, spec.targetMs),
     server,
-    clientCpuPct: round((100 * (client1.user + client1.system)) / 1e6 / wall, 1),
-    machineBusyPct: round((100 * (machine1.busy - machine0.busy)) / (machine1.total - machine0.total), 1),
+    clientCpuPct,
+    host: hostUsage(host0, host1, wall, [process.pid, cp.pid], clientCpuPct + server.processCpuPct),
     cleanup: { deleted: deleted.ok, perS: round(deleted.ok / deleted.durationS, 0), errors: deleted.errors },
   };
+}
+
+function slowCommits(h: HistogramDelta): ServerSide['slowCommits'] {
+  const upTo = (le: number): number => h.buckets.filter((b) => Number(b.le) <= le).reduce((n, b) => n + b.count, 0);
+  return { over20ms: h.count - upTo(0.02), over100ms: h.count - upTo(0.1) };
 }
 
 export function roundSummary(s: LatencySummary): LatencySummary {

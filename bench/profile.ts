@@ -6,7 +6,8 @@
  *
  * The summary attributes every sample to a category: the npm package or `src/` directory of
  * the frame, with native frames (JSON.parse, a better-sqlite3 statement, …) charged to their
- * JavaScript caller, so "better-sqlite3" includes the COMMIT and its fsync.
+ * JavaScript caller, so "better-sqlite3" includes the COMMIT (and the fsync, when SQLite does it
+ * inside COMMIT). An fsync done on the libuv pool does not block the loop and shows as idle.
  */
 import WebSocket from 'ws';
 
@@ -41,6 +42,8 @@ export interface ProfileSummary {
   wallMs: number;
   /** Sampled time the main thread was not idle. */
   busyMs: number;
+  /** Samples by what they were for (see MARKERS and CATEGORY_GROUPS). */
+  byGroup: Share[];
   byCategory: Share[];
   topSelf: Share[];
   /** Project frames (src/**) by time spent in them and everything they called. */
@@ -102,6 +105,56 @@ const SPECIAL: Record<string, string> = {
   '(root)': 'root',
 };
 
+const G = {
+  commit: 'SQLite commit on the event loop (statements, COMMIT, any fsync done inside it)',
+  request: 'Node request → Web Request to read the body (@hono/node-server, undici Request, web streams, AbortSignal)',
+  response: 'Writing the response (Web Response → node:http, writev)',
+  http: 'HTTP parsing and socket reads (node:http, net, streams)',
+  routing: 'Routing and validation (hono, zod, src/api, URL parsing)',
+  allocation: 'Allocation logic and its crypto (ids, join token, request hash)',
+  metrics: 'Metrics (prom-client)',
+  promises: 'Promise and timer machinery',
+  gc: 'GC',
+  idle: 'idle (waiting for I/O)',
+  other: 'other (V8 outside JS, reconciler, SDK endpoint, …)',
+} as const;
+
+/**
+ * Functions that say what a sample is for, whatever it bottoms out in (a writev under the
+ * response adapter is response cost, not generic socket I/O). The innermost marker on the
+ * stack wins; samples with none are grouped by the category of their leaf (CATEGORY_GROUPS).
+ */
+const MARKERS: [string, string, string][] = [
+  [G.commit, 'commit', 'src/store/sqlite/sqlite-store.ts'],
+  [G.request, 'newRequestFromIncoming', '@hono/node-server'],
+  [G.response, 'responseViaCache', '@hono/node-server'],
+  [G.response, 'responseViaResponseObject', '@hono/node-server'],
+  [G.allocation, 'allocate', 'src/allocation/service.ts'],
+  [G.metrics, '', 'prom-client'],
+];
+
+const CATEGORY_GROUPS: [string, string[]][] = [
+  [G.commit, ['better-sqlite3', 'src/store']],
+  [G.request, ['node:internal/deps', 'node:internal/webstreams', 'node:internal/worker', 'node:internal/abort_controller', 'node:internal/event_target', '@hono/node-server']],
+  [G.http, ['node:_http', 'node:net', 'node:internal/stream_base_commons', 'node:internal/streams', 'node:events', 'node:buffer', 'node:internal/buffer', 'node:internal/encoding']],
+  [G.routing, ['hono', 'zod', 'src/api', 'node:internal/url', 'node:url']],
+  [G.allocation, ['src/allocation', 'src/state', 'src/session', 'src/core', 'node:internal/crypto']],
+  [G.metrics, ['prom-client', 'node:internal/perf']],
+  [G.promises, ['node:internal/process', 'node:internal/timers', 'node:timers']],
+  [G.gc, ['GC']],
+  [G.idle, ['idle (waiting for I/O)']],
+];
+
+export function groupOf(category: string): string {
+  for (const [group, prefixes] of CATEGORY_GROUPS) if (prefixes.some((p) => category === p || category.startsWith(p))) return group;
+  return G.other;
+}
+
+function markerOf(f: CallFrame): string | undefined {
+  for (const [group, fn, url] of MARKERS) if ((fn === '' || f.functionName === fn) && f.url.includes(url)) return group;
+  return undefined;
+}
+
 export function categoryOf(url: string, root: string): string {
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) {
@@ -119,7 +172,9 @@ export function categoryOf(url: string, root: string): string {
 
 function frameName(f: CallFrame, root: string): string {
   const file = f.url.replace(/^file:\/\//, '').replace(`${root}/`, '').replace(/^.*\/node_modules\//, '');
-  return `${f.functionName || '(anonymous)'} ${file ? `${file}:${f.lineNumber + 1}` : '(native)'}`;
+  // tsx-compiled project files report line 0 for everything: a line there would mislead.
+  const line = f.lineNumber > 0 ? `:${f.lineNumber + 1}` : '';
+  return `${f.functionName || '(anonymous)'} ${file ? `${file}${line}` : '(native)'}`;
 }
 
 export function summarizeProfile(p: CpuProfile, root: string, top = 20): ProfileSummary {
@@ -148,6 +203,7 @@ export function summarizeProfile(p: CpuProfile, root: string, top = 20): Profile
   };
 
   const cats = new Map<string, number>();
+  const groups = new Map<string, number>();
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const samples = p.samples ?? [];
@@ -164,6 +220,13 @@ export function summarizeProfile(p: CpuProfile, root: string, top = 20): Profile
     const cat = categorize(id);
     if (cat === SPECIAL['(idle)']) idle += ms;
     cats.set(cat, (cats.get(cat) ?? 0) + ms);
+    let group: string | undefined;
+    for (let at: number | undefined = id; at !== undefined && group === undefined; at = parent.get(at)) {
+      const f = byId.get(at)?.callFrame;
+      if (f) group = markerOf(f);
+    }
+    group ??= groupOf(cat);
+    groups.set(group, (groups.get(group) ?? 0) + ms);
     const leaf = node.callFrame.url === '' && SPECIAL[node.callFrame.functionName] === undefined
       ? `${node.callFrame.functionName || '(anonymous)'} (native) ← ${categorize(id)}`
       : frameName(node.callFrame, root);
@@ -186,6 +249,7 @@ export function summarizeProfile(p: CpuProfile, root: string, top = 20): Profile
   return {
     wallMs: Math.round((p.endTime - p.startTime) / 1000),
     busyMs: Math.round(total - idle),
+    byGroup: rank(groups, Object.keys(G).length),
     byCategory: rank(cats, 30),
     topSelf: rank(self, top),
     topInclusiveProject: rank(inclusive, top),

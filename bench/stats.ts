@@ -32,6 +32,33 @@ export function summarizeLatencies(ms: Float64Array): LatencySummary {
   };
 }
 
+export interface SlowRequests {
+  thresholdMs: number;
+  count: number;
+  /** Distinct 100 ms windows (by send time) holding them: few windows = stalls, many = steady. */
+  windows100ms: number;
+  /** Send time (s into the phase) of the slowest request. */
+  worstAtS: number | null;
+}
+
+export function slowRequests(latenciesMs: Float64Array, sentAtMs: Float64Array, thresholdMs: number): SlowRequests {
+  const windows = new Set<number>();
+  let count = 0;
+  let worst = -1;
+  let worstAt: number | null = null;
+  for (let i = 0; i < latenciesMs.length; i++) {
+    const l = latenciesMs[i] ?? 0;
+    if (l <= thresholdMs) continue;
+    count++;
+    windows.add(Math.floor((sentAtMs[i] ?? 0) / 100));
+    if (l > worst) {
+      worst = l;
+      worstAt = (sentAtMs[i] ?? 0) / 1000;
+    }
+  }
+  return { thresholdMs, count, windows100ms: windows.size, worstAtS: worstAt === null ? null : round(worstAt, 2) };
+}
+
 /** One Prometheus text exposition: `name{labels}` → value. */
 export type Scrape = Map<string, number>;
 
@@ -43,7 +70,7 @@ export function parseProm(text: string): Scrape {
     const cut = line.lastIndexOf(' ');
     if (cut <= 0) continue;
     const value = Number(line.slice(cut + 1));
-    if (Number.isFinite(value) || line.endsWith('+Inf')) out.set(line.slice(0, cut), value);
+    if (!Number.isNaN(value)) out.set(line.slice(0, cut), value);
   }
   return out;
 }

@@ -53,15 +53,26 @@ export interface SwitchResult {
   /** When the last of the new build's servers reported Ready to the SDK (server clock). */
   lastNewServerReadyAt: number | null;
   firstNewBuildAnswerAt: number | null;
+  /** openedAt (server clock) of the earliest of the first new-build sessions: when the allocator decided. */
+  firstNewBuildDecidedAt: number | null;
+  /** openedAt of the latest of the last old-build sessions. */
+  lastOldBuildDecidedAt: number | null;
   provisioningMs: number | null;
   serversReadyToRolloutReadyMs: number | null;
   switchedMinusReadyMs: number | null;
   readyToFirstNewBuildAnswerMs: number | null;
+  /** Time in which the allocator decided nothing: from its last old-build to its first new-build decision. */
+  decisionGapMs: number | null;
+  /** Of which: rollout readyAt to the allocator's first new-build decision, then decision to answer (commit + response). */
+  readyToFirstNewBuildDecisionMs: number | null;
+  firstNewBuildDecisionToAnswerMs: number | null;
   switchedToFirstNewBuildAnswerMs: number | null;
   stream: { clients: number; answers: number; oldBuild: number; newBuild: number; errors: Record<string, number>; perS: number; latency: LatencySummary };
   /** Old-build answers after the first new-build answer: by receipt, and for requests sent after it. */
   oldAfterFirstNew: { received: number; sentAfter: number };
   monotonic: boolean;
+  /** The control plane's event log from the rollout's start, times relative to readyAt. */
+  timeline: { atMs: number | null; kind: string; subject: string; message: string }[];
   /** After the stream: its sessions are deleted; does the rollout finish retiring the old build? */
   retire: { completed: boolean; phase: string; message: string; waitedMs: number };
 }
@@ -91,8 +102,10 @@ export async function runSwitch(cp: ControlPlaneChild, client: HttpClient, spec:
   const workers = Promise.all(Array.from({ length: spec.clients }, worker));
 
   let rollout: RolloutView;
+  let seq = 0;
   try {
     await sleep(spec.marginMs);
+    seq = await lastEventSeq(cp);
     rollout = await cp.api<RolloutView>('POST', '/v1/rollouts', {
       fleet: spec.fleet, build: spec.toBuild, strategy: 'blue-green', autoPromote: true, oldIdleSeconds: 0,
     });
@@ -116,6 +129,15 @@ export async function runSwitch(cp: ControlPlaneChild, client: HttpClient, spec:
   const oldReceived = firstNewAt === null ? 0 : olds.filter((a) => a.answeredAt > firstNewAt).length;
   const oldSentAfter = firstNewAt === null ? 0 : olds.filter((a) => a.sentAt > firstNewAt).length;
 
+  // Answers arrive in about decision order; the sessions' openedAt (server clock) says when each was decided.
+  const openedAt = async (picked: Answer[]): Promise<number[]> =>
+    (await Promise.all(picked.map((a) => cp.api<{ openedAt: number }>('GET', `/v1/sessions/${a.sessionId ?? ''}`)))).map((o) => o.openedAt);
+  const byAnswer = (build: string) => answers.filter((a) => a.build === build).sort((a, b) => a.answeredAt - b.answeredAt);
+  const firstNewOpened = await openedAt(byAnswer(spec.toBuild).slice(0, 20));
+  const lastOldOpened = await openedAt(byAnswer(spec.fromBuild).slice(-20));
+  const decidedAt = firstNewOpened.length === 0 ? null : Math.min(...firstNewOpened);
+  const lastOldAt = lastOldOpened.length === 0 ? null : Math.max(...lastOldOpened);
+
   const servers = await cp.servers();
   const newReady = servers.filter((s) => s.build === spec.toBuild && s.readyAt !== null).map((s) => s.readyAt as number);
   const lastNewServerReadyAt = newReady.length === 0 ? null : Math.max(...newReady);
@@ -124,6 +146,9 @@ export async function runSwitch(cp: ControlPlaneChild, client: HttpClient, spec:
   for (const a of answers) if (a.error !== null) errors[a.error] = (errors[a.error] ?? 0) + 1;
   const ok = answers.filter((a) => a.build !== null);
   const diff = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : round(a - b, 1));
+
+  const events = await cp.api<{ items: { at: number; kind: string; subject: string; message: string }[] }>('GET', `/v1/events?after=${seq}&limit=100`);
+  const timeline = events.items.map((e) => ({ atMs: diff(e.at, rollout.readyAt), kind: e.kind, subject: e.subject, message: e.message }));
 
   const retire = await retireOld(cp, client, rollout.id, ok.map((a) => a.sessionId ?? ''), spec.retireTimeoutMs);
   return {
@@ -134,10 +159,15 @@ export async function runSwitch(cp: ControlPlaneChild, client: HttpClient, spec:
     switchedAt: rollout.switchedAt,
     lastNewServerReadyAt,
     firstNewBuildAnswerAt: firstNewAt === null ? null : round(firstNewAt, 1),
+    firstNewBuildDecidedAt: decidedAt,
+    lastOldBuildDecidedAt: lastOldAt,
     provisioningMs: diff(rollout.readyAt, rollout.createdAt),
     serversReadyToRolloutReadyMs: diff(rollout.readyAt, lastNewServerReadyAt),
     switchedMinusReadyMs: diff(rollout.switchedAt, rollout.readyAt),
     readyToFirstNewBuildAnswerMs: diff(firstNewAt, rollout.readyAt),
+    decisionGapMs: diff(decidedAt, lastOldAt),
+    readyToFirstNewBuildDecisionMs: diff(decidedAt, rollout.readyAt),
+    firstNewBuildDecisionToAnswerMs: diff(firstNewAt, decidedAt),
     switchedToFirstNewBuildAnswerMs: diff(firstNewAt, rollout.switchedAt),
     stream: {
       clients: spec.clients,
@@ -150,6 +180,7 @@ export async function runSwitch(cp: ControlPlaneChild, client: HttpClient, spec:
     },
     oldAfterFirstNew: { received: oldReceived, sentAfter: oldSentAfter },
     monotonic: firstNewAt !== null && oldSentAfter === 0,
+    timeline,
     retire,
   };
 }
@@ -164,4 +195,20 @@ async function retireOld(cp: ControlPlaneChild, client: HttpClient, rolloutId: s
     r = await cp.api<RolloutView>('GET', `/v1/rollouts/${rolloutId}`);
   }
   return { completed: r.phase === 'Completed', phase: r.phase, message: r.message, waitedMs: round(now() - started, 0) };
+}
+
+/** The newest event's seq, by binary search on `after` (the log is read oldest first). */
+async function lastEventSeq(cp: ControlPlaneChild): Promise<number> {
+  const exists = async (after: number): Promise<boolean> =>
+    (await cp.api<{ items: unknown[] }>('GET', `/v1/events?after=${after}&limit=1`)).items.length > 0;
+  let hi = 1;
+  while (await exists(hi)) hi *= 2;
+  let lo = 0;
+  // Invariant: an event after lo exists (or lo = 0), none after hi.
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await exists(mid)) lo = mid;
+    else hi = mid;
+  }
+  return (await exists(lo)) ? hi : lo;
 }
