@@ -25,6 +25,7 @@ export class FleetReconciler {
   private again = false;
   private stopped = true;
   private readonly inflight = new Set<Promise<unknown>>();
+  private nextIdempotencySweep = 0;
 
   constructor(
     private readonly ctx: Ctx,
@@ -75,6 +76,7 @@ export class FleetReconciler {
       do {
         this.again = false;
         await this.expireReservations();
+        await this.expireIdempotency();
         for (const name of [...this.ctx.world.fleets.keys()]) {
           try {
             await this.passFleet(name);
@@ -119,6 +121,18 @@ export class FleetReconciler {
     try {
       const mutations = this.sessions.expireReservations(this.clock.now());
       if (mutations.length > 0) await this.ctx.persister.persist(mutations);
+    } catch (e) {
+      this.opts.onError(e);
+    }
+  }
+
+  /** Idempotency keys live for a day; sweep them once a minute, in memory and in the store. */
+  private async expireIdempotency(): Promise<void> {
+    const now = this.clock.now();
+    if (now < this.nextIdempotencySweep) return;
+    this.nextIdempotencySweep = now + 60_000;
+    try {
+      if (this.ctx.world.expireIdempotency(now) > 0) await this.ctx.persister.persist([{ kind: 'expireIdempotency', before: now }]);
     } catch (e) {
       this.opts.onError(e);
     }

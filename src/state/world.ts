@@ -197,4 +197,16 @@ export class World {
   deleteIdempotency(fleet: string, k: string): void {
     this.idempotency.delete(key(fleet, k));
   }
+
+  /** Forgets idempotency records that expired at `now`; returns how many. */
+  expireIdempotency(now: number): number {
+    let n = 0;
+    for (const [k, r] of this.idempotency) {
+      if (r.expiresAt <= now) {
+        this.idempotency.delete(k);
+        n++;
+      }
+    }
+    return n;
+  }
 }
