@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureServer, repoRoot, startTestPlane, waitFor, type TestPlane } from '../support/control-plane.js';
+
+const run = promisify(execFile);
+
+/** Runs the real `bin/handoff` against the test control plane; never throws, returns the exit code. */
+async function handoff(url: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(path.join(repoRoot, 'bin/handoff'), ['--server', url, ...args], { cwd: tmpdir() });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('the handoff CLI against a real control plane', () => {
+  let t: TestPlane;
+  let manifest = '';
+  beforeAll(async () => {
+    t = await startTestPlane({ portBase: 41_700 });
+    manifest = path.join(mkdtempSync(path.join(tmpdir(), 'handoff-cli-')), 'fleet.yaml');
+    const build = (id: string, version: string) => `kind: Build
+id: ${id}
+version: ${version}
+launch:
+  executable: ${process.execPath}
+  args: [${fixtureServer}]
+  workingDir: ${repoRoot}
+sessionsPerServer: 4
+---
+`;
+    writeFileSync(manifest, `${build('cli-v1', '1.0.0')}${build('cli-v2', '2.0.0')}kind: Fleet
+name: cli
+build: cli-v1
+capacity: { minServers: 1, maxServers: 3, bufferServers: 0, idleTimeoutSeconds: 600 }
+`);
+  });
+  afterAll(() => t.close());
+
+  it('applies a manifest, allocates, releases with --watch until Completed, and shows the result', async () => {
+    const applied = await handoff(t.cp.url, 'apply', '-f', manifest);
+    expect(applied).toMatchObject({ code: 0 });
+    expect(applied.stdout).toContain('fleet/cli created');
+    await waitFor(async () => (await t.call('GET', '/v1/fleets/cli')).body.status.serversByState.Ready === 1, 'a Ready server');
+
+    const alloc = await handoff(t.cp.url, 'allocate', 'cli', '--player', 'ana', '--json');
+    expect(alloc.code).toBe(0);
+    const session = JSON.parse(alloc.stdout) as { sessionId: string; server: { build: string } };
+    expect(session.server.build).toBe('cli-v1');
+
+    const started = await handoff(t.cp.url, 'rollout', 'start', 'cli', '--build', 'cli-v2', '--old-idle', '1s');
+    expect(started.code).toBe(0);
+    // The old build empties when ana leaves; meanwhile --watch follows the release to the end.
+    const watching = handoff(t.cp.url, 'rollout', 'status', 'cli', '--watch', '--interval', '200ms');
+    await waitFor(async () => (await t.call('GET', '/v1/fleets/cli')).body.routing.entries[0].build === 'cli-v2', 'the switch');
+    expect((await handoff(t.cp.url, 'allocate', 'cli', '--player', 'bo', '--json')).stdout).toContain('"build":"cli-v2"');
+    expect((await t.call('DELETE', `/v1/sessions/${session.sessionId}`)).status).toBe(200);
+    const watched = await watching;
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toContain('Completed');
+
+    const fleets = await handoff(t.cp.url, 'get', 'fleets');
+    expect(fleets.stdout).toMatch(/cli\s+cli-v2/);
+  }, 60_000);
+
+  it('exits 1 with the error code when the API refuses', async () => {
+    const r = await handoff(t.cp.url, 'rollout', 'start', 'nope', '--build', 'cli-v2');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('FLEET_NOT_FOUND');
+  });
+});
