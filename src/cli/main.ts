@@ -151,8 +151,7 @@ async function printVersion(io: CliIo, json: boolean): Promise<ExitCode> {
  */
 async function runServer(args: readonly string[]): Promise<ExitCode> {
   const { runServerCommand } = await import('../server/main.js');
-  await runServerCommand([...args]);
-  return ExitCodes.ok;
+  return (await runServerCommand([...args])) === 0 ? ExitCodes.ok : ExitCodes.apiError;
 }
 
 function processIo(): CliIo {

@@ -29,6 +29,7 @@ import { World } from '../state/world.js';
 import type { StateStore } from '../store/port.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
 
 export const VERSION = '0.1.0';
@@ -58,7 +59,27 @@ export async function startControlPlane(input: ServerOptions = {}, deps: Control
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const clock = deps.clock ?? new SystemClock();
   mkdirSync(options.dataDir, { recursive: true });
+  const lock = lockDataDir(options.dataDir);
+  const started: (() => Promise<void> | void)[] = [() => lock.release()];
+  try {
+    return await assemble(options, deps, log, clock, started, lock);
+  } catch (e) {
+    // Undo what was started, newest first, so a failed start leaves nothing listening or locked.
+    for (const undo of started.reverse()) await Promise.resolve(undo()).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function assemble(
+  options: ResolvedServerOptions,
+  deps: ControlPlaneDeps,
+  log: (line: string) => void,
+  clock: Clock,
+  started: (() => Promise<void> | void)[],
+  lock: DataDirLock,
+): Promise<ControlPlane> {
   const store = deps.store ?? SqliteStore.open(path.join(options.dataDir, 'handoff.db'));
+  started.push(() => store.close());
   const world = World.fromSnapshot(await store.load(clock.now()));
   await loadLatestRollouts(world, store);
   const metrics = new Metrics(world);
@@ -81,6 +102,7 @@ export async function startControlPlane(input: ServerOptions = {}, deps: Control
   const reconcilerRef: { current: FleetReconciler | null } = { current: null };
 
   const runtime = deps.runtime ?? LocalRuntime.create({ logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock });
+  started.push(() => runtime.close());
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
   const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick });
   let sdkUrl = '';
@@ -99,7 +121,10 @@ export async function startControlPlane(input: ServerOptions = {}, deps: Control
     servers.onExit(exit).catch((e: unknown) => log(`exit handling failed for ${exit.serverId}: ${String(e)}`));
   });
   const backend = new ControlPlaneSdkBackend(world, servers, sessions, hub);
-  const sdk = await SdkEndpoint.start({ backend, host: '127.0.0.1', port: options.sdkPort });
+  const sdk = await SdkEndpoint.start({ backend, host: '127.0.0.1', port: options.sdkPort }).catch((e: unknown) => {
+    throw portError(e, options.sdkPort, '--sdk-port');
+  });
+  started.push(() => sdk.close());
   sdkUrl = sdk.url;
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
@@ -112,7 +137,9 @@ export async function startControlPlane(input: ServerOptions = {}, deps: Control
     { method: 'GET', path: '/openapi.json', handler: async () => ({ status: 200, contentType: 'application/json', body: openapiText }) },
     { method: 'GET', path: '/metrics', handler: async () => ({ status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) },
   ]);
-  const http = await listen(handler, options.host, options.port);
+  const http = await listen(handler, options.host, options.port).catch((e: unknown) => {
+    throw portError(e, options.port, '--port');
+  });
   reconciler.start();
 
   let closed = false;
@@ -143,8 +170,16 @@ export async function startControlPlane(input: ServerOptions = {}, deps: Control
       await persister.drain();
       await runtime.close();
       await store.close();
+      lock.release();
     },
   };
+}
+
+function portError(e: unknown, port: number, flag: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new Error(`port ${port} is already in use (${flag})`);
+  if (code === 'EACCES') return new Error(`no permission to listen on port ${port} (${flag})`);
+  return e;
 }
 
 /** A finished rollout still decides how its leaving build retires, so each fleet's latest is kept. */

@@ -55,13 +55,22 @@ function toPort(v: string, flag: string): number {
   return n;
 }
 
-export async function runServerCommand(argv: string[]): Promise<void> {
+/** Runs until SIGINT/SIGTERM; resolves to the process exit status (1 when it could not start). */
+export async function runServerCommand(argv: string[]): Promise<number> {
   const { options, stopServers, help } = parseServerArgs(argv);
   if (help) {
     process.stdout.write(HELP);
-    return;
+    return 0;
   }
-  const cp = await startControlPlane(options);
+  let cp: Awaited<ReturnType<typeof startControlPlane>>;
+  try {
+    cp = await startControlPlane(options);
+  } catch (e) {
+    // Start-up failures are the operator's to fix (a port in use, a locked or unreadable data
+    // directory): say what, without a stack trace, and exit non-zero.
+    process.stderr.write(`handoff server: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
   process.stdout.write(`handoff server listening on ${cp.url} (SDK ${cp.sdkUrl}, data ${cp.options.dataDir})\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
@@ -74,4 +83,5 @@ export async function runServerCommand(argv: string[]): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  return 0;
 }
