@@ -5,13 +5,14 @@
  * and a summary. Flags: --exit (exit after the summary; status 1 if anyone was interrupted),
  * --players N, --port N, --release-after S.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startControlPlane, type ControlPlane } from '../server/compose.js';
+import { lockDataDir } from '../server/data-dir-lock.js';
 import { PlayerPool } from './player.js';
 import { demoApply } from './scenario.js';
 import { formatSummary, releaseWasClean, summarize } from './summary.js';
@@ -36,6 +37,9 @@ async function main(): Promise<number> {
     },
   });
   const dataDir = path.join(root, '.handoff/demo');
+  // Each demo starts fresh, but never wipes the state of a demo that is still running.
+  mkdirSync(dataDir, { recursive: true });
+  lockDataDir(dataDir).release();
   rmSync(dataDir, { recursive: true, force: true });
   const logFile = path.join(root, '.handoff/demo-control-plane.log');
   const cp = await startControlPlane(
@@ -99,7 +103,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`demo failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // A stack only helps when debugging the demo itself.
+    const detail = e instanceof Error ? (process.env['HANDOFF_DEBUG'] ? (e.stack ?? e.message) : e.message) : String(e);
+    process.stderr.write(`demo failed: ${detail}\n`);
     process.exit(2);
   },
 );
