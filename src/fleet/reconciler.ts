@@ -55,12 +55,6 @@ export class FleetReconciler {
     else setImmediate(() => void this.runPass());
   }
 
-  /** One pass over every fleet; resolves when it is committed. Exposed for tests. */
-  async passOnce(): Promise<void> {
-    while (this.running) await this.running;
-    await this.runPass();
-  }
-
   private schedule(ms: number): void {
     if (this.stopped) return;
     if (this.timer) this.clock.clearTimeout(this.timer);
@@ -68,6 +62,8 @@ export class FleetReconciler {
   }
 
   private async runPass(): Promise<void> {
+    // A kick queued before stop() must not start servers during shutdown.
+    if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
@@ -126,7 +122,7 @@ export class FleetReconciler {
     }
   }
 
-  /** Idempotency keys live for a day; sweep them once a minute, in memory and in the store. */
+  /** Idempotency keys live for a TTL (10 minutes by default); sweep them once a minute, in memory and in the store. */
   private async expireIdempotency(): Promise<void> {
     const now = this.clock.now();
     if (now < this.nextIdempotencySweep) return;

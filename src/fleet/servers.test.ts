@@ -25,19 +25,24 @@ describe('ServerService.recover after a control-plane crash', () => {
     const store = SqliteStore.open(path.join(dir, 'db.sqlite'));
     const clock = new FakeClock();
     const world = new World();
-    world.putBuild(sampleBuild({ id: 'v1' }));
+    world.putBuild(sampleBuild({
+      id: 'v1',
+      launch: { executable: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'], env: {}, workingDir: null },
+      ports: [{ name: 'game', protocol: 'tcp' }],
+    }));
     world.fleets.set('arena', sampleFleet({ name: 'arena', currentBuild: 'v1' }));
     const ctx: Ctx = { world, clock, store, persister: new Persister(store), notify: () => undefined };
     const runtime = LocalRuntime.create({ logDir: dir, portRange: { from: 42_600, to: 42_620 } });
     const sessions = new SessionService(ctx, { joinSecret: 's', reservationTtlMs: 60_000 });
     const rollouts = { recordStartFailure: () => [] } as unknown as RolloutService;
     const servers = new ServerService(ctx, runtime, sessions, rollouts, { sdkUrl: () => '', backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
+    runtime.onExit((exit) => void servers.onExit(exit));
     cleanup.push(() => {
       void runtime.close();
       void store.close();
       rmSync(dir, { recursive: true, force: true });
     });
-    return { world, store, servers };
+    return { world, store, servers, clock, ctx };
   }
 
   function orphan(serverId: string): ChildProcess {
@@ -63,5 +68,19 @@ describe('ServerService.recover after a control-plane crash', () => {
     await servers.recover();
     expect(world.servers.has('srv_never')).toBe(false);
     expect((await store.getServer('srv_never'))?.state).toBe('Stopped');
+  });
+
+  it('stops a server that was retired while it was still spawning, once the spawn completes', async () => {
+    const { world, store, servers, clock, ctx } = setup();
+    const spawned = servers.launch('arena', 'v1', clock.now());
+    const [id] = [...world.servers.keys()];
+    if (!id) throw new Error('no Starting record');
+    // The planner retires it before the runtime has even reported a pid.
+    await ctx.persister.persist(servers.stop(id, 'retired', clock.now()));
+    await spawned;
+    const deadline = Date.now() + 15_000;
+    while (world.servers.has(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(world.servers.has(id)).toBe(false);
+    expect((await store.getServer(id))?.state).toBe('Stopped');
   });
 });

@@ -76,6 +76,14 @@ export class ServerService {
       { kind: 'putServer', server: next },
       event(this.ctx.clock.now(), s.fleet, 'server.started', s.id, `server ${s.id} (${s.build}) spawned as pid ${inst.pid}`, { ports: inst.ports, log: inst.logPath }),
     ]);
+    // Stopped while it was still spawning: the runtime did not know it then, so stop it now.
+    if (next.stopRequestedAt !== null) this.signalStop(next);
+  }
+
+  private signalStop(s: GameServer): void {
+    const graceMs = (this.ctx.world.fleets.get(s.fleet)?.health.stopGraceSeconds ?? 10) * 1000;
+    this.ctx.notify(s.id, { type: 'shutdown', graceMs, at: this.ctx.clock.now() });
+    void this.runtime.stop(s.id, { graceMs }).catch(() => undefined);
   }
 
   private async startFailed(serverId: string, detail: string): Promise<void> {
@@ -102,7 +110,8 @@ export class ServerService {
 
   async ready(serverId: string): Promise<void> {
     const s = this.require(serverId);
-    if (s.state !== 'Starting' && s.state !== 'Unhealthy') return;
+    // A repeat (SDK retry) answers once the first call's change is durable.
+    if (s.state !== 'Starting' && s.state !== 'Unhealthy') return this.ctx.persister.persist([]);
     const now = this.ctx.clock.now();
     const next: GameServer = { ...s, state: 'Ready', readyAt: s.readyAt ?? now, lastHealthAt: now, emptySince: now };
     this.ctx.world.putServer(next);
@@ -130,7 +139,7 @@ export class ServerService {
 
   async requestShutdown(serverId: string): Promise<void> {
     const s = this.require(serverId);
-    if (s.state === 'Draining') return;
+    if (s.state === 'Draining') return this.ctx.persister.persist([]);
     const now = this.ctx.clock.now();
     const next: GameServer = { ...s, state: 'Draining', drainReason: 'shutdown-requested' };
     this.ctx.world.putServer(next);
@@ -144,10 +153,16 @@ export class ServerService {
     if (!s || s.stopRequestedAt !== null || this.ctx.world.used(serverId) > 0) return [];
     const next: GameServer = { ...s, state: 'Draining', drainReason: s.drainReason ?? reason, stopRequestedAt: now };
     this.ctx.world.putServer(next);
-    const fleet = this.ctx.world.fleets.get(s.fleet);
-    const graceMs = (fleet?.health.stopGraceSeconds ?? 10) * 1000;
-    this.ctx.notify(serverId, { type: 'shutdown', graceMs, at: now });
-    void this.runtime.stop(serverId, { graceMs }).catch(() => undefined);
+    // Signal only once `Draining` is durable: the caller commits these mutations in this same
+    // turn, so the empty batch below lands with them. A crash before then leaves a Ready server,
+    // not a dying one that a restarted control plane would hand players to.
+    void this.ctx.persister.persist([]).then(
+      () => {
+        const current = this.ctx.world.servers.get(serverId);
+        if (current && current.pid !== null) this.signalStop(current);
+      },
+      () => undefined,
+    );
     return [{ kind: 'putServer', server: next }, event(now, s.fleet, 'server.stopping', s.id, `stopping ${s.id}: ${reason}`, { reason })];
   }
 
@@ -197,10 +212,7 @@ export class ServerService {
       if (!s) continue;
       // Give adopted servers a fresh health window: their pings could not reach us while we were down.
       s.lastHealthAt = now;
-      if (s.stopRequestedAt !== null) {
-        const fleet = this.ctx.world.fleets.get(s.fleet);
-        void this.runtime.stop(id, { graceMs: (fleet?.health.stopGraceSeconds ?? 10) * 1000 }).catch(() => undefined);
-      }
+      if (s.stopRequestedAt !== null) this.signalStop(s);
     }
     for (const id of result.gone) await this.onExit({ serverId: id, code: null, signal: null, requested: false });
   }

@@ -39,6 +39,8 @@ export interface ControlPlaneDeps {
   store?: StateStore;
   runtime?: RuntimeProvider;
   log?: (line: string) => void;
+  /** What to do after a failed commit. Default: exit with status 75 for a supervisor to restart. */
+  onFatal?: (e: unknown) => void;
 }
 
 export interface ControlPlane {
@@ -86,12 +88,8 @@ async function assemble(
   const persister = new Persister(store, {
     onCommit: (n, ms) => metrics.committed(n, ms),
     onFailure: (e) => {
-      log(`store commit failed, reloading state from the store: ${String(e)}`);
-      store
-        .load(clock.now())
-        .then((snap) => world.reset(snap))
-        .then(() => loadLatestRollouts(world, store))
-        .catch((err: unknown) => log(`reload failed: ${String(err)}`));
+      log(`store commit failed; stopping so a restart recovers from the store (game servers keep running): ${String(e)}`);
+      (deps.onFatal ?? (() => process.exit(75)))(e);
     },
   });
   const joinSecret = await ensureSecret(world, persister);

@@ -42,7 +42,8 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     reconcileIntervalMs: o.reconcileIntervalMs ?? 500,
     reservationTtlMs: o.reservationTtlMs ?? 60_000,
     joinTokenTtlMs: o.joinTokenTtlMs ?? 10 * 60_000,
-    idempotencyTtlMs: o.idempotencyTtlMs ?? 24 * 3_600_000,
+    // Long enough for any matchmaker retry; short enough that keys do not pile up in memory.
+    idempotencyTtlMs: o.idempotencyTtlMs ?? 10 * 60_000,
     backoffBaseMs: o.backoffBaseMs ?? 1_000,
     backoffMaxMs: o.backoffMaxMs ?? 60_000,
     cwd,

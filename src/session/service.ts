@@ -68,6 +68,9 @@ export class SessionService {
       const connected: Session = { ...session, state: 'Connected', connectedAt: now };
       this.ctx.world.updateSession(connected);
       await this.ctx.persister.persist([{ kind: 'putSession', session: connected }]);
+    } else {
+      // A repeat (SDK retry) answers once the first call's change is durable.
+      await this.ctx.persister.persist([]);
     }
     return { sessionId: session.id, playerId, partyId: session.partyId, attributes: session.attributes };
   }
@@ -79,8 +82,11 @@ export class SessionService {
   async ended(serverId: string, playerId: string, reason: CloseReason, sessionId: string | null = null): Promise<void> {
     const server = this.requireServer(serverId);
     const session = this.ctx.world.openSessionOf(server.fleet, playerId);
-    if (!session || session.server !== serverId) return;
-    if (sessionId !== null && session.id !== sessionId) return;
+    // Already closed (a retry) or about an older session: answer once what is known is durable.
+    if (!session || session.server !== serverId || (sessionId !== null && session.id !== sessionId)) {
+      await this.ctx.persister.persist([]);
+      return;
+    }
     await this.ctx.persister.persist(this.closeInMemory(session.id, reason, this.ctx.clock.now()));
   }
 

@@ -79,6 +79,14 @@ describe('Persister (group commit)', () => {
     expect(await store.getBuild('ok')).toBeUndefined();
   });
 
+  it('refuses every change after a failed commit, so memory never runs further ahead of the store', async () => {
+    const { store } = countingStore();
+    const p = new Persister(store);
+    await p.persist([{ kind: 'nonsense' } as unknown as Mutation]).catch(() => undefined);
+    await expect(p.persist([put('later')])).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(await store.getBuild('later')).toBeUndefined();
+  });
+
   it('lets a reader wait until everything handed in so far is durable', async () => {
     const { store } = countingStore();
     const p = new Persister(store);

@@ -15,7 +15,11 @@ interface Waiter {
 export interface PersisterHooks {
   /** Called after each commit with its size and duration, for metrics. */
   onCommit?: (mutations: number, ms: number) => void;
-  /** Called when a commit fails; the control plane reloads its state from the store. */
+  /**
+   * Called once, when a commit fails. Memory is then ahead of the store (later batches were
+   * already applied in memory), so the only sound recovery is the restart path: the control
+   * plane exits and rebuilds from the store, re-adopting its game servers.
+   */
   onFailure?: (e: unknown) => void;
 }
 
@@ -25,6 +29,8 @@ export class Persister {
   private scheduled = false;
   /** The commit in flight, if any. While it runs, new mutations gather into the next batch. */
   private committing: Promise<void> | null = null;
+  /** Set by the first failed commit: nothing is accepted after it. */
+  private failure: HandoffError | null = null;
 
   constructor(
     private readonly store: StateStore,
@@ -33,18 +39,16 @@ export class Persister {
 
   /** Resolves once these mutations (and everything handed in before them) are durable. */
   persist(mutations: readonly Mutation[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     for (const m of mutations) this.pending.push(m);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.schedule();
     return done;
   }
 
-  /** Resolves when everything handed in so far is durable (or has failed). */
+  /** Resolves when everything handed in so far is durable (or has failed). Batches commit in order. */
   async drain(): Promise<void> {
-    while (this.committing || this.waiters.length > 0) {
-      if (this.committing) await this.committing;
-      else await this.persist([]).catch(() => undefined);
-    }
+    await this.persist([]).catch(() => undefined);
   }
 
   private schedule(): void {
@@ -78,7 +82,12 @@ export class Persister {
       for (const w of waiters) w.resolve();
     } catch (e) {
       const err = e instanceof HandoffError ? e : new HandoffError('STORE_UNAVAILABLE', undefined, { cause: String(e) });
-      for (const w of waiters) w.reject(err);
+      this.failure = err;
+      // Everything waiting, in this batch or the next, fails with it: none of it is durable.
+      const pending = this.waiters;
+      this.pending = [];
+      this.waiters = [];
+      for (const w of [...waiters, ...pending]) w.reject(err);
       this.hooks.onFailure?.(err);
     }
   }

@@ -40,11 +40,8 @@ export class World {
     return w;
   }
 
-  /**
-   * Replaces everything with a snapshot. Used at start, and after a failed commit: memory may
-   * then be ahead of the store, and the store is the truth.
-   */
-  reset(s: Snapshot): void {
+  /** Replaces everything with a snapshot of the store. */
+  private reset(s: Snapshot): void {
     for (const m of [this.builds, this.fleets, this.servers, this.sessions, this.rollouts, this.idempotency, this.ranges,
       this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout, this.reservedOrder]) {
       m.clear();
@@ -54,7 +51,7 @@ export class World {
     for (const srv of s.servers) this.putServer(srv);
     for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(sess);
     for (const r of s.activeRollouts) this.putRollout(r);
-    for (const i of s.idempotency) this.idempotency.set(key(i.fleet, i.key), i);
+    for (const i of [...s.idempotency].sort((a, b) => a.expiresAt - b.expiresAt)) this.idempotency.set(key(i.fleet, i.key), i);
     this.meta = { ...s.meta };
   }
 
@@ -191,6 +188,8 @@ export class World {
   }
 
   putIdempotency(r: IdempotencyRecord): void {
+    // Re-insert at the end so the map stays in expiry order.
+    this.idempotency.delete(key(r.fleet, r.key));
     this.idempotency.set(key(r.fleet, r.key), r);
   }
 
@@ -198,14 +197,16 @@ export class World {
     this.idempotency.delete(key(fleet, k));
   }
 
-  /** Forgets idempotency records that expired at `now`; returns how many. */
+  /**
+   * Forgets idempotency records that expired at `now`; returns how many. Records are kept in
+   * expiry order (one TTL, inserted as they are made), so this stops at the first live one.
+   */
   expireIdempotency(now: number): number {
     let n = 0;
     for (const [k, r] of this.idempotency) {
-      if (r.expiresAt <= now) {
-        this.idempotency.delete(k);
-        n++;
-      }
+      if (r.expiresAt > now) break;
+      this.idempotency.delete(k);
+      n++;
     }
     return n;
   }
