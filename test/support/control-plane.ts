@@ -34,11 +34,12 @@ export interface TestPlane {
   close: () => Promise<void>;
 }
 
-export async function startTestPlane(opts: { portBase: number; reconcileIntervalMs?: number }): Promise<TestPlane> {
+export async function startTestPlane(opts: { portBase: number; reconcileIntervalMs?: number; onFatal?: (e: unknown) => void }): Promise<TestPlane> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-it-'));
   const cp = await startControlPlane(
     { dataDir, port: 0, sdkPort: 0, portRange: { from: opts.portBase, to: opts.portBase + 39 }, cwd: repoRoot, reconcileIntervalMs: opts.reconcileIntervalMs ?? 100, backoffBaseMs: 50, backoffMaxMs: 200 },
-    { log: () => undefined },
+    // Never let a test's store failure exit the test runner.
+    { log: () => undefined, onFatal: opts.onFatal ?? (() => undefined) },
   );
   const call: TestPlane['call'] = async (method, route, body, headers = {}) => {
     const init: RequestInit = { method, headers: { 'content-type': 'application/json', ...headers } };
