@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planAbort, planPromote } from './commands.js';
 import type { Rollout } from './model.js';
 import { planBlueGreen, type RolloutServer } from './plan-blue-green.js';
-import { fleetRoles } from './roles.js';
+import { fleetRoles, previewTarget } from './roles.js';
 
 const T0 = 5_000_000;
 const rollout = (over: Partial<Rollout> = {}): Rollout => ({
@@ -111,6 +111,17 @@ describe('rollout commands', () => {
 
   it('refuses promote outside AwaitingPromotion', () => {
     expect(() => planPromote(rollout(), T0)).toThrow(expect.objectContaining({ code: 'ROLLOUT_INVALID_PHASE' }));
+  });
+});
+
+describe('previewTarget', () => {
+  it.each([
+    [{ minServers: 2, maxServers: 10 }, 5, 5],
+    [{ minServers: 2, maxServers: 10 }, 0, 2],
+    [{ minServers: 0, maxServers: 10 }, 0, 1],
+    [{ minServers: 2, maxServers: 4 }, 9, 4],
+  ])('brings up as many new servers as the old build runs, within min and max (%o, %i running → %i)', (capacity, running, target) => {
+    expect(previewTarget(capacity, running)).toBe(target);
   });
 });
 

@@ -9,6 +9,14 @@ import type { Rollout } from './model.js';
 
 const PRE_SWITCH = new Set(['Provisioning', 'Verifying', 'AwaitingPromotion']);
 
+/**
+ * How many servers of the new build a blue-green release brings up before the switch: as many
+ * as the old build runs now, within the fleet's min and max, and at least one.
+ */
+export function previewTarget(capacity: { minServers: number; maxServers: number }, runningOld: number): number {
+  return Math.min(capacity.maxServers, Math.max(1, capacity.minServers, runningOld));
+}
+
 export function fleetRoles(routing: RoutingTable, fleetIdleSeconds: number, rollout: Rollout | null): Map<string, BuildRole> {
   const roles = new Map<string, BuildRole>();
   const total = routing.entries.reduce((sum, e) => sum + Math.max(0, e.weight), 0);

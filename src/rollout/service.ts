@@ -14,6 +14,7 @@ import type { Mutation } from '../store/port.js';
 import { planAbort, planPromote } from './commands.js';
 import type { Rollout } from './model.js';
 import { planBlueGreen, type RolloutPlan, type RolloutServer } from './plan-blue-green.js';
+import { previewTarget } from './roles.js';
 
 const UP = new Set(['Starting', 'Ready', 'Active']);
 
@@ -37,7 +38,6 @@ export class RolloutService {
 
     const now = this.ctx.clock.now();
     const running = world.fleetServers(fleet.name).filter((s) => s.build === fleet.currentBuild && UP.has(s.state)).length;
-    const { minServers, maxServers } = fleet.capacity;
     const rollout: Rollout = {
       id: newId('ro'), fleet: fleet.name, fromBuild: fleet.currentBuild, toBuild: req.build,
       spec: {
@@ -45,7 +45,7 @@ export class RolloutService {
         oldIdleSeconds: req.oldIdleSeconds, readyTimeoutSeconds: req.readyTimeoutSeconds, maxStartFailures: req.maxStartFailures,
       },
       phase: 'Provisioning', message: `starting servers of ${req.build}`,
-      targetServers: Math.min(maxServers, Math.max(1, minServers, running)), startFailures: 0, lastFailure: null, smoke: null,
+      targetServers: previewTarget(fleet.capacity, running), startFailures: 0, lastFailure: null, smoke: null,
       createdAt: now, updatedAt: now, readyAt: null, promotedAt: null, switchedAt: null, drainNoticeAt: null,
       migratedAt: null, completedAt: null, abortedAt: null, failedAt: null,
     };
