@@ -16,8 +16,3 @@ export interface RoutingTable {
 export function singleBuildRouting(build: string): RoutingTable {
   return { entries: [{ build, weight: 100 }] };
 }
-
-/** Builds that currently receive new sessions (weight > 0). */
-export function routedBuilds(table: RoutingTable): string[] {
-  return table.entries.filter((e) => e.weight > 0).map((e) => e.build);
-}

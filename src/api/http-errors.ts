@@ -1,4 +1,4 @@
-import { HandoffError, toHandoffError, type ErrorBody } from '../core/errors.js';
+import { toHandoffError, type ErrorBody } from '../core/errors.js';
 
 /**
  * The one place that turns a thrown value into an HTTP status and body. Used by the public
@@ -8,5 +8,3 @@ export function errorResponse(e: unknown): { status: number; body: ErrorBody } {
   const err = toHandoffError(e);
   return { status: err.status, body: err.toBody() };
 }
-
-export { HandoffError };

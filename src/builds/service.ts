@@ -15,10 +15,6 @@ export type ApplyResult = 'created' | 'updated' | 'unchanged';
 /** Checks that a build can be launched by the runtime (executable, working directory). */
 export type LaunchValidator = (build: Build) => void;
 
-export function buildFromSpec(spec: BuildSpec, now: number): Build {
-  return { ...spec, createdAt: now };
-}
-
 /**
  * Validates one build spec against the world and the runtime. Pure apart from the validator;
  * returns the build to store, or null when an identical build is already registered.
@@ -38,7 +34,7 @@ export function planBuild(ctx: Pick<Ctx, 'world'>, spec: BuildSpec, now: number,
     if (JSON.stringify(canonical(rest)) === JSON.stringify(canonical(spec))) return null;
     throw new HandoffError('BUILD_IMMUTABLE', `build ${spec.id} exists with a different spec`, { build: spec.id });
   }
-  const build = buildFromSpec(spec, now);
+  const build: Build = { ...spec, createdAt: now };
   validate(build);
   return build;
 }

@@ -23,8 +23,4 @@ export class NoticeHub {
       if (set.size === 0) this.subscribers.delete(serverId);
     };
   }
-
-  watchers(serverId: string): number {
-    return this.subscribers.get(serverId)?.size ?? 0;
-  }
 }
