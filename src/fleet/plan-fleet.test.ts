@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planFleet, type BuildRole, type FleetObservation, type ServerObservation } from './plan-fleet.js';
+import { planFleet, startBackoffMs, type BuildRole, type FleetObservation, type ServerObservation } from './plan-fleet.js';
 
 const NOW = 1_000_000;
 const srv = (id: string, over: Partial<ServerObservation> = {}): ServerObservation => ({
@@ -12,6 +12,14 @@ const obs = (servers: ServerObservation[], roles: Record<string, BuildRole> = { 
   capacity: { minServers: 2, maxServers: 10, bufferServers: 1, idleTimeoutSeconds: 60 },
   health: { timeoutSeconds: 15, startTimeoutSeconds: 30 },
   servers, roles: new Map(Object.entries(roles)), startNotBefore: new Map(), now: NOW, ...over,
+});
+
+describe('startBackoffMs', () => {
+  it.each([
+    [0, 0], [1, 1000], [2, 2000], [3, 4000], [7, 60_000], [30, 60_000],
+  ])('waits longer after each failed start in a row, up to the cap (%i failures → %i ms)', (failures, ms) => {
+    expect(startBackoffMs(failures, 1000, 60_000)).toBe(ms);
+  });
 });
 
 describe('planFleet', () => {

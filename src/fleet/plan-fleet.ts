@@ -97,6 +97,12 @@ export function planFleet(obs: FleetObservation): FleetAction[] {
   return actions;
 }
 
+/** Crash-loop backoff: how long to wait before the next start after `failures` failed starts in a row. */
+export function startBackoffMs(failures: number, baseMs: number, maxMs: number): number {
+  if (failures <= 0) return 0;
+  return Math.min(maxMs, baseMs * 2 ** (failures - 1));
+}
+
 /** Busy servers plus the warm buffer, within this build's share of the fleet's min and max. */
 export function desiredServers(obs: Pick<FleetObservation, 'capacity'>, busy: number, share: number): number {
   const { minServers, maxServers, bufferServers } = obs.capacity;

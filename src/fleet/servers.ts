@@ -11,7 +11,7 @@ import { occupancyChanged, type SessionService } from '../session/service.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import type { GameServer } from './model.js';
-import type { StopReason } from './plan-fleet.js';
+import { startBackoffMs, type StopReason } from './plan-fleet.js';
 
 export interface ServerServiceOptions {
   /** Known only once the SDK endpoint listens, hence a function. */
@@ -103,8 +103,7 @@ export class ServerService {
   private countStartFailure(s: GameServer, detail: string, now: number): Mutation[] {
     const key = `${s.fleet}\u0000${s.build}`;
     const failures = (this.backoff.get(key)?.failures ?? 0) + 1;
-    const delay = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (failures - 1));
-    this.backoff.set(key, { failures, notBefore: now + delay });
+    this.backoff.set(key, { failures, notBefore: now + startBackoffMs(failures, this.opts.backoffBaseMs, this.opts.backoffMaxMs) });
     return this.rollouts.recordStartFailure(s, detail, now);
   }
 
