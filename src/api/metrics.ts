@@ -43,6 +43,14 @@ export class Metrics implements AllocationObserver {
     });
   }
 
+  /** Load shedding: requests in flight and requests refused as OVERLOADED. */
+  observeAdmission(admission: { readonly current: number; readonly shed: number; readonly limit: number }): void {
+    const registers = [this.registry];
+    new Gauge({ name: 'handoff_http_requests_in_flight', help: 'API requests being served now', registers, collect() { this.set(admission.current); } });
+    new Gauge({ name: 'handoff_http_in_flight_limit', help: 'API requests in flight before the excess is shed', registers, collect() { this.set(admission.limit); } });
+    new Counter({ name: 'handoff_http_shed_total', help: 'API requests answered 429 OVERLOADED at once', registers, collect() { this.reset(); this.inc(admission.shed); } });
+  }
+
   allocated(fleet: string, build: string | null, result: string, seconds: number): void {
     this.allocations.inc({ fleet, build: build ?? '', result });
     this.allocationSeconds.observe({ fleet }, seconds);

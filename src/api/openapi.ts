@@ -1,7 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the same route declarations the app serves. */
 import { z } from 'zod';
 import { ErrorCatalogue } from '../core/errors.js';
-import type { RouteDef } from './route.js';
+import type { RouteDef } from '../http/route.js';
 import { ErrorBodySchema } from './schemas.js';
 
 export function openApiDocument(routes: readonly RouteDef[], version: string): Record<string, unknown> {

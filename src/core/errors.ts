@@ -11,6 +11,10 @@ export const ErrorCatalogue = {
   ROUTE_NOT_FOUND: { status: 404, retryable: false, message: 'No such route' },
   METHOD_NOT_ALLOWED: { status: 405, retryable: false, message: 'Method not allowed on this route' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Send the body as application/json' },
+  MALFORMED_URL: { status: 400, retryable: false, message: 'The request URL is malformed (a bad percent-escape, or not a path)' },
+  HOST_NOT_ALLOWED: { status: 403, retryable: false, message: 'The Host header names no address of this control plane (see --allowed-host)' },
+  ORIGIN_NOT_ALLOWED: { status: 403, retryable: false, message: 'Cross-origin browser requests are refused unless the origin is allowed (see --allowed-origin)' },
+  OVERLOADED: { status: 429, retryable: true, message: 'Too many requests in flight; retry after the Retry-After delay' },
 
   // Builds
   BUILD_NOT_FOUND: { status: 404, retryable: false, message: 'No build with this id' },
@@ -48,6 +52,7 @@ export const ErrorCatalogue = {
   // Game-server SDK
   SDK_UNAUTHORIZED: { status: 401, retryable: false, message: 'Missing or unknown game-server token' },
   SDK_INVALID_TRANSITION: { status: 409, retryable: false, message: 'The server cannot make this lifecycle transition now' },
+  SDK_PROTOCOL_UNSUPPORTED: { status: 400, retryable: false, message: 'The Handoff-Sdk-Protocol header names no protocol version this endpoint speaks' },
 
   // Platform
   STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'The state store could not commit; nothing was changed' },
@@ -68,8 +73,10 @@ export class HandoffError extends Error {
   readonly status: number;
   readonly retryable: boolean;
   readonly details: Record<string, unknown> | undefined;
+  /** Sent as `Retry-After`; 429 and 503 answers default to 1 s. */
+  retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>, opts: { retryAfterSeconds?: number } = {}) {
     const entry = ErrorCatalogue[code];
     super(message ?? entry.message);
     this.name = 'HandoffError';
@@ -77,6 +84,7 @@ export class HandoffError extends Error {
     this.status = entry.status;
     this.retryable = entry.retryable;
     this.details = details;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 
   toBody(): ErrorBody {

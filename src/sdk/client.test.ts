@@ -93,6 +93,9 @@ describe('HandoffSdk retries', () => {
   });
 
   it('retries an idempotent call through a control-plane restart', async () => {
+    // Node's fetch can hang on the very first request of a process whose socket is cut at once
+    // (a lazy-initialisation quirk of undici, not of the endpoint): warm it up first.
+    await fetch(`${endpoint.url}/`);
     const port = endpoint.port;
     await endpoint.close();
     const down = await cutConnections(port);

@@ -128,7 +128,8 @@ describe('SdkEndpoint', () => {
   it('refuses malformed JSON with MALFORMED_JSON', async () => {
     const res = await send(`${SDK_PREFIX}/sessions/started`, { method: 'POST', body: '{"playerId":', headers: { 'content-type': 'application/json' } });
     expect(await errorOf(res)).toMatchObject({ status: 400, code: 'MALFORMED_JSON' });
-    expect(await errorOf(await send(`${SDK_PREFIX}/capacity`, { method: 'PUT' }))).toMatchObject({ code: 'MALFORMED_JSON' });
+    // An empty body reads as `{}`, as on the API: the missing field is named.
+    expect(await errorOf(await send(`${SDK_PREFIX}/capacity`, { method: 'PUT' }))).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('refuses a body over 64 KiB with PAYLOAD_TOO_LARGE, whether its length is declared or streamed', async () => {
@@ -152,12 +153,12 @@ describe('SdkEndpoint', () => {
   it('refuses wrong types with VALIDATION_FAILED naming the field', async () => {
     const e = await rejection(sdk.setCapacity(1.5));
     expect([e.code, e.status]).toEqual(['VALIDATION_FAILED', 400]);
-    expect(e.details).toMatchObject({ issues: [{ path: 'capacity' }] });
+    expect(e.details).toMatchObject({ issues: [{ path: 'body.capacity' }] });
 
     const wrongReason = await send(`${SDK_PREFIX}/sessions/ended`, { method: 'POST', body: JSON.stringify({ playerId: 'p1', reason: 'server_crashed' }) });
-    expect(await errorOf(wrongReason)).toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: 'reason' }] } });
+    expect(await errorOf(wrongReason)).toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: 'body.reason' }] } });
     const noPlayer = await send(`${SDK_PREFIX}/sessions/started`, { method: 'POST', body: JSON.stringify({ playerId: 7 }) });
-    expect(await errorOf(noPlayer)).toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: 'playerId' }] } });
+    expect(await errorOf(noPlayer)).toMatchObject({ code: 'VALIDATION_FAILED', details: { issues: [{ path: 'body.playerId' }] } });
     expect(backend.log).toEqual([]);
   });
 

@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
 import { HandoffError } from '../core/errors.js';
+import { createHandler } from '../http/handler.js';
+import { originPolicy } from '../http/request-guard.js';
 import type { SdkBackend } from './backend.js';
-import { createSdkApp } from './endpoint-app.js';
+import { SDK_PREFIX, SDK_PROTOCOL_HEADER, SDK_PROTOCOL_VERSION, negotiateProtocol } from './protocol.js';
+import { SDK_MAX_BODY_BYTES, sdkRoutes } from './routes.js';
 import { DEFAULT_PING_INTERVAL_MS, WatchStreams } from './watch-streams.js';
 
 export interface SdkEndpointOptions {
@@ -16,6 +18,8 @@ export interface SdkEndpointOptions {
   pingIntervalMs?: number;
   /** How long close() lets in-flight requests finish before cutting their connections. */
   closeGraceMs?: number;
+  /** Requests in flight before the excess is answered 429 OVERLOADED. Default 1024. */
+  maxInFlight?: number;
   /** Receives anything thrown that is not a HandoffError; defaults to console.error. */
   onUnexpectedError?: (e: unknown) => void;
 }
@@ -56,13 +60,31 @@ export class SdkEndpoint {
     }
     const watches = new WatchStreams(opts.pingIntervalMs ?? DEFAULT_PING_INTERVAL_MS);
     const lifecycle = { closing: false };
-    const app = createSdkApp({
-      backend: opts.backend,
-      watches,
+    const onUnexpected = opts.onUnexpectedError ?? ((e) => console.error('SDK endpoint: unexpected error', e));
+    const { backend } = opts;
+    const handler = createHandler<string>(sdkRoutes(backend, watches), {
+      maxBodyBytes: SDK_MAX_BODY_BYTES,
+      // Game servers in other languages send JSON with whatever type their HTTP library defaults
+      // to (curl -d says form-urlencoded); the bearer token already rules out cross-site requests.
+      bodyMediaType: 'any',
+      maxInFlight: opts.maxInFlight ?? 1024,
+      // Game servers reach the endpoint by a loopback name only; no browser page has business here.
+      policy: originPolicy(host),
+      authenticate: {
+        prefix: SDK_PREFIX,
+        check: (header) => {
+          negotiateProtocol(header(SDK_PROTOCOL_HEADER));
+          const match = /^Bearer\s+(\S+)\s*$/i.exec(header('authorization') ?? '');
+          const serverId = match?.[1] === undefined ? undefined : backend.authenticate(match[1]);
+          if (serverId === undefined) throw new HandoffError('SDK_UNAUTHORIZED');
+          return serverId;
+        },
+      },
+      responseHeaders: { [SDK_PROTOCOL_HEADER]: String(SDK_PROTOCOL_VERSION) },
       isClosing: () => lifecycle.closing,
-      onUnexpectedError: opts.onUnexpectedError ?? ((e) => console.error('SDK endpoint: unexpected error', e)),
+      onUnexpectedError: (e) => onUnexpected(e),
     });
-    const server = createServer(getRequestListener(app.fetch));
+    const server = createServer(handler);
     await listen(server, opts.port ?? 0, host);
 
     // `localhost` is resolved by the OS; make sure it really meant loopback.

@@ -1,3 +1,5 @@
+import { HandoffError } from '../core/errors.js';
+
 /**
  * Wire protocol between a game server and its local SDK endpoint (HTTP on loopback).
  * Every request carries `Authorization: Bearer <HANDOFF_TOKEN>`; the token identifies the server.
@@ -14,12 +16,41 @@
  *
  * The token is checked first, for every path under /sdk/v1; then an unknown path answers
  * 404 ROUTE_NOT_FOUND and a known path with the wrong method 405 METHOD_NOT_ALLOWED.
- * Bodies are JSON (at most 64 KiB; the content type is not checked). `watch` sends a `: ping`
+ * Bodies are JSON (at most 64 KiB; the content type is not checked: the bearer token rules out
+ * cross-site requests). `watch` sends a `: ping`
  * comment every 15 s; after a reconnect, standing notices (an active drain) are sent again, so
  * handlers must be idempotent.
+ *
+ * Versions. The path names the major line (`/sdk/v1`); within it, the protocol version is
+ * negotiated per request by the `Handoff-Sdk-Protocol` header: a client sends the version it
+ * speaks (no header = 1), the endpoint answers with the newest version it speaks, and a client
+ * uses a newer call only when the endpoint's answer says it has it. The endpoint keeps answering
+ * every older version, so a game server built with an older SDK keeps working after the control
+ * plane is upgraded (test/compat runs the previous release's client against this endpoint).
+ *   1 — the calls above (Handoff 0.1.0).
+ *   2 — adds `PUT roster` (the players a server really hosts, trusted over the store after a
+ *       restart).
  */
 
 export const SDK_PREFIX = '/sdk/v1';
+export const SDK_PROTOCOL_HEADER = 'handoff-sdk-protocol';
+/** The newest protocol version this code speaks, on either side. */
+export const SDK_PROTOCOL_VERSION = 2;
+export const SDK_PROTOCOL_MIN_VERSION = 1;
+
+/**
+ * The version a request speaks: its header (absent = 1). A client newer than this endpoint is
+ * served at this endpoint's version (its answer header tells the client so); only a malformed
+ * header or one below the oldest supported version is refused.
+ */
+export function negotiateProtocol(header: string | null): number {
+  if (header === null) return SDK_PROTOCOL_MIN_VERSION;
+  const v = /^\d{1,4}$/.test(header.trim()) ? Number(header.trim()) : NaN;
+  if (!Number.isInteger(v) || v < SDK_PROTOCOL_MIN_VERSION) {
+    throw new HandoffError('SDK_PROTOCOL_UNSUPPORTED', undefined, { header, supported: [SDK_PROTOCOL_MIN_VERSION, SDK_PROTOCOL_VERSION] });
+  }
+  return Math.min(v, SDK_PROTOCOL_VERSION);
+}
 
 export const NoticeTypes = ['drain', 'drain-cancelled', 'maintenance', 'sessions-closed', 'shutdown'] as const;
 export type NoticeType = (typeof NoticeTypes)[number];

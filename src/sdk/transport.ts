@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { SDK_PROTOCOL_HEADER, SDK_PROTOCOL_VERSION } from './protocol.js';
 import { SdkError } from './sdk-error.js';
 
 /**
@@ -80,7 +81,7 @@ export class SdkTransport {
   }
 
   private headers(extra: Record<string, string>): Record<string, string> {
-    return { authorization: `Bearer ${this.opts.token}`, ...extra };
+    return { authorization: `Bearer ${this.opts.token}`, [SDK_PROTOCOL_HEADER]: String(SDK_PROTOCOL_VERSION), ...extra };
   }
 
   private networkError(e: unknown): SdkError {

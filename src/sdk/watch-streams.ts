@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import { StreamResult } from '../http/route.js';
 import type { Notice } from './protocol.js';
 
 export const DEFAULT_PING_INTERVAL_MS = 15_000;
@@ -18,50 +20,43 @@ export class WatchStreams {
   }
 
   /**
-   * Subscribes and returns the SSE response. A throwing `subscribe` propagates before any
-   * response exists, so the caller still answers with a proper error body.
+   * The SSE response for one subscription. `subscribe` runs only once the stream is opened by
+   * the HTTP stack, after every check passed; the stream ends when the client goes away.
    */
-  open(subscribe: Subscribe): Response {
-    const encoder = new TextEncoder();
-    let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-    let finished = false;
-    let unsubscribe: () => void = () => undefined;
-
-    // `cancel` runs when the client goes away (the adapter cancels the body on socket close).
-    const release = () => {
-      if (finished) return;
-      finished = true;
-      clearInterval(ping);
-      this.ends.delete(end);
-      unsubscribe();
-    };
-    const end = () => {
-      if (finished) return;
-      release();
-      controller?.close();
-    };
-    const send = (text: string) => {
-      if (!finished) controller?.enqueue(encoder.encode(text));
-    };
-
-    // `start` runs synchronously inside the constructor, so `controller` is set right after.
-    const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c), cancel: release });
-    // A first comment gets the headers and a byte out at once, so the client knows it is attached.
-    send(': connected\n\n');
-    unsubscribe = subscribe((notice) => send(`data: ${JSON.stringify(notice)}\n\n`));
-    const ping = setInterval(() => send(': ping\n\n'), this.pingIntervalMs);
-    // Pings never keep the control plane alive on their own: shutdown is explicit.
-    ping.unref();
-    this.ends.add(end);
-
-    return new Response(body, {
-      headers: {
+  open(subscribe: Subscribe): StreamResult {
+    return new StreamResult((res: ServerResponse) => {
+      let finished = false;
+      let unsubscribe: () => void = () => undefined;
+      const release = (): void => {
+        if (finished) return;
+        finished = true;
+        clearInterval(ping);
+        this.ends.delete(end);
+        unsubscribe();
+      };
+      const end = (): void => {
+        if (finished) return;
+        release();
+        res.end();
+      };
+      const send = (text: string): void => {
+        if (!finished) res.write(text);
+      };
+      res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         // The socket closes with the stream instead of idling in keep-alive, which would hold
         // up closing the endpoint.
         connection: 'close',
-      },
+      });
+      res.once('close', release);
+      // A first comment gets the headers and a byte out at once, so the client knows it is attached.
+      send(': connected\n\n');
+      const ping = setInterval(() => send(': ping\n\n'), this.pingIntervalMs);
+      // Pings never keep the control plane alive on their own: shutdown is explicit.
+      ping.unref();
+      this.ends.add(end);
+      unsubscribe = subscribe((notice) => send(`data: ${JSON.stringify(notice)}\n\n`));
     });
   }
 

@@ -8,11 +8,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AllocationService } from '../allocation/service.js';
-import { createHandler, type RequestHandler } from '../api/app.js';
 import { Metrics } from '../api/metrics.js';
 import { openApiDocument } from '../api/openapi.js';
 import { allRoutes } from '../api/routes/index.js';
 import { SystemClock, type Clock } from '../core/clock.js';
+import { HandoffError } from '../core/errors.js';
+import { createHandler, type RequestHandler } from '../http/handler.js';
+import { originPolicy } from '../http/request-guard.js';
 import { FleetReconciler } from '../fleet/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
 import { FleetService } from '../fleet/service.js';
@@ -33,6 +35,8 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
 
 export const VERSION = '0.1.0';
+/** The API's default body limit; the SDK endpoint's is smaller (see sdk/routes.ts). */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface ControlPlaneDeps {
   clock?: Clock;
@@ -85,11 +89,16 @@ async function assemble(
   const world = World.fromSnapshot(await store.load(clock.now()));
   await loadLatestRollouts(world, store);
   const metrics = new Metrics(world);
+  const fatal: { error: HandoffError | null; handler: RequestHandler | null } = { error: null, handler: null };
   const persister = new Persister(store, {
     onCommit: (n, ms) => metrics.committed(n, ms),
     onFailure: (e) => {
       log(`store commit failed; stopping so a restart recovers from the store (game servers keep running): ${String(e)}`);
-      (deps.onFatal ?? (() => process.exit(75)))(e);
+      // Refuse everything new, let the requests in flight answer 503 STORE_UNAVAILABLE (their
+      // commits were rejected), then exit: a reset connection would tell a client nothing.
+      fatal.error = new HandoffError('STORE_UNAVAILABLE', 'the state store failed; the control plane is restarting');
+      const answered = fatal.handler ? fatal.handler.admission.idle(2_000) : Promise.resolve();
+      void answered.then(() => (deps.onFatal ?? (() => process.exit(75)))(e));
     },
   });
   const joinSecret = await ensureSecret(world, persister);
@@ -130,12 +139,23 @@ async function assemble(
   const routes = allRoutes({ ctx, fleets, allocations, sessions, rollouts });
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
-  const handler = createHandler(routes, [
-    { method: 'GET', path: '/healthz', handler: async () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, version: VERSION }) }) },
-    { method: 'GET', path: '/openapi.json', handler: async () => ({ status: 200, contentType: 'application/json', body: openapiText }) },
-    { method: 'GET', path: '/metrics', handler: async () => ({ status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) },
-  ]);
-  const http = await listen(handler, options.host, options.port).catch((e: unknown) => {
+  let closing = false;
+  const handler = createHandler(routes, {
+    raw: [
+      { method: 'GET', path: '/healthz', handler: async () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, version: VERSION }) }) },
+      { method: 'GET', path: '/openapi.json', handler: async () => ({ status: 200, contentType: 'application/json', body: openapiText }) },
+      { method: 'GET', path: '/metrics', handler: async () => ({ status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) },
+    ],
+    maxBodyBytes: MAX_BODY_BYTES,
+    maxInFlight: options.maxInFlight,
+    policy: originPolicy(options.host, options.allowedHosts, options.allowedOrigins),
+    refusal: () => fatal.error ?? (closing ? new HandoffError('SHUTTING_DOWN') : null),
+    isClosing: () => closing,
+    onUnexpectedError: (e, c) => log(`unexpected error ${c.errorId} on ${c.method} ${c.path}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
+  fatal.handler = handler;
+  metrics.observeAdmission(handler.admission);
+  const http = await listen(handler, options.host, options.port, options.maxConnections).catch((e: unknown) => {
     throw portError(e, options.port, '--port');
   });
   reconciler.start();
@@ -148,6 +168,7 @@ async function assemble(
     async close(opts = {}) {
       if (closed) return;
       closed = true;
+      closing = true;
       await reconciler.stop();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
@@ -197,9 +218,13 @@ async function ensureSecret(world: World, persister: Persister): Promise<string>
   return secret;
 }
 
-export function listen(handler: RequestHandler, host: string, port: number): Promise<Server> {
+export function listen(handler: RequestHandler, host: string, port: number, maxConnections = 4096): Promise<Server> {
   const server = createServer(handler);
   server.keepAliveTimeout = 65_000;
+  // Bounded connections and slow-client timeouts: a flood or a slowloris costs sockets, not memory.
+  server.maxConnections = maxConnections;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));

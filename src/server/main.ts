@@ -15,6 +15,14 @@ Options:
   --sdk-port N            SDK endpoint port on loopback (default 7351)
   --port-range A-B        ports handed to game servers (default 7400-7999)
   --public-address HOST   address players are sent to (default 127.0.0.1)
+  --allowed-host NAME     another name the API may be addressed by (Host header), e.g.
+                          a load balancer's; repeatable. Loopback names and the bind
+                          address are always allowed (DNS-rebinding protection)
+  --allowed-origin URL    a browser origin allowed to call the API cross-origin, e.g.
+                          https://ops.example.com; repeatable (default: none)
+  --max-in-flight N       API requests in flight before the excess is answered
+                          429 OVERLOADED with Retry-After (default 256)
+  --max-connections N     open API connections (default 4096)
   --stop-servers-on-exit  stop every game server on shutdown (default: leave them
                           running so a restarted control plane re-adopts them)
   -h, --help
@@ -30,6 +38,10 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
       'sdk-port': { type: 'string' },
       'port-range': { type: 'string' },
       'public-address': { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
+      'allowed-origin': { type: 'string', multiple: true },
+      'max-in-flight': { type: 'string' },
+      'max-connections': { type: 'string' },
       'stop-servers-on-exit': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -41,12 +53,22 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
   if (values.port) options.port = toPort(values.port, '--port');
   if (values['sdk-port']) options.sdkPort = toPort(values['sdk-port'], '--sdk-port');
   if (values['public-address']) options.publicAddress = values['public-address'];
+  if (values['allowed-host']) options.allowedHosts = values['allowed-host'];
+  if (values['allowed-origin']) options.allowedOrigins = values['allowed-origin'];
+  if (values['max-in-flight']) options.maxInFlight = toCount(values['max-in-flight'], '--max-in-flight');
+  if (values['max-connections']) options.maxConnections = toCount(values['max-connections'], '--max-connections');
   if (values['port-range']) {
     const m = /^(\d+)-(\d+)$/.exec(values['port-range']);
     if (!m) throw new RangeError('--port-range must look like 7400-7999');
     options.portRange = { from: Number(m[1]), to: Number(m[2]) };
   }
   return { options, stopServers: values['stop-servers-on-exit'] ?? false, help: values.help ?? false };
+}
+
+function toCount(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${flag} must be a positive whole number`);
+  return n;
 }
 
 function toPort(v: string, flag: string): number {

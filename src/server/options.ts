@@ -26,6 +26,14 @@ export interface ServerOptions {
   backoffMaxMs?: number;
   /** Working directory for relative build paths and smoke commands. Default process.cwd(). */
   cwd?: string;
+  /** Extra names the API may be addressed by (`Host`), e.g. a load balancer's; loopback names and the bind address always are. */
+  allowedHosts?: string[];
+  /** Browser origins allowed to call the API cross-origin (exact `scheme://host[:port]`). Default none. */
+  allowedOrigins?: string[];
+  /** API requests in flight before the excess is answered 429 OVERLOADED. Default 256. */
+  maxInFlight?: number;
+  /** Open API connections; further ones are refused by the kernel backlog. Default 4096. */
+  maxConnections?: number;
 }
 
 export type ResolvedServerOptions = Required<ServerOptions>;
@@ -47,7 +55,18 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     backoffBaseMs: o.backoffBaseMs ?? 1_000,
     backoffMaxMs: o.backoffMaxMs ?? 60_000,
     cwd,
+    allowedHosts: o.allowedHosts ?? [],
+    allowedOrigins: o.allowedOrigins ?? [],
+    // About 25 ms of queueing at the measured durable allocation rate: accepted requests stay fast.
+    maxInFlight: o.maxInFlight ?? 256,
+    maxConnections: o.maxConnections ?? 4096,
   };
+  for (const [k, v] of Object.entries({ maxInFlight: r.maxInFlight, maxConnections: r.maxConnections })) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
+  }
+  for (const origin of r.allowedOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/i.test(origin)) throw new RangeError(`allowed origin must look like https://host[:port], got ${origin}`);
+  }
   for (const [k, v] of Object.entries({ port: r.port, sdkPort: r.sdkPort })) {
     if (!Number.isInteger(v) || v < 0 || v > 65535) throw new RangeError(`${k} must be a port number, got ${v}`);
   }

@@ -1,5 +1,5 @@
 import type { ApiDeps } from '../deps.js';
-import type { RouteDef } from '../route.js';
+import type { RouteDef } from '../../http/route.js';
 import { fleetRoutes } from './fleets.js';
 import { rolloutRoutes } from './rollouts.js';
 import { serverRoutes } from './servers.js';

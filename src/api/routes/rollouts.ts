@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HandoffError } from '../../core/errors.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { ApiDeps } from '../deps.js';
-import { defineRoute, type RouteDef } from '../route.js';
+import { defineRoute, type RouteDef } from '../../http/route.js';
 import { ListQuerySchema, RolloutStartSchema, RolloutViewSchema, listOf } from '../schemas.js';
 import { rolloutView } from '../views.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HandoffError } from '../../core/errors.js';
 import type { ApiDeps } from '../deps.js';
-import { defineRoute, type RouteDef } from '../route.js';
+import { defineRoute, type RouteDef } from '../../http/route.js';
 import { EventViewSchema, ListQuerySchema, ServerViewSchema, listOf } from '../schemas.js';
 import { serverView } from '../views.js';
 

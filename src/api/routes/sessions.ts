@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HandoffError } from '../../core/errors.js';
 import type { ApiDeps } from '../deps.js';
-import { defineRoute, withStatus, type RouteDef } from '../route.js';
+import { defineRoute, withStatus, type RouteDef } from '../../http/route.js';
 import { AllocationRequestSchema, AllocationResponseSchema, ListQuerySchema, SessionViewSchema, listOf } from '../schemas.js';
 
 const SessionQuerySchema = ListQuerySchema.extend({
