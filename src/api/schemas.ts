@@ -8,6 +8,11 @@ import { CloseReasons, SessionStates } from '../session/model.js';
 import { RolloutPhases, SmokeStates } from '../rollout/model.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, . _ -; at most 63 characters');
+/** Path parameters are validated with the request, like bodies: a malformed one is a 400, never a 500. */
+export const NameParamsSchema = z.object({ name });
+export const BuildIdParamsSchema = z.object({ id: name });
+/** Generated ids (`srv_…`, `ses_…`, `ro_…`): URL-safe characters only. */
+export const IdParamsSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of letters, digits, _ and -') });
 const labels = z.record(z.string(), z.string()).default({});
 const seconds = z.number().int().nonnegative();
 

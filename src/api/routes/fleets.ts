@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HandoffError } from '../../core/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDef } from '../../http/route.js';
-import { ApplyRequestSchema, BuildInputSchema, BuildViewSchema, FleetInputSchema, FleetViewSchema, ListQuerySchema, listOf } from '../schemas.js';
+import { ApplyRequestSchema, BuildIdParamsSchema, BuildInputSchema, BuildViewSchema, FleetInputSchema, FleetViewSchema, ListQuerySchema, NameParamsSchema, listOf } from '../schemas.js';
 import { fleetView } from '../views.js';
 
 const MaintenanceNoticeSchema = z.object({
@@ -38,7 +38,7 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
     }),
     defineRoute({
       method: 'get', path: '/v1/builds/{id}', tag: 'builds', role: 'viewer', summary: 'Get a build',
-      params: z.object({ id: z.string() }), response: BuildViewSchema, errors: ['BUILD_NOT_FOUND'],
+      params: BuildIdParamsSchema, response: BuildViewSchema, errors: ['BUILD_NOT_FOUND'],
       handler: async ({ params }) => {
         const b = world.builds.get(params.id);
         if (!b) throw new HandoffError('BUILD_NOT_FOUND', `no build ${params.id}`, { build: params.id });
@@ -47,7 +47,7 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
     }),
     defineRoute({
       method: 'put', path: '/v1/builds/{id}', tag: 'builds', role: 'operator', summary: 'Register a build (idempotent; builds are immutable)',
-      params: z.object({ id: z.string() }), body: BuildInputSchema.omit({ id: true }), response: BuildViewSchema,
+      params: BuildIdParamsSchema, body: BuildInputSchema.omit({ id: true }), response: BuildViewSchema,
       errors: ['VALIDATION_FAILED', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE'],
       handler: async ({ params, body }) => {
         const spec = BuildInputSchema.parse({ ...body, id: params.id });
@@ -62,13 +62,13 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
     }),
     defineRoute({
       method: 'get', path: '/v1/fleets/{name}', tag: 'fleets', role: 'viewer', summary: 'Get a fleet with live status',
-      params: z.object({ name: z.string() }), response: FleetViewSchema, errors: ['FLEET_NOT_FOUND'],
+      params: NameParamsSchema, response: FleetViewSchema, errors: ['FLEET_NOT_FOUND'],
       handler: async ({ params }) => fleetView(world, requireFleet(params.name)),
     }),
     defineRoute({
       method: 'post', path: '/v1/fleets/{name}/notices', tag: 'fleets', role: 'operator',
       summary: 'Send a maintenance notice to every running game server of the fleet (shown to players by the game)',
-      params: z.object({ name: z.string() }), body: MaintenanceNoticeSchema,
+      params: NameParamsSchema, body: MaintenanceNoticeSchema,
       response: z.object({ servers: z.number() }), status: 202, errors: ['FLEET_NOT_FOUND', 'VALIDATION_FAILED'],
       handler: async ({ params, body }) => {
         requireFleet(params.name);
@@ -80,7 +80,7 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
     }),
     defineRoute({
       method: 'put', path: '/v1/fleets/{name}', tag: 'fleets', role: 'operator', summary: 'Create or update a fleet',
-      params: z.object({ name: z.string() }), body: FleetInputSchema.omit({ name: true }), response: FleetViewSchema,
+      params: NameParamsSchema, body: FleetInputSchema.omit({ name: true }), response: FleetViewSchema,
       errors: ['VALIDATION_FAILED', 'BUILD_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS'],
       handler: async ({ params, body }) => {
         await d.fleets.apply({ builds: [], fleets: [FleetInputSchema.parse({ ...body, name: params.name })] });

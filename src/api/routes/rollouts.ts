@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import { HandoffError } from '../../core/errors.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDef } from '../../http/route.js';
-import { ListQuerySchema, RolloutStartSchema, RolloutViewSchema, listOf } from '../schemas.js';
+import { IdParamsSchema, ListQuerySchema, RolloutStartSchema, RolloutViewSchema, listOf } from '../schemas.js';
 import { rolloutView } from '../views.js';
 
 export function rolloutRoutes(d: ApiDeps): RouteDef[] {
@@ -19,7 +18,7 @@ export function rolloutRoutes(d: ApiDeps): RouteDef[] {
     if (!world.rollouts.has(r.id)) throw new HandoffError('ROLLOUT_INVALID_PHASE', `rollout ${id} is ${r.phase}`, { phase: r.phase });
     return run(r.id);
   };
-  const idParam = z.object({ id: z.string() });
+  const idParam = IdParamsSchema;
   return [
     defineRoute({
       method: 'post', path: '/v1/rollouts', tag: 'rollouts', role: 'operator',

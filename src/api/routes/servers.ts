@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HandoffError } from '../../core/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDef } from '../../http/route.js';
-import { EventViewSchema, ListQuerySchema, ServerViewSchema, listOf } from '../schemas.js';
+import { EventViewSchema, IdParamsSchema, ListQuerySchema, ServerViewSchema, listOf } from '../schemas.js';
 import { serverView } from '../views.js';
 
 export function serverRoutes(d: ApiDeps): RouteDef[] {
@@ -25,7 +25,7 @@ export function serverRoutes(d: ApiDeps): RouteDef[] {
     }),
     defineRoute({
       method: 'get', path: '/v1/servers/{id}', tag: 'servers', role: 'viewer', summary: 'Get a game server',
-      params: z.object({ id: z.string() }), response: ServerViewSchema, errors: ['SERVER_NOT_FOUND'],
+      params: IdParamsSchema, response: ServerViewSchema, errors: ['SERVER_NOT_FOUND'],
       handler: async ({ params }) => {
         const s = world.servers.get(params.id) ?? (await d.ctx.store.getServer(params.id));
         if (!s) throw new HandoffError('SERVER_NOT_FOUND', undefined, { serverId: params.id });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HandoffError } from '../../core/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, withStatus, type RouteDef } from '../../http/route.js';
-import { AllocationRequestSchema, AllocationResponseSchema, ListQuerySchema, SessionViewSchema, listOf } from '../schemas.js';
+import { AllocationRequestSchema, AllocationResponseSchema, IdParamsSchema, ListQuerySchema, SessionViewSchema, listOf } from '../schemas.js';
 
 const SessionQuerySchema = ListQuerySchema.extend({
   open: z.enum(['true', 'false']).optional(),
@@ -38,7 +38,7 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
     }),
     defineRoute({
       method: 'get', path: '/v1/sessions/{id}', tag: 'sessions', role: 'viewer', summary: 'Get a session',
-      params: z.object({ id: z.string() }), response: SessionViewSchema, errors: ['SESSION_NOT_FOUND'],
+      params: IdParamsSchema, response: SessionViewSchema, errors: ['SESSION_NOT_FOUND'],
       handler: async ({ params }) => {
         const open = d.ctx.world.sessions.get(params.id);
         if (open) return open;
@@ -49,7 +49,7 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
     }),
     defineRoute({
       method: 'delete', path: '/v1/sessions/{id}', tag: 'sessions', role: 'allocator', summary: 'End a session (reason api)',
-      params: z.object({ id: z.string() }), response: SessionViewSchema, errors: ['SESSION_NOT_FOUND', 'SESSION_CLOSED'],
+      params: IdParamsSchema, response: SessionViewSchema, errors: ['SESSION_NOT_FOUND', 'SESSION_CLOSED'],
       handler: ({ params }) => d.sessions.close(params.id, 'api'),
     }),
   ];
