@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rawRequest } from '../../test/support/raw-http.js';
 import { HandoffError } from '../core/errors.js';
 import { HandoffSdk } from './client.js';
 import { SdkEndpoint } from './endpoint.js';
@@ -189,5 +190,24 @@ describe('SdkEndpoint', () => {
     expect(await errorOf(await send(`${SDK_PREFIX}/teleport`, { method: 'POST' }))).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND' });
     expect(await errorOf(await send('/v1/fleets'))).toMatchObject({ status: 404, code: 'ROUTE_NOT_FOUND' });
     expect(await errorOf(await send(`${SDK_PREFIX}/ready`))).toMatchObject({ status: 405, code: 'METHOD_NOT_ALLOWED' });
+  });
+
+  it('answers with its protocol version, serves older and newer clients, and refuses a malformed version', async () => {
+    for (const header of [null, '1', '2', '99']) {
+      const res = await send(`${SDK_PREFIX}/health`, { method: 'POST', headers: header === null ? {} : { 'handoff-sdk-protocol': header } });
+      expect([header, res.status, res.headers.get('handoff-sdk-protocol')]).toEqual([header, 204, '2']);
+    }
+    for (const header of ['0', 'abc', '2.1', '-1']) {
+      const res = await send(`${SDK_PREFIX}/health`, { method: 'POST', headers: { 'handoff-sdk-protocol': header } });
+      expect(await errorOf(res)).toMatchObject({ status: 400, code: 'SDK_PROTOCOL_UNSUPPORTED' });
+    }
+  });
+
+  it('survives malformed escapes, forged hosts and cross-origin pages with coded answers', async () => {
+    const auth = { authorization: 'Bearer token-a' };
+    expect((await rawRequest(endpoint.url, 'GET', `${SDK_PREFIX}/%ZZ`, auth)).body.error.code).toBe('ROUTE_NOT_FOUND');
+    expect((await rawRequest(endpoint.url, 'GET', `${SDK_PREFIX}/self`, { ...auth, host: 'attacker.example' })).body.error.code).toBe('HOST_NOT_ALLOWED');
+    expect((await rawRequest(endpoint.url, 'POST', `${SDK_PREFIX}/ready`, { ...auth, origin: 'https://evil.example' })).body.error.code).toBe('ORIGIN_NOT_ALLOWED');
+    expect(backend.log).toEqual([]);
   });
 });

@@ -1,0 +1,198 @@
+import { SDK_PREFIX, type Notice, type SdkEndReason, type SdkSelf, type SdkSessionView } from './protocol.js';
+import { SdkTransport, type RetryPolicy } from './transport.js';
+import { startWatch, type WatchOptions } from './watch.js';
+
+export interface HandoffSdkOptions {
+  /** The SDK endpoint, HANDOFF_SDK_URL. */
+  url: string;
+  /** This server's secret, HANDOFF_TOKEN. */
+  token: string;
+  serverId: string;
+  /** Port name → port number, HANDOFF_PORTS. */
+  ports?: Record<string, number>;
+  /** The address players connect to, HANDOFF_ADDRESS. Default 127.0.0.1. */
+  address?: string;
+  /** Where the health loop reports trouble. Default console.warn. */
+  log?: (message: string) => void;
+  /** How long idempotent calls keep retrying. Default 5000 ms. */
+  retryWindowMs?: number;
+  /** Timeout of a single request. Default 10000 ms. */
+  requestTimeoutMs?: number;
+  /**
+   * How long `sessionEnded` keeps trying to reach the control plane (which may be restarting).
+   * A lost end would leave a ghost session that keeps an old server, and a release, waiting.
+   * Default 10 minutes.
+   */
+  deliveryWindowMs?: number;
+}
+
+type EnvName = 'HANDOFF_SDK_URL' | 'HANDOFF_TOKEN' | 'HANDOFF_SERVER_ID' | 'HANDOFF_PORTS' | 'HANDOFF_ADDRESS';
+
+/**
+ * The game-server side of Handoff. Create it with `HandoffSdk.fromEnv()`, call `ready()` once
+ * the server can host players, `startHealth()`, and report every player through
+ * `sessionStarted` / `sessionEnded`. Failed calls throw `SdkError`.
+ */
+export class HandoffSdk {
+  readonly serverId: string;
+  readonly ports: Readonly<Record<string, number>>;
+  readonly address: string;
+  private readonly transport: SdkTransport;
+  private readonly log: (message: string) => void;
+  private readonly deliveryWindowMs: number;
+
+  constructor(opts: HandoffSdkOptions) {
+    this.deliveryWindowMs = opts.deliveryWindowMs ?? 10 * 60_000;
+    this.serverId = opts.serverId;
+    this.ports = Object.freeze({ ...opts.ports });
+    this.address = opts.address ?? '127.0.0.1';
+    this.log = opts.log ?? ((m) => console.warn(m));
+    this.transport = new SdkTransport({
+      url: opts.url,
+      token: opts.token,
+      retryWindowMs: opts.retryWindowMs ?? 5_000,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
+    });
+  }
+
+  /** Reads the variables the control plane sets on every game server; throws naming a missing or bad one. */
+  static fromEnv(env: Record<string, string | undefined> = process.env): HandoffSdk {
+    const get = (name: EnvName): string => {
+      const value = env[name];
+      if (value === undefined || value === '') {
+        throw new Error(`Handoff SDK: environment variable ${name} is not set (is this process started by Handoff?)`);
+      }
+      return value;
+    };
+    const url = get('HANDOFF_SDK_URL');
+    if (!URL.canParse(url)) throw new Error(`Handoff SDK: HANDOFF_SDK_URL is not a URL: ${url}`);
+    return new HandoffSdk({
+      url,
+      token: get('HANDOFF_TOKEN'),
+      serverId: get('HANDOFF_SERVER_ID'),
+      ports: parsePorts(get('HANDOFF_PORTS')),
+      address: get('HANDOFF_ADDRESS'),
+    });
+  }
+
+  /** The port the control plane assigned to `name` (a port name of the build). */
+  port(name: string): number {
+    const port = this.ports[name];
+    if (port === undefined) {
+      const known = Object.keys(this.ports).join(', ') || 'none';
+      throw new Error(`Handoff SDK: no port named "${name}" (this server has: ${known})`);
+    }
+    return port;
+  }
+
+  /** The server can host sessions: it starts receiving allocations. */
+  async ready(): Promise<void> {
+    await this.call('POST', '/ready', undefined, 'idempotent');
+  }
+
+  /** One liveness ping. Prefer `startHealth()`. */
+  async health(): Promise<void> {
+    await this.call('POST', '/health', undefined, 'idempotent');
+  }
+
+  /**
+   * Pings health every `intervalMs` (immediately, then on an unref'd timer) until the returned
+   * function is called. Failures never throw: a control-plane restart must not crash the game
+   * server. The first failure of a streak is logged, then the recovery with the count.
+   */
+  startHealth(intervalMs = 2_000): () => void {
+    let inFlight = false;
+    let failures = 0;
+    const tick = () => {
+      // A slow ping is not stacked on: the next tick is the retry.
+      if (inFlight) return;
+      inFlight = true;
+      this.call('POST', '/health', undefined, 'none').then(
+        () => {
+          if (failures > 0) this.log(`Handoff SDK: health pings recovered after ${failures} failure(s)`);
+          failures = 0;
+        },
+        (e: unknown) => {
+          failures += 1;
+          if (failures === 1) this.log(`Handoff SDK: health ping failed, will keep trying: ${messageOf(e)}`);
+        },
+      ).finally(() => {
+        inFlight = false;
+      });
+    };
+    tick();
+    const timer = setInterval(tick, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /**
+   * A player connected: confirms the session the control plane allocated for them. Throws
+   * SdkError SESSION_NOT_ALLOCATED or JOIN_TOKEN_INVALID when the player should be refused.
+   */
+  async sessionStarted(playerId: string, joinToken?: string): Promise<SdkSessionView> {
+    return (await this.call('POST', '/sessions/started', { playerId, joinToken: joinToken ?? null }, 'connection', 'json')) as SdkSessionView;
+  }
+
+  /**
+   * A player's session is over: `ended` (left, match over) or `disconnected` (dropped, did not
+   * return). Pass the `sessionId` from `sessionStarted`: the call is then safe to repeat, so it
+   * keeps retrying through a control-plane restart (up to `deliveryWindowMs`), and a late
+   * delivery can never close a newer session of the same player.
+   */
+  async sessionEnded(playerId: string, reason: SdkEndReason = 'ended', opts: { sessionId?: string } = {}): Promise<void> {
+    if (opts.sessionId === undefined) {
+      await this.call('POST', '/sessions/ended', { playerId, reason }, 'connection');
+      return;
+    }
+    const body = { playerId, reason, sessionId: opts.sessionId };
+    await this.transport.call('POST', `${SDK_PREFIX}/sessions/ended`, body, 'idempotent', 'empty', this.deliveryWindowMs);
+  }
+
+  /** Changes how many sessions this server hosts at once (0 stops new allocations). */
+  async setCapacity(n: number): Promise<void> {
+    await this.call('PUT', '/capacity', { capacity: n }, 'idempotent');
+  }
+
+  /** This server as the control plane sees it, with its open sessions. */
+  async self(): Promise<SdkSelf> {
+    return (await this.call('GET', '/self', undefined, 'idempotent', 'json')) as SdkSelf;
+  }
+
+  /** Asks to be drained and stopped once the last session ends. */
+  async shutdown(): Promise<void> {
+    await this.call('POST', '/shutdown', undefined, 'connection');
+  }
+
+  /**
+   * Streams notices (drain, shutdown, …) to `onNotice` until `close()`, reconnecting by itself.
+   * A notice may be delivered again after a reconnect; handle them idempotently.
+   */
+  watch(onNotice: (n: Notice) => void, opts: WatchOptions = {}): { close(): void } {
+    return startWatch(this.transport, onNotice, opts, { firstBackoffMs: 100, maxBackoffMs: 5_000, idleTimeoutMs: 45_000 });
+  }
+
+  private call(method: string, path: string, body: unknown, policy: RetryPolicy, expect: 'json' | 'empty' = 'empty'): Promise<unknown> {
+    return this.transport.call(method, SDK_PREFIX + path, body, policy, expect);
+  }
+}
+
+function parsePorts(raw: string): Record<string, number> {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error(`Handoff SDK: HANDOFF_PORTS is not JSON: ${raw}`);
+  }
+  const valid =
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((p) => Number.isInteger(p) && p > 0 && p < 65_536);
+  if (!valid) throw new Error(`Handoff SDK: HANDOFF_PORTS must map port names to port numbers: ${raw}`);
+  return value as Record<string, number>;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

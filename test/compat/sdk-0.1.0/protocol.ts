@@ -1,0 +1,76 @@
+/**
+ * Wire protocol between a game server and its local SDK endpoint (HTTP on loopback).
+ * Every request carries `Authorization: Bearer <HANDOFF_TOKEN>`; the token identifies the server.
+ * Errors use the same `{ error: { code, message, retryable } }` body as the public API.
+ *
+ *   POST /sdk/v1/ready                      → 204      server can host sessions
+ *   POST /sdk/v1/health                     → 204      liveness ping (send every few seconds)
+ *   POST /sdk/v1/sessions/started  {playerId, joinToken?}   → 200 SdkSessionView
+ *   POST /sdk/v1/sessions/ended    {playerId, reason?, sessionId?} → 204
+ *   PUT  /sdk/v1/capacity          {capacity}               → 204
+ *   POST /sdk/v1/shutdown                   → 204      server asks to be drained and stopped
+ *   GET  /sdk/v1/self                       → 200 SdkSelf
+ *   GET  /sdk/v1/watch                      → text/event-stream of Notice (`data: <json>\n\n`)
+ *
+ * The token is checked first, for every path under /sdk/v1; then an unknown path answers
+ * 404 ROUTE_NOT_FOUND and a known path with the wrong method 405 METHOD_NOT_ALLOWED.
+ * Bodies are JSON (at most 64 KiB; the content type is not checked). `watch` sends a `: ping`
+ * comment every 15 s; after a reconnect, standing notices (an active drain) are sent again, so
+ * handlers must be idempotent.
+ */
+
+export const SDK_PREFIX = '/sdk/v1';
+
+export const NoticeTypes = ['drain', 'drain-cancelled', 'maintenance', 'sessions-closed', 'shutdown'] as const;
+export type NoticeType = (typeof NoticeTypes)[number];
+
+export type Notice =
+  /** Stop taking players; sessions still open at `deadline` (ms epoch, null = none) will be closed. */
+  | { type: 'drain'; reason: string; deadline: number | null; at: number }
+  /** A drain was called off (the release was aborted): accept players again. */
+  | { type: 'drain-cancelled'; at: number }
+  /** Operator message to show players, e.g. an upcoming maintenance window. */
+  | { type: 'maintenance'; message: string; startsAt: number | null; at: number }
+  /** The control plane closed these players' sessions; tell them and disconnect them gracefully. */
+  | { type: 'sessions-closed'; players: string[]; reason: string; at: number }
+  /** The process will receive SIGTERM after `graceMs`. */
+  | { type: 'shutdown'; graceMs: number; at: number };
+
+/** The reasons a game server may give for a session it ends; the rest are control-plane reasons. */
+export const SdkEndReasons = ['ended', 'disconnected'] as const;
+export type SdkEndReason = (typeof SdkEndReasons)[number];
+
+/** Body of `POST sessions/started`. */
+export interface SessionStartedRequest {
+  playerId: string;
+  joinToken?: string | null;
+}
+
+/** Body of `POST sessions/ended`; `reason` defaults to `ended`. */
+export interface SessionEndedRequest {
+  playerId: string;
+  reason?: SdkEndReason;
+}
+
+/** Body of `PUT capacity`. */
+export interface CapacityRequest {
+  capacity: number;
+}
+
+export interface SdkSessionView {
+  sessionId: string;
+  playerId: string;
+  partyId: string | null;
+  attributes: Record<string, string>;
+}
+
+export interface SdkSelf {
+  serverId: string;
+  fleet: string;
+  build: string;
+  version: string;
+  state: string;
+  capacity: number;
+  ports: Record<string, number>;
+  sessions: SdkSessionView[];
+}

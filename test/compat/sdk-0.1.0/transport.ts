@@ -1,0 +1,109 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { SdkError } from './sdk-error.js';
+
+/**
+ * When a failed call is repeated:
+ * - `idempotent`: on connection failures, timeouts and retryable error responses;
+ * - `connection`: only on connection failures (the control plane restarting). Used for calls
+ *   that change state, where a timeout or an error response must reach the caller as is;
+ * - `none`: never (the caller has its own cadence, like the health loop).
+ */
+export type RetryPolicy = 'idempotent' | 'connection' | 'none';
+
+export interface TransportOptions {
+  url: string;
+  token: string;
+  /** Total time spent retrying one call before its last error is thrown. */
+  retryWindowMs: number;
+  /** A single attempt without a response for this long fails with REQUEST_TIMEOUT. */
+  requestTimeoutMs: number;
+}
+
+const FIRST_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 1_000;
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: SdkError };
+
+/** HTTP to the SDK endpoint: auth header, JSON, error bodies → SdkError, retries. */
+export class SdkTransport {
+  private readonly base: string;
+
+  constructor(private readonly opts: TransportOptions) {
+    this.base = opts.url.replace(/\/+$/, '');
+  }
+
+  /** One call; resolves to the parsed JSON body (or undefined for `expect: 'empty'`). */
+  async call(method: string, path: string, body: unknown, policy: RetryPolicy, expect: 'json' | 'empty', windowMs = this.opts.retryWindowMs): Promise<unknown> {
+    const deadline = Date.now() + windowMs;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.attempt(method, path, body, expect);
+      if (outcome.ok) return outcome.value;
+      const wait = Math.min(FIRST_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);
+      if (!shouldRetry(outcome.error, policy) || Date.now() + wait > deadline) throw outcome.error;
+      await delay(wait);
+    }
+  }
+
+  /** Opens a streaming GET (no retries: the watch loop reconnects itself). */
+  async stream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, { headers: this.headers({ accept: 'text/event-stream' }), signal });
+    } catch (e) {
+      throw this.networkError(e);
+    }
+    if (!res.ok) throw await SdkError.fromResponse(res);
+    if (!res.body) throw new SdkError('UNEXPECTED_RESPONSE', 'The watch response has no body', { status: res.status, retryable: true });
+    return res.body;
+  }
+
+  private async attempt(method: string, path: string, body: unknown, expect: 'json' | 'empty'): Promise<Outcome> {
+    let text: string;
+    try {
+      const res = await fetch(this.base + path, {
+        method,
+        headers: this.headers(body === undefined ? {} : { 'content-type': 'application/json' }),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.opts.requestTimeoutMs),
+      });
+      if (!res.ok) return { ok: false, error: await SdkError.fromResponse(res) };
+      text = await res.text();
+    } catch (e) {
+      return { ok: false, error: this.networkError(e) };
+    }
+    if (expect === 'empty') return { ok: true, value: undefined };
+    try {
+      return { ok: true, value: JSON.parse(text) };
+    } catch {
+      return { ok: false, error: new SdkError('UNEXPECTED_RESPONSE', `${method} ${path} returned a body that is not JSON`, { retryable: false }) };
+    }
+  }
+
+  private headers(extra: Record<string, string>): Record<string, string> {
+    return { authorization: `Bearer ${this.opts.token}`, ...extra };
+  }
+
+  private networkError(e: unknown): SdkError {
+    if (e instanceof Error && e.name === 'TimeoutError') {
+      return new SdkError('REQUEST_TIMEOUT', `The Handoff SDK endpoint at ${this.base} did not answer in time`, { retryable: true, cause: e });
+    }
+    // fetch reports "fetch failed" and hides the useful part (ECONNREFUSED, …) in `cause`.
+    const cause = e instanceof Error && e.cause instanceof Error ? e.cause : e;
+    const reason = (cause as { code?: unknown }).code ?? (cause instanceof Error ? cause.message : String(cause));
+    return new SdkError('CONNECTION_FAILED', `Cannot reach the Handoff SDK endpoint at ${this.base} (${String(reason)})`, {
+      retryable: true,
+      cause: e,
+    });
+  }
+}
+
+function shouldRetry(error: SdkError, policy: RetryPolicy): boolean {
+  switch (policy) {
+    case 'none':
+      return false;
+    case 'connection':
+      return error.code === 'CONNECTION_FAILED';
+    case 'idempotent':
+      return error.code === 'CONNECTION_FAILED' || error.code === 'REQUEST_TIMEOUT' || (error.status > 0 && error.retryable);
+  }
+}
