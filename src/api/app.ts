@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { HandoffError } from '../core/errors.js';
+import { validationError } from '../core/validation.js';
 import { errorResponse } from './http-errors.js';
 import { isHandlerResult, type RouteDef } from './route.js';
 
@@ -93,9 +94,7 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
   if (!schema) return undefined as T;
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
-  const first = issues[0];
-  throw new HandoffError('VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : 'invalid request', { issues });
+  throw validationError(r.error, { schema, value, where });
 }
 
 function readJson(req: IncomingMessage): Promise<unknown> {

@@ -1,6 +1,10 @@
 /**
  * Request and response schemas of the public `/v1` API. One schema library (zod) serves both
  * request validation and the OpenAPI document, so the two cannot drift.
+ *
+ * Request schemas are strict (`z.strictObject`): an unknown field is refused as UNKNOWN_FIELD
+ * with the closest valid name (see `core/validation.ts`), never ignored, so a typo cannot
+ * silently fall back to a default. Response schemas stay plain objects.
  */
 import { z } from 'zod';
 import { ServerStates } from '../fleet/model.js';
@@ -11,15 +15,15 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters,
 const labels = z.record(z.string(), z.string()).default({});
 const seconds = z.number().int().nonnegative();
 
-export const PortSpecSchema = z.object({
+export const PortSpecSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/),
   protocol: z.enum(['tcp', 'udp']).default('tcp'),
 });
 
-export const BuildInputSchema = z.object({
+export const BuildInputSchema = z.strictObject({
   id: name,
   version: z.string().min(1).max(64),
-  launch: z.object({
+  launch: z.strictObject({
     executable: z.string().min(1),
     args: z.array(z.string()).default([]),
     env: z.record(z.string(), z.string()).default({}),
@@ -32,20 +36,20 @@ export const BuildInputSchema = z.object({
 });
 export type BuildInput = z.input<typeof BuildInputSchema>;
 
-export const CapacitySchema = z.object({
+export const CapacitySchema = z.strictObject({
   minServers: z.number().int().min(0).max(10_000),
   maxServers: z.number().int().min(1).max(10_000),
   bufferServers: z.number().int().min(0).max(10_000).default(1),
   idleTimeoutSeconds: seconds.default(600),
 });
 
-export const HealthSchema = z.object({
+export const HealthSchema = z.strictObject({
   timeoutSeconds: z.number().int().min(1).default(15),
   startTimeoutSeconds: z.number().int().min(1).default(60),
   stopGraceSeconds: z.number().int().min(0).default(10),
 });
 
-export const FleetInputSchema = z.object({
+export const FleetInputSchema = z.strictObject({
   name,
   build: name,
   capacity: CapacitySchema,
@@ -55,12 +59,12 @@ export const FleetInputSchema = z.object({
 });
 export type FleetInput = z.input<typeof FleetInputSchema>;
 
-export const ApplyRequestSchema = z.object({
+export const ApplyRequestSchema = z.strictObject({
   builds: z.array(BuildInputSchema).default([]),
   fleets: z.array(FleetInputSchema).default([]),
 });
 
-export const AllocationRequestSchema = z.object({
+export const AllocationRequestSchema = z.strictObject({
   fleet: name,
   playerId: z.string().min(1).max(128),
   partyId: z.string().min(1).max(128).nullable().default(null),
@@ -73,28 +77,28 @@ export const AllocationRequestSchema = z.object({
 export type AllocationRequest = z.output<typeof AllocationRequestSchema>;
 
 export const SmokeCheckSchema = z.discriminatedUnion('kind', [
-  z.object({
+  z.strictObject({
     kind: z.literal('http'),
     port: z.string().default('game'),
     path: z.string().startsWith('/').default('/'),
     expectStatus: z.number().int().min(100).max(599).default(200),
     timeoutSeconds: z.number().int().min(1).max(300).default(10),
   }),
-  z.object({
+  z.strictObject({
     kind: z.literal('command'),
     command: z.array(z.string()).min(1),
     timeoutSeconds: z.number().int().min(1).max(600).default(30),
   }),
 ]);
 
-export const RolloutStartSchema = z.object({
+export const RolloutStartSchema = z.strictObject({
   fleet: name,
   build: name,
   strategy: z.literal('blue-green').default('blue-green'),
   autoPromote: z.boolean().default(true),
   smoke: SmokeCheckSchema.nullable().default(null),
   drain: z
-    .object({ deadlineSeconds: z.number().int().min(1), noticeLeadSeconds: seconds.default(60) })
+    .strictObject({ deadlineSeconds: z.number().int().min(1), noticeLeadSeconds: seconds.default(60) })
     .nullable()
     .default(null),
   oldIdleSeconds: seconds.nullable().default(null),
@@ -240,7 +244,7 @@ export const ErrorBodySchema = z.object({
   }),
 });
 
-export const ListQuerySchema = z.object({
+export const ListQuerySchema = z.strictObject({
   fleet: name.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });

@@ -11,6 +11,7 @@ export const ErrorCatalogue = {
   ROUTE_NOT_FOUND: { status: 404, retryable: false, message: 'No such route' },
   METHOD_NOT_ALLOWED: { status: 405, retryable: false, message: 'Method not allowed on this route' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Send the body as application/json' },
+  UNKNOWN_FIELD: { status: 400, retryable: false, message: 'The request has a field the schema does not know' },
 
   // Builds
   BUILD_NOT_FOUND: { status: 404, retryable: false, message: 'No build with this id' },
