@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AllocationRequest, AllocationResponse } from '../api/schemas.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { GameServer } from '../fleet/model.js';
@@ -143,7 +144,8 @@ export class AllocationService {
   }
 }
 
+/** Canonical, so the same request with its `attributes` in another order is the same request. */
 function hashRequest(req: AllocationRequest): string {
   const { idempotencyKey: _k, ...rest } = req;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('base64url');
+  return createHash('sha256').update(canonicalJson(rest)).digest('base64url');
 }

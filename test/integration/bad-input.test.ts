@@ -62,6 +62,14 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     expect(await durableDigest(t.cp)).toBe(before);
   });
 
+  it('replays an idempotent allocation whose attributes come in another order', async () => {
+    const headers = { 'idempotency-key': 'k-order' };
+    const first = await t.call('POST', '/v1/allocations', { fleet: 'arena', playerId: 'idem-order', attributes: { mode: 'duo', map: 'dust' } }, headers);
+    const again = await t.call('POST', '/v1/allocations', { attributes: { map: 'dust', mode: 'duo' }, playerId: 'idem-order', fleet: 'arena' }, headers);
+    expect(first.status).toBe(201);
+    expect([again.status, again.body]).toEqual([200, first.body]);
+  });
+
   it('answers a retried allocation with the same session, and refuses the key for another request', async () => {
     const req = { fleet: 'arena', playerId: 'idem-1' };
     const first = await t.call('POST', '/v1/allocations', req, { 'idempotency-key': 'k-1' });
