@@ -6,6 +6,7 @@
  * with the closest valid name (see `core/validation.ts`), never ignored, so a typo cannot
  * silently fall back to a default. Response schemas stay plain objects.
  */
+import semver from 'semver';
 import { z } from 'zod';
 import { ServerStates } from '../fleet/model.js';
 import { CloseReasons, SessionStates } from '../session/model.js';
@@ -64,11 +65,17 @@ export const ApplyRequestSchema = z.strictObject({
   fleets: z.array(FleetInputSchema).default([]),
 });
 
+/**
+ * A client version must be semver (a leading `v` is tolerated, as semver does): anything else
+ * is malformed input, not an old client to send to the update screen.
+ */
+const clientVersion = z.string().min(1).max(64).refine((v) => semver.valid(v) !== null, 'a semver version such as 1.4.2 or 1.5.0-beta.1');
+
 export const AllocationRequestSchema = z.strictObject({
   fleet: name,
   playerId: z.string().min(1).max(128),
   partyId: z.string().min(1).max(128).nullable().default(null),
-  clientVersion: z.string().min(1).max(64).nullable().default(null),
+  clientVersion: clientVersion.nullable().default(null),
   region: z.string().min(1).max(64).nullable().default(null),
   attributes: z.record(z.string(), z.string()).default({}),
   /** Also accepted as the `Idempotency-Key` header. */

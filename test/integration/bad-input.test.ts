@@ -32,6 +32,7 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     ['an unknown route', 'GET', '/v1/nothing-here', undefined, 404, 'ROUTE_NOT_FOUND'],
     ['a wrong method', 'DELETE', '/v1/fleets', undefined, 405, 'METHOD_NOT_ALLOWED'],
     ['a client no build accepts', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'old', clientVersion: '0.9.0' }, 426, 'CLIENT_UPDATE_REQUIRED'],
+    ['a client version that is not semver', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'p', clientVersion: 'garbage' }, 400, 'VALIDATION_FAILED'],
     ['a misspelt allocation field', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'p', partyID: 'x' }, 400, 'UNKNOWN_FIELD'],
     ['a misspelt rollout field', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v1', autopromote: false }, 400, 'UNKNOWN_FIELD'],
     ['a misspelt query parameter', 'GET', '/v1/sessions?limt=5', undefined, 400, 'UNKNOWN_FIELD'],
