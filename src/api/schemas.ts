@@ -8,7 +8,7 @@
  */
 import semver from 'semver';
 import { z } from 'zod';
-import { ServerStates } from '../fleet/model.js';
+import { PartyPolicies, ServerStates } from '../fleet/model.js';
 import { CloseReasons, SessionStates } from '../session/model.js';
 import { RolloutPhases, SmokeStates } from '../rollout/model.js';
 
@@ -56,6 +56,8 @@ export const FleetInputSchema = z.strictObject({
   capacity: CapacitySchema,
   health: HealthSchema.default({ timeoutSeconds: 15, startTimeoutSeconds: 60, stopGraceSeconds: 10 }),
   region: z.string().min(1).nullable().default(null),
+  /** `together`: a party member joins the party's server even on a build routing has left. */
+  partyPolicy: z.enum(PartyPolicies).default('together'),
   labels,
 });
 export type FleetInput = z.input<typeof FleetInputSchema>;
@@ -124,6 +126,7 @@ export const FleetViewSchema = z.object({
   capacity: CapacitySchema,
   health: HealthSchema,
   region: z.string().nullable(),
+  partyPolicy: z.enum(PartyPolicies),
   labels: z.record(z.string(), z.string()),
   routing: z.object({ entries: z.array(z.object({ build: z.string(), weight: z.number() })) }),
   status: z.object({
