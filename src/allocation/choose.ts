@@ -48,12 +48,14 @@ export function hasRoom(c: Candidate): boolean {
 
 /**
  * Whether a server hosting the party may take one more member: it has room and is still
- * running. A Draining server qualifies unless it is leaving: a server that only stopped taking
- * new players (a release drain, with or without a deadline) keeps its players until they leave,
- * and a member joining it plays with the party and later moves with it; a server whose stop was
- * requested (by the control plane once empty, or by the game itself through `shutdown`) is
- * going away, so a member sent there would be dropped. Starting and Unhealthy servers never
- * take anyone: one is not up yet, the other is not answering.
+ * running. An old-build server after a switch (Ready/Active, perhaps with a release's drain
+ * deadline) qualifies: the member plays with the party, and if the deadline comes, is migrated
+ * with it. A Draining server qualifies too unless it is leaving: one that only stopped taking
+ * new players keeps its players until they go, so a member joining it stays with them. A server
+ * whose stop was requested (by the control plane once empty, or by the game itself through
+ * `shutdown`) is going away, and a member sent there would be dropped; today every Draining
+ * server is of that kind, so this only matters for a strategy that drains without stopping.
+ * Starting and Unhealthy servers never take anyone: one is not up yet, the other not answering.
  */
 export function takesPartyMember(c: Candidate): boolean {
   return (ACCEPTING.has(c.state) || c.state === 'Draining') && !c.leaving && c.used < c.capacity;
