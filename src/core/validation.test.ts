@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { closest, editDistance, knownKeys, parseWith, unknownFields, validationError } from './validation.js';
+import { closest, editDistance, knownKeys, MAX_REPORTED_FIELDS, parseWith, unknownFields, validationError } from './validation.js';
 import { HandoffError } from './errors.js';
 
 const Capacity = z.strictObject({ minServers: z.number(), idleTimeoutSeconds: z.number().default(600) });
@@ -70,6 +70,15 @@ describe('validationError', () => {
     expect(e.message).toMatch(/^body\.capacity\.minServers: /);
   });
 
+  it('names at most MAX_REPORTED_FIELDS unknown fields and counts the rest', () => {
+    const junk = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`junk${i}`, i]));
+    const e = errorOf(Fleet, { name: 'a', capacity: { minServers: 1 }, ...junk });
+    expect(e.code).toBe('UNKNOWN_FIELD');
+    expect(e.details?.fields).toHaveLength(MAX_REPORTED_FIELDS);
+    expect(e.details?.omittedFields).toBe(10_000 - MAX_REPORTED_FIELDS);
+    expect(e.message).toMatch(/ and 9950 more$/);
+  });
+
   it('accepts any keys in a record, whose keys are data, not fields', () => {
     expect(unknownFields(Fleet, { name: 'a', capacity: { minServers: 1 }, labels: { anything: 'x' } })).toEqual([]);
   });
@@ -92,6 +101,7 @@ describe('closest', () => {
     ['colour', ['name', 'build'], null],
     ['ip', ['id'], null],
     ['x', [], null],
+    ['a'.repeat(100_000), ['name'], null],
   ])('suggests for %s among %j: %s', (word, candidates, expected) => {
     expect(closest(word, candidates)).toBe(expected);
   });
@@ -99,7 +109,7 @@ describe('closest', () => {
 
 describe('editDistance', () => {
   it.each([
-    ['', 'abc', 3], ['abc', 'abc', 0], ['abc', 'acb', 1], ['kitten', 'sitting', 3], ['ca', 'abc', 3],
+    ['', 'abc', 3], ['abc', '', 3], ['abc', 'abc', 0], ['abc', 'acb', 1], ['kitten', 'sitting', 3], ['ca', 'abc', 3], ['portz', 'ports', 1],
   ])('from %j to %j is %i', (a, b, d) => {
     expect(editDistance(a, b)).toBe(d);
   });

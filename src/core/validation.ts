@@ -29,15 +29,25 @@ export interface ValidationContext {
   where?: string;
 }
 
+/**
+ * At most this many unknown fields are named (and given a suggestion) per error, so a body of
+ * a hundred thousand junk keys costs neither seconds of CPU nor a response larger than itself.
+ */
+export const MAX_REPORTED_FIELDS = 50;
+
 /** Turns a failed parse into UNKNOWN_FIELD (when any field is unknown) or VALIDATION_FAILED. */
 export function validationError(error: z.ZodError, ctx: ValidationContext): HandoffError {
   const prefix = ctx.where ? [ctx.where] : [];
   const fields = unknownFieldsOf(error, ctx);
   const issues: Issue[] = error.issues
     .filter((i) => i.code !== 'unrecognized_keys')
+    .slice(0, MAX_REPORTED_FIELDS)
     .map((i) => ({ path: joinPath([...prefix, ...i.path]), message: i.message }));
   if (fields.length > 0) {
-    return new HandoffError('UNKNOWN_FIELD', describeUnknownFields(fields), { fields, issues });
+    const total = error.issues.reduce((n, i) => n + (i.code === 'unrecognized_keys' ? i.keys.length : 0), 0);
+    const omitted = total - fields.length;
+    const message = describeUnknownFields(fields) + (omitted > 0 ? ` and ${omitted} more` : '');
+    return new HandoffError('UNKNOWN_FIELD', message, { fields, issues, ...(omitted > 0 ? { omittedFields: omitted } : {}) });
   }
   const first = issues[0];
   return new HandoffError('VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : 'invalid request', { issues });
@@ -72,6 +82,7 @@ function unknownFieldsOf(error: z.ZodError, ctx: ValidationContext): UnknownFiel
     // Suggest only fields the caller has not already given: `ports` next to `portz` is no hint.
     const known = knownKeys(ctx.schema, ctx.value, issue.path).filter((k) => !present.includes(k));
     for (const field of issue.keys) {
+      if (out.length >= MAX_REPORTED_FIELDS) return out;
       out.push({ path: joinPath([...prefix, ...issue.path, field]), field, suggestion: closest(field, known) });
     }
   }
@@ -88,8 +99,10 @@ export function closest(word: string, candidates: readonly string[]): string | n
   let best: string | null = null;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
     const cutoff = Math.floor(Math.max(word.length, c.length) / 3);
+    // The distance is at least the difference in length: skip the quadratic work when that alone rules it out.
+    if (Math.abs(word.length - c.length) > cutoff) continue;
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
     if (d <= cutoff && d < bestDistance) {
       best = c;
       bestDistance = d;
@@ -100,18 +113,20 @@ export function closest(word: string, candidates: readonly string[]): string | n
 
 /** Optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps. */
 export function editDistance(a: string, b: string): number {
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  const at = (i: number, j: number): number => rows[i]?.[j] ?? Infinity;
+  // Three rolling rows: the current one, the previous one, and the one before for transpositions.
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    const row = rows[i] as number[];
+    const current = new Array<number>(b.length + 1).fill(i);
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, at(i - 2, j - 2) + 1);
-      row[j] = d;
+      let d = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] as number) + 1);
+      current[j] = d;
     }
+    [before, previous] = [previous, current];
   }
-  return at(a.length, b.length);
+  return previous[b.length] as number;
 }
 
 /**
