@@ -4,7 +4,7 @@ import { chooseServer, hasRoom, type Candidate, type ChooseInput } from './choos
 import { singleBuildRouting } from './routing.js';
 
 const server = (id: string, build: string, used: number, capacity = 4, state = 'Active', createdAt = 0): Candidate => ({
-  id, build, used, capacity, state, createdAt,
+  id, build, used, capacity, state, createdAt, leaving: false,
 });
 
 const base = (over: Partial<ChooseInput> = {}): ChooseInput => ({
@@ -15,6 +15,7 @@ const base = (over: Partial<ChooseInput> = {}): ChooseInput => ({
   accepts: () => true,
   candidates: [],
   partyServers: [],
+  partyPolicy: 'together',
   ...over,
 });
 
@@ -52,9 +53,9 @@ describe('chooseServer', () => {
     expect(r).toEqual({ ok: true, serverId: 'b', build: 'v1' });
   });
 
-  it('does not follow a party onto a build that no longer takes new sessions', () => {
+  it('does not follow a party onto a build that no longer takes new sessions when the fleet follows routing', () => {
     const r = chooseServer(base({
-      partyId: 'party', partyServers: ['old'],
+      partyId: 'party', partyServers: ['old'], partyPolicy: 'follow-routing',
       routing: { entries: [{ build: 'v1', weight: 0 }, { build: 'v2', weight: 1 }] },
       candidates: [server('old', 'v1', 1), server('new', 'v2', 0, 4, 'Ready')],
     }));
@@ -102,6 +103,7 @@ describe('chooseServer', () => {
       capacity: fc.integer({ min: 1, max: 6 }),
       state: fc.constantFrom('Starting', 'Ready', 'Active', 'Draining', 'Unhealthy'),
       createdAt: fc.nat(10),
+      leaving: fc.boolean(),
     });
     fc.assert(fc.property(fc.uniqueArray(cand, { maxLength: 12, selector: (c) => c.id }), fc.nat(100), (candidates, w) => {
       const r = chooseServer(base({

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AllocationRequest, AllocationResponse } from '../api/schemas.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { GameServer } from '../fleet/model.js';
@@ -22,6 +23,13 @@ export interface AllocationOptions {
 }
 
 export type AllocationOutcome = 'created' | 'reconnected' | 'replayed';
+
+/**
+ * `Retry-After` for NO_CAPACITY. The fleet planner starts servers as soon as the warm buffer is
+ * used up and a game server is usually Ready within seconds, so a short wait is enough; asking
+ * sooner only adds load while nothing can have changed.
+ */
+export const NO_CAPACITY_RETRY_AFTER_SECONDS = 2;
 
 /** Hook for metrics; kept as an interface so the allocator does not depend on a metrics library. */
 export interface AllocationObserver {
@@ -77,12 +85,19 @@ export class AllocationService {
     }
 
     if (fleet.region !== null && req.region !== null && req.region !== fleet.region) {
-      throw new HandoffError('NO_CAPACITY', `fleet ${fleet.name} runs in ${fleet.region}, not ${req.region}`, { region: req.region });
+      // Not NO_CAPACITY: no amount of waiting makes this fleet serve another region.
+      throw new HandoffError('REGION_NOT_SERVED', `fleet ${fleet.name} runs in ${fleet.region}, not ${req.region}`, { fleet: fleet.name, region: req.region, fleetRegion: fleet.region });
     }
+    const partyServers = req.partyId === null ? [] : world.partyServers(fleet.name, req.partyId);
     const candidates: Candidate[] = [];
     for (const s of world.servers.values()) {
-      if (s.fleet === fleet.name && (s.state === 'Ready' || s.state === 'Active')) {
-        candidates.push({ id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: world.used(s.id), createdAt: s.createdAt });
+      if (s.fleet !== fleet.name) continue;
+      // Draining servers take no new players, but may still take a member of a party they host.
+      if (s.state === 'Ready' || s.state === 'Active' || (s.state === 'Draining' && partyServers.includes(s.id))) {
+        candidates.push({
+          id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: world.used(s.id), createdAt: s.createdAt,
+          leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested',
+        });
       }
     }
     const decision = chooseServer({
@@ -92,9 +107,13 @@ export class AllocationService {
       routing: fleet.routing,
       accepts: (b, v) => world.accepts(b, v),
       candidates,
-      partyServers: req.partyId === null ? [] : world.partyServers(fleet.name, req.partyId),
+      partyServers,
+      partyPolicy: fleet.partyPolicy,
     });
-    if (!decision.ok) throw new HandoffError(decision.code, undefined, { fleet: fleet.name, ...decision.details });
+    if (!decision.ok) {
+      const retry = decision.code === 'NO_CAPACITY' ? { retryAfterSeconds: NO_CAPACITY_RETRY_AFTER_SECONDS } : {};
+      throw new HandoffError(decision.code, undefined, { fleet: fleet.name, ...decision.details }, retry);
+    }
 
     const server = world.servers.get(decision.serverId) as GameServer;
     const session: Session = {
@@ -143,7 +162,8 @@ export class AllocationService {
   }
 }
 
+/** Canonical, so the same request with its `attributes` in another order is the same request. */
 function hashRequest(req: AllocationRequest): string {
   const { idempotencyKey: _k, ...rest } = req;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('base64url');
+  return createHash('sha256').update(canonicalJson(rest)).digest('base64url');
 }

@@ -1,9 +1,14 @@
 /**
  * Request and response schemas of the public `/v1` API. One schema library (zod) serves both
  * request validation and the OpenAPI document, so the two cannot drift.
+ *
+ * Request schemas are strict (`z.strictObject`): an unknown field is refused as UNKNOWN_FIELD
+ * with the closest valid name (see `core/validation.ts`), never ignored, so a typo cannot
+ * silently fall back to a default. Response schemas stay plain objects.
  */
+import semver from 'semver';
 import { z } from 'zod';
-import { ServerStates } from '../fleet/model.js';
+import { PartyPolicies, ServerStates } from '../fleet/model.js';
 import { CloseReasons, SessionStates } from '../session/model.js';
 import { RolloutPhases, SmokeStates } from '../rollout/model.js';
 
@@ -16,15 +21,15 @@ export const IdParamsSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,
 const labels = z.record(z.string(), z.string()).default({});
 const seconds = z.number().int().nonnegative();
 
-export const PortSpecSchema = z.object({
+export const PortSpecSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/),
   protocol: z.enum(['tcp', 'udp']).default('tcp'),
 });
 
-export const BuildInputSchema = z.object({
+export const BuildInputSchema = z.strictObject({
   id: name,
   version: z.string().min(1).max(64),
-  launch: z.object({
+  launch: z.strictObject({
     executable: z.string().min(1),
     args: z.array(z.string()).default([]),
     env: z.record(z.string(), z.string()).default({}),
@@ -37,39 +42,47 @@ export const BuildInputSchema = z.object({
 });
 export type BuildInput = z.input<typeof BuildInputSchema>;
 
-export const CapacitySchema = z.object({
+export const CapacitySchema = z.strictObject({
   minServers: z.number().int().min(0).max(10_000),
   maxServers: z.number().int().min(1).max(10_000),
   bufferServers: z.number().int().min(0).max(10_000).default(1),
   idleTimeoutSeconds: seconds.default(600),
 });
 
-export const HealthSchema = z.object({
+export const HealthSchema = z.strictObject({
   timeoutSeconds: z.number().int().min(1).default(15),
   startTimeoutSeconds: z.number().int().min(1).default(60),
   stopGraceSeconds: z.number().int().min(0).default(10),
 });
 
-export const FleetInputSchema = z.object({
+export const FleetInputSchema = z.strictObject({
   name,
   build: name,
   capacity: CapacitySchema,
   health: HealthSchema.default({ timeoutSeconds: 15, startTimeoutSeconds: 60, stopGraceSeconds: 10 }),
   region: z.string().min(1).nullable().default(null),
+  /** `together`: a party member joins the party's server even on a build routing has left. */
+  partyPolicy: z.enum(PartyPolicies).default('together'),
   labels,
 });
 export type FleetInput = z.input<typeof FleetInputSchema>;
 
-export const ApplyRequestSchema = z.object({
+export const ApplyRequestSchema = z.strictObject({
   builds: z.array(BuildInputSchema).default([]),
   fleets: z.array(FleetInputSchema).default([]),
 });
 
-export const AllocationRequestSchema = z.object({
+/**
+ * A client version must be semver (a leading `v` is tolerated, as semver does): anything else
+ * is malformed input, not an old client to send to the update screen.
+ */
+const clientVersion = z.string().min(1).max(64).refine((v) => semver.valid(v) !== null, 'a semver version such as 1.4.2 or 1.5.0-beta.1');
+
+export const AllocationRequestSchema = z.strictObject({
   fleet: name,
   playerId: z.string().min(1).max(128),
   partyId: z.string().min(1).max(128).nullable().default(null),
-  clientVersion: z.string().min(1).max(64).nullable().default(null),
+  clientVersion: clientVersion.nullable().default(null),
   region: z.string().min(1).max(64).nullable().default(null),
   attributes: z.record(z.string(), z.string()).default({}),
   /** Also accepted as the `Idempotency-Key` header. */
@@ -78,28 +91,28 @@ export const AllocationRequestSchema = z.object({
 export type AllocationRequest = z.output<typeof AllocationRequestSchema>;
 
 export const SmokeCheckSchema = z.discriminatedUnion('kind', [
-  z.object({
+  z.strictObject({
     kind: z.literal('http'),
     port: z.string().default('game'),
     path: z.string().startsWith('/').default('/'),
     expectStatus: z.number().int().min(100).max(599).default(200),
     timeoutSeconds: z.number().int().min(1).max(300).default(10),
   }),
-  z.object({
+  z.strictObject({
     kind: z.literal('command'),
     command: z.array(z.string()).min(1),
     timeoutSeconds: z.number().int().min(1).max(600).default(30),
   }),
 ]);
 
-export const RolloutStartSchema = z.object({
+export const RolloutStartSchema = z.strictObject({
   fleet: name,
   build: name,
   strategy: z.literal('blue-green').default('blue-green'),
   autoPromote: z.boolean().default(true),
   smoke: SmokeCheckSchema.nullable().default(null),
   drain: z
-    .object({ deadlineSeconds: z.number().int().min(1), noticeLeadSeconds: seconds.default(60) })
+    .strictObject({ deadlineSeconds: z.number().int().min(1), noticeLeadSeconds: seconds.default(60) })
     .nullable()
     .default(null),
   oldIdleSeconds: seconds.nullable().default(null),
@@ -118,6 +131,7 @@ export const FleetViewSchema = z.object({
   capacity: CapacitySchema,
   health: HealthSchema,
   region: z.string().nullable(),
+  partyPolicy: z.enum(PartyPolicies),
   labels: z.record(z.string(), z.string()),
   routing: z.object({ entries: z.array(z.object({ build: z.string(), weight: z.number() })) }),
   status: z.object({
@@ -245,7 +259,7 @@ export const ErrorBodySchema = z.object({
   }),
 });
 
-export const ListQuerySchema = z.object({
+export const ListQuerySchema = z.strictObject({
   fleet: name.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });

@@ -27,7 +27,7 @@ export function fleetView(world: World, f: Fleet): FleetView {
     if (routed && (s.state === 'Ready' || s.state === 'Active')) freeSlots += Math.max(0, s.capacity - used);
   }
   return {
-    name: f.name, currentBuild: f.currentBuild, capacity: f.capacity, health: f.health, region: f.region, labels: f.labels,
+    name: f.name, currentBuild: f.currentBuild, capacity: f.capacity, health: f.health, region: f.region, partyPolicy: f.partyPolicy, labels: f.labels,
     routing: f.routing, createdAt: f.createdAt, updatedAt: f.updatedAt,
     status: { serversByState, serversByBuild, openSessionsByBuild, freeSlots, activeRollout: world.activeRolloutOf(f.name)?.id ?? null },
   };

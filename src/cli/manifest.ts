@@ -6,10 +6,15 @@
  *   id: arena-1.2          fleets: [...]
  *   ...                    (one document, no `kind`)
  *
- * Only that structure is checked here; the fields are the server's to validate, so the CLI
- * never disagrees with it about what a valid build is.
+ * That structure is checked here, and so are field names, with the same strict schemas and
+ * the same check the server runs (so the two cannot disagree), because only here can an
+ * unknown field be pinned to its document: `fleet.yaml: document 2: unknown field
+ * "capacity.idleTimeoutSecond" (did you mean "idleTimeoutSeconds"?)`. A manifest with an unknown
+ * field sends nothing. Field values are left to the server to validate.
  */
 import { parseAllDocuments } from 'yaml';
+import { BuildInputSchema, FleetInputSchema } from '../api/schemas.js';
+import { closest, describeUnknownFields, unknownFields } from '../core/validation.js';
 import { isRecord } from './client.js';
 import { UsageError } from './usage.js';
 
@@ -23,6 +28,7 @@ export interface ApplyRequest {
 const Kinds = { Build: 'builds', Fleet: 'fleets' } as const;
 type Kind = keyof typeof Kinds;
 const ListKeys = ['builds', 'fleets'] as const;
+const Schemas = { builds: BuildInputSchema, fleets: FleetInputSchema } as const;
 
 function isKind(value: unknown): value is Kind {
   return typeof value === 'string' && Object.hasOwn(Kinds, value);
@@ -57,14 +63,23 @@ function addKindDocument(request: ApplyRequest, doc: ManifestObject, where: stri
   if (!isKind(kind)) {
     throw new UsageError(`${where}: unknown kind ${JSON.stringify(kind)} (expected ${Object.keys(Kinds).join(' or ')})`);
   }
-  request[Kinds[kind]].push(fields);
+  request[Kinds[kind]].push(checkFields(fields, Kinds[kind], where));
+}
+
+/** Refuses an object with a field its schema does not know, naming the closest known one. */
+function checkFields(item: ManifestObject, key: (typeof ListKeys)[number], where: string): ManifestObject {
+  const unknown = unknownFields(Schemas[key], item);
+  if (unknown.length > 0) throw new UsageError(`${where}: ${describeUnknownFields(unknown)}`);
+  return item;
 }
 
 function addListDocument(request: ApplyRequest, doc: ManifestObject, where: string): void {
   const unknown = Object.keys(doc).filter((k) => !(ListKeys as readonly string[]).includes(k));
   if (unknown.length > 0) {
+    const hint = unknown.map((k) => closest(k, ListKeys)).find((k) => k !== null);
     throw new UsageError(
       `${where}: unknown top-level key ${unknown.map((k) => JSON.stringify(k)).join(', ')} ` +
+        (hint ? `(did you mean "${hint}"?) ` : '') +
         '(a document has either `kind: Build|Fleet` or `builds:` and `fleets:` lists)',
     );
   }
@@ -74,7 +89,7 @@ function addListDocument(request: ApplyRequest, doc: ManifestObject, where: stri
     if (!Array.isArray(list)) throw new UsageError(`${where}: \`${key}\` must be a list, got ${describe(list)}`);
     list.forEach((item: unknown, j) => {
       if (!isRecord(item)) throw new UsageError(`${where}: ${key}[${j}] must be a mapping, got ${describe(item)}`);
-      request[key].push(withoutMatchingKind(item, key, `${where}: ${key}[${j}]`));
+      request[key].push(checkFields(withoutMatchingKind(item, key, `${where}: ${key}[${j}]`), key, `${where}: ${key}[${j}]`));
     });
   }
 }

@@ -29,6 +29,7 @@ export function fleetView(over: Partial<FleetView> = {}): FleetView {
     capacity: { minServers: 1, maxServers: 10, bufferServers: 1, idleTimeoutSeconds: 600 },
     health: { timeoutSeconds: 15, startTimeoutSeconds: 60, stopGraceSeconds: 10 },
     region: null,
+    partyPolicy: 'together',
     labels: {},
     routing: { entries: [{ build: 'arena-1', weight: 100 }] },
     status: {

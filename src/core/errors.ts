@@ -15,6 +15,7 @@ export const ErrorCatalogue = {
   HOST_NOT_ALLOWED: { status: 403, retryable: false, message: 'The Host header names no address of this control plane (see --allowed-host)' },
   ORIGIN_NOT_ALLOWED: { status: 403, retryable: false, message: 'Cross-origin browser requests are refused unless the origin is allowed (see --allowed-origin)' },
   OVERLOADED: { status: 429, retryable: true, message: 'Too many requests in flight; retry after the Retry-After delay' },
+  UNKNOWN_FIELD: { status: 400, retryable: false, message: 'The request has a field the schema does not know' },
 
   // Builds
   BUILD_NOT_FOUND: { status: 404, retryable: false, message: 'No build with this id' },
@@ -40,6 +41,7 @@ export const ErrorCatalogue = {
   SESSION_NOT_ALLOCATED: { status: 409, retryable: false, message: 'The player has no open session allocated on this server' },
   JOIN_TOKEN_INVALID: { status: 401, retryable: false, message: 'The join token is invalid, expired or for another server' },
   NO_CAPACITY: { status: 503, retryable: true, message: 'No eligible game server has a free slot; retry shortly' },
+  REGION_NOT_SERVED: { status: 422, retryable: false, message: 'The fleet does not serve the requested region' },
   CLIENT_UPDATE_REQUIRED: { status: 426, retryable: false, message: 'No running build accepts this client version; the client must update' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, message: 'The idempotency key was used for a different request' },
 
@@ -67,16 +69,24 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; retryable: boolean; details?: Record<string, unknown> };
 }
 
+export interface HandoffErrorOptions {
+  /** Seconds a caller should wait before retrying (`Retry-After`). */
+  retryAfterSeconds?: number;
+}
+
 /** The single error type crossing module boundaries. Carries context for operators. */
 export class HandoffError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly retryable: boolean;
   readonly details: Record<string, unknown> | undefined;
-  /** Sent as `Retry-After`; 429 and 503 answers default to 1 s. */
-  retryAfterSeconds: number | undefined;
+  /**
+   * When a retry may succeed, the earliest sensible time for it; the HTTP layer sends it as the
+   * `Retry-After` header. Undefined: no hint.
+   */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>, opts: { retryAfterSeconds?: number } = {}) {
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>, options: HandoffErrorOptions = {}) {
     const entry = ErrorCatalogue[code];
     super(message ?? entry.message);
     this.name = 'HandoffError';
@@ -84,7 +94,7 @@ export class HandoffError extends Error {
     this.status = entry.status;
     this.retryable = entry.retryable;
     this.details = details;
-    this.retryAfterSeconds = opts.retryAfterSeconds;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   toBody(): ErrorBody {

@@ -29,6 +29,15 @@ export interface HealthPolicy {
   stopGraceSeconds: number;
 }
 
+/**
+ * Where a new member of a party plays when routing and the party disagree (after a release
+ * switched new sessions to another build). `together`: on the server hosting the party while
+ * it runs, has room and accepts the client, whatever the routing says; the old build then
+ * empties a little later. `follow-routing`: on a routed build, even if that splits the party.
+ */
+export const PartyPolicies = ['together', 'follow-routing'] as const;
+export type PartyPolicy = (typeof PartyPolicies)[number];
+
 export interface Fleet {
   name: string;
   /** The build the fleet runs when no rollout is in flight. */
@@ -38,6 +47,7 @@ export interface Fleet {
   routing: RoutingTable;
   /** Optional region label; allocations naming another region are not placed here. */
   region: string | null;
+  partyPolicy: PartyPolicy;
   labels: Record<string, string>;
   createdAt: number;
   updatedAt: number;

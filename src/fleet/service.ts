@@ -71,7 +71,8 @@ export class FleetService {
     if (!existing) {
       return {
         name: spec.name, currentBuild: spec.build, capacity: spec.capacity, health: spec.health,
-        routing: singleBuildRouting(spec.build), region: spec.region, labels: spec.labels, createdAt: now, updatedAt: now,
+        routing: singleBuildRouting(spec.build), region: spec.region, partyPolicy: spec.partyPolicy, labels: spec.labels,
+        createdAt: now, updatedAt: now,
       };
     }
     if (existing.currentBuild !== spec.build) {
@@ -79,8 +80,9 @@ export class FleetService {
       if (active) throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${spec.name} has rollout ${active.id} in progress`, { rollout: active.id });
       throw new HandoffError('FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', `fleet ${spec.name} runs ${existing.currentBuild}; release ${spec.build} with \`handoff rollout start ${spec.name} --build ${spec.build}\``, { fleet: spec.name, currentBuild: existing.currentBuild });
     }
-    const next: Fleet = { ...existing, capacity: spec.capacity, health: spec.health, region: spec.region, labels: spec.labels };
-    const same = JSON.stringify([existing.capacity, existing.health, existing.region, existing.labels]) === JSON.stringify([next.capacity, next.health, next.region, next.labels]);
+    const next: Fleet = { ...existing, capacity: spec.capacity, health: spec.health, region: spec.region, partyPolicy: spec.partyPolicy, labels: spec.labels };
+    const fields = (f: Fleet) => JSON.stringify([f.capacity, f.health, f.region, f.partyPolicy, f.labels]);
+    const same = fields(existing) === fields(next);
     return same ? null : { ...next, updatedAt: now };
   }
 }

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { HandoffError } from '../core/errors.js';
 import { createHandler, type RequestHandler } from './handler.js';
 import { originPolicy } from './request-guard.js';
 import { defineRoute, noContent } from './route.js';
@@ -35,6 +36,12 @@ const routes = [
     params: z.object({ id: z.string() }),
     handler: () => {
       throw new TypeError('cannot read properties of undefined');
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/v1/full', tag: 't', role: 'viewer', summary: 'no capacity', errors: [], response: z.object({}),
+    handler: () => {
+      throw new HandoffError('NO_CAPACITY', undefined, undefined, { retryAfterSeconds: 7 });
     },
   }),
   defineRoute({
@@ -191,6 +198,11 @@ describe('the HTTP stack', () => {
     expect((await Promise.all(slow)).map((r) => r.status)).toEqual([204, 204, 204, 204]);
     expect((await call('GET', '/v1/things/ab')).status).toBe(200);
     expect(handler.admission.current).toBe(0);
+  });
+
+  it("sends an error's retry hint as Retry-After", async () => {
+    const r = await call('GET', '/v1/full');
+    expect([r.status, r.json.error.code, r.headers.get('retry-after')]).toEqual([503, 'NO_CAPACITY', '7']);
   });
 
   it('serves raw routes with their own content type', async () => {

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { HandoffError } from '../core/errors.js';
+import { validationError } from '../core/validation.js';
 import type { RouteDef } from './route.js';
 
 export interface CompiledRoute {
@@ -80,7 +81,5 @@ function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 'p
   if (!schema) return undefined as T;
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
-  const first = issues[0];
-  throw new HandoffError('VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : 'invalid request', { issues });
+  throw validationError(r.error, { schema, value, where });
 }

@@ -1,6 +1,12 @@
 /**
  * Request-body schemas of the SDK endpoint. Unknown fields are dropped rather than refused so
  * a newer game-server SDK can talk to an older control plane.
+ *
+ * Deliberately not strict, unlike the `/v1` schemas (see `api/schemas.ts`): the `/v1` API is
+ * written by people and manifests, where an unknown field is a typo to report; this endpoint
+ * is spoken by SDK builds shipped inside game servers, which outlive control-plane upgrades in
+ * both directions. Its wire protocol is versioned, so a field an old control plane does not
+ * know is an extension it may ignore, and refusing it would take a newer game server offline.
  */
 import { z } from 'zod';
 import type { CloseReason } from '../session/model.js';

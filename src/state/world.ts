@@ -4,7 +4,8 @@
  * never take the same slot) and is then persisted; callers acknowledge only after the commit.
  * Only indexes and bookkeeping live here — decisions live in the pure planners.
  */
-import semver from 'semver';
+import type semver from 'semver';
+import { acceptsClient, parseClientRange } from '../builds/client-range.js';
 import type { Build } from '../builds/model.js';
 import { isTerminal, type Fleet, type GameServer } from '../fleet/model.js';
 import { isTerminalPhase, type Rollout } from '../rollout/model.js';
@@ -57,15 +58,13 @@ export class World {
 
   putBuild(b: Build): void {
     this.builds.set(b.id, b);
-    this.ranges.set(b.id, b.compatibleClients === '*' ? null : new semver.Range(b.compatibleClients));
+    this.ranges.set(b.id, parseClientRange(b.compatibleClients));
   }
 
-  /** Whether the build accepts this client version; a null version is accepted everywhere. */
+  /** Whether the build accepts this client version (see `client-range.ts`); false for an unknown build. */
   accepts(buildId: string, clientVersion: string | null): boolean {
     const range = this.ranges.get(buildId);
-    if (range === undefined) return false;
-    if (range === null || clientVersion === null) return true;
-    return semver.valid(clientVersion) !== null && range.test(clientVersion);
+    return range !== undefined && acceptsClient(range, clientVersion);
   }
 
   putServer(s: GameServer): void {

@@ -47,6 +47,7 @@ export function sampleFleet(overrides: Partial<Fleet> = {}): Fleet {
     health: { timeoutSeconds: 15, startTimeoutSeconds: 60, stopGraceSeconds: 30 },
     routing: singleBuildRouting('bld_1'),
     region: 'eu-west',
+    partyPolicy: 'together',
     labels: { team: 'arena' },
     createdAt: sampleTime,
     updatedAt: sampleTime + 1_000,

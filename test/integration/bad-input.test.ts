@@ -32,6 +32,10 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     ['an unknown route', 'GET', '/v1/nothing-here', undefined, 404, 'ROUTE_NOT_FOUND'],
     ['a wrong method', 'DELETE', '/v1/fleets', undefined, 405, 'METHOD_NOT_ALLOWED'],
     ['a client no build accepts', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'old', clientVersion: '0.9.0' }, 426, 'CLIENT_UPDATE_REQUIRED'],
+    ['a client version that is not semver', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'p', clientVersion: 'garbage' }, 400, 'VALIDATION_FAILED'],
+    ['a misspelt allocation field', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'p', partyID: 'x' }, 400, 'UNKNOWN_FIELD'],
+    ['a misspelt rollout field', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v1', autopromote: false }, 400, 'UNKNOWN_FIELD'],
+    ['a misspelt query parameter', 'GET', '/v1/sessions?limt=5', undefined, 400, 'UNKNOWN_FIELD'],
   ];
 
   it.each(cases)('refuses %s', async (_name, method, route, body, status, code) => {
@@ -41,6 +45,30 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     expect(r.body.error.code).toBe(code);
     expect(typeof r.body.error.message).toBe('string');
     expect(await durableDigest(t.cp)).toBe(before);
+  });
+
+  const typoFleet = { ...fleetSpec('typo', 'v1'), capacity: { minServers: 1, maxServers: 2, idleTimeoutSecond: 5 } };
+  const { id: _id, ports: _ports, ...typoBuild } = { ...fixtureBuild('v7'), portz: [{ name: 'game' }] };
+  it.each([
+    ['a fleet in an apply, next to a valid build', 'POST', '/v1/apply', { builds: [fixtureBuild('v6')], fleets: [typoFleet] }, 'body.fleets.0.capacity.idleTimeoutSecond', 'idleTimeoutSeconds'],
+    ['a fleet put on its own', 'PUT', '/v1/fleets/typo', { ...typoFleet, name: undefined }, 'body.capacity.idleTimeoutSecond', 'idleTimeoutSeconds'],
+    ['a build', 'PUT', '/v1/builds/v7', typoBuild, 'body.portz', 'ports'],
+    ['an apply with a misspelt list', 'POST', '/v1/apply', { bulds: [fixtureBuild('v6')] }, 'body.bulds', 'builds'],
+  ])('refuses an unknown field in %s, naming it and the closest valid field, and applies nothing', async (_what, method, route, body, path, suggestion) => {
+    const before = await durableDigest(t.cp);
+    const r = await t.call(method, route, body);
+    expect([r.status, r.body.error.code]).toEqual([400, 'UNKNOWN_FIELD']);
+    expect(r.body.error.details.fields).toEqual([{ path, field: path.split('.').at(-1), suggestion }]);
+    expect(r.body.error.message).toContain(`did you mean "${suggestion}"?`);
+    expect(await durableDigest(t.cp)).toBe(before);
+  });
+
+  it('replays an idempotent allocation whose attributes come in another order', async () => {
+    const headers = { 'idempotency-key': 'k-order' };
+    const first = await t.call('POST', '/v1/allocations', { fleet: 'arena', playerId: 'idem-order', attributes: { mode: 'duo', map: 'dust' } }, headers);
+    const again = await t.call('POST', '/v1/allocations', { attributes: { map: 'dust', mode: 'duo' }, playerId: 'idem-order', fleet: 'arena' }, headers);
+    expect(first.status).toBe(201);
+    expect([again.status, again.body]).toEqual([200, first.body]);
   });
 
   it('answers a retried allocation with the same session, and refuses the key for another request', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureServer, repoRoot, startTestPlane, waitFor, type TestPlane } from '../support/control-plane.js';
+import { durableDigest, fixtureServer, repoRoot, startTestPlane, waitFor, type TestPlane } from '../support/control-plane.js';
 
 const run = promisify(execFile);
 
@@ -68,6 +68,17 @@ capacity: { minServers: 1, maxServers: 3, bufferServers: 0, idleTimeoutSeconds: 
     const fleets = await handoff(t.cp.url, 'get', 'fleets');
     expect(fleets.stdout).toMatch(/cli\s+cli-v2/);
   }, 60_000);
+
+  it('refuses a manifest with a misspelt field before sending anything, naming the field and the right one', async () => {
+    const typo = path.join(path.dirname(manifest), 'typo.yaml');
+    writeFileSync(typo, 'kind: Fleet\nname: typo\nbuild: cli-v1\ncapacity: { minServers: 1, maxServers: 2, idleTimeoutSecond: 5 }\n');
+    const before = await durableDigest(t.cp);
+    const r = await handoff(t.cp.url, 'apply', '-f', typo);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown field "capacity.idleTimeoutSecond" (did you mean "idleTimeoutSeconds"?)');
+    expect((await t.call('GET', '/v1/fleets/typo')).status).toBe(404);
+    expect(await durableDigest(t.cp)).toBe(before);
+  });
 
   it('exits 1 with the error code when the API refuses', async () => {
     const r = await handoff(t.cp.url, 'rollout', 'start', 'nope', '--build', 'cli-v2');

@@ -5,7 +5,7 @@ import { defineRoute, type RouteDef } from '../../http/route.js';
 import { ApplyRequestSchema, BuildIdParamsSchema, BuildInputSchema, BuildViewSchema, FleetInputSchema, FleetViewSchema, ListQuerySchema, NameParamsSchema, listOf } from '../schemas.js';
 import { fleetView } from '../views.js';
 
-const MaintenanceNoticeSchema = z.object({
+const MaintenanceNoticeSchema = z.strictObject({
   message: z.string().min(1).max(500),
   /** When the maintenance starts (ms since epoch), if known. */
   startsAt: z.number().int().positive().nullable().default(null),
@@ -28,12 +28,12 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
       method: 'post', path: '/v1/apply', tag: 'fleets', role: 'operator',
       summary: 'Register builds and create or update fleets, all or nothing',
       body: ApplyRequestSchema, response: ApplyResultSchema,
-      errors: ['VALIDATION_FAILED', 'MALFORMED_JSON', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE', 'BUILD_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS'],
+      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE', 'BUILD_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS'],
       handler: ({ body }) => d.fleets.apply(body),
     }),
     defineRoute({
       method: 'get', path: '/v1/builds', tag: 'builds', role: 'viewer', summary: 'List builds',
-      query: ListQuerySchema, response: listOf(BuildViewSchema), errors: ['VALIDATION_FAILED'],
+      query: ListQuerySchema, response: listOf(BuildViewSchema), errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD'],
       handler: async ({ query }) => ({ items: [...world.builds.values()].sort((a, b) => b.createdAt - a.createdAt).slice(0, query.limit) }),
     }),
     defineRoute({
@@ -48,7 +48,7 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
     defineRoute({
       method: 'put', path: '/v1/builds/{id}', tag: 'builds', role: 'operator', summary: 'Register a build (idempotent; builds are immutable)',
       params: BuildIdParamsSchema, body: BuildInputSchema.omit({ id: true }), response: BuildViewSchema,
-      errors: ['VALIDATION_FAILED', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE'],
+      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE'],
       handler: async ({ params, body }) => {
         const spec = BuildInputSchema.parse({ ...body, id: params.id });
         await d.fleets.apply({ builds: [spec], fleets: [] });
@@ -57,7 +57,7 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
     }),
     defineRoute({
       method: 'get', path: '/v1/fleets', tag: 'fleets', role: 'viewer', summary: 'List fleets with live status',
-      query: ListQuerySchema, response: listOf(FleetViewSchema), errors: ['VALIDATION_FAILED'],
+      query: ListQuerySchema, response: listOf(FleetViewSchema), errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD'],
       handler: async ({ query }) => ({ items: [...world.fleets.values()].slice(0, query.limit).map((f) => fleetView(world, f)) }),
     }),
     defineRoute({
@@ -69,7 +69,7 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
       method: 'post', path: '/v1/fleets/{name}/notices', tag: 'fleets', role: 'operator',
       summary: 'Send a maintenance notice to every running game server of the fleet (shown to players by the game)',
       params: NameParamsSchema, body: MaintenanceNoticeSchema,
-      response: z.object({ servers: z.number() }), status: 202, errors: ['FLEET_NOT_FOUND', 'VALIDATION_FAILED'],
+      response: z.object({ servers: z.number() }), status: 202, errors: ['FLEET_NOT_FOUND', 'VALIDATION_FAILED', 'UNKNOWN_FIELD'],
       handler: async ({ params, body }) => {
         requireFleet(params.name);
         const at = d.ctx.clock.now();
@@ -81,7 +81,7 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
     defineRoute({
       method: 'put', path: '/v1/fleets/{name}', tag: 'fleets', role: 'operator', summary: 'Create or update a fleet',
       params: NameParamsSchema, body: FleetInputSchema.omit({ name: true }), response: FleetViewSchema,
-      errors: ['VALIDATION_FAILED', 'BUILD_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS'],
+      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'BUILD_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS'],
       handler: async ({ params, body }) => {
         await d.fleets.apply({ builds: [], fleets: [FleetInputSchema.parse({ ...body, name: params.name })] });
         return fleetView(world, requireFleet(params.name));

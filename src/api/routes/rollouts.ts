@@ -24,12 +24,12 @@ export function rolloutRoutes(d: ApiDeps): RouteDef[] {
       method: 'post', path: '/v1/rollouts', tag: 'rollouts', role: 'operator',
       summary: 'Start a release of a build to a fleet (session-aware blue-green)',
       body: RolloutStartSchema, response: RolloutViewSchema, status: 201,
-      errors: ['VALIDATION_FAILED', 'MALFORMED_JSON', 'FLEET_NOT_FOUND', 'BUILD_NOT_FOUND', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD'],
+      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'FLEET_NOT_FOUND', 'BUILD_NOT_FOUND', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD'],
       handler: async ({ body }) => rolloutView(world, await d.rollouts.start(body)),
     }),
     defineRoute({
       method: 'get', path: '/v1/rollouts', tag: 'rollouts', role: 'viewer', summary: 'List rollouts, newest first',
-      query: ListQuerySchema, response: listOf(RolloutViewSchema), errors: ['VALIDATION_FAILED'],
+      query: ListQuerySchema, response: listOf(RolloutViewSchema), errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD'],
       handler: async ({ query }) => {
         await d.ctx.persister.drain();
         const stored = await d.ctx.store.listRollouts({ fleet: query.fleet, limit: query.limit });

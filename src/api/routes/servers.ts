@@ -11,7 +11,7 @@ export function serverRoutes(d: ApiDeps): RouteDef[] {
     defineRoute({
       method: 'get', path: '/v1/servers', tag: 'servers', role: 'viewer', summary: 'List game servers (add all=true for stopped ones)',
       query: ListQuerySchema.extend({ all: z.enum(['true', 'false']).default('false') }),
-      response: listOf(ServerViewSchema), errors: ['VALIDATION_FAILED'],
+      response: listOf(ServerViewSchema), errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD'],
       handler: async ({ query }) => {
         const live = [...world.servers.values()].filter((s) => !query.fleet || s.fleet === query.fleet);
         const items = live.sort((a, b) => b.createdAt - a.createdAt).map((s) => serverView(world, s));
@@ -35,7 +35,7 @@ export function serverRoutes(d: ApiDeps): RouteDef[] {
     defineRoute({
       method: 'get', path: '/v1/events', tag: 'events', role: 'viewer', summary: 'Read the event log, oldest first; follow with after=<seq>',
       query: ListQuerySchema.extend({ after: z.coerce.number().int().min(0).optional() }),
-      response: listOf(EventViewSchema), errors: ['VALIDATION_FAILED'],
+      response: listOf(EventViewSchema), errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD'],
       handler: async ({ query }) => {
         await d.ctx.persister.drain();
         return { items: await d.ctx.store.listEvents({ fleet: query.fleet, afterSeq: query.after, limit: query.limit }) };

@@ -16,7 +16,7 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
       method: 'post', path: '/v1/allocations', tag: 'allocation', role: 'allocator',
       summary: 'Place a player: returns the session, its server and a join token (201 new, 200 reconnect or idempotent replay)',
       body: AllocationRequestSchema, response: AllocationResponseSchema, status: 201,
-      errors: ['VALIDATION_FAILED', 'MALFORMED_JSON', 'FLEET_NOT_FOUND', 'NO_CAPACITY', 'CLIENT_UPDATE_REQUIRED', 'IDEMPOTENCY_KEY_REUSED', 'STORE_UNAVAILABLE'],
+      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'FLEET_NOT_FOUND', 'NO_CAPACITY', 'REGION_NOT_SERVED', 'CLIENT_UPDATE_REQUIRED', 'IDEMPOTENCY_KEY_REUSED', 'STORE_UNAVAILABLE'],
       handler: async ({ body, headers }) => {
         const key = headers.get('idempotency-key');
         const req = key && body.idempotencyKey === null ? { ...body, idempotencyKey: key } : body;
@@ -26,7 +26,7 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
     }),
     defineRoute({
       method: 'get', path: '/v1/sessions', tag: 'sessions', role: 'viewer', summary: 'List sessions, newest first',
-      query: SessionQuerySchema, response: listOf(SessionViewSchema), errors: ['VALIDATION_FAILED'],
+      query: SessionQuerySchema, response: listOf(SessionViewSchema), errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD'],
       handler: async ({ query }) => {
         await d.ctx.persister.drain();
         const items = await d.ctx.store.listSessions({

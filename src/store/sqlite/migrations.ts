@@ -88,6 +88,12 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX events_by_fleet ON events (fleet, seq);
     `,
   },
+  {
+    // Fleets gained `partyPolicy`. Those stored before it get the default, so every stored
+    // fleet matches the model and no reader has to guess at a missing field.
+    version: 2,
+    sql: `UPDATE fleets SET doc = json_set(doc, '$.partyPolicy', 'together') WHERE json_type(doc, '$.partyPolicy') IS NULL;`,
+  },
 ];
 
 /** The newest schema version this code knows. */

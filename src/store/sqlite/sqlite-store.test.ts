@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HandoffError } from '../../core/errors.js';
 import { describeStateStoreContract } from '../contract.js';
-import { sampleBuild } from '../fixtures.js';
+import { sampleBuild, sampleFleet } from '../fixtures.js';
 import { applyMigrations, latestVersion, migrations, type Migration } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -75,6 +75,17 @@ describe('SqliteStore', () => {
     expect(raw((db) => applyMigrations(db, [v1]))).toBe(1);
     expect(raw((db) => applyMigrations(db, [v1, v2]))).toBe(2);
     expect(recordedVersions()).toEqual([1, 2]);
+  });
+
+  it('gives fleets stored before party policies the default policy, together', async () => {
+    const { partyPolicy: _none, ...old } = sampleFleet();
+    raw((db) => {
+      applyMigrations(db, migrations.slice(0, 1));
+      db.prepare('INSERT INTO fleets (name, doc) VALUES (?, ?)').run(old.name, JSON.stringify(old));
+    });
+    const store = SqliteStore.open(path);
+    expect(await store.getFleet(old.name)).toEqual(sampleFleet({ partyPolicy: 'together' }));
+    await store.close();
   });
 
   it('rolls a failing migration back together with the steps before it', () => {
