@@ -18,7 +18,7 @@ import type {
 } from '../port.js';
 import { applyMigrations } from './migrations.js';
 import { upsert, where } from './sql.js';
-import { WalSync } from './wal-sync.js';
+import { WalSync, type Fsync } from './wal-sync.js';
 import {
   buildRow,
   eventRow,
@@ -37,6 +37,21 @@ import {
 type Statement = Database.Statement;
 
 const READ_FAILED = 'The state store could not be read';
+
+export interface SqliteStoreOptions {
+  /** How the WAL is fsynced after each commit; `fs.fsync` unless a test observes it. */
+  fsync?: Fsync;
+}
+
+/** The connection settings durability rests on, as SQLite reports them. */
+export interface SqliteDurability {
+  journalMode: string;
+  /** OFF, NORMAL, FULL or EXTRA. */
+  synchronous: string;
+  busyTimeoutMs: number;
+}
+
+const SynchronousNames = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
 /**
  * The embedded StateStore: one SQLite file in WAL mode. better-sqlite3 is synchronous, so each
@@ -58,7 +73,7 @@ export class SqliteStore implements StateStore {
    * throwaway store. Fails with STORE_UNAVAILABLE when the file cannot be opened or its
    * schema is newer than this code.
    */
-  static open(path: string): SqliteStore {
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     let db: Database.Database | undefined;
     try {
       db = new Database(path);
@@ -71,7 +86,7 @@ export class SqliteStore implements StateStore {
       // disk syncs, and the next group commit grows meanwhile.
       db.pragma('synchronous = NORMAL');
       applyMigrations(db);
-      return new SqliteStore(db, path === ':memory:' || path === '' ? null : new WalSync(path));
+      return new SqliteStore(db, path === ':memory:' || path === '' ? null : new WalSync(path, options.fsync));
     } catch (e) {
       db?.close();
       if (isHandoffError(e)) throw e;
@@ -232,6 +247,19 @@ export class SqliteStore implements StateStore {
         [...w.params, q.limit],
       ).map(toStoredEvent);
     });
+  }
+
+  /**
+   * The settings of this store's own connection (`synchronous` is per connection, so another
+   * connection cannot see it). Durability rests on them: see `open` and `WalSync`.
+   */
+  durability(): SqliteDurability {
+    const level = Number(this.db.pragma('synchronous', { simple: true }));
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: SynchronousNames[level] ?? String(level),
+      busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
+    };
   }
 
   close(): Promise<void> {

@@ -1,6 +1,9 @@
 import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** `fs.fsync`'s shape. Tests pass one that is slow or observed, to prove a commit waits for it. */
+export type Fsync = (fd: number, done: (e: NodeJS.ErrnoException | null) => void) => void;
+
 /**
  * Makes committed WAL frames durable without blocking the event loop. The store runs SQLite with
  * `synchronous=NORMAL` (no fsync inside COMMIT) and calls `sync()` after each commit; the fsync
@@ -10,11 +13,14 @@ import { dirname } from 'node:path';
 export class WalSync {
   private fd: number | null = null;
 
-  constructor(private readonly dbPath: string) {}
+  constructor(
+    private readonly dbPath: string,
+    private readonly fsyncFile: Fsync = fsync,
+  ) {}
 
   sync(): Promise<void> {
     const fd = this.open();
-    return new Promise((resolve, reject) => fsync(fd, (e) => (e ? reject(e) : resolve())));
+    return new Promise((resolve, reject) => this.fsyncFile(fd, (e) => (e ? reject(e) : resolve())));
   }
 
   close(): void {
