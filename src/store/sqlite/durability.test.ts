@@ -4,7 +4,7 @@
  * mechanism itself: the settings of the store's connection, and the WAL fsync every commit
  * waits for.
  */
-import { fstatSync, fsync, statSync } from 'node:fs';
+import { chmodSync, fstatSync, fsync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +97,28 @@ describe('SqliteStore durability', () => {
     await expect(store.commit([{ kind: 'putBuild', build: sampleBuild() }])).rejects.toMatchObject({
       code: 'STORE_UNAVAILABLE',
       details: { cause: 'EIO: i/o error, fsync' },
+    });
+  });
+
+  describe('files', () => {
+    const mode = (f: string) => statSync(f).mode & 0o777;
+    const files = () => [path, `${path}-wal`, `${path}-shm`];
+
+    it('creates the database, its WAL and its shared-memory file 0600 whatever the umask: they hold secrets', async () => {
+      const umask = process.umask(0);
+      try {
+        await open().commit([{ kind: 'putBuild', build: sampleBuild() }]);
+      } finally {
+        process.umask(umask);
+      }
+      expect(files().map(mode)).toEqual([0o600, 0o600, 0o600]);
+    });
+
+    it('tightens the files an older version left world-readable when it opens them', async () => {
+      await open().commit([{ kind: 'putBuild', build: sampleBuild() }]);
+      for (const f of files()) chmodSync(f, 0o644);
+      open();
+      expect(files().map(mode)).toEqual([0o600, 0o600, 0o600]);
     });
   });
 });

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Build } from '../../builds/model.js';
 import type { StoredEvent } from '../../core/events.js';
 import { HandoffError, isHandoffError } from '../../core/errors.js';
+import { makePrivateFile, tightenFile } from '../../core/private-files.js';
 import type { Fleet, GameServer } from '../../fleet/model.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { Session } from '../../session/model.js';
@@ -18,7 +19,7 @@ import type {
 } from '../port.js';
 import { applyMigrations } from './migrations.js';
 import { upsert, where } from './sql.js';
-import { WalSync, type Fsync } from './wal-sync.js';
+import { readDurability, WalSync, type Fsync, type SqliteDurability } from './wal-sync.js';
 import {
   buildRow,
   eventRow,
@@ -43,16 +44,6 @@ export interface SqliteStoreOptions {
   fsync?: Fsync;
 }
 
-/** The connection settings durability rests on, as SQLite reports them. */
-export interface SqliteDurability {
-  journalMode: string;
-  /** OFF, NORMAL, FULL or EXTRA. */
-  synchronous: string;
-  busyTimeoutMs: number;
-}
-
-const SynchronousNames = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
-
 /**
  * The embedded StateStore: one SQLite file in WAL mode. better-sqlite3 is synchronous, so each
  * call runs to completion before it returns its promise; concurrent callers are serialised by
@@ -76,6 +67,12 @@ export class SqliteStore implements StateStore {
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     let db: Database.Database | undefined;
     try {
+      if (path !== ':memory:' && path !== '') {
+        // Secrets live here. SQLite would create the file 0644, and gives -wal and -shm the
+        // database file's mode, so creating it 0600 first covers all three; older ones are tightened.
+        makePrivateFile(path);
+        for (const extra of ['-wal', '-shm']) tightenFile(`${path}${extra}`);
+      }
       db = new Database(path);
       // Set first: the pragmas and migrations below may wait on another process's lock.
       db.pragma('busy_timeout = 5000');
@@ -254,12 +251,7 @@ export class SqliteStore implements StateStore {
    * connection cannot see it). Durability rests on them: see `open` and `WalSync`.
    */
   durability(): SqliteDurability {
-    const level = Number(this.db.pragma('synchronous', { simple: true }));
-    return {
-      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
-      synchronous: SynchronousNames[level] ?? String(level),
-      busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
-    };
+    return readDurability(this.db);
   }
 
   close(): Promise<void> {

@@ -1,5 +1,26 @@
 import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+
+/** The connection settings durability rests on, as SQLite reports them. */
+export interface SqliteDurability {
+  journalMode: string;
+  /** OFF, NORMAL, FULL or EXTRA. */
+  synchronous: string;
+  busyTimeoutMs: number;
+}
+
+const SynchronousNames = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+
+/** Reads them from one connection: `synchronous` is per connection, not stored in the file. */
+export function readDurability(db: Database.Database): SqliteDurability {
+  const level = Number(db.pragma('synchronous', { simple: true }));
+  return {
+    journalMode: String(db.pragma('journal_mode', { simple: true })),
+    synchronous: SynchronousNames[level] ?? String(level),
+    busyTimeoutMs: Number(db.pragma('busy_timeout', { simple: true })),
+  };
+}
 
 /** `fs.fsync`'s shape. Tests pass one that is slow or observed, to prove a commit waits for it. */
 export type Fsync = (fd: number, done: (e: NodeJS.ErrnoException | null) => void) => void;
