@@ -3,7 +3,7 @@
  * request validation and the OpenAPI document, so the two cannot drift.
  */
 import { z } from 'zod';
-import { ServerStates } from '../fleet/model.js';
+import { JoinTokenPolicies, ServerStates } from '../fleet/model.js';
 import { CloseReasons, SessionStates } from '../session/model.js';
 import { RolloutPhases, SmokeStates } from '../rollout/model.js';
 
@@ -52,6 +52,8 @@ export const FleetInputSchema = z.object({
   health: HealthSchema.default({ timeoutSeconds: 15, startTimeoutSeconds: 60, stopGraceSeconds: 10 }),
   region: z.string().min(1).nullable().default(null),
   labels,
+  /** `optional` lets game servers start sessions without the player's join token. */
+  joinTokens: z.enum(JoinTokenPolicies).default('required'),
 });
 export type FleetInput = z.input<typeof FleetInputSchema>;
 
@@ -114,6 +116,7 @@ export const FleetViewSchema = z.object({
   health: HealthSchema,
   region: z.string().nullable(),
   labels: z.record(z.string(), z.string()),
+  joinTokens: z.enum(JoinTokenPolicies),
   routing: z.object({ entries: z.array(z.object({ build: z.string(), weight: z.number() })) }),
   status: z.object({
     serversByState: z.record(z.string(), z.number()),

@@ -30,6 +30,7 @@ export function fleetView(over: Partial<FleetView> = {}): FleetView {
     health: { timeoutSeconds: 15, startTimeoutSeconds: 60, stopGraceSeconds: 10 },
     region: null,
     labels: {},
+    joinTokens: 'required',
     routing: { entries: [{ build: 'arena-1', weight: 100 }] },
     status: {
       serversByState: { Ready: 1, Active: 2 },

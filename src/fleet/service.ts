@@ -10,7 +10,7 @@ import type { Build } from '../builds/model.js';
 import { HandoffError } from '../core/errors.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
-import type { Fleet } from './model.js';
+import { joinTokenPolicy, type Fleet } from './model.js';
 
 export type FleetSpec = z.output<typeof FleetInputSchema>;
 export type ApplyRequest = z.output<typeof ApplyRequestSchema>;
@@ -71,7 +71,7 @@ export class FleetService {
     if (!existing) {
       return {
         name: spec.name, currentBuild: spec.build, capacity: spec.capacity, health: spec.health,
-        routing: singleBuildRouting(spec.build), region: spec.region, labels: spec.labels, createdAt: now, updatedAt: now,
+        routing: singleBuildRouting(spec.build), region: spec.region, labels: spec.labels, joinTokens: spec.joinTokens, createdAt: now, updatedAt: now,
       };
     }
     if (existing.currentBuild !== spec.build) {
@@ -79,8 +79,8 @@ export class FleetService {
       if (active) throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${spec.name} has rollout ${active.id} in progress`, { rollout: active.id });
       throw new HandoffError('FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', `fleet ${spec.name} runs ${existing.currentBuild}; release ${spec.build} with \`handoff rollout start ${spec.name} --build ${spec.build}\``, { fleet: spec.name, currentBuild: existing.currentBuild });
     }
-    const next: Fleet = { ...existing, capacity: spec.capacity, health: spec.health, region: spec.region, labels: spec.labels };
-    const same = JSON.stringify([existing.capacity, existing.health, existing.region, existing.labels]) === JSON.stringify([next.capacity, next.health, next.region, next.labels]);
+    const next: Fleet = { ...existing, capacity: spec.capacity, health: spec.health, region: spec.region, labels: spec.labels, joinTokens: spec.joinTokens };
+    const same = JSON.stringify([existing.capacity, existing.health, existing.region, existing.labels, joinTokenPolicy(existing)]) === JSON.stringify([next.capacity, next.health, next.region, next.labels, next.joinTokens]);
     return same ? null : { ...next, updatedAt: now };
   }
 }

@@ -48,6 +48,7 @@ export function sampleFleet(overrides: Partial<Fleet> = {}): Fleet {
     routing: singleBuildRouting('bld_1'),
     region: 'eu-west',
     labels: { team: 'arena' },
+    joinTokens: 'required',
     createdAt: sampleTime,
     updatedAt: sampleTime + 1_000,
     ...overrides,
