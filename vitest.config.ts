@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // Fails a test file that leaves a process it started running.
+    setupFiles: ['./test/support/process-guard.ts'],
   },
 });

@@ -39,7 +39,7 @@ describe('arena server (real process, fake SDK endpoint)', () => {
 
   it.each([
     ['an invalid join token', 'wrong-token', 'JOIN_TOKEN_INVALID'],
-    ['no join token', undefined, 'JOIN_TOKEN_INVALID'],
+    ['no join token', undefined, 'JOIN_TOKEN_REQUIRED'],
   ])('closes a player with %s with 4001 and the SDK error code', async (_name, token, code) => {
     const { port } = await start();
     sdk.allocate('p1', 'tok-1');

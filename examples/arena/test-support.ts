@@ -114,6 +114,8 @@ export class FakeSdk {
   private started(res: ServerResponse, body: Record<string, unknown>): void {
     const playerId = String(body.playerId);
     const allocation = this.allocations.get(playerId);
+    // As the control plane: a missing token is refused first (fleets require tokens by default).
+    if (body.joinToken === null || body.joinToken === undefined) return reply(res, 401, error('JOIN_TOKEN_REQUIRED'));
     if (!allocation) return reply(res, 409, error('SESSION_NOT_ALLOCATED'));
     if (body.joinToken !== allocation.token) return reply(res, 401, error('JOIN_TOKEN_INVALID'));
     const view: SdkSessionView = { sessionId: allocation.sessionId, playerId, partyId: null, attributes: {} };

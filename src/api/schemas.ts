@@ -8,7 +8,7 @@
  */
 import semver from 'semver';
 import { z } from 'zod';
-import { PartyPolicies, ServerStates } from '../fleet/model.js';
+import { JoinTokenPolicies, PartyPolicies, ServerStates } from '../fleet/model.js';
 import { CloseReasons, SessionStates } from '../session/model.js';
 import { RolloutPhases, SmokeStates } from '../rollout/model.js';
 
@@ -64,6 +64,8 @@ export const FleetInputSchema = z.strictObject({
   /** `together`: a party member joins the party's server even on a build routing has left. */
   partyPolicy: z.enum(PartyPolicies).default('together'),
   labels,
+  /** `optional` lets game servers start sessions without the player's join token. */
+  joinTokens: z.enum(JoinTokenPolicies).default('required'),
 });
 export type FleetInput = z.input<typeof FleetInputSchema>;
 
@@ -133,6 +135,7 @@ export const FleetViewSchema = z.object({
   region: z.string().nullable(),
   partyPolicy: z.enum(PartyPolicies),
   labels: z.record(z.string(), z.string()),
+  joinTokens: z.enum(JoinTokenPolicies),
   routing: z.object({ entries: z.array(z.object({ build: z.string(), weight: z.number() })) }),
   status: z.object({
     serversByState: z.record(z.string(), z.number()),

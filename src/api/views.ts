@@ -1,5 +1,5 @@
 /** Response shapes built from the in-memory world. Secrets (server tokens) never leave here. */
-import type { Fleet, GameServer } from '../fleet/model.js';
+import { joinTokenPolicy, type Fleet, type GameServer } from '../fleet/model.js';
 import type { Rollout } from '../rollout/model.js';
 import type { World } from '../state/world.js';
 import type { FleetView, RolloutView, ServerView } from './schemas.js';
@@ -28,6 +28,7 @@ export function fleetView(world: World, f: Fleet): FleetView {
   }
   return {
     name: f.name, currentBuild: f.currentBuild, capacity: f.capacity, health: f.health, region: f.region, partyPolicy: f.partyPolicy, labels: f.labels,
+    joinTokens: joinTokenPolicy(f),
     routing: f.routing, createdAt: f.createdAt, updatedAt: f.updatedAt,
     status: { serversByState, serversByBuild, openSessionsByBuild, freeSlots, activeRollout: world.activeRolloutOf(f.name)?.id ?? null },
   };

@@ -31,6 +31,7 @@ export function fleetView(over: Partial<FleetView> = {}): FleetView {
     region: null,
     partyPolicy: 'together',
     labels: {},
+    joinTokens: 'required',
     routing: { entries: [{ build: 'arena-1', weight: 100 }] },
     status: {
       serversByState: { Ready: 1, Active: 2 },

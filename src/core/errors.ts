@@ -40,6 +40,7 @@ export const ErrorCatalogue = {
   SESSION_CLOSED: { status: 409, retryable: false, message: 'The session is already closed' },
   SESSION_NOT_ALLOCATED: { status: 409, retryable: false, message: 'The player has no open session allocated on this server' },
   JOIN_TOKEN_INVALID: { status: 401, retryable: false, message: 'The join token is invalid, expired or for another server' },
+  JOIN_TOKEN_REQUIRED: { status: 401, retryable: false, message: "The game server must pass the player's join token: the fleet requires join tokens" },
   NO_CAPACITY: { status: 503, retryable: true, message: 'No eligible game server has a free slot; retry shortly' },
   REGION_NOT_SERVED: { status: 422, retryable: false, message: 'The fleet does not serve the requested region' },
   CLIENT_UPDATE_REQUIRED: { status: 426, retryable: false, message: 'No running build accepts this client version; the client must update' },

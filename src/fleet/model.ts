@@ -38,6 +38,15 @@ export interface HealthPolicy {
 export const PartyPolicies = ['together', 'follow-routing'] as const;
 export type PartyPolicy = (typeof PartyPolicies)[number];
 
+/**
+ * Whether the SDK's `sessionStarted` must carry the player's join token. `required` (the
+ * default) has the control plane verify every player a game server admits; `optional` is an
+ * explicit opt-out for a game server that verifies players itself (a token it does pass is
+ * still verified).
+ */
+export const JoinTokenPolicies = ['required', 'optional'] as const;
+export type JoinTokenPolicy = (typeof JoinTokenPolicies)[number];
+
 export interface Fleet {
   name: string;
   /** The build the fleet runs when no rollout is in flight. */
@@ -49,8 +58,17 @@ export interface Fleet {
   region: string | null;
   partyPolicy: PartyPolicy;
   labels: Record<string, string>;
+  joinTokens: JoinTokenPolicy;
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * The fleet's join-token policy. Only an explicit opt-out relaxes it: a fleet stored by a
+ * version without the field requires tokens too.
+ */
+export function joinTokenPolicy(fleet: Pick<Fleet, 'joinTokens'>): JoinTokenPolicy {
+  return fleet.joinTokens === 'optional' ? 'optional' : 'required';
 }
 
 export interface GameServer {

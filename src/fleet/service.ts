@@ -10,7 +10,7 @@ import type { Build } from '../builds/model.js';
 import { HandoffError } from '../core/errors.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
-import type { Fleet } from './model.js';
+import { joinTokenPolicy, type Fleet } from './model.js';
 
 export type FleetSpec = z.output<typeof FleetInputSchema>;
 export type ApplyRequest = z.output<typeof ApplyRequestSchema>;
@@ -71,7 +71,7 @@ export class FleetService {
     if (!existing) {
       return {
         name: spec.name, currentBuild: spec.build, capacity: spec.capacity, health: spec.health,
-        routing: singleBuildRouting(spec.build), region: spec.region, partyPolicy: spec.partyPolicy, labels: spec.labels,
+        routing: singleBuildRouting(spec.build), region: spec.region, partyPolicy: spec.partyPolicy, labels: spec.labels, joinTokens: spec.joinTokens,
         createdAt: now, updatedAt: now,
       };
     }
@@ -80,8 +80,8 @@ export class FleetService {
       if (active) throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${spec.name} has rollout ${active.id} in progress`, { rollout: active.id });
       throw new HandoffError('FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', `fleet ${spec.name} runs ${existing.currentBuild}; release ${spec.build} with \`handoff rollout start ${spec.name} --build ${spec.build}\``, { fleet: spec.name, currentBuild: existing.currentBuild });
     }
-    const next: Fleet = { ...existing, capacity: spec.capacity, health: spec.health, region: spec.region, partyPolicy: spec.partyPolicy, labels: spec.labels };
-    const fields = (f: Fleet) => JSON.stringify([f.capacity, f.health, f.region, f.partyPolicy, f.labels]);
+    const next: Fleet = { ...existing, capacity: spec.capacity, health: spec.health, region: spec.region, partyPolicy: spec.partyPolicy, labels: spec.labels, joinTokens: spec.joinTokens };
+    const fields = (f: Fleet) => JSON.stringify([f.capacity, f.health, f.region, f.partyPolicy, f.labels, joinTokenPolicy(f)]);
     const same = fields(existing) === fields(next);
     return same ? null : { ...next, updatedAt: now };
   }

@@ -11,7 +11,7 @@ export interface SdkBackend {
   ready(serverId: string): Promise<void>;
   /** Liveness ping; cheap and in-memory. */
   health(serverId: string): void;
-  /** Confirms a connecting player. Throws SESSION_NOT_ALLOCATED / JOIN_TOKEN_INVALID. */
+  /** Confirms a connecting player. Throws SESSION_NOT_ALLOCATED / JOIN_TOKEN_INVALID / JOIN_TOKEN_REQUIRED. */
   sessionStarted(serverId: string, playerId: string, joinToken: string | null): Promise<SdkSessionView>;
   /** Closes the player's open session on this server; with `sessionId`, only that session. Idempotent. */
   sessionEnded(serverId: string, playerId: string, reason: CloseReason, sessionId: string | null): Promise<void>;

@@ -127,8 +127,10 @@ export class HandoffSdk {
   }
 
   /**
-   * A player connected: confirms the session the control plane allocated for them. Throws
-   * SdkError SESSION_NOT_ALLOCATED or JOIN_TOKEN_INVALID when the player should be refused.
+   * A player connected: confirms the session the control plane allocated for them, verifying
+   * the join token the player presented. Throws SdkError SESSION_NOT_ALLOCATED,
+   * JOIN_TOKEN_INVALID or JOIN_TOKEN_REQUIRED (no token, on a fleet that requires them — the
+   * default) when the player should be refused.
    */
   async sessionStarted(playerId: string, joinToken?: string): Promise<SdkSessionView> {
     return (await this.call('POST', '/sessions/started', { playerId, joinToken: joinToken ?? null }, 'connection', 'json')) as SdkSessionView;

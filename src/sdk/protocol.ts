@@ -74,6 +74,7 @@ export type SdkEndReason = (typeof SdkEndReasons)[number];
 /** Body of `POST sessions/started`. */
 export interface SessionStartedRequest {
   playerId: string;
+  /** Required unless the server's fleet has `joinTokens: optional`. */
   joinToken?: string | null;
 }
 

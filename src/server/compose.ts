@@ -64,7 +64,7 @@ export async function startControlPlane(input: ServerOptions = {}, deps: Control
   const options = resolveServerOptions(input);
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const clock = deps.clock ?? new SystemClock();
-  mkdirSync(options.dataDir, { recursive: true });
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const lock = lockDataDir(options.dataDir);
   const started: (() => Promise<void> | void)[] = [() => lock.release()];
   try {

@@ -4,7 +4,7 @@
  * Server occupancy (Ready ↔ Active, `emptySince`) is kept in step here.
  */
 import { HandoffError } from '../core/errors.js';
-import type { GameServer } from '../fleet/model.js';
+import { joinTokenPolicy, type GameServer } from '../fleet/model.js';
 import type { SdkSessionView } from '../sdk/protocol.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
@@ -50,9 +50,28 @@ export class SessionService {
     return { ...open, state: 'Closed', closedAt: now, closeReason: reason };
   }
 
-  /** SDK: the game server reports that a player connected. */
+  /**
+   * SDK: the game server reports that a player connected, with the join token the player
+   * presented. The token is verified here, so a game server need not trust its players: it must
+   * be signed by this control plane, unexpired, and name this server, this player and the
+   * player's open session on it. Without one the call is refused (JOIN_TOKEN_REQUIRED) unless
+   * the fleet opted out with `joinTokens: optional`.
+   *
+   * A token admits one session. It is dead once that session has closed, even before it
+   * expires: the player's next allocation is a new session with a new token. While the session
+   * stays Connected, a repeat from the same server for the same player with a valid token gets
+   * the same answer again. The SDK retries `sessionStarted` when an answer is lost, and the
+   * control plane cannot tell that retry from a second socket presenting the same token; both
+   * come from the one server holding the seat, for the same player and session, and are granted
+   * nothing new. Whether a second socket may take the seat over is the game server's decision,
+   * as only it knows which sockets are open (the arena resumes a seat only with the token that
+   * took it).
+   */
   async started(serverId: string, playerId: string, joinToken: string | null): Promise<SdkSessionView> {
     const server = this.requireServer(serverId);
+    const fleet = this.ctx.world.fleets.get(server.fleet);
+    const optional = fleet !== undefined && joinTokenPolicy(fleet) === 'optional';
+    if (joinToken === null && !optional) throw new HandoffError('JOIN_TOKEN_REQUIRED', undefined, { playerId, serverId, fleet: server.fleet });
     const session = this.ctx.world.openSessionOf(server.fleet, playerId);
     if (!session || session.server !== serverId) {
       throw new HandoffError('SESSION_NOT_ALLOCATED', `player ${playerId} has no open session on ${serverId}`, { playerId, serverId });

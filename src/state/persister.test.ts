@@ -17,6 +17,32 @@ function countingStore(): { store: StateStore; batches: number[] } {
   return { store, batches };
 }
 
+/**
+ * A real SQLite store whose commits wait, truly asynchronously, until the test opens the gate;
+ * only then is the batch written and the commit resolved. `committed` lists the written batches.
+ */
+function gatedStore() {
+  const inner = SqliteStore.open(':memory:');
+  const committed: string[][] = [];
+  const queued: (() => void)[] = [];
+  let opened = false;
+  const gate = {
+    waiting: () => queued.length,
+    open: () => {
+      opened = true;
+      for (const go of queued.splice(0)) go();
+    },
+  };
+  const store = Object.assign(Object.create(inner) as StateStore, {
+    commit: async (m: readonly Mutation[]) => {
+      if (!opened) await new Promise<void>((r) => queued.push(r));
+      committed.push(m.map((x) => (x.kind === 'putBuild' ? x.build.id : x.kind)));
+      return inner.commit(m);
+    },
+  });
+  return { store, gate, committed };
+}
+
 const put = (id: string): Mutation => ({ kind: 'putBuild', build: sampleBuild({ id }) });
 
 describe('Persister (group commit)', () => {
@@ -29,9 +55,18 @@ describe('Persister (group commit)', () => {
   });
 
   it('resolves a caller only after its mutations are durable', async () => {
-    const { store } = countingStore();
+    // The fake's commit writes only when the test lets it, many ticks later, as a disk would:
+    // a persister that resolved callers when it handed the batch over would be caught here.
+    const { store, gate, committed } = gatedStore();
     const p = new Persister(store);
-    await p.persist([put('x')]);
+    let resolved = false;
+    const done = p.persist([put('x')]).then(() => (resolved = true));
+    for (let tick = 0; tick < 10; tick++) await new Promise((r) => setImmediate(r));
+    expect(gate.waiting()).toBe(1);
+    expect(resolved).toBe(false);
+    gate.open();
+    await done;
+    expect(committed).toEqual([['x']]);
     expect(await store.getBuild('x')).toBeDefined();
   });
 

@@ -49,6 +49,7 @@ export function sampleFleet(overrides: Partial<Fleet> = {}): Fleet {
     region: 'eu-west',
     partyPolicy: 'together',
     labels: { team: 'arena' },
+    joinTokens: 'required',
     createdAt: sampleTime,
     updatedAt: sampleTime + 1_000,
     ...overrides,

@@ -38,7 +38,9 @@ describe('a game server on the 0.1.0 SDK against the current control plane', () 
   });
 
   it('gets the same coded errors', async () => {
-    await expect(sdk.sessionStarted('nobody')).rejects.toMatchObject({ code: 'SESSION_NOT_ALLOCATED', status: 409 });
+    await expect(sdk.sessionStarted('nobody', 'some-token')).rejects.toMatchObject({ code: 'SESSION_NOT_ALLOCATED', status: 409 });
+    // Join tokens are required by default since 0.2; the released client reads the new code as any SdkError.
+    await expect(sdk.sessionStarted('nobody')).rejects.toMatchObject({ code: 'JOIN_TOKEN_REQUIRED', status: 401 });
     await expect(sdk.setCapacity(-1)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
   });
 

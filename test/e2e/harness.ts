@@ -11,7 +11,7 @@ import { Api, type Allocation } from './support/api.js';
 import { ControlPlane } from './support/control-plane.js';
 import { Player } from './support/player.js';
 import { freePort, freePortRange } from './support/ports.js';
-import { isAlive, killHard, scanGameProcesses, serverIdOf, type GameProcess } from './support/procs.js';
+import { isAlive, killHard, scanGameProcessTree, scanGameProcesses, serverIdOf, type GameProcess } from './support/procs.js';
 import { waitFor } from './support/wait.js';
 
 export { Api, must, type Allocation, type EventView, type RolloutView, type ServerView, type SessionView } from './support/api.js';
@@ -54,7 +54,7 @@ export class Harness {
     return this.track(await Player.connect(allocation));
   }
 
-  /** Game-server processes of this control plane, found from /proc. */
+  /** Game-server processes of this control plane, found from /proc (not their children). */
   gameProcesses(): GameProcess[] {
     return scanGameProcesses({ sdkUrl: this.cp.sdkUrl, dataDir: this.dataDir });
   }
@@ -62,15 +62,23 @@ export class Harness {
   /**
    * Live game-server processes of this control plane that the API does not list as a
    * non-terminal server: processes nobody will ever stop. Needs the control plane up.
+   *
+   * The fleet keeps reconciling while this runs, so the order matters: /proc first, then the
+   * API. A server's record exists before its process is spawned, so every process seen is known
+   * to the later read; one that exited in between (and may be recorded Stopped) is re-checked;
+   * a Starting server whose process is spawned but whose pid is not recorded yet is mid-launch.
    */
   async orphans(): Promise<string[]> {
+    const found = this.gameProcesses();
     const listed = await this.api.servers(null, { all: true });
     const byId = new Map(listed.map((s) => [s.id, s]));
     const out: string[] = [];
-    for (const p of this.gameProcesses()) {
+    for (const p of found) {
+      if (serverIdOf(p.pid) !== p.serverId) continue;
       const s = byId.get(p.serverId);
       if (!s) out.push(`pid ${p.pid} runs server ${p.serverId}, which the API does not know`);
       else if (!NON_TERMINAL.has(s.state)) out.push(`pid ${p.pid} runs server ${p.serverId}, which the API lists as ${s.state}`);
+      else if (s.pid === null && s.state === 'Starting') continue;
       else if (s.pid !== p.pid) out.push(`pid ${p.pid} runs server ${p.serverId}, which the API says is pid ${s.pid}`);
     }
     return out;
@@ -97,9 +105,10 @@ export class Harness {
     await this.cp.kill9();
     // Only a pid whose environment still names the server: a stopped server's pid may be reused.
     for (const { id, pid } of listedPids) if (serverIdOf(pid) === id) killHard(pid);
-    for (const p of this.gameProcesses()) killHard(p.pid);
+    const tree = () => scanGameProcessTree({ sdkUrl: this.cp.sdkUrl, dataDir: this.dataDir });
+    for (const p of tree()) killHard(p.pid);
     try {
-      await waitFor(() => this.gameProcesses().length === 0 && listedPids.every(({ id, pid }) => serverIdOf(pid) !== id || !isAlive(pid)), {
+      await waitFor(() => tree().length === 0 && listedPids.every(({ id, pid }) => serverIdOf(pid) !== id || !isAlive(pid)), {
         what: 'every game server of this test to be gone after SIGKILL',
         timeoutMs: 10_000,
       });

@@ -85,11 +85,17 @@ export async function waitFor<T>(cond: () => T | Promise<T>, what: string, timeo
   }
 }
 
-/** Everything durable, for "nothing changed" assertions. */
+/**
+ * Everything durable an API request can change, for "nothing changed" assertions: builds,
+ * fleets, sessions, rollouts, idempotency records and the events requests write. Not the
+ * game servers' records and `server.*` events: the reconciler and the game servers write those
+ * on their own schedule (a server turning Ready is committed a moment after the API shows it),
+ * so they may change between two snapshots whatever the request did.
+ */
 export async function durableDigest(cp: ControlPlane): Promise<string> {
   const snap = await cp.store.load(0);
-  const events = await cp.store.listEvents({ limit: 100_000 });
+  const events = (await cp.store.listEvents({ limit: 100_000 })).filter((e) => !e.kind.startsWith('server.'));
   const sessions = await cp.store.listSessions({ limit: 100_000 });
   const rollouts = await cp.store.listRollouts({ limit: 1000 });
-  return JSON.stringify({ builds: snap.builds, fleets: snap.fleets, sessions, rollouts, events: events.length, idem: snap.idempotency.length });
+  return JSON.stringify({ builds: snap.builds, fleets: snap.fleets, sessions, rollouts, events, idem: snap.idempotency });
 }

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SystemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { HandoffError, toHandoffError } from '../../core/errors.js';
+import { makePrivateDir } from '../../core/private-files.js';
 import type { AdoptResult, RuntimeExit, RuntimeInstance, RuntimeProvider, ServerLaunch } from '../port.js';
 import { resolveExecutable } from './executable.js';
 import { resolveLocalRuntimeOptions, type LocalRuntimeOptions, type ResolvedLocalRuntimeOptions } from './options.js';
@@ -44,7 +44,7 @@ export class LocalRuntime implements RuntimeProvider {
   /** Validates the options, creates the log directory and reads the host's boot id. */
   static create(opts: LocalRuntimeOptions): LocalRuntime {
     const options = resolveLocalRuntimeOptions(opts);
-    mkdirSync(options.logDir, { recursive: true });
+    makePrivateDir(options.logDir);
     let bootId: string;
     try {
       bootId = readBootId();

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { PrivateFileMode } from '../../core/private-files.js';
 import type { ServerLaunch } from '../port.js';
 import { readProcStat, type ProcStat } from './proc.js';
 
@@ -63,7 +64,8 @@ export interface Spawned {
  * EACCES, a missing cwd, …).
  */
 export async function spawnDetached(req: SpawnRequest): Promise<Spawned> {
-  const fd = openSync(req.logPath, 'a');
+  // Private: a game server may log its SDK token (the log directory is private too).
+  const fd = openSync(req.logPath, 'a', PrivateFileMode);
   let child: ChildProcess;
   try {
     child = spawn(req.file, req.args, { cwd: req.cwd, env: req.env, detached: true, stdio: ['ignore', fd, fd] });

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Build } from '../../builds/model.js';
 import type { StoredEvent } from '../../core/events.js';
 import { HandoffError, isHandoffError } from '../../core/errors.js';
+import { makePrivateFile, tightenFile } from '../../core/private-files.js';
 import type { Fleet, GameServer } from '../../fleet/model.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { Session } from '../../session/model.js';
@@ -18,7 +19,7 @@ import type {
 } from '../port.js';
 import { applyMigrations } from './migrations.js';
 import { upsert, where } from './sql.js';
-import { WalSync } from './wal-sync.js';
+import { readDurability, WalSync, type Fsync, type SqliteDurability } from './wal-sync.js';
 import {
   buildRow,
   eventRow,
@@ -37,6 +38,11 @@ import {
 type Statement = Database.Statement;
 
 const READ_FAILED = 'The state store could not be read';
+
+export interface SqliteStoreOptions {
+  /** How the WAL is fsynced after each commit; `fs.fsync` unless a test observes it. */
+  fsync?: Fsync;
+}
 
 /**
  * The embedded StateStore: one SQLite file in WAL mode. better-sqlite3 is synchronous, so each
@@ -58,9 +64,15 @@ export class SqliteStore implements StateStore {
    * throwaway store. Fails with STORE_UNAVAILABLE when the file cannot be opened or its
    * schema is newer than this code.
    */
-  static open(path: string): SqliteStore {
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     let db: Database.Database | undefined;
     try {
+      if (path !== ':memory:' && path !== '') {
+        // Secrets live here. SQLite would create the file 0644, and gives -wal and -shm the
+        // database file's mode, so creating it 0600 first covers all three; older ones are tightened.
+        makePrivateFile(path);
+        for (const extra of ['-wal', '-shm']) tightenFile(`${path}${extra}`);
+      }
       db = new Database(path);
       // Set first: the pragmas and migrations below may wait on another process's lock.
       db.pragma('busy_timeout = 5000');
@@ -71,7 +83,7 @@ export class SqliteStore implements StateStore {
       // disk syncs, and the next group commit grows meanwhile.
       db.pragma('synchronous = NORMAL');
       applyMigrations(db);
-      return new SqliteStore(db, path === ':memory:' || path === '' ? null : new WalSync(path));
+      return new SqliteStore(db, path === ':memory:' || path === '' ? null : new WalSync(path, options.fsync));
     } catch (e) {
       db?.close();
       if (isHandoffError(e)) throw e;
@@ -232,6 +244,14 @@ export class SqliteStore implements StateStore {
         [...w.params, q.limit],
       ).map(toStoredEvent);
     });
+  }
+
+  /**
+   * The settings of this store's own connection (`synchronous` is per connection, so another
+   * connection cannot see it). Durability rests on them: see `open` and `WalSync`.
+   */
+  durability(): SqliteDurability {
+    return readDurability(this.db);
   }
 
   close(): Promise<void> {
