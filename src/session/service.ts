@@ -92,10 +92,13 @@ export class SessionService {
 
   /**
    * Releases seats reserved longer than the TTL that nobody connected to. Bounded per call so a
-   * burst of expiries never stalls the event loop; the next pass takes the rest.
+   * burst of expiries never stalls the event loop; the next pass takes the rest. Like health,
+   * a reservation's age counts only from `observingSince`: after a pause or a restart, the
+   * player's confirmation may be waiting in a socket.
    */
-  expireReservations(now: number, limit = 500): Mutation[] {
+  expireReservations(now: number, observingSince = -Infinity, limit = 500): Mutation[] {
     const out: Mutation[] = [];
+    if (now - observingSince <= this.opts.reservationTtlMs) return out;
     for (const id of this.ctx.world.expiredReservations(now - this.opts.reservationTtlMs, limit)) {
       out.push(...this.closeInMemory(id, 'expired', now));
     }
