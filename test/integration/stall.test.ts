@@ -13,7 +13,7 @@ describe('a control plane paused longer than the health timeout', () => {
   it('marks no server unhealthy and replaces none once it resumes', async () => {
     const { api, cp } = harness();
     must(await api.apply({
-      builds: [fixtureBuild('v1')],
+      builds: [{ ...fixtureBuild('v1'), ports: [{ name: 'game', protocol: 'tcp' }] }],
       fleets: [{
         name: 'arena', build: 'v1',
         capacity: { minServers: 2, maxServers: 4, bufferServers: 0, idleTimeoutSeconds: 600 },
