@@ -101,3 +101,70 @@ describe('FleetReconciler after the control plane itself stalled', () => {
     expect((await events()).filter((e) => e.startsWith('server.unhealthy'))).toEqual(['server.unhealthy srv_busy']);
   });
 });
+
+describe('FleetReconciler after a restart whose store lost sessions', () => {
+  function setupRetiring() {
+    const clock = new FakeClock();
+    const store = SqliteStore.open(':memory:');
+    const world = new World();
+    world.putBuild(sampleBuild({ id: 'v1' }));
+    world.putBuild(sampleBuild({ id: 'v2' }));
+    // v1 takes no new sessions: its servers retire once idle for 1 s.
+    world.fleets.set('arena', sampleFleet({
+      name: 'arena', currentBuild: 'v2', routing: { entries: [{ build: 'v2', weight: 100 }, { build: 'v1', weight: 0 }] },
+      capacity: { minServers: 2, maxServers: 4, bufferServers: 0, idleTimeoutSeconds: 1 },
+      health: { timeoutSeconds: 15, startTimeoutSeconds: 60, stopGraceSeconds: 5 },
+    }));
+    const now = clock.now();
+    const base = { fleet: 'arena', pid: null, identity: null, createdAt: now - 60_000, lastHealthAt: now, state: 'Ready' as const, emptySince: now - 60_000 };
+    // The store lost the sessions on srv_old: it looks empty and idle.
+    world.putServer(sampleServer({ ...base, id: 'srv_old', build: 'v1', token: 't0' }));
+    world.putServer(sampleServer({ ...base, id: 'srv_n1', build: 'v2', token: 't1' }));
+    world.putServer(sampleServer({ ...base, id: 'srv_n2', build: 'v2', token: 't2' }));
+    const ctx: Ctx = { world, clock, store, persister: new Persister(store), notify: () => undefined };
+    const sessions = new SessionService(ctx, { joinSecret: 's', reservationTtlMs: 60_000 });
+    const rollouts = new RolloutService(ctx, sessions, { cwd: process.cwd(), kick: () => undefined });
+    const servers = new ServerService(ctx, recordingRuntime([]), sessions, rollouts, { sdkUrl: () => '', backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
+    const reconciler = new FleetReconciler(ctx, clock, servers, sessions, rollouts, { intervalMs: 100, onError: (e) => { throw e; } });
+    running.push(reconciler);
+    const run = async (ms: number) => {
+      for (let t = 0; t < ms; t += 100) {
+        for (const id of world.servers.keys()) servers.health(id);
+        clock.advance(100);
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      }
+    };
+    const oldState = () => world.servers.get('srv_old')?.state;
+    return { reconciler, sessions, world, run, oldState };
+  }
+
+  it('keeps an adopted server until observed, brings back its players from its roster, and retires it only once they left', async () => {
+    const { reconciler, sessions, world, run, oldState } = setupRetiring();
+    // As ServerService.recover() does for every server it re-adopts.
+    sessions.rosters.markUnverified('srv_old');
+    reconciler.start();
+    await run(3_000);
+    expect(oldState()).toBe('Ready');
+
+    // Its SDK reconnects its watch and reports the player the store forgot.
+    await sessions.reportRoster('srv_old', { players: ['p1'], sessions: { p1: 'ses_lost' } });
+    await run(3_000);
+    expect(oldState()).toBe('Active');
+    expect(world.sessions.get('ses_lost')?.state).toBe('Connected');
+
+    await sessions.ended('srv_old', 'p1', 'ended', 'ses_lost');
+    await run(3_000);
+    expect(world.servers.get('srv_old')).toMatchObject({ state: 'Draining', drainReason: 'retired' });
+  });
+
+  it('retires an adopted server once its roster says it is empty', async () => {
+    const { reconciler, sessions, run, oldState } = setupRetiring();
+    sessions.rosters.markUnverified('srv_old');
+    reconciler.start();
+    await run(2_000);
+    expect(oldState()).toBe('Ready');
+    await sessions.reportRoster('srv_old', { players: [], sessions: {} });
+    await run(2_000);
+    expect(oldState()).toBe('Draining');
+  });
+});

@@ -119,7 +119,8 @@ export class FleetReconciler {
       capacity: fleet.capacity,
       health: fleet.health,
       servers: servers.map((s) => ({
-        id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id), roster: 0, unverified: false, createdAt: s.createdAt,
+        id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id),
+        roster: this.sessions.rosters.size(s.id), unverified: this.sessions.rosters.isUnverified(s.id), createdAt: s.createdAt,
         lastHealthAt: s.lastHealthAt, emptySince: s.emptySince, stopRequestedAt: s.stopRequestedAt,
       })),
       roles: fleetRoles(fleet.routing, fleet.capacity.idleTimeoutSeconds, this.ctx.world.latestRolloutOf(name) ?? null),

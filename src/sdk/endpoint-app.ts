@@ -5,7 +5,7 @@ import { HandoffError, isHandoffError } from '../core/errors.js';
 import type { SdkBackend } from './backend.js';
 import { readJsonBody } from './json-body.js';
 import { SDK_PREFIX } from './protocol.js';
-import { CapacitySchema, SessionEndedSchema, SessionStartedSchema } from './schemas.js';
+import { CapacitySchema, RosterSchema, SessionEndedSchema, SessionStartedSchema } from './schemas.js';
 import type { WatchStreams } from './watch-streams.js';
 
 type Env = { Variables: { serverId: string } };
@@ -69,6 +69,11 @@ export function createSdkApp(deps: SdkAppDeps): Hono<Env> {
     ['PUT', '/capacity', async (c, id) => {
       const { capacity } = await readJsonBody(c.req.raw, CapacitySchema);
       await backend.setCapacity(id, capacity);
+      return c.body(null, 204);
+    }],
+    ['PUT', '/roster', async (c, id) => {
+      const { players, sessions } = await readJsonBody(c.req.raw, RosterSchema);
+      await backend.reportRoster(id, players, sessions);
       return c.body(null, 204);
     }],
     ['POST', '/shutdown', async (c, id) => {
