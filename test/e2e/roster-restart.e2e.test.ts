@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { must, useHarness, waitFor } from './harness.js';
+import { useHarness, waitFor } from './harness.js';
 import {
   FLEET, V1, applyArenaFleet, expectNoInterruptedSessions, expectStoppedOnlyWhenEmpty, releaseUntilSwitched, waitForBuildStopped, waitForPhase,
 } from './support/release.js';
