@@ -96,6 +96,7 @@ export class FakeSdk {
       case 'POST /health':
       case 'POST /sessions/ended':
       case 'POST /shutdown':
+      case 'PUT /roster':
         return reply(res, 204);
       case 'POST /sessions/started':
         return this.started(res, call.body);

@@ -3,7 +3,11 @@
  * empty servers to stop, and which to mark (un)healthy. No I/O, no clock: `now` is given.
  *
  * The invariant every release depends on lives here: a server that hosts a session is never
- * stopped. Only empty servers are ever chosen (see the property test).
+ * stopped. Only servers known to be empty are ever chosen (see the property tests): no open
+ * session, an empty roster of its own, and observed since the last restart.
+ *
+ * Deadlines (health, start) are judged only over time the control plane was observing: a
+ * stalled or restarted control plane heard nothing, which says nothing about the servers.
  */
 import type { ServerState } from './model.js';
 
@@ -22,6 +26,14 @@ export interface ServerObservation {
   state: ServerState;
   /** Open sessions (reserved or connected). */
   used: number;
+  /** Players on the server's own roster as last reported and kept current; 0 if it never reported. */
+  roster: number;
+  /**
+   * Not observed since the control plane (re)started: the store's word that it is empty is not
+   * enough to stop it (the store may have lost sessions). Cleared by a roster report, a session
+   * end that leaves it empty, or its own shutdown request.
+   */
+  unverified: boolean;
   createdAt: number;
   lastHealthAt: number | null;
   emptySince: number | null;
@@ -36,6 +48,11 @@ export interface FleetObservation {
   roles: ReadonlyMap<string, BuildRole>;
   /** Crash-loop backoff: no new server of a build before this time. */
   startNotBefore: ReadonlyMap<string, number>;
+  /**
+   * Since when the control plane has observed without interruption: its start, or the end of
+   * its last stall (SIGSTOP, a long GC pause, a frozen VM). Deadlines run from no earlier.
+   */
+  observingSince: number;
   now: number;
 }
 
@@ -49,11 +66,21 @@ export type FleetAction =
 
 const UP: ReadonlySet<ServerState> = new Set(['Starting', 'Ready', 'Active']);
 
+/** Players on the server as far as anyone knows: its open sessions or its own roster. */
+export function occupancy(s: Pick<ServerObservation, 'used' | 'roster'>): number {
+  return Math.max(s.used, s.roster);
+}
+
+/** Whether the server may host players: never stop it. Unverified counts, but not as demand. */
+function occupied(s: ServerObservation): boolean {
+  return s.unverified || occupancy(s) > 0;
+}
+
 export function planFleet(obs: FleetObservation): FleetAction[] {
   const actions: FleetAction[] = [];
   const stopping = new Set<string>();
   const stop = (s: ServerObservation, reason: StopReason): void => {
-    if (s.used > 0 || stopping.has(s.id) || s.stopRequestedAt !== null) return;
+    if (occupied(s) || stopping.has(s.id) || s.stopRequestedAt !== null) return;
     stopping.add(s.id);
     actions.push({ kind: 'stop', serverId: s.id, reason });
   };
@@ -65,7 +92,7 @@ export function planFleet(obs: FleetObservation): FleetAction[] {
 
   for (const s of live) {
     // A Draining server is stopped once empty, whatever its build's role.
-    if (s.state === 'Draining' && s.used === 0) stop(s, 'drained');
+    if (s.state === 'Draining' && !occupied(s)) stop(s, 'drained');
   }
 
   const builds = new Set<string>([...obs.roles.keys(), ...live.map((s) => s.build)]);
@@ -83,7 +110,9 @@ export function planFleet(obs: FleetObservation): FleetAction[] {
         else if (idleLongEnough(s, role.idleSeconds, obs.now)) stop(s, 'retired');
       }
     } else {
-      const desired = desiredServers(obs, up.filter((s) => s.used > 0).length, role.share);
+      // Demand is what servers host; an unverified server is kept, not counted as busy, so a
+      // restart does not start servers that are surplus once the rosters are in.
+      const desired = desiredServers(obs, up.filter((s) => occupancy(s) > 0).length, role.share);
       if (up.length < desired && mayStart) actions.push({ kind: 'start', build, count: desired - up.length });
       if (up.length > desired) {
         const surplus = up
@@ -112,11 +141,18 @@ export function desiredServers(obs: Pick<FleetObservation, 'capacity'>, busy: nu
 }
 
 function idleLongEnough(s: ServerObservation, idleSeconds: number, now: number): boolean {
-  if (s.used > 0 || s.emptySince === null) return false;
+  if (occupied(s) || s.emptySince === null) return false;
   return now - s.emptySince >= idleSeconds * 1000;
 }
 
-/** Health and start deadlines. Returns the state the rest of the plan should assume. */
+/**
+ * Health and start deadlines. Returns the state the rest of the plan should assume.
+ *
+ * A deadline is missed only over observed time: the clock starts at the later of the server's
+ * last sign of life and `observingSince`, so after a stall or restart every server gets a full
+ * window (pings queued in sockets during a pause arrive a moment after it). Recovery, though,
+ * needs a real ping: a stall never makes an Unhealthy server healthy.
+ */
 function healthStep(
   s: ServerObservation,
   obs: FleetObservation,
@@ -125,22 +161,23 @@ function healthStep(
 ): ServerState {
   const timeoutMs = obs.health.timeoutSeconds * 1000;
   if (s.state === 'Starting') {
-    if (obs.now - s.createdAt > obs.health.startTimeoutSeconds * 1000) stop(s, 'start-timeout');
+    if (obs.now - Math.max(s.createdAt, obs.observingSince) > obs.health.startTimeoutSeconds * 1000) stop(s, 'start-timeout');
     return s.state;
   }
   const last = s.lastHealthAt ?? s.createdAt;
-  const stale = obs.now - last > timeoutMs;
-  if ((s.state === 'Ready' || s.state === 'Active') && stale) {
+  const missed = obs.now - Math.max(last, obs.observingSince) > timeoutMs;
+  const heard = obs.now - last <= timeoutMs;
+  if ((s.state === 'Ready' || s.state === 'Active') && missed) {
     actions.push({ kind: 'health', serverId: s.id, healthy: false });
-    if (s.used === 0) stop(s, 'unhealthy');
+    stop(s, 'unhealthy');
     return 'Unhealthy';
   }
   if (s.state === 'Unhealthy') {
-    if (!stale) {
+    if (heard) {
       actions.push({ kind: 'health', serverId: s.id, healthy: true });
       return s.used > 0 ? 'Active' : 'Ready';
     }
-    if (s.used === 0) stop(s, 'unhealthy');
+    if (missed) stop(s, 'unhealthy');
   }
   return s.state;
 }

@@ -3,8 +3,12 @@
  * observation: expire unused reservations → advance the rollout → plan servers → apply.
  * Passes never overlap; a crash between any two steps is harmless because the next pass
  * re-observes and re-plans from whatever was committed.
+ *
+ * The reconciler also watches its own liveness (`StallDetector`): after a pause of the process,
+ * deadlines restart from the end of the pause instead of blaming every server for it.
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
+import { StallDetector } from '../core/stall-detector.js';
 import { fleetRoles } from '../rollout/roles.js';
 import type { RolloutService } from '../rollout/service.js';
 import type { SessionService } from '../session/service.js';
@@ -17,6 +21,10 @@ import type { ServerService } from './servers.js';
 export interface ReconcilerOptions {
   intervalMs: number;
   onError: (e: unknown) => void;
+  /** How late the control plane's own heartbeat must be to count as a stall. Default 1000 ms. */
+  stallThresholdMs?: number;
+  /** Told of each stall of the control plane itself (e.g. to log it). */
+  onStall?: (gapMs: number) => void;
 }
 
 export class FleetReconciler {
@@ -26,6 +34,7 @@ export class FleetReconciler {
   private stopped = true;
   private readonly inflight = new Set<Promise<unknown>>();
   private nextIdempotencySweep = 0;
+  private readonly stalls: StallDetector;
 
   constructor(
     private readonly ctx: Ctx,
@@ -34,15 +43,21 @@ export class FleetReconciler {
     private readonly sessions: SessionService,
     private readonly rollouts: RolloutService,
     private readonly opts: ReconcilerOptions,
-  ) {}
+  ) {
+    const onStall = opts.onStall;
+    this.stalls = new StallDetector(clock, { thresholdMs: opts.stallThresholdMs ?? 1_000, ...(onStall ? { onStall } : {}) });
+  }
 
   start(): void {
     this.stopped = false;
+    // Observation starts now: servers adopted after a restart get a full window from here.
+    this.stalls.start();
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stalls.stop();
     if (this.timer) this.clock.clearTimeout(this.timer);
     await this.running;
     await Promise.allSettled([...this.inflight]);
@@ -92,7 +107,9 @@ export class FleetReconciler {
   }
 
   private async passFleet(name: string): Promise<void> {
+    // `now` first: a pause between the two reads then only moves the window later, never earlier.
     const now = this.clock.now();
+    const observingSince = this.stalls.observingSince();
     const mutations: Mutation[] = [];
     mutations.push(...this.rollouts.reconcile(name, now));
     const fleet = this.ctx.world.fleets.get(name);
@@ -102,11 +119,13 @@ export class FleetReconciler {
       capacity: fleet.capacity,
       health: fleet.health,
       servers: servers.map((s) => ({
-        id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id), createdAt: s.createdAt,
+        id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id),
+        roster: this.sessions.rosters.size(s.id), unverified: this.sessions.rosters.isUnverified(s.id), createdAt: s.createdAt,
         lastHealthAt: s.lastHealthAt, emptySince: s.emptySince, stopRequestedAt: s.stopRequestedAt,
       })),
       roles: fleetRoles(fleet.routing, fleet.capacity.idleTimeoutSeconds, this.ctx.world.latestRolloutOf(name) ?? null),
       startNotBefore: this.servers.startNotBefore(name),
+      observingSince,
       now,
     });
     for (const a of actions) mutations.push(...this.apply(name, a, now));
@@ -115,7 +134,8 @@ export class FleetReconciler {
 
   private async expireReservations(): Promise<void> {
     try {
-      const mutations = this.sessions.expireReservations(this.clock.now());
+      const now = this.clock.now();
+      const mutations = this.sessions.expireReservations(now, this.stalls.observingSince());
       if (mutations.length > 0) await this.ctx.persister.persist(mutations);
     } catch (e) {
       this.opts.onError(e);

@@ -42,7 +42,7 @@ describe('ServerService.recover after a control-plane crash', () => {
       void store.close();
       rmSync(dir, { recursive: true, force: true });
     });
-    return { world, store, servers, clock, ctx };
+    return { world, store, servers, clock, ctx, sessions };
   }
 
   function orphan(serverId: string): ChildProcess {
@@ -60,6 +60,18 @@ describe('ServerService.recover after a control-plane crash', () => {
     await servers.recover();
     expect(world.servers.get('srv_unrecorded')).toMatchObject({ pid: c.pid, ports: { game: 42611 }, state: 'Starting' });
     expect((await store.getServer('srv_unrecorded'))?.pid).toBe(c.pid);
+  });
+
+  it('keeps every re-adopted server unverified (never stopped on the store\'s word) until it is observed', async () => {
+    const { world, servers, sessions } = setup();
+    const c = orphan('srv_adopted');
+    await new Promise((r) => c.once('spawn', r));
+    world.putServer(sampleServer({ id: 'srv_adopted', fleet: 'arena', build: 'v1', state: 'Ready', pid: null, identity: null, ports: {}, token: 't3' }));
+    await servers.recover();
+    expect(sessions.rosters.isUnverified('srv_adopted')).toBe(true);
+    expect(servers.stop('srv_adopted', 'retired', Date.now())).toEqual([]);
+    await servers.requestShutdown('srv_adopted');
+    expect(sessions.rosters.isUnverified('srv_adopted')).toBe(false);
   });
 
   it('closes the record of a server that was never spawned', async () => {

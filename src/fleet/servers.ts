@@ -114,6 +114,8 @@ export class ServerService {
     const now = this.ctx.clock.now();
     const next: GameServer = { ...s, state: 'Ready', readyAt: s.readyAt ?? now, lastHealthAt: now, emptySince: now };
     this.ctx.world.putServer(next);
+    // Only now able to host players: an adopted server that was still starting is empty.
+    if (s.state === 'Starting') this.sessions.rosters.verify(serverId);
     this.backoff.delete(`${s.fleet}\u0000${s.build}`);
     await this.ctx.persister.persist([
       { kind: 'putServer', server: next },
@@ -142,6 +144,8 @@ export class ServerService {
     const now = this.ctx.clock.now();
     const next: GameServer = { ...s, state: 'Draining', drainReason: 'shutdown-requested' };
     this.ctx.world.putServer(next);
+    // Its own request: what it hosts ends with its sessions, which the store is trusted to know.
+    this.sessions.rosters.verify(serverId);
     await this.ctx.persister.persist([{ kind: 'putServer', server: next }, event(now, s.fleet, 'server.draining', s.id, 'the game server asked to shut down')]);
     this.opts.kick(s.fleet);
   }
@@ -149,7 +153,8 @@ export class ServerService {
   /** Marks the server Draining (no new sessions from this instant) and asks the runtime to stop it. */
   stop(serverId: string, reason: StopReason, now: number): Mutation[] {
     const s = this.ctx.world.servers.get(serverId);
-    if (!s || s.stopRequestedAt !== null || this.ctx.world.used(serverId) > 0) return [];
+    // The planner never asks for these; this guard keeps a stop from ever cutting players off.
+    if (!s || s.stopRequestedAt !== null || this.ctx.world.used(serverId) > 0 || this.sessions.rosters.holds(serverId)) return [];
     const next: GameServer = { ...s, state: 'Draining', drainReason: s.drainReason ?? reason, stopRequestedAt: now };
     this.ctx.world.putServer(next);
     // Signal only once `Draining` is durable: the caller commits these mutations in this same
@@ -177,6 +182,7 @@ export class ServerService {
     }
     const done: GameServer = { ...s, state, stoppedAt: now, exitCode: exit.code, exitSignal: exit.signal };
     this.ctx.world.putServer(done);
+    this.sessions.rosters.forget(s.id);
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
     mutations.push({ kind: 'putServer', server: done }, event(now, s.fleet, requested ? 'server.stopped' : 'server.crashed', s.id, `${s.id} ${requested ? 'stopped' : 'crashed'} (${how})`, { code: exit.code, signal: exit.signal }));
     if (!requested && s.state === 'Starting') mutations.push(...this.countStartFailure(s, `${how} before Ready (log: ${s.logPath ?? 'n/a'})`, now));
@@ -209,6 +215,9 @@ export class ServerService {
     for (const id of result.adopted) {
       const s = this.ctx.world.servers.get(id);
       if (!s) continue;
+      // The store may have lost sessions (a damaged WAL): until this server is observed (its
+      // roster, a session end that leaves it empty, its shutdown request), it is kept.
+      this.sessions.rosters.markUnverified(id);
       // Give adopted servers a fresh health window: their pings could not reach us while we were down.
       s.lastHealthAt = now;
       if (s.stopRequestedAt !== null) this.signalStop(s);

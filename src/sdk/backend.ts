@@ -16,6 +16,8 @@ export interface SdkBackend {
   /** Closes the player's open session on this server; with `sessionId`, only that session. Idempotent. */
   sessionEnded(serverId: string, playerId: string, reason: CloseReason, sessionId: string | null): Promise<void>;
   setCapacity(serverId: string, capacity: number): Promise<void>;
+  /** Every player connected to the server now, with the session ids it knows; sessions are reconciled with it. */
+  reportRoster(serverId: string, players: string[], sessions: Record<string, string>): Promise<void>;
   /** The game server asks to be drained and stopped once empty. */
   requestShutdown(serverId: string): Promise<void>;
   self(serverId: string): SdkSelf;

@@ -1,4 +1,5 @@
-import { SDK_PREFIX, type Notice, type SdkEndReason, type SdkSelf, type SdkSessionView } from './protocol.js';
+import { SDK_PREFIX, type Notice, type RosterRequest, type SdkEndReason, type SdkSelf, type SdkSessionView } from './protocol.js';
+import { SdkError } from './sdk-error.js';
 import { SdkTransport, type RetryPolicy } from './transport.js';
 import { startWatch, type WatchOptions } from './watch.js';
 
@@ -40,6 +41,15 @@ export class HandoffSdk {
   private readonly transport: SdkTransport;
   private readonly log: (message: string) => void;
   private readonly deliveryWindowMs: number;
+  /**
+   * This server's roster as the SDK saw it: player → session id, from a successful
+   * `sessionStarted` until `sessionEnded` is called. Reported whenever the watch (re)connects.
+   */
+  private readonly roster = new Map<string, string>();
+  /** `sessionEnded` calls still being delivered; a roster report waits for them. */
+  private readonly ending = new Set<Promise<unknown>>();
+  /** The control plane is too old to take rosters: stop sending them. */
+  private rosterUnsupported = false;
 
   constructor(opts: HandoffSdkOptions) {
     this.deliveryWindowMs = opts.deliveryWindowMs ?? 10 * 60_000;
@@ -133,7 +143,9 @@ export class HandoffSdk {
    * default) when the player should be refused.
    */
   async sessionStarted(playerId: string, joinToken?: string): Promise<SdkSessionView> {
-    return (await this.call('POST', '/sessions/started', { playerId, joinToken: joinToken ?? null }, 'connection', 'json')) as SdkSessionView;
+    const view = (await this.call('POST', '/sessions/started', { playerId, joinToken: joinToken ?? null }, 'connection', 'json')) as SdkSessionView;
+    this.roster.set(playerId, view.sessionId);
+    return view;
   }
 
   /**
@@ -143,12 +155,38 @@ export class HandoffSdk {
    * delivery can never close a newer session of the same player.
    */
   async sessionEnded(playerId: string, reason: SdkEndReason = 'ended', opts: { sessionId?: string } = {}): Promise<void> {
-    if (opts.sessionId === undefined) {
-      await this.call('POST', '/sessions/ended', { playerId, reason }, 'connection');
-      return;
+    // Off the roster at once, before delivery: a report must never list a player who left.
+    // A late call about an older session leaves the player's current one alone.
+    if (opts.sessionId === undefined || this.roster.get(playerId) === opts.sessionId) this.roster.delete(playerId);
+    const delivery = opts.sessionId === undefined
+      ? this.call('POST', '/sessions/ended', { playerId, reason }, 'connection')
+      : this.transport.call('POST', `${SDK_PREFIX}/sessions/ended`, { playerId, reason, sessionId: opts.sessionId }, 'idempotent', 'empty', this.deliveryWindowMs);
+    this.ending.add(delivery);
+    try {
+      await delivery;
+    } finally {
+      this.ending.delete(delivery);
     }
-    const body = { playerId, reason, sessionId: opts.sessionId };
-    await this.transport.call('POST', `${SDK_PREFIX}/sessions/ended`, body, 'idempotent', 'empty', this.deliveryWindowMs);
+  }
+
+  /** The players connected to this server as the SDK saw them (`sessionStarted` … `sessionEnded`). */
+  players(): string[] {
+    return [...this.roster.keys()];
+  }
+
+  /**
+   * Tells the control plane every player connected right now (default: `players()`), so it can
+   * recover sessions its store lost and close those of players who are gone. `watch` sends one
+   * by itself on every (re)connect; call this yourself only if you track players another way.
+   */
+  async reportRoster(players: readonly string[] = this.players()): Promise<void> {
+    const sessions: Record<string, string> = {};
+    for (const p of players) {
+      const id = this.roster.get(p);
+      if (id !== undefined) sessions[p] = id;
+    }
+    const body: RosterRequest = { players: [...players], sessions };
+    await this.call('PUT', '/roster', body, 'idempotent');
   }
 
   /** Changes how many sessions this server hosts at once (0 stops new allocations). */
@@ -171,7 +209,22 @@ export class HandoffSdk {
    * A notice may be delivered again after a reconnect; handle them idempotently.
    */
   watch(onNotice: (n: Notice) => void, opts: WatchOptions = {}): { close(): void } {
-    return startWatch(this.transport, onNotice, opts, { firstBackoffMs: 100, maxBackoffMs: 5_000, idleTimeoutMs: 45_000 });
+    const timing = { firstBackoffMs: 100, maxBackoffMs: 5_000, idleTimeoutMs: 45_000 };
+    return startWatch(this.transport, onNotice, opts, timing, () => void this.reportOnConnect(opts.onError));
+  }
+
+  /** After the watch (re)connects — perhaps to a restarted control plane — report the roster. */
+  private async reportOnConnect(onError: ((e: unknown) => void) | undefined): Promise<void> {
+    if (this.rosterUnsupported) return;
+    // Ends still in delivery go first, so the report does not close those sessions as `roster`.
+    await Promise.allSettled([...this.ending]);
+    try {
+      await this.reportRoster();
+    } catch (e) {
+      // An older control plane: it answers every unknown path this way.
+      if (e instanceof SdkError && e.code === 'ROUTE_NOT_FOUND') this.rosterUnsupported = true;
+      onError?.(e);
+    }
   }
 
   private call(method: string, path: string, body: unknown, policy: RetryPolicy, expect: 'json' | 'empty' = 'empty'): Promise<unknown> {

@@ -111,6 +111,25 @@ describe('SdkEndpoint', () => {
     ]);
   });
 
+  it('passes a reported roster to the backend with the session ids the client knows', async () => {
+    await sdk.sessionStarted('p1');
+    await sdk.reportRoster();
+    await sdk.reportRoster(['p1', 'p9']);
+    expect(backend.log.filter((c) => c.method === 'reportRoster').map((c) => c.args)).toEqual([
+      [['p1'], { p1: 's-p1' }],
+      [['p1', 'p9'], { p1: 's-p1' }],
+    ]);
+  });
+
+  it('refuses a roster that is not a list of player ids with VALIDATION_FAILED, and takes one without session ids', async () => {
+    const put = (body: unknown) => send(`${SDK_PREFIX}/roster`, { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    expect(await errorOf(await put({ players: 'p1' }))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', details: { issues: [{ path: 'body.players' }] } });
+    expect(await errorOf(await put({ players: [''] }))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(backend.log).toEqual([]);
+    expect((await put({ players: ['p1'] })).status).toBe(204);
+    expect(backend.rosters.get('gs-a')).toEqual({ players: ['p1'], sessions: {} });
+  });
+
   it('returns the server as the backend sees it', async () => {
     expect(await sdk.self()).toMatchObject({ serverId: 'gs-a', fleet: 'arena', ports: { game: 7777 } });
   });

@@ -10,6 +10,7 @@ import { HandoffError } from '../core/errors.js';
  *   POST /sdk/v1/sessions/started  {playerId, joinToken?}   → 200 SdkSessionView
  *   POST /sdk/v1/sessions/ended    {playerId, reason?, sessionId?} → 204
  *   PUT  /sdk/v1/capacity          {capacity}               → 204
+ *   PUT  /sdk/v1/roster            {players, sessions?}     → 204      every player connected right now
  *   POST /sdk/v1/shutdown                   → 204      server asks to be drained and stopped
  *   GET  /sdk/v1/self                       → 200 SdkSelf
  *   GET  /sdk/v1/watch                      → text/event-stream of Notice (`data: <json>\n\n`)
@@ -20,6 +21,12 @@ import { HandoffError } from '../core/errors.js';
  * cross-site requests). `watch` sends a `: ping`
  * comment every 15 s; after a reconnect, standing notices (an active drain) are sent again, so
  * handlers must be idempotent.
+ *
+ * `roster` replaces what the control plane knows of the server's players; it recovers sessions
+ * the store lost, confirms ones whose confirmation it lost, and closes Connected sessions of
+ * players no longer there (reason `roster`). The client sends one whenever its watch stream
+ * (re)connects, so a restarted control plane hears it within seconds. Servers that never send
+ * one (older SDKs) are kept after a restart until observed empty (docs/restarts.md).
  *
  * Versions. The path names the major line (`/sdk/v1`); within it, the protocol version is
  * negotiated per request by the `Handoff-Sdk-Protocol` header: a client sends the version it
@@ -82,6 +89,15 @@ export interface SessionStartedRequest {
 export interface SessionEndedRequest {
   playerId: string;
   reason?: SdkEndReason;
+}
+
+/**
+ * Body of `PUT roster`. `sessions` maps players to the session id `sessionStarted` returned,
+ * so a lost session comes back under the id the server (and the matchmaker) already hold.
+ */
+export interface RosterRequest {
+  players: string[];
+  sessions?: Record<string, string>;
 }
 
 /** Body of `PUT capacity`. */

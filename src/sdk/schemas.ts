@@ -13,6 +13,7 @@ import type { CloseReason } from '../session/model.js';
 import {
   SdkEndReasons,
   type CapacityRequest,
+  type RosterRequest,
   type SdkEndReason,
   type SessionEndedRequest,
   type SessionStartedRequest,
@@ -38,6 +39,12 @@ export const CapacitySchema = z.object({
   capacity: z.number().int().min(0).max(10_000),
 });
 
+/** At most a build's sessionsPerServer players; ids as in `sessions/started`. */
+export const RosterSchema = z.object({
+  players: z.array(playerId).max(10_000),
+  sessions: z.record(playerId, z.string().min(1).max(128)).default({}),
+});
+
 // Compile-time checks: the schemas accept what protocol.ts says clients send, and every reason a
 // game server may give is one the session model knows.
 type Accepts<S extends z.ZodType, _T extends z.input<S>> = true;
@@ -46,5 +53,6 @@ export type _SchemaChecks = [
   Accepts<typeof SessionStartedSchema, SessionStartedRequest>,
   Accepts<typeof SessionEndedSchema, SessionEndedRequest>,
   Accepts<typeof CapacitySchema, CapacityRequest>,
+  Accepts<typeof RosterSchema, RosterRequest>,
   Extends<SdkEndReason, CloseReason>,
 ];

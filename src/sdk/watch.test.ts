@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HandoffError } from '../core/errors.js';
 import { HandoffSdk } from './client.js';
 import { SdkEndpoint } from './endpoint.js';
 import { SDK_PREFIX, type Notice } from './protocol.js';
@@ -69,6 +70,45 @@ describe('watch', () => {
     expect(await inbox.next()).toEqual(drain);
     backend.notify('gs-a', maintenance);
     expect(await inbox.next()).toEqual(maintenance);
+  });
+
+  it('reports the roster the client tracked each time the watch (re)connects', async () => {
+    await sdk.sessionStarted('p1');
+    await sdk.sessionStarted('p2');
+    watch(sdk);
+    expect(await backend.rosterReports.next()).toEqual({ serverId: 'gs-a', players: ['p1', 'p2'], sessions: { p1: 's-p1', p2: 's-p2' } });
+
+    // Off the roster as soon as the end is reported, before it is even delivered.
+    const ended = sdk.sessionEnded('p1', 'ended', { sessionId: 's-p1' });
+    expect(sdk.players()).toEqual(['p2']);
+    await ended;
+    const port = endpoint.port;
+    await endpoint.close();
+    endpoint = await SdkEndpoint.start({ backend, port });
+    expect(await backend.rosterReports.next()).toEqual({ serverId: 'gs-a', players: ['p2'], sessions: { p2: 's-p2' } });
+  });
+
+  it('keeps a player on the roster when a late end report is about an older session', async () => {
+    await sdk.sessionStarted('p1');
+    await sdk.sessionEnded('p1', 'ended', { sessionId: 's-older' });
+    expect(sdk.players()).toEqual(['p1']);
+  });
+
+  it('stops reporting rosters to a control plane that does not know them, and says so once', async () => {
+    backend.failNext('reportRoster', new HandoffError('ROUTE_NOT_FOUND'));
+    const errors = new Inbox<unknown>();
+    const inbox = watch(sdk, errors);
+    expect(await errors.next()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+    const port = endpoint.port;
+    await endpoint.close();
+    expect(await errors.next()).toBeInstanceOf(SdkError);
+    endpoint = await SdkEndpoint.start({ backend, port });
+    expect(await backend.subscriptions.take(3)).toEqual(['+gs-a', '-gs-a', '+gs-a']);
+    // A notice through the new stream proves the client saw the reconnect (and would report by now).
+    backend.notify('gs-a', maintenance);
+    expect(await inbox.next()).toEqual(maintenance);
+    await sdk.health();
+    expect(backend.log.filter((c) => c.method === 'reportRoster')).toHaveLength(1);
   });
 
   it('unsubscribes from the backend when the game server stops watching', async () => {

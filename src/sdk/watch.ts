@@ -19,13 +19,15 @@ export interface WatchTiming {
 /**
  * Keeps a watch stream open until `close()`: reconnects with capped, jittered backoff whenever it
  * breaks, e.g. while the control plane restarts. The backend replays standing notices on every
- * (re)subscribe, so a notice may arrive twice; handlers must be idempotent.
+ * (re)subscribe, so a notice may arrive twice; handlers must be idempotent. `onConnected` runs
+ * each time the stream is (re)established: the control plane may have restarted meanwhile.
  */
 export function startWatch(
   transport: SdkTransport,
   onNotice: (n: Notice) => void,
   opts: WatchOptions,
   timing: WatchTiming,
+  onConnected: () => void = () => undefined,
 ): { close(): void } {
   const stop = new AbortController();
   const report = (e: unknown) => {
@@ -52,7 +54,10 @@ export function startWatch(
     let failures = 0;
     while (!stop.signal.aborted) {
       try {
-        await readOnce(transport, stop.signal, timing.idleTimeoutMs, deliver, () => (failures = 0));
+        await readOnce(transport, stop.signal, timing.idleTimeoutMs, deliver, () => {
+          failures = 0;
+          onConnected();
+        });
         failures += 1;
         report(new SdkError('CONNECTION_FAILED', 'The watch stream ended; reconnecting', { retryable: true }));
       } catch (e) {

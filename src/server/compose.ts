@@ -119,6 +119,7 @@ async function assemble(
   const reconciler = new FleetReconciler(ctx, clock, servers, sessions, rollouts, {
     intervalMs: options.reconcileIntervalMs,
     onError: (e) => log(`reconcile error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    onStall: (ms) => log(`control plane stalled for ${ms} ms; health and start deadlines restart from now`),
   });
   reconcilerRef.current = reconciler;
   const fleets = new FleetService(ctx, (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']));

@@ -40,6 +40,10 @@ export class ControlPlaneSdkBackend implements SdkBackend {
     return this.servers.setCapacity(serverId, capacity);
   }
 
+  reportRoster(serverId: string, players: string[], sessions: Record<string, string>): Promise<void> {
+    return this.sessions.reportRoster(serverId, { players, sessions });
+  }
+
   requestShutdown(serverId: string): Promise<void> {
     return this.servers.requestShutdown(serverId);
   }

@@ -13,6 +13,7 @@ export const CloseReasons = [
   'api', // an operator or the matchmaker closed it through the API
   'server_crashed', // the hosting process died unexpectedly
   'server_stopped', // the hosting process was stopped while the session was open
+  'roster', // the game server's own roster no longer had the player (their end was never reported)
 ] as const;
 export type CloseReason = (typeof CloseReasons)[number];
 

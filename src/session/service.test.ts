@@ -43,6 +43,21 @@ describe('SessionService', () => {
     expect(world.sessions.has('s2')).toBe(true);
   });
 
+  it('gives a reservation a full TTL after a pause of the control plane, since the player may be confirming it', () => {
+    const { clock, world, service, reserve } = setup();
+    reserve('s1', 'p1');
+    clock.advance(50_000);
+    // Paused for 20 s; it resumes at `resumedAt`.
+    clock.jump(20_000);
+    const resumedAt = clock.now();
+    expect(service.expireReservations(clock.now(), resumedAt)).toEqual([]);
+    clock.advance(60_000);
+    expect(service.expireReservations(clock.now(), resumedAt)).toEqual([]);
+    clock.advance(1);
+    expect(service.expireReservations(clock.now(), resumedAt).find((x) => x.kind === 'putSession')).toMatchObject({ session: { id: 's1', closeReason: 'expired' } });
+    expect(world.sessions.has('s1')).toBe(false);
+  });
+
   it('never expires a session the game server confirmed', async () => {
     const { clock, world, service, reserve, token } = setup();
     reserve('s1', 'p1');

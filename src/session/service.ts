@@ -4,20 +4,38 @@
  * Server occupancy (Ready ↔ Active, `emptySince`) is kept in step here.
  */
 import { HandoffError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
 import { joinTokenPolicy, type GameServer } from '../fleet/model.js';
 import type { SdkSessionView } from '../sdk/protocol.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import { verifyJoinToken } from './join-token.js';
 import type { CloseReason, Session } from './model.js';
+import { keptRoster, planRoster, type PlayerHistory } from './plan-roster.js';
+import { Rosters } from './rosters.js';
 
 export interface SessionOptions {
   joinSecret: string;
   /** A reserved seat nobody connects to within this time is released. */
   reservationTtlMs: number;
+  /**
+   * A roster report does not close a session confirmed this recently: the confirmation and the
+   * report may cross on the wire. Default 10 s, the SDK's request timeout.
+   */
+  rosterGraceMs?: number;
+}
+
+/** A game server's report of the players connected to it. */
+export interface RosterReport {
+  players: readonly string[];
+  /** Player → the session id `sessionStarted` gave the server. */
+  sessions: Readonly<Record<string, string>>;
 }
 
 export class SessionService {
+  /** Each game server's own roster and whether it was observed since the restart. */
+  readonly rosters = new Rosters();
+
   constructor(
     private readonly ctx: Ctx,
     private readonly opts: SessionOptions,
@@ -27,6 +45,8 @@ export class SessionService {
   closeInMemory(sessionId: string, reason: CloseReason, now: number): Mutation[] {
     const closed = this.ctx.world.closeSession(sessionId, reason, now);
     if (!closed) return [];
+    // The server lets the player go (it is told, or it told us): they leave its roster.
+    this.rosters.drop(closed.server, closed.playerId);
     return [
       { kind: 'putSession', session: closed },
       ...occupancyChanged(this.ctx, closed.server, now),
@@ -86,6 +106,7 @@ export class SessionService {
     if (session.state === 'Reserved') {
       const connected: Session = { ...session, state: 'Connected', connectedAt: now };
       this.ctx.world.updateSession(connected);
+      this.rosters.add(serverId, playerId);
       await this.ctx.persister.persist([{ kind: 'putSession', session: connected }]);
     } else {
       // A repeat (SDK retry) answers once the first call's change is durable.
@@ -103,18 +124,96 @@ export class SessionService {
     const session = this.ctx.world.openSessionOf(server.fleet, playerId);
     // Already closed (a retry) or about an older session: answer once what is known is durable.
     if (!session || session.server !== serverId || (sessionId !== null && session.id !== sessionId)) {
+      // Not hosted here by the store's account, but perhaps on the server's own roster: not any more.
+      // (A late report about an older session leaves the player's current one alone.)
+      if (!session || session.server !== serverId) this.rosters.drop(serverId, playerId);
       await this.ctx.persister.persist([]);
       return;
     }
-    await this.ctx.persister.persist(this.closeInMemory(session.id, reason, this.ctx.clock.now()));
+    const mutations = this.closeInMemory(session.id, reason, this.ctx.clock.now());
+    // Observed empty by its own account: the store's count can be trusted for this server again.
+    if (this.ctx.world.used(serverId) === 0) this.rosters.verify(serverId);
+    await this.ctx.persister.persist(mutations);
+  }
+
+  /**
+   * SDK: the game server reports every player connected to it (see plan-roster.ts for the
+   * rules). Replaces its roster, verifies it, and recovers, confirms or closes sessions so the
+   * store agrees with the server.
+   */
+  async reportRoster(serverId: string, report: RosterReport): Promise<void> {
+    const players = [...new Set(report.players)];
+    // The store lookups come first; everything after them is one synchronous step on a fresh
+    // read of the world, so no session can change between planning and applying.
+    const history = await this.rosterHistory(this.requireServer(serverId), players, report.sessions);
+    const server = this.requireServer(serverId);
+    const { world } = this.ctx;
+    const now = this.ctx.clock.now();
+    const onServer = world.sessionsOn(serverId);
+    const elsewhere = new Set(players.filter((p) => {
+      const open = world.openSessionOf(server.fleet, p);
+      return open !== undefined && open.server !== serverId;
+    }));
+    const plan = planRoster({ players, onServer, elsewhere, history, now, graceMs: this.opts.rosterGraceMs ?? 10_000 });
+
+    const mutations: Mutation[] = [];
+    for (const id of plan.confirm) {
+      const open = world.sessions.get(id);
+      if (!open) continue;
+      const connected: Session = { ...open, state: 'Connected', connectedAt: now };
+      world.updateSession(connected);
+      mutations.push({ kind: 'putSession', session: connected });
+    }
+    for (const { playerId, sessionId } of plan.recover) {
+      const recovered: Session = {
+        id: sessionId ?? newId('ses'), fleet: server.fleet, server: serverId, build: server.build, playerId,
+        // What only the allocation knew (party, client version, region, attributes) is lost with it.
+        partyId: null, clientVersion: null, region: null, attributes: {},
+        state: 'Connected', openedAt: now, connectedAt: now, closedAt: null, closeReason: null,
+      };
+      world.addSession(recovered);
+      mutations.push({ kind: 'putSession', session: recovered }, event(now, server.fleet, 'session.recovered', recovered.id, `session of ${playerId} recovered from ${serverId}'s roster`, { server: serverId, build: server.build }));
+    }
+    for (const id of plan.close) mutations.push(...this.closeInMemory(id, 'roster', now));
+    mutations.push(...occupancyChanged(this.ctx, serverId, now));
+    this.rosters.set(serverId, keptRoster(players, plan));
+    if (plan.confirm.length + plan.recover.length + plan.close.length + plan.elsewhere.length + plan.stale.length + plan.undecided.length > 0) {
+      const counts = { confirmed: plan.confirm.length, recovered: plan.recover.length, closed: plan.close.length, elsewhere: plan.elsewhere, stale: plan.stale };
+      mutations.push(event(now, server.fleet, 'server.roster', serverId, `${serverId} reported ${players.length} players; sessions reconciled`, counts));
+    }
+    // Players whose session the control plane closed are still there: tell the server again.
+    if (plan.stale.length > 0) this.ctx.notify(serverId, { type: 'sessions-closed', players: plan.stale, reason: 'closed', at: now });
+    await this.ctx.persister.persist(mutations);
+  }
+
+  /** For roster players with no open session in the fleet: did the control plane close it, and under which id may it come back? */
+  private async rosterHistory(server: GameServer, players: readonly string[], known: Readonly<Record<string, string>>): Promise<Map<string, PlayerHistory>> {
+    const out = new Map<string, PlayerHistory>();
+    for (const playerId of players) {
+      if (this.ctx.world.openSessionOf(server.fleet, playerId)) continue;
+      const id = Object.hasOwn(known, playerId) ? known[playerId] : undefined;
+      if (id !== undefined) {
+        const stored = await this.ctx.store.getSession(id);
+        const closedHere = stored?.server === server.id && stored.state === 'Closed';
+        // An id the store has never seen comes back as is, so the server's later sessionEnded matches it.
+        out.set(playerId, { closedByControlPlane: closedHere, reuseId: stored ? null : id });
+      } else {
+        const [latest] = await this.ctx.store.listSessions({ server: server.id, playerId, limit: 1 });
+        out.set(playerId, { closedByControlPlane: latest?.state === 'Closed', reuseId: null });
+      }
+    }
+    return out;
   }
 
   /**
    * Releases seats reserved longer than the TTL that nobody connected to. Bounded per call so a
-   * burst of expiries never stalls the event loop; the next pass takes the rest.
+   * burst of expiries never stalls the event loop; the next pass takes the rest. Like health,
+   * a reservation's age counts only from `observingSince`: after a pause or a restart, the
+   * player's confirmation may be waiting in a socket.
    */
-  expireReservations(now: number, limit = 500): Mutation[] {
+  expireReservations(now: number, observingSince = -Infinity, limit = 500): Mutation[] {
     const out: Mutation[] = [];
+    if (now - observingSince <= this.opts.reservationTtlMs) return out;
     for (const id of this.ctx.world.expiredReservations(now - this.opts.reservationTtlMs, limit)) {
       out.push(...this.closeInMemory(id, 'expired', now));
     }

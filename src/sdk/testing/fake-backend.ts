@@ -81,6 +81,17 @@ export class FakeBackend implements SdkBackend {
     this.record('setCapacity', serverId, capacity);
   }
 
+  /** The last roster each server reported. */
+  readonly rosters = new Map<string, { players: string[]; sessions: Record<string, string> }>();
+  /** Every roster report, in order. */
+  readonly rosterReports = new Inbox<{ serverId: string; players: string[]; sessions: Record<string, string> }>();
+
+  async reportRoster(serverId: string, players: string[], sessions: Record<string, string>): Promise<void> {
+    this.record('reportRoster', serverId, players, sessions);
+    this.rosters.set(serverId, { players, sessions });
+    this.rosterReports.push({ serverId, players, sessions });
+  }
+
   async requestShutdown(serverId: string): Promise<void> {
     this.record('requestShutdown', serverId);
   }
