@@ -29,10 +29,14 @@ export default tseslint.config(
   },
   {
     // Pure decision modules: no clock, no I/O. `now` is always a parameter.
-    files: ['src/**/plan*.ts', 'src/**/decide*.ts', 'src/**/choose*.ts', 'src/**/transitions.ts'],
+    files: [
+      'src/**/plan*.ts', 'src/**/decide*.ts', 'src/**/choose*.ts', 'src/**/transitions.ts',
+      'src/rollout/roles.ts', 'src/rollout/commands.ts', 'src/rollout/strategy.ts', 'src/rollout/strategies/**/*.ts',
+      'src/allocation/routing*.ts',
+    ],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-globals': ['error', 'Date', 'setTimeout', 'setInterval', 'fetch', 'process'],
+      'no-restricted-globals': ['error', 'Date', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'performance', 'fetch', 'process'],
       'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'child_process', 'http', '**/store/**', '**/runtime/**'] }],
     },
   },

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RolloutStrategy } from '../rollout/model.js';
-import { rolledBackRouting, switchedRouting } from '../rollout/plan-blue-green.js';
+import { rolledBackRouting, switchedRouting } from '../rollout/strategies/blue-green/plan.js';
 import { sampleRollout } from '../store/fixtures.js';
 import { chooseServer, type Candidate, type ChooseInput } from './choose.js';
 import { singleBuildRouting, type RoutingTable } from './routing.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AllocationRequest } from '../api/schemas.js';
 import { FakeClock } from '../core/clock.js';
 import type { PartyPolicy } from '../fleet/model.js';
-import { switchedRouting } from '../rollout/plan-blue-green.js';
+import { switchedRouting } from '../rollout/strategies/blue-green/plan.js';
 import type { Ctx } from '../state/context.js';
 import { Persister } from '../state/persister.js';
 import { World } from '../state/world.js';

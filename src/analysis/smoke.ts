@@ -4,7 +4,7 @@
  * server's address and ports in its environment and must exit 0. Each has a hard timeout.
  */
 import { spawn } from 'node:child_process';
-import type { SmokeCheck } from '../rollout/model.js';
+import type { SmokeCheck } from '../rollout/checks.js';
 
 export interface SmokeTarget {
   serverId: string;

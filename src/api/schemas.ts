@@ -10,7 +10,9 @@ import semver from 'semver';
 import { z } from 'zod';
 import { JoinTokenPolicies, PartyPolicies, ServerStates } from '../fleet/model.js';
 import { CloseReasons, SessionStates } from '../session/model.js';
-import { RolloutPhases, SmokeStates } from '../rollout/model.js';
+import { SmokeCheckSchema, SmokeStates } from '../rollout/checks.js';
+import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrategy } from '../rollout/model.js';
+import { strategies, strategyNames } from '../rollout/strategies/index.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, . _ -; at most 63 characters');
 /** Path parameters are validated with the request, like bodies: a malformed one is a 400, never a 500. */
@@ -92,36 +94,34 @@ export const AllocationRequestSchema = z.strictObject({
 });
 export type AllocationRequest = z.output<typeof AllocationRequestSchema>;
 
-export const SmokeCheckSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('http'),
-    port: z.string().default('game'),
-    path: z.string().startsWith('/').default('/'),
-    expectStatus: z.number().int().min(100).max(599).default(200),
-    timeoutSeconds: z.number().int().min(1).max(300).default(10),
-  }),
-  z.strictObject({
-    kind: z.literal('command'),
-    command: z.array(z.string()).min(1),
-    timeoutSeconds: z.number().int().min(1).max(600).default(30),
-  }),
-]);
+export { SmokeCheckSchema };
 
-export const RolloutStartSchema = z.strictObject({
+const rolloutCommon = {
   fleet: name,
   build: name,
-  strategy: z.literal('blue-green').default('blue-green'),
-  autoPromote: z.boolean().default(true),
-  smoke: SmokeCheckSchema.nullable().default(null),
-  drain: z
-    .strictObject({ deadlineSeconds: z.number().int().min(1), noticeLeadSeconds: seconds.default(60) })
-    .nullable()
-    .default(null),
-  oldIdleSeconds: seconds.nullable().default(null),
-  readyTimeoutSeconds: z.number().int().min(1).default(300),
-  maxStartFailures: z.number().int().min(1).default(3),
-});
-export type RolloutStartRequest = z.output<typeof RolloutStartSchema>;
+  /** Replace a release of the fleet that has not routed any session yet, instead of being refused. */
+  replace: z.boolean().default(false),
+};
+
+/**
+ * `POST /v1/rollouts`: the fields every release has, plus the options of its strategy, one
+ * strict object per strategy in the registry (the `strategy` field picks it; blue-green when
+ * absent). The domain takes `{ fleet, build, replace, spec }`: see `toRolloutStart`.
+ */
+export const RolloutStartSchema = z.preprocess(
+  (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && !('strategy' in v) ? { ...v, strategy: 'blue-green' } : v),
+  z.discriminatedUnion(
+    'strategy',
+    strategyNames.map((n) => z.strictObject({ ...rolloutCommon, strategy: z.literal(n), ...strategies[n].options })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  ),
+);
+export type RolloutStartRequest = { fleet: string; build: string; replace: boolean; strategy: RolloutStrategy } & Record<string, unknown>;
+
+/** The API's request as the rollout domain's input. */
+export function toRolloutStart(body: RolloutStartRequest): RolloutStart {
+  const { fleet, build, replace, ...spec } = body;
+  return { fleet, build, replace, spec: spec as unknown as RolloutSpec };
+}
 
 // ---- Views (responses) ----
 
@@ -224,12 +224,18 @@ export const RolloutViewSchema = z.object({
       detail: z.string(),
     })
     .nullable(),
+  /** Strategy-owned progress (batch, step, per-variant figures). */
+  progressState: z.record(z.string(), z.unknown()),
+  /** The release that took over from this one (phase Superseded). */
+  supersededBy: z.string().nullable(),
   progress: z.object({
-    /** Per build: servers by state and open sessions. */
+    /** Per build of this release: servers by state, open sessions and routing weight. */
     builds: z.record(
       z.string(),
       z.object({ servers: z.record(z.string(), z.number()), sessions: z.number(), weight: z.number() }),
     ),
+    /** Builds of earlier releases that take no new sessions and still have servers (back-to-back releases). */
+    draining: z.array(z.object({ build: z.string(), servers: z.number(), sessions: z.number() })),
   }),
   createdAt: z.number(),
   updatedAt: z.number(),
@@ -280,4 +286,4 @@ export type RolloutView = z.output<typeof RolloutViewSchema>;
 export type EventView = z.output<typeof EventViewSchema>;
 export type ErrorBodyView = z.output<typeof ErrorBodySchema>;
 export type ApplyInput = z.input<typeof ApplyRequestSchema>;
-export type RolloutStartInput = z.input<typeof RolloutStartSchema>;
+export type RolloutStartInput = { fleet: string; build: string; strategy?: RolloutStrategy; replace?: boolean } & Record<string, unknown>;

@@ -37,15 +37,28 @@ export function fleetView(world: World, f: Fleet): FleetView {
 export function rolloutView(world: World, r: Rollout): RolloutView {
   const builds: RolloutView['progress']['builds'] = {};
   const fleet = world.fleets.get(r.fleet);
-  for (const b of [r.fromBuild, r.toBuild]) {
-    builds[b] = { servers: {}, sessions: 0, weight: fleet?.routing.entries.find((e) => e.build === b)?.weight ?? 0 };
-  }
+  const weight = (b: string): number => fleet?.routing.entries.find((e) => e.build === b)?.weight ?? 0;
+  for (const b of [r.fromBuild, r.toBuild]) builds[b] = { servers: {}, sessions: 0, weight: weight(b) };
+  // Every other build with servers left is an older release still draining beside this one.
+  const draining: Record<string, { servers: number; sessions: number }> = {};
   for (const s of world.fleetServers(r.fleet)) {
     const entry = builds[s.build];
-    if (!entry) continue;
-    bump(entry.servers, s.state);
-    entry.sessions += world.used(s.id);
+    if (entry) {
+      bump(entry.servers, s.state);
+      entry.sessions += world.used(s.id);
+    } else if (weight(s.build) === 0) {
+      const d = (draining[s.build] ??= { servers: 0, sessions: 0 });
+      d.servers += 1;
+      d.sessions += world.used(s.id);
+    }
   }
-  const { spec, ...rest } = r;
-  return { ...rest, strategy: spec.strategy, spec: { ...spec }, progress: { builds } };
+  const { spec, previousRouting: _previous, ...rest } = r;
+  return {
+    ...rest,
+    supersededBy: r.supersededBy ?? null,
+    progressState: r.progressState ?? {},
+    strategy: spec.strategy,
+    spec: { ...spec },
+    progress: { builds, draining: Object.entries(draining).map(([build, d]) => ({ build, ...d })) },
+  };
 }

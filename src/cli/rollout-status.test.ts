@@ -58,6 +58,7 @@ describe('renderBuildTable', () => {
           'arena-2': { servers: {}, sessions: 0, weight: 100 },
           'arena-1': { servers: { Active: 1 }, sessions: 2, weight: 0 },
         },
+        draining: [],
       },
     });
     expect(renderBuildTable(r).split('\n').map((l) => l.split(' ')[0])).toEqual(['BUILD', 'arena-1', 'arena-2', 'arena-0']);

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.js';
-import type { RolloutService } from '../rollout/service.js';
 import { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { SessionService } from '../session/service.js';
 import type { Ctx } from '../state/context.js';
@@ -34,8 +33,7 @@ describe('ServerService.recover after a control-plane crash', () => {
     const ctx: Ctx = { world, clock, store, persister: new Persister(store), notify: () => undefined };
     const runtime = LocalRuntime.create({ logDir: dir, portRange: { from: 42_600, to: 42_620 } });
     const sessions = new SessionService(ctx, { joinSecret: 's', reservationTtlMs: 60_000 });
-    const rollouts = { recordStartFailure: () => [] } as unknown as RolloutService;
-    const servers = new ServerService(ctx, runtime, sessions, rollouts, { sdkUrl: () => '', backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
+    const servers = new ServerService(ctx, runtime, sessions, { sdkUrl: () => '', backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
     runtime.onExit((exit) => void servers.onExit(exit));
     cleanup.push(() => {
       void runtime.close();

@@ -5,7 +5,6 @@
  */
 import { HandoffError } from '../core/errors.js';
 import { newId, newToken } from '../core/ids.js';
-import type { RolloutService } from '../rollout/service.js';
 import type { RuntimeExit, RuntimeInstance, RuntimeProvider } from '../runtime/port.js';
 import { occupancyChanged, type SessionService } from '../session/service.js';
 import { event, type Ctx } from '../state/context.js';
@@ -20,6 +19,11 @@ export interface ServerServiceOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   kick: (fleet: string) => void;
+  /**
+   * A server failed to start (crashed or timed out before Ready). What that means for a release
+   * is the release's business: the coordinator above both domains wires it in.
+   */
+  onStartFailure?: (server: GameServer, detail: string, now: number) => Mutation[];
 }
 
 export class ServerService {
@@ -30,7 +34,6 @@ export class ServerService {
     private readonly ctx: Ctx,
     private readonly runtime: RuntimeProvider,
     private readonly sessions: SessionService,
-    private readonly rollouts: RolloutService,
     private readonly opts: ServerServiceOptions,
   ) {}
 
@@ -104,7 +107,7 @@ export class ServerService {
     const key = `${s.fleet}\u0000${s.build}`;
     const failures = (this.backoff.get(key)?.failures ?? 0) + 1;
     this.backoff.set(key, { failures, notBefore: now + startBackoffMs(failures, this.opts.backoffBaseMs, this.opts.backoffMaxMs) });
-    return this.rollouts.recordStartFailure(s, detail, now);
+    return this.opts.onStartFailure?.(s, detail, now) ?? [];
   }
 
   async ready(serverId: string): Promise<void> {

@@ -189,12 +189,16 @@ describe('the HTTP stack', () => {
   it('sheds requests over the in-flight limit at once with OVERLOADED and Retry-After, then recovers', async () => {
     gateOpen = gate();
     const slow = Array.from({ length: 4 }, () => call('POST', '/v1/slow'));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(handler.admission.current).toBe(4);
-    const shed = await call('GET', '/v1/things/ab');
-    expect([shed.status, shed.json.error.code, shed.json.error.retryable, shed.headers.get('retry-after')]).toEqual([429, 'OVERLOADED', true, '1']);
-    expect((await call('GET', '/healthz')).status).toBe(200);
-    release();
+    try {
+      // Wait for all four to be admitted (on a loaded machine they arrive over a while).
+      for (let i = 0; i < 500 && handler.admission.current < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(handler.admission.current).toBe(4);
+      const shed = await call('GET', '/v1/things/ab');
+      expect([shed.status, shed.json.error.code, shed.json.error.retryable, shed.headers.get('retry-after')]).toEqual([429, 'OVERLOADED', true, '1']);
+      expect((await call('GET', '/healthz')).status).toBe(200);
+    } finally {
+      release();
+    }
     expect((await Promise.all(slow)).map((r) => r.status)).toEqual([204, 204, 204, 204]);
     expect((await call('GET', '/v1/things/ab')).status).toBe(200);
     expect(handler.admission.current).toBe(0);

@@ -1,34 +1,37 @@
 /**
  * Operator commands on a rollout, as pure decisions. The service applies the result in one
- * commit, so `abort` re-routes new sessions to the old build within a single allocation.
+ * commit, so `abort` re-routes new sessions within a single allocation.
  */
 import { HandoffError } from '../core/errors.js';
-import type { Rollout, RolloutPhase } from './model.js';
-import { rolledBackRouting, type RolloutPlan, type RolloutServer } from './plan-blue-green.js';
+import type { Rollout } from './model.js';
+import { strategyOf } from './strategies/index.js';
+import { emptyPlan, restoredRouting, type PromoteInput, type RolloutPlan, type RolloutServer } from './strategy.js';
 
-const ABORTABLE: readonly RolloutPhase[] = ['Provisioning', 'Verifying', 'AwaitingPromotion', 'Draining'];
-
+/**
+ * Abort: new sessions go back where they went before this release (the previous release's
+ * routing, for back-to-back releases) on the very next allocation; this release's build keeps
+ * its open sessions and retires once empty. Old servers told to drain are told it is off.
+ */
 export function planAbort(r: Rollout, servers: readonly RolloutServer[], now: number): RolloutPlan {
-  if (!ABORTABLE.includes(r.phase)) {
-    throw new HandoffError('ROLLOUT_INVALID_PHASE', `rollout ${r.id} is ${r.phase}; only ${ABORTABLE.join(', ')} can be aborted`, { phase: r.phase });
+  const { abortable } = strategyOf(r);
+  if (!abortable.includes(r.phase)) {
+    throw new HandoffError('ROLLOUT_INVALID_PHASE', `rollout ${r.id} is ${r.phase}; only ${abortable.join(', ')} can be aborted`, { phase: r.phase });
   }
+  const routing = restoredRouting(r);
+  const restored = new Set(routing.entries.filter((e) => e.weight > 0).map((e) => e.build));
   const notices =
     r.drainNoticeAt === null
       ? []
-      : servers.filter((s) => s.build === r.fromBuild).map((s) => ({ serverId: s.id, notice: { type: 'drain-cancelled' as const, at: now } }));
+      : servers.filter((s) => restored.has(s.build)).map((s) => ({ serverId: s.id, notice: { type: 'drain-cancelled' as const, at: now } }));
+  const back = [...restored].join(', ') || r.fromBuild;
   return {
-    patch: { phase: 'Aborted', abortedAt: now, message: `aborted: new sessions go to ${r.fromBuild}; ${r.toBuild} sessions finish, then its servers stop` },
-    routing: rolledBackRouting(r),
-    smokeOn: null,
+    ...emptyPlan(),
+    patch: { phase: 'Aborted', abortedAt: now, message: `aborted: new sessions go to ${back}; ${r.toBuild} sessions finish, then its servers stop` },
+    routing,
     notices,
-    migrate: [],
-    completeFleetWith: null,
   };
 }
 
-export function planPromote(r: Rollout, now: number): Partial<Rollout> {
-  if (r.phase !== 'AwaitingPromotion') {
-    throw new HandoffError('ROLLOUT_INVALID_PHASE', `rollout ${r.id} is ${r.phase}; promote applies in AwaitingPromotion`, { phase: r.phase });
-  }
-  return { promotedAt: now };
+export function planPromote(r: Rollout, input: PromoteInput, now: number): Partial<Rollout> {
+  return strategyOf(r).promote(r, input, now);
 }

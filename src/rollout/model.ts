@@ -1,57 +1,38 @@
 /**
- * Releases. A rollout moves a fleet from one build to another under a strategy. Strategies
- * are pure planners (see `plan-blue-green.ts`); the spec below is a discriminated union so
- * siblings (rolling, canary, A/B) are additions.
+ * Releases. A rollout moves a fleet from one build to another under a strategy. Each strategy
+ * is a plug-in under `strategies/` (its options, its pure planner, the roles it gives builds,
+ * the commands it accepts; see `strategy.ts`); the spec is a discriminated union of theirs.
  */
+import type { RoutingTable } from '../allocation/routing.js';
+import type { SmokeResult } from './checks.js';
+import type { BlueGreenSpec } from './strategies/blue-green/spec.js';
+
 export const RolloutPhases = [
   'Provisioning', // starting servers of the new build
   'Verifying', // running the smoke check against one new server
   'AwaitingPromotion', // ready and verified; waiting for `promote` (autoPromote off)
+  'Progressing', // moving step by step (batches, weights), each under the strategy's own rules
+  'Paused', // waiting for a person (`promote`), a timer, or a failed step's cause to be fixed
   'Draining', // switched: new sessions go to the new build, the old build empties
   'Completed',
   'Aborted',
   'Failed',
+  'Superseded', // a newer release took over; this one's builds drain side by side with it
 ] as const;
 export type RolloutPhase = (typeof RolloutPhases)[number];
 
-export const TerminalRolloutPhases: readonly RolloutPhase[] = ['Completed', 'Aborted', 'Failed'];
-
-export type SmokeCheck =
-  | { kind: 'http'; port: string; path: string; expectStatus: number; timeoutSeconds: number }
-  | { kind: 'command'; command: string[]; timeoutSeconds: number };
-
-export interface DrainDeadline {
-  /** Seconds after the switch at which sessions still on the old build are closed as `migrated`. */
-  deadlineSeconds: number;
-  /** Seconds before the deadline at which old servers get a drain notice through the SDK. */
-  noticeLeadSeconds: number;
-}
-
-export interface BlueGreenSpec {
-  strategy: 'blue-green';
-  autoPromote: boolean;
-  smoke: SmokeCheck | null;
-  drain: DrainDeadline | null;
-  /** How long an emptied old-build server idles before it is stopped; null = the fleet's idle time. */
-  oldIdleSeconds: number | null;
-  /** Give up when the new build is not Ready within this time. */
-  readyTimeoutSeconds: number;
-  /** Give up when this many new-build servers fail to start (crash-loop guard). */
-  maxStartFailures: number;
-}
+export const TerminalRolloutPhases: readonly RolloutPhase[] = ['Completed', 'Aborted', 'Failed', 'Superseded'];
 
 export type RolloutSpec = BlueGreenSpec;
 export type RolloutStrategy = RolloutSpec['strategy'];
 
-export const SmokeStates = ['running', 'passed', 'failed'] as const;
-export type SmokeState = (typeof SmokeStates)[number];
-
-export interface SmokeResult {
-  state: SmokeState;
-  serverId: string;
-  startedAt: number;
-  finishedAt: number | null;
-  detail: string;
+/** A request to start a release, as the rollout domain takes it. */
+export interface RolloutStart {
+  fleet: string;
+  build: string;
+  /** Replace a release that has not yet routed any session, instead of being refused. */
+  replace: boolean;
+  spec: RolloutSpec;
 }
 
 export interface Rollout {
@@ -70,6 +51,12 @@ export interface Rollout {
   /** The most recent start failure of a new-build server (exit code, log file), for operators. */
   lastFailure: string | null;
   smoke: SmokeResult | null;
+  /** Strategy-owned progress (batch, step, variant figures); JSON, read only by its strategy. */
+  progressState?: Record<string, unknown>;
+  /** The routing table before this release: what `abort` restores (absent on 0.1.0 records). */
+  previousRouting?: RoutingTable;
+  /** The release that superseded this one, if any. */
+  supersededBy?: string | null;
   createdAt: number;
   updatedAt: number;
   /** All target servers Ready. */

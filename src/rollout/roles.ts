@@ -1,21 +1,14 @@
 /**
  * What each build of a fleet is for right now, derived from the routing table and the
- * fleet's latest rollout. The fleet planner scales servers from these roles; strategies never
- * start or stop servers themselves.
+ * fleet's latest rollout's strategy. The fleet planner scales servers from these roles;
+ * strategies never start or stop servers themselves.
  */
 import type { RoutingTable } from '../allocation/routing.js';
 import type { BuildRole } from '../fleet/plan-fleet.js';
 import type { Rollout } from './model.js';
+import { strategyOf } from './strategies/index.js';
 
-const PRE_SWITCH = new Set(['Provisioning', 'Verifying', 'AwaitingPromotion']);
-
-/**
- * How many servers of the new build a blue-green release brings up before the switch: as many
- * as the old build runs now, within the fleet's min and max, and at least one.
- */
-export function previewTarget(capacity: { minServers: number; maxServers: number }, runningOld: number): number {
-  return Math.min(capacity.maxServers, Math.max(1, capacity.minServers, runningOld));
-}
+export { previewTarget } from './strategies/blue-green/index.js';
 
 export function fleetRoles(routing: RoutingTable, fleetIdleSeconds: number, rollout: Rollout | null): Map<string, BuildRole> {
   const roles = new Map<string, BuildRole>();
@@ -24,14 +17,10 @@ export function fleetRoles(routing: RoutingTable, fleetIdleSeconds: number, roll
     roles.set(e.build, e.weight > 0 && total > 0 ? { role: 'routed', share: e.weight / total } : { role: 'retiring', idleSeconds: fleetIdleSeconds });
   }
   if (!rollout) return roles;
-  const idleSeconds = rollout.spec.oldIdleSeconds ?? fleetIdleSeconds;
-  if (PRE_SWITCH.has(rollout.phase)) {
-    roles.set(rollout.toBuild, { role: 'preview', target: rollout.targetServers });
-  }
-  // The build leaving the fleet retires on the release's idle time, not the fleet's.
-  const leaving = rollout.phase === 'Draining' || rollout.phase === 'Completed' ? rollout.fromBuild : rollout.toBuild;
-  if (!PRE_SWITCH.has(rollout.phase) && roles.get(leaving)?.role !== 'routed') {
-    roles.set(leaving, { role: 'retiring', idleSeconds });
+  for (const [build, role] of strategyOf(rollout).roles(rollout, fleetIdleSeconds)) {
+    // A build the routing sends new sessions to keeps scaling with demand, whatever a release says.
+    if (role.role === 'retiring' && roles.get(build)?.role === 'routed') continue;
+    roles.set(build, role);
   }
   return roles;
 }

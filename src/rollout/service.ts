@@ -1,9 +1,8 @@
 /**
- * Rollout service: the I/O around the pure blue-green planner. `start`, `promote` and `abort`
+ * Rollout service: the I/O around the strategies' pure planners. `start`, `promote` and `abort`
  * come from operators; `reconcile` runs inside each fleet pass. Every plan is applied in memory
  * first and committed in one transaction, so routing changes take effect on the next allocation.
  */
-import type { RolloutStartRequest } from '../api/schemas.js';
 import { runSmokeCheck } from '../analysis/smoke.js';
 import { HandoffError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -12,9 +11,9 @@ import type { SessionService } from '../session/service.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import { planAbort, planPromote } from './commands.js';
-import type { Rollout } from './model.js';
-import { planBlueGreen, type RolloutPlan, type RolloutServer } from './plan-blue-green.js';
-import { previewTarget } from './roles.js';
+import { isTerminalPhase, type Rollout, type RolloutStart } from './model.js';
+import { strategyFor, strategyOf } from './strategies/index.js';
+import type { PromoteInput, RolloutPlan, RolloutServer } from './strategy.js';
 
 const UP = new Set(['Starting', 'Ready', 'Active']);
 
@@ -27,41 +26,62 @@ export class RolloutService {
     private readonly opts: { cwd: string; kick: (fleet: string) => void },
   ) {}
 
-  async start(req: RolloutStartRequest): Promise<Rollout> {
+  /**
+   * Starts a release. A release whose build already takes new sessions does not block the next
+   * one: it is superseded, and its old builds keep draining side by side (back-to-back
+   * releases). One that has not routed a session yet is refused, or replaced with `replace`.
+   */
+  async start(req: RolloutStart): Promise<Rollout> {
     const { world } = this.ctx;
     const fleet = world.fleets.get(req.fleet);
     if (!fleet) throw new HandoffError('FLEET_NOT_FOUND', `no fleet named ${req.fleet}`, { fleet: req.fleet });
     if (!world.builds.has(req.build)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${req.build}`, { build: req.build });
-    const active = world.activeRolloutOf(fleet.name);
-    if (active) throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${fleet.name} has rollout ${active.id} (${active.phase})`, { rollout: active.id });
-    if (fleet.currentBuild === req.build) throw new HandoffError('ROLLOUT_SAME_BUILD', `fleet ${fleet.name} already runs ${req.build}`, { build: req.build });
-
+    const strategy = strategyFor(req.spec);
     const now = this.ctx.clock.now();
-    const running = world.fleetServers(fleet.name).filter((s) => s.build === fleet.currentBuild && UP.has(s.state)).length;
+    strategy.validate(req.spec, now);
+    const mutations: Mutation[] = [];
+    const active = world.activeRolloutOf(fleet.name);
+    let superseding: Rollout | null = null;
+    if (active) {
+      if (strategyOf(active).hasRouted(active)) superseding = active;
+      else if (!req.replace) {
+        throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${fleet.name} has rollout ${active.id} (${active.phase}), which has not routed any session yet; abort it or start with replace`, { rollout: active.id });
+      } else mutations.push(...this.apply(active, planAbort(active, this.observe(fleet.name), now), now));
+    }
+    // The build taking most new sessions now is the one this release moves away from.
+    const current = world.fleets.get(fleet.name) ?? fleet;
+    const from = mainBuild(current.routing) ?? current.currentBuild;
+    if (from === req.build) throw new HandoffError('ROLLOUT_SAME_BUILD', `fleet ${fleet.name} already runs ${req.build}`, { build: req.build });
+
+    const running = world.fleetServers(fleet.name).filter((s) => s.build === from && UP.has(s.state)).length;
     const rollout: Rollout = {
-      id: newId('ro'), fleet: fleet.name, fromBuild: fleet.currentBuild, toBuild: req.build,
-      spec: {
-        strategy: req.strategy, autoPromote: req.autoPromote, smoke: req.smoke, drain: req.drain,
-        oldIdleSeconds: req.oldIdleSeconds, readyTimeoutSeconds: req.readyTimeoutSeconds, maxStartFailures: req.maxStartFailures,
-      },
-      phase: 'Provisioning', message: `starting servers of ${req.build}`,
-      targetServers: previewTarget(fleet.capacity, running), startFailures: 0, lastFailure: null, smoke: null,
+      id: newId('ro'), fleet: fleet.name, fromBuild: from, toBuild: req.build, spec: req.spec,
+      ...strategy.init(req.spec, { capacity: fleet.capacity, runningOld: running }, now),
+      startFailures: 0, lastFailure: null, smoke: null, previousRouting: current.routing, supersededBy: null,
       createdAt: now, updatedAt: now, readyAt: null, promotedAt: null, switchedAt: null, drainNoticeAt: null,
       migratedAt: null, completedAt: null, abortedAt: null, failedAt: null,
     };
+    if (superseding) {
+      const prev: Rollout = { ...superseding, phase: 'Superseded', supersededBy: rollout.id, completedAt: now, updatedAt: now, message: `superseded by ${rollout.id} (${req.build}); ${superseding.fromBuild} keeps draining` };
+      world.putRollout(prev);
+      const nextFleet = { ...current, currentBuild: from, updatedAt: now };
+      world.fleets.set(fleet.name, nextFleet);
+      mutations.push({ kind: 'putRollout', rollout: prev }, { kind: 'putFleet', fleet: nextFleet }, event(now, fleet.name, 'rollout.superseded', prev.id, prev.message, { by: rollout.id }));
+    }
     world.putRollout(rollout);
-    await this.ctx.persister.persist([
+    mutations.push(
       { kind: 'putRollout', rollout },
-      event(now, fleet.name, 'rollout.started', rollout.id, `${req.strategy} release ${rollout.fromBuild} → ${rollout.toBuild}`, { target: rollout.targetServers }),
-    ]);
+      event(now, fleet.name, 'rollout.started', rollout.id, `${req.spec.strategy} release ${rollout.fromBuild} → ${rollout.toBuild}`, { target: rollout.targetServers }),
+    );
+    await this.ctx.persister.persist(mutations);
     this.opts.kick(fleet.name);
     return rollout;
   }
 
-  async promote(id: string): Promise<Rollout> {
+  async promote(id: string, input: PromoteInput = {}): Promise<Rollout> {
     const r = this.require(id);
     const now = this.ctx.clock.now();
-    const next = { ...r, ...planPromote(r, now), updatedAt: now };
+    const next = { ...r, ...planPromote(r, input, now), updatedAt: now };
     this.ctx.world.putRollout(next);
     await this.ctx.persister.persist([{ kind: 'putRollout', rollout: next }, event(now, r.fleet, 'rollout.promoted', r.id, 'promoted by operator')]);
     this.opts.kick(r.fleet);
@@ -86,13 +106,13 @@ export class RolloutService {
       // The control plane restarted while a smoke check ran: run it again.
       this.runSmoke(r, r.smoke.serverId);
     }
-    return this.apply(r, planBlueGreen({ rollout: r, servers: this.observe(fleet), now }), now);
+    return this.apply(r, strategyOf(r).plan({ rollout: r, servers: this.observe(fleet), now }), now);
   }
 
-  /** A new-build server failed to start or crashed before Ready while the rollout provisions. */
+  /** A server of the release's build failed to start or crashed before Ready; its strategy decides what that means. */
   recordStartFailure(server: GameServer, detail: string, now: number): Mutation[] {
     const r = this.ctx.world.activeRolloutOf(server.fleet);
-    if (!r || r.toBuild !== server.build || (r.phase !== 'Provisioning' && r.phase !== 'Verifying')) return [];
+    if (!r || r.toBuild !== server.build || isTerminalPhase(r.phase)) return [];
     const next: Rollout = { ...r, startFailures: r.startFailures + 1, lastFailure: detail, updatedAt: now };
     this.ctx.world.putRollout(next);
     return [{ kind: 'putRollout', rollout: next }];
@@ -167,4 +187,11 @@ export class RolloutService {
     if (!r) throw new HandoffError('ROLLOUT_NOT_FOUND', `no rollout ${id}`, { rollout: id });
     return r;
   }
+}
+
+/** The routed build with the largest share (the first such entry on a tie), if any. */
+function mainBuild(routing: { entries: readonly { build: string; weight: number }[] }): string | null {
+  let best: { build: string; weight: number } | null = null;
+  for (const e of routing.entries) if (e.weight > 0 && (!best || e.weight > best.weight)) best = e;
+  return best?.build ?? null;
 }

@@ -15,7 +15,7 @@ import { SystemClock, type Clock } from '../core/clock.js';
 import { HandoffError } from '../core/errors.js';
 import { createHandler, type RequestHandler } from '../http/handler.js';
 import { originPolicy } from '../http/request-guard.js';
-import { FleetReconciler } from '../fleet/reconciler.js';
+import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
 import { FleetService } from '../fleet/service.js';
 import { RolloutService } from '../rollout/service.js';
@@ -113,7 +113,8 @@ async function assemble(
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
   const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick });
   let sdkUrl = '';
-  const servers = new ServerService(ctx, runtime, sessions, rollouts, {
+  const servers = new ServerService(ctx, runtime, sessions, {
+    onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),
     sdkUrl: () => sdkUrl, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
   });
   const reconciler = new FleetReconciler(ctx, clock, servers, sessions, rollouts, {

@@ -2,7 +2,7 @@ import { HandoffError } from '../../core/errors.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDef } from '../../http/route.js';
-import { IdParamsSchema, ListQuerySchema, RolloutStartSchema, RolloutViewSchema, listOf } from '../schemas.js';
+import { IdParamsSchema, ListQuerySchema, RolloutStartSchema, RolloutViewSchema, listOf, toRolloutStart, type RolloutStartRequest } from '../schemas.js';
 import { rolloutView } from '../views.js';
 
 export function rolloutRoutes(d: ApiDeps): RouteDef[] {
@@ -22,10 +22,10 @@ export function rolloutRoutes(d: ApiDeps): RouteDef[] {
   return [
     defineRoute({
       method: 'post', path: '/v1/rollouts', tag: 'rollouts', role: 'operator',
-      summary: 'Start a release of a build to a fleet (session-aware blue-green)',
+      summary: 'Start a release of a build to a fleet under a session-aware strategy',
       body: RolloutStartSchema, response: RolloutViewSchema, status: 201,
       errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'FLEET_NOT_FOUND', 'BUILD_NOT_FOUND', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD'],
-      handler: async ({ body }) => rolloutView(world, await d.rollouts.start(body)),
+      handler: async ({ body }) => rolloutView(world, await d.rollouts.start(toRolloutStart(body as RolloutStartRequest))),
     }),
     defineRoute({
       method: 'get', path: '/v1/rollouts', tag: 'rollouts', role: 'viewer', summary: 'List rollouts, newest first',

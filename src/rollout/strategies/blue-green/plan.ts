@@ -6,40 +6,16 @@
  * deadline, when they are closed as `migrated`). Servers are started and stopped by the fleet
  * planner from the roles in `roles.ts`; this planner never stops a server.
  */
-import type { RoutingTable } from '../allocation/routing.js';
-import type { ServerState } from '../fleet/model.js';
-import type { Notice } from '../sdk/protocol.js';
-import type { Rollout, SmokeResult } from './model.js';
+import type { RoutingTable } from '../../../allocation/routing.js';
+import type { ServerState } from '../../../fleet/model.js';
+import type { SmokeResult } from '../../checks.js';
+import type { Rollout } from '../../model.js';
+import { emptyPlan, restoredRouting, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import type { BlueGreenSpec } from './spec.js';
 
-export interface RolloutServer {
-  id: string;
-  build: string;
-  state: ServerState;
-  used: number;
-}
+type Observation = RolloutObservation<BlueGreenSpec>;
+type BlueGreenRollout = Rollout & { spec: BlueGreenSpec };
 
-export interface RolloutObservation {
-  rollout: Rollout;
-  /** Non-terminal servers of the fleet. */
-  servers: readonly RolloutServer[];
-  now: number;
-}
-
-export interface RolloutPlan {
-  /** Fields of the rollout to change; empty when nothing changes. */
-  patch: Partial<Rollout>;
-  /** The fleet's new routing table, when it changes. */
-  routing: RoutingTable | null;
-  /** Run the smoke check against this server. */
-  smokeOn: string | null;
-  notices: { serverId: string; notice: Notice }[];
-  /** Close every open session on these servers with reason `migrated`. */
-  migrate: string[];
-  /** The build that becomes the fleet's current build (on completion). */
-  completeFleetWith: string | null;
-}
-
-const emptyPlan = (): RolloutPlan => ({ patch: {}, routing: null, smokeOn: null, notices: [], migrate: [], completeFleetWith: null });
 const READY = new Set<ServerState>(['Ready', 'Active']);
 
 export function switchedRouting(r: Rollout): RoutingTable {
@@ -47,10 +23,10 @@ export function switchedRouting(r: Rollout): RoutingTable {
 }
 
 export function rolledBackRouting(r: Rollout): RoutingTable {
-  return { entries: [{ build: r.fromBuild, weight: 100 }, { build: r.toBuild, weight: 0 }] };
+  return restoredRouting(r);
 }
 
-export function planBlueGreen(o: RolloutObservation): RolloutPlan {
+export function planBlueGreen(o: Observation): RolloutPlan {
   const { rollout: r, now } = o;
   switch (r.phase) {
     case 'Provisioning':
@@ -66,7 +42,7 @@ export function planBlueGreen(o: RolloutObservation): RolloutPlan {
   }
 }
 
-function provisioning(o: RolloutObservation): RolloutPlan {
+function provisioning(o: Observation): RolloutPlan {
   const { rollout: r, now } = o;
   if (r.startFailures >= r.spec.maxStartFailures) {
     return fail(r, now, `build ${r.toBuild} failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
@@ -91,13 +67,13 @@ function provisioning(o: RolloutObservation): RolloutPlan {
   return afterVerification(r, now, { readyAt: now });
 }
 
-function verifying(r: Rollout, now: number): RolloutPlan {
+function verifying(r: BlueGreenRollout, now: number): RolloutPlan {
   if (!r.smoke || r.smoke.state === 'running') return emptyPlan();
   if (r.smoke.state === 'failed') return fail(r, now, `smoke check failed on ${r.smoke.serverId}: ${r.smoke.detail}`);
   return afterVerification(r, now, {});
 }
 
-function afterVerification(r: Rollout, now: number, extra: Partial<Rollout>): RolloutPlan {
+function afterVerification(r: BlueGreenRollout, now: number, extra: Partial<Rollout>): RolloutPlan {
   if (r.spec.autoPromote || r.promotedAt !== null) {
     const plan = switchNow(r, now);
     return { ...plan, patch: { ...extra, ...plan.patch } };
@@ -105,7 +81,7 @@ function afterVerification(r: Rollout, now: number, extra: Partial<Rollout>): Ro
   return { ...emptyPlan(), patch: { ...extra, phase: 'AwaitingPromotion', message: `${r.toBuild} is ready; waiting for promote` } };
 }
 
-function switchNow(r: Rollout, now: number): RolloutPlan {
+function switchNow(r: BlueGreenRollout, now: number): RolloutPlan {
   return {
     ...emptyPlan(),
     routing: switchedRouting(r),
@@ -113,7 +89,7 @@ function switchNow(r: Rollout, now: number): RolloutPlan {
   };
 }
 
-function draining(o: RolloutObservation): RolloutPlan {
+function draining(o: Observation): RolloutPlan {
   const { rollout: r, now } = o;
   const old = o.servers.filter((s) => s.build === r.fromBuild);
   if (old.length === 0) {
@@ -143,6 +119,6 @@ function draining(o: RolloutObservation): RolloutPlan {
   return plan;
 }
 
-function fail(r: Rollout, now: number, message: string): RolloutPlan {
+function fail(r: BlueGreenRollout, now: number, message: string): RolloutPlan {
   return { ...emptyPlan(), routing: rolledBackRouting(r), patch: { phase: 'Failed', failedAt: now, message } };
 }

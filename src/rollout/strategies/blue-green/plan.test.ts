@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { planAbort, planPromote } from './commands.js';
-import type { Rollout } from './model.js';
-import { planBlueGreen, type RolloutServer } from './plan-blue-green.js';
-import { fleetRoles, previewTarget } from './roles.js';
+import { planAbort, planPromote } from '../../commands.js';
+import type { Rollout } from '../../model.js';
+import { fleetRoles } from '../../roles.js';
+import type { RolloutServer } from '../../strategy.js';
+import { previewTarget } from './index.js';
+import { planBlueGreen } from './plan.js';
+import type { BlueGreenSpec } from './spec.js';
 
 const T0 = 5_000_000;
-const rollout = (over: Partial<Rollout> = {}): Rollout => ({
+const rollout = (over: Partial<Rollout> = {}): Rollout & { spec: BlueGreenSpec } => ({
   id: 'ro_1', fleet: 'arena', fromBuild: 'v1', toBuild: 'v2',
   spec: { strategy: 'blue-green', autoPromote: true, smoke: null, drain: null, oldIdleSeconds: 5, readyTimeoutSeconds: 60, maxStartFailures: 3 },
   phase: 'Provisioning', message: '', targetServers: 2, startFailures: 0, lastFailure: null, smoke: null,
@@ -51,7 +54,7 @@ describe('planBlueGreen', () => {
     const p = planBlueGreen({ rollout: rollout({ spec }), servers: [s('n1', 'v2'), s('n2', 'v2')], now: T0 + 1 });
     expect(p.patch.phase).toBe('AwaitingPromotion');
     expect(p.routing).toBeNull();
-    const promoted = rollout({ spec, phase: 'AwaitingPromotion', ...planPromote(rollout({ spec, phase: 'AwaitingPromotion' }), T0 + 5) });
+    const promoted = rollout({ spec, phase: 'AwaitingPromotion', ...planPromote(rollout({ spec, phase: 'AwaitingPromotion' }), {}, T0 + 5) });
     expect(planBlueGreen({ rollout: promoted, servers: [], now: T0 + 6 }).patch.phase).toBe('Draining');
   });
 
@@ -110,7 +113,7 @@ describe('rollout commands', () => {
   });
 
   it('refuses promote outside AwaitingPromotion', () => {
-    expect(() => planPromote(rollout(), T0)).toThrow(expect.objectContaining({ code: 'ROLLOUT_INVALID_PHASE' }));
+    expect(() => planPromote(rollout(), {}, T0)).toThrow(expect.objectContaining({ code: 'ROLLOUT_INVALID_PHASE' }));
   });
 });
 

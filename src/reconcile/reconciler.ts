@@ -1,5 +1,6 @@
 /**
- * The fleet reconciler. Each pass over a fleet is an ordered list of idempotent steps on one
+ * The reconcile loop: the coordinator above the fleet, rollout and session domains (none of
+ * which calls another). Each pass over a fleet is an ordered list of idempotent steps on one
  * observation: expire unused reservations → advance the rollout → plan servers → apply.
  * Passes never overlap; a crash between any two steps is harmless because the next pass
  * re-observes and re-plans from whatever was committed.
@@ -14,9 +15,9 @@ import type { RolloutService } from '../rollout/service.js';
 import type { SessionService } from '../session/service.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
-import type { GameServer } from './model.js';
-import { planFleet, type FleetAction } from './plan-fleet.js';
-import type { ServerService } from './servers.js';
+import type { GameServer } from '../fleet/model.js';
+import { planFleet, type FleetAction } from '../fleet/plan-fleet.js';
+import type { ServerService } from '../fleet/servers.js';
 
 export interface ReconcilerOptions {
   intervalMs: number;

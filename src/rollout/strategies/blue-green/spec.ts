@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { DrainDeadlineSchema, SmokeCheckSchema, seconds, type DrainDeadline, type SmokeCheck } from '../../checks.js';
+
+export interface BlueGreenSpec {
+  strategy: 'blue-green';
+  autoPromote: boolean;
+  smoke: SmokeCheck | null;
+  drain: DrainDeadline | null;
+  /** How long an emptied old-build server idles before it is stopped; null = the fleet's idle time. */
+  oldIdleSeconds: number | null;
+  /** Give up when the new build is not Ready within this time. */
+  readyTimeoutSeconds: number;
+  /** Give up when this many new-build servers fail to start (crash-loop guard). */
+  maxStartFailures: number;
+}
+
+/** The options of a blue-green release, with their defaults. */
+export const blueGreenOptions = {
+  autoPromote: z.boolean().default(true),
+  smoke: SmokeCheckSchema.nullable().default(null),
+  drain: DrainDeadlineSchema.nullable().default(null),
+  oldIdleSeconds: seconds.nullable().default(null),
+  readyTimeoutSeconds: z.number().int().min(1).default(300),
+  maxStartFailures: z.number().int().min(1).default(3),
+};

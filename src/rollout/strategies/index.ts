@@ -1,0 +1,27 @@
+/**
+ * The registry of release strategies. Adding a strategy: a folder beside `blue-green/` with its
+ * spec, planner and table tests, its spec type in `RolloutSpec` (model.ts), and one line here.
+ */
+import { HandoffError } from '../../core/errors.js';
+import type { Rollout, RolloutSpec, RolloutStrategy } from '../model.js';
+import type { Strategy } from '../strategy.js';
+import { blueGreen } from './blue-green/index.js';
+
+type Registry = { [K in RolloutStrategy]: Strategy<Extract<RolloutSpec, { strategy: K }>> };
+
+export const strategies: Registry = {
+  'blue-green': blueGreen,
+};
+
+export const strategyNames = Object.keys(strategies) as RolloutStrategy[];
+
+/** The strategy of a spec or rollout, typed for the union (each plug-in only ever sees its own spec). */
+export function strategyFor(spec: RolloutSpec): Strategy {
+  const s = (strategies as unknown as Record<string, Strategy | undefined>)[spec.strategy];
+  if (!s) throw new HandoffError('VALIDATION_FAILED', `unknown strategy ${spec.strategy}`, { strategy: spec.strategy, known: strategyNames });
+  return s as unknown as Strategy;
+}
+
+export function strategyOf(r: Rollout): Strategy {
+  return strategyFor(r.spec);
+}
