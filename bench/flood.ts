@@ -9,14 +9,16 @@
  *             omission). A socket the server closes is reopened 250 ms later, as a client would.
  *   drain     when the flood ends each socket closes once its answers are in; what is still
  *             unanswered `drainS` later is counted as UNANSWERED and its socket destroyed.
- *   recovery  from the flood's end, normal traffic as the other phases send it (node:http
- *             keep-alive, one request per connection at a time), open-loop at its own rate.
+ *   recovery  from the flood's end, normal traffic at its own rate (bench/recovery.ts).
+ *
+ * `node --import tsx bench/flood.ts probe '<ProbeConfig>'` measures R first (bench/probe.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpClient, errorCode } from './http-load.js';
 import { roundSummary } from './measure.js';
-import { perSecond, recoveredAfterMs, windows, type Second, type Window } from './overload-stats.js';
+import { perSecond, type Second } from './overload-stats.js';
 import { PipelinedConnection, type Answer, type ConnectionEvents } from './pipeline.js';
+import { allocationRequest, probe, type ProbeConfig } from './probe.js';
+import { recovery, type RecoveryConfig, type RecoveryReport } from './recovery.js';
 import { round, summarizeLatencies, type LatencySummary } from './stats.js';
 
 export interface FloodConfig {
@@ -27,8 +29,11 @@ export interface FloodConfig {
   ratePerS: number;
   durationS: number;
   drainS: number;
-  recovery: { ratePerS: number; durationS: number; normalMs: number };
+  recovery: RecoveryConfig;
 }
+
+/** Requests due together go to one connection, up to this many, in one write. */
+const BURST = 8;
 
 export interface ShedCode {
   count: number;
@@ -41,7 +46,7 @@ export interface FloodReport {
   connections: { target: number; connected: number; connectMs: number; closedDuringFlood: number; reconnects: number };
   sent: { scheduled: number; written: number; noConnection: number; sendLagP99Ms: number; sendLagMaxMs: number; clientCpuPct: number };
   /** 2xx answers: all of them, and per second of flood for those answered during it. */
-  accepted: { total: number; perS: number; latency: LatencySummary; over50ms: number };
+  accepted: { total: number; perS: number; latency: LatencySummary; over50ms: number; fromWriteLatency: LatencySummary };
   /** 429 and 503 answers (except NO_CAPACITY, which is the fleet being full, not shedding). */
   shed: { total: number; perS: number; latency: LatencySummary; withoutRetryAfter: number; byStatusCode: Record<string, ShedCode> };
   /** Everything else by status and code, or socket fate: NET_*, UNANSWERED (after the drain), NO_CONNECTION. */
@@ -53,19 +58,6 @@ export interface FloodReport {
   recovery: RecoveryReport;
 }
 
-export interface RecoveryReport {
-  ratePerS: number;
-  durationS: number;
-  normalMs: number;
-  sent: number;
-  ok: number;
-  errors: Record<string, number>;
-  latency: LatencySummary;
-  /** See recoveredAfterMs: ms from the flood's end; null = not within the recovery traffic. */
-  recoveredAfterMs: number | null;
-  windows100ms: Window[];
-}
-
 const emit = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 const nowNs = (): bigint => process.hrtime.bigint();
 const msSince = (from: bigint, to = nowNs()): number => Number(to - from) / 1e6;
@@ -74,6 +66,9 @@ const bump = (r: Record<string, number>, k: string): void => void (r[k] = (r[k] 
 class Tally {
   readonly accMs: Float64Array;
   readonly accAt: Float64Array;
+  /** From the request's actual write: without the generator's own lag behind its schedule. */
+  readonly accFromWrite: Float64Array;
+  readonly writtenMs: Float64Array;
   readonly shedMs: Float64Array;
   readonly shedAt: Float64Array;
   readonly otherAt: number[] = [];
@@ -90,6 +85,8 @@ class Tally {
   constructor(count: number, private readonly startNs: bigint, private readonly intervalNs: number) {
     this.accMs = new Float64Array(count);
     this.accAt = new Float64Array(count);
+    this.accFromWrite = new Float64Array(count);
+    this.writtenMs = new Float64Array(count);
     this.shedMs = new Float64Array(count);
     this.shedAt = new Float64Array(count);
   }
@@ -102,6 +99,7 @@ class Tally {
     this.lastAtMs = Math.max(this.lastAtMs, atMs);
     if (a.status >= 200 && a.status < 300) {
       this.accMs[this.nAcc] = latency;
+      this.accFromWrite[this.nAcc] = atMs - (this.writtenMs[tag] ?? 0);
       this.accAt[this.nAcc++] = atMs;
       if (inFlood) this.accInFlood++;
     } else if ((a.status === 429 || a.status === 503) && a.code !== 'NO_CAPACITY') {
@@ -134,14 +132,9 @@ interface Flooded {
 
 async function flood(cfg: FloodConfig): Promise<Flooded> {
   const url = new URL(cfg.url);
-  const host = url.host;
   const port = Number(url.port);
   const total = Math.round(cfg.ratePerS * cfg.durationS);
   const intervalNs = 1e9 / cfg.ratePerS;
-  const request = (i: number): string => {
-    const body = `{"fleet":"${cfg.fleet}","playerId":"${cfg.playerPrefix}-${i}"}`;
-    return `POST /v1/allocations HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-  };
   // The tally needs the start time; connections report answers only after the first send.
   const box: { tally: Tally | null } = { tally: null };
   let over = false;
@@ -178,19 +171,32 @@ async function flood(cfg: FloodConfig): Promise<Flooded> {
   let rr = 0;
   let written = 0;
   let noConnection = 0;
+  const pick = (): PipelinedConnection | null => {
+    for (let k = 0; k < conns.length; k++) {
+      const c = conns[(rr = (rr + 1) % conns.length)];
+      if (c?.open) return c;
+    }
+    return null;
+  };
   for (let next = 0; next < total; ) {
     const due = Math.min(total, Math.floor(Number(nowNs() - startNs) / intervalNs) + 1);
-    for (; next < due; next++) {
-      let conn: PipelinedConnection | undefined;
-      for (let k = 0; k < conns.length && !conn?.open; k++) conn = conns[(rr = (rr + 1) % conns.length)];
-      if (conn?.open) {
-        conn.send(next, request(next));
-        written++;
-      } else {
-        noConnection++;
-        tally.fail('NO_CONNECTION');
+    while (next < due) {
+      const conn = pick();
+      const end = Math.min(due, next + BURST);
+      conn?.cork();
+      for (; next < end; next++) {
+        const at = msSince(startNs);
+        lag[next] = at - (next * intervalNs) / 1e6;
+        if (conn) {
+          tally.writtenMs[next] = at;
+          conn.send(next, allocationRequest(url.host, cfg.fleet, `${cfg.playerPrefix}-${next}`));
+          written++;
+        } else {
+          noConnection++;
+          tally.fail('NO_CONNECTION');
+        }
       }
-      lag[next] = msSince(startNs) - (next * intervalNs) / 1e6;
+      conn?.uncork();
     }
     await sleep(1);
   }
@@ -229,49 +235,15 @@ async function drain(conns: PipelinedConnection[], endNs: bigint, drainS: number
   }
 }
 
-async function recovery(cfg: FloodConfig, startNs: bigint): Promise<RecoveryReport> {
-  const r = cfg.recovery;
-  const client = new HttpClient(cfg.url, 256);
-  const n = Math.round(r.ratePerS * r.durationS);
-  const intervalNs = 1e9 / r.ratePerS;
-  const sentAt = Float64Array.from({ length: n }, (_, i) => (i * intervalNs) / 1e6);
-  const latency = new Float64Array(n).fill(NaN);
-  const errors: Record<string, number> = {};
-  let answered = 0;
-  const one = async (i: number): Promise<void> => {
-    const body = `{"fleet":"${cfg.fleet}","playerId":"${cfg.playerPrefix}-rec-${i}"}`;
-    try {
-      const reply = await client.send({ method: 'POST', path: '/v1/allocations', body });
-      if (reply.status >= 200 && reply.status < 300) latency[i] = msSince(startNs) - (sentAt[i] ?? 0);
-      else bump(errors, `${reply.status} ${errorCode(reply)}`);
-    } catch (e) {
-      bump(errors, errorCode(e instanceof Error ? e : new Error(String(e))));
-    }
-    answered++;
-  };
-  const inflight: Promise<void>[] = [];
-  for (let next = 0; next < n; ) {
-    const due = Math.min(n, Math.floor(msSince(startNs) * 1e6 / intervalNs) + 1);
-    for (; next < due; next++) inflight.push(one(next));
-    await sleep(1);
-  }
-  await Promise.race([Promise.all(inflight), sleep(10_000)]);
-  client.close();
-  if (answered < n) errors.NO_ANSWER = n - answered;
-  const ok = latency.filter((l) => !Number.isNaN(l));
-  return {
-    ratePerS: r.ratePerS, durationS: r.durationS, normalMs: r.normalMs, sent: n, ok: ok.length, errors,
-    latency: roundSummary(summarizeLatencies(ok)),
-    recoveredAfterMs: recoveredAfterMs(sentAt, latency, { normalMs: r.normalMs, trafficMs: r.durationS * 1000 }),
-    windows100ms: windows(sentAt, latency, 100, 20),
-  };
-}
-
 async function main(): Promise<void> {
-  const cfg = JSON.parse(process.argv[2] ?? '') as FloodConfig;
+  if (process.argv[2] === 'probe') {
+    emit({ event: 'result', report: await probe(JSON.parse(process.argv[3] ?? '') as ProbeConfig) });
+    return;
+  }
+  const cfg = JSON.parse(process.argv[3] ?? '') as FloodConfig;
   const { tally: t, connections, sent, endNs, drained } = await flood(cfg);
   // Recovery traffic starts the moment the flood stops sending, while the flood still drains.
-  const [recoveryReport] = await Promise.all([recovery(cfg, endNs), drained]);
+  const [recoveryReport] = await Promise.all([recovery(cfg.recovery, endNs), drained]);
   const floodS = t.endMs / 1000;
   const unanswered = t.other.UNANSWERED ?? 0;
   const shedWithout = Object.values(t.shed).reduce((n, s) => n + s.withoutRetryAfter, 0);
@@ -279,7 +251,10 @@ async function main(): Promise<void> {
   const acc = t.accMs.subarray(0, t.nAcc);
   const report: FloodReport = {
     connections, sent,
-    accepted: { total: t.nAcc, perS: round(t.accInFlood / floodS, 0), latency: roundSummary(summarizeLatencies(acc)), over50ms: acc.filter((l) => l > 50).length },
+    accepted: {
+      total: t.nAcc, perS: round(t.accInFlood / floodS, 0), latency: roundSummary(summarizeLatencies(acc)), over50ms: acc.filter((l) => l > 50).length,
+      fromWriteLatency: roundSummary(summarizeLatencies(t.accFromWrite.subarray(0, t.nAcc))),
+    },
     shed: { total: t.nShed, perS: round(t.shedInFlood / floodS, 0), latency: roundSummary(summarizeLatencies(t.shedMs.subarray(0, t.nShed))), withoutRetryAfter: shedWithout, byStatusCode: t.shed },
     other: t.other, unanswered, answeredAfterEnd: t.afterEnd,
     lastAnswerAfterEndMs: t.lastAtMs > t.endMs ? round(t.lastAtMs - t.endMs, 0) : null,

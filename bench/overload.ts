@@ -1,24 +1,21 @@
 /**
  * The overload phase (issue 5, point 4): what the control plane does when offered more
  * allocations than it can serve. It measures R, the rate it sustains (a short closed-loop
- * probe, pinned as the flood will be), then offers 3×R open-loop from 1,000 pipelined sockets
+ * probe with the flood's own client, pinned as the flood will be), then offers 3×R open-loop from 1,000 pipelined sockets
  * (bench/flood.ts, its own process on the other core) and afterwards normal traffic at 0.5×R.
  * Reported against the targets: accepted allocations keep p99 ≤ 50 ms, the excess is answered
  * at once with 429/503 and Retry-After, memory stays under a ceiling, and normal traffic
  * recovers within 1 s of the flood's end. Targets are reported, not asserted: only a crash (the
  * generator or the control plane dying) is an error.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ControlPlaneChild } from './control-plane.js';
 import type { FloodConfig, FloodReport } from './flood.js';
-import { NOISY_PCT, cpuBusyPct, cpuTicks, hostSnapshot, hostUsage, readStat, type HostUsage } from './host.js';
-import { HttpClient } from './http-load.js';
-import { runPhase, type PhaseResult } from './measure.js';
-import { Pinning, childrenOf, planCores, type Cores } from './pin.js';
+import { runFlood, runProbe, type FloodWindow, type MemoryReport } from './generator.js';
+import { NOISY_PCT } from './host.js';
+import { Pinning, childrenOf, planCores } from './pin.js';
+import type { ProbeConfig, ProbeReport } from './probe.js';
 import { round } from './stats.js';
 
 export const OVERLOAD = {
@@ -28,7 +25,8 @@ export const OVERLOAD = {
   /** After the flood, how long its sockets wait for answers before they count as UNANSWERED. */
   drainS: 10,
   recovery: { factor: 0.5, durationS: 5 },
-  probe: { warmup: 2_000, requests: 10_000, concurrency: 64 },
+  /** 128 requests in flight: enough to fill the group commit, as the flood does. */
+  probe: { warmup: 2_000, requests: 10_000, connections: 64, depth: 2 },
   targets: { acceptedP99Ms: 50, rssCeilingMiB: 512, recoveryMs: 1_000 },
   fleet: 'overload',
   build: 'overload-v1',
@@ -46,20 +44,15 @@ export interface OverloadResult {
   settings: { durationS: number; factor: number; connections: number; drainS: number; recoveryFactor: number; recoveryDurationS: number; normalMs: number };
   targets: typeof OVERLOAD.targets;
   pinning: { controlPlaneCpus: string | null; generatorCpus: string | null; note: string | null };
-  /** Closed loop, C=64, pinned as the flood is: R is its throughput. */
-  probe: PhaseResult;
+  /** Closed loop, pinned as the flood is: R is its throughput. */
+  probe: ProbeReport;
   sustainedPerS: number;
   offeredPerS: number;
   fleet: { servers: number; capacity: number; readyMs: number };
   flood: FloodReport;
-  memory: { beforeMiB: number; peakMiB: number; afterMiB: number; lifetimePeakMiB: number; samples: number; perSecondPeakMiB: number[] };
-  /** Over the flood's sending window, % of one core. */
-  controlPlane: { cpuPct: number; mainThreadBusyPct: number };
-  /**
-   * The machine over the same window. Pinned, the control plane cannot move away from a busy
-   * core: `controlPlaneCoreOthersPct` is what other processes took of its core.
-   */
-  host: HostUsage & { controlPlaneCoreBusyPct: number | null; controlPlaneCoreOthersPct: number | null; generatorCoreBusyPct: number | null };
+  memory: MemoryReport;
+  controlPlane: FloodWindow['controlPlane'];
+  host: FloodWindow['host'];
   verdicts: OverloadVerdict[];
 }
 
@@ -83,19 +76,19 @@ export async function runOverload(cp: ControlPlaneChild, o: OverloadOptions): Pr
     pinning.set(cp.pid, cores.controlPlane);
     for (const pid of [process.pid, ...childrenOf(cp.pid)]) pinning.set(pid, cores.generator);
   };
-  const client = new HttpClient(cp.url, OVERLOAD.probe.concurrency);
   try {
     pinAll();
     o.log(pinned.note ?? `pinned: control plane on CPU ${pinned.controlPlaneCpus}, load generator, bench and game servers on CPU ${pinned.generatorCpus}`);
-    const probeSpec = { fleet: OVERLOAD.fleet, targetMs: o.normalMs };
-    await runPhase(cp, client, { ...probeSpec, name: 'overload warm-up', load: { kind: 'closed', concurrency: 16 }, requests: OVERLOAD.probe.warmup, playerPrefix: `${o.runId}-ovw` });
-    const probe = await runPhase(cp, client, { ...probeSpec, name: `overload probe closed C=${OVERLOAD.probe.concurrency}`, load: { kind: 'closed', concurrency: OVERLOAD.probe.concurrency }, requests: OVERLOAD.probe.requests, playerPrefix: `${o.runId}-ovp` });
+    const { warmup, requests, connections, depth } = OVERLOAD.probe;
+    const probeCfg: ProbeConfig = { url: cp.url, fleet: OVERLOAD.fleet, playerPrefix: `${o.runId}-ovp`, connections, depth, warmup, requests };
+    const probe = await runProbe(o.root, probeCfg, pinned.generatorCpus);
     const r = probe.throughputPerS;
-    o.log(`overload: sustained rate R = ${r}/s (closed loop C=${OVERLOAD.probe.concurrency}, p99 ${probe.latency.p99Ms} ms)`);
-    // Room for every allocation the control plane could possibly accept: R for the flood and
-    // its drain, plus the recovery traffic, with a margin. A full fleet (NO_CAPACITY) would
-    // look like shedding and hide the overload.
-    const expected = r * (o.durationS + OVERLOAD.drainS + OVERLOAD.recovery.factor * OVERLOAD.recovery.durationS) * 1.2;
+    if (!(r > 0)) throw new Error(`overload probe: no allocation succeeded (${JSON.stringify(probe.errors)})`);
+    o.log(`overload: sustained rate R = ${r}/s (closed loop, ${connections}×${depth} pipelined, p99 ${probe.latency.p99Ms} ms, errors ${JSON.stringify(probe.errors)})`);
+    // Room for every allocation the control plane could possibly accept (the probe's, R for
+    // the flood and its drain, the recovery traffic) with a margin: a full fleet would answer
+    // NO_CAPACITY, which looks like shedding and would hide the overload.
+    const expected = warmup + requests + r * (o.durationS + OVERLOAD.drainS + OVERLOAD.recovery.factor * OVERLOAD.recovery.durationS) * 1.2;
     const servers = Math.max(2, Math.ceil(expected / OVERLOAD.sessionsPerServer));
     const readyMs = await applyFleet(cp, fixture, servers);
     pinAll();
@@ -104,7 +97,10 @@ export async function runOverload(cp: ControlPlaneChild, o: OverloadOptions): Pr
     const cfg: FloodConfig = {
       url: cp.url, fleet: OVERLOAD.fleet, playerPrefix: `${o.runId}-ov`, connections: OVERLOAD.connections,
       ratePerS: Math.round(OVERLOAD.factor * r), durationS: o.durationS, drainS: OVERLOAD.drainS,
-      recovery: { ratePerS: Math.max(1, Math.round(OVERLOAD.recovery.factor * r)), durationS: OVERLOAD.recovery.durationS, normalMs: o.normalMs },
+      recovery: {
+        url: cp.url, fleet: OVERLOAD.fleet, playerPrefix: `${o.runId}-ovr`,
+        ratePerS: Math.max(1, Math.round(OVERLOAD.recovery.factor * r)), durationS: OVERLOAD.recovery.durationS, normalMs: o.normalMs,
+      },
     };
     o.log(`overload: offering ${cfg.ratePerS}/s for ${cfg.durationS} s from ${cfg.connections} pipelined connections, then ${cfg.recovery.ratePerS}/s normal traffic`);
     const { flood, memory, controlPlane, host } = await runFlood(cp, o.root, cfg, 'note' in cores ? null : cores, o.log);
@@ -116,7 +112,6 @@ export async function runOverload(cp: ControlPlaneChild, o: OverloadOptions): Pr
     result.verdicts = judgeOverload(result);
     return result;
   } finally {
-    client.close();
     pinning.restore();
   }
 }
@@ -135,106 +130,6 @@ async function applyFleet(cp: ControlPlaneChild, fixture: string, servers: numbe
   }
 }
 
-/** VmRSS and VmHWM of /proc/PID/status, in MiB. */
-function memoryOf(pid: number): { rss: number; hwm: number } | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string): number => Number(new RegExp(`^${field}:\\s*(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
-  } catch {
-    return null;
-  }
-}
-
-interface Flooded {
-  flood: FloodReport;
-  memory: OverloadResult['memory'];
-  controlPlane: OverloadResult['controlPlane'];
-  host: OverloadResult['host'];
-}
-
-/** Runs bench/flood.ts and samples the control plane's memory every 100 ms meanwhile. */
-async function runFlood(cp: ControlPlaneChild, root: string, cfg: FloodConfig, cores: Cores | null, log: (m: string) => void): Promise<Flooded> {
-  const before = memoryOf(cp.pid);
-  if (before === null) throw new Error('control plane gone before the flood');
-  const samples: { atMs: number; rss: number }[] = [];
-  const t0 = performance.now();
-  let floodStartMs = 0;
-  const sampler = setInterval(() => {
-    const m = memoryOf(cp.pid);
-    if (m) samples.push({ atMs: performance.now() - t0, rss: m.rss });
-  }, 100);
-  const node = [process.execPath, '--import', 'tsx', path.join(root, 'bench', 'flood.ts'), JSON.stringify(cfg)];
-  const child = cores === null ? spawn(node[0] ?? '', node.slice(1), { cwd: root }) : spawn('taskset', ['-c', cores.generator, ...node], { cwd: root });
-  const stderr: string[] = [];
-  child.stderr.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
-  let report: FloodReport | null = null;
-  const sample = () => ({ at: performance.now(), cp: cp.cpu(), bench: process.cpuUsage(), host: hostSnapshot(), cores: cpuTicks() });
-  let w0 = sample();
-  let window: Pick<Flooded, 'controlPlane' | 'host'> | null = null;
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const ev = JSON.parse(line) as { event: string; report?: FloodReport; connected?: number };
-    if (ev.event === 'connected') log(`overload: ${ev.connected} of ${cfg.connections} connections open`);
-    if (ev.event === 'flood-start') {
-      floodStartMs = performance.now() - t0;
-      w0 = sample();
-    }
-    if (ev.event === 'flood-end') {
-      window = during(cp.pid, w0, sample(), cores);
-      log('overload: flood over; draining and measuring recovery');
-    }
-    if (ev.event === 'result' && ev.report) report = ev.report;
-  });
-  const limitMs = (cfg.durationS + cfg.drainS + cfg.recovery.durationS + 60) * 1000;
-  const exit = await Promise.race([
-    new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))),
-    sleep(limitMs, 'timeout' as const),
-  ]);
-  clearInterval(sampler);
-  if (exit === 'timeout') child.kill('SIGKILL');
-  const after = memoryOf(cp.pid);
-  const state = readStat(`/proc/${cp.pid}/stat`)?.state;
-  if (after === null || state === undefined || state === 'Z') throw new Error(`the control plane died during the overload phase:\n${cp.stderr().slice(-20).join('\n')}`);
-  if (window === null) throw new Error('load generator never reported the end of the flood');
-  if (report === null) throw new Error(`load generator ${exit === 'timeout' ? `still running after ${limitMs / 1000} s` : `exited with code ${exit}`} without a report:\n${stderr.join('').slice(-4000)}`);
-  const sinceFlood = samples.filter((s) => s.atMs >= floodStartMs);
-  const perSecond: number[] = [];
-  for (const s of sinceFlood) {
-    const k = Math.floor((s.atMs - floodStartMs) / 1000);
-    perSecond[k] = round(Math.max(perSecond[k] ?? 0, s.rss), 0);
-  }
-  return {
-    flood: report,
-    memory: {
-      beforeMiB: round(before.rss, 0), peakMiB: round(Math.max(before.rss, ...samples.map((s) => s.rss)), 0), afterMiB: round(after.rss, 0),
-      lifetimePeakMiB: round(after.hwm, 0), samples: samples.length, perSecondPeakMiB: Array.from(perSecond, (v) => v ?? 0),
-    },
-    ...(window as Pick<Flooded, 'controlPlane' | 'host'>),
-  };
-}
-
-type Sample = { at: number; cp: ReturnType<ControlPlaneChild['cpu']>; bench: NodeJS.CpuUsage; host: ReturnType<typeof hostSnapshot>; cores: ReturnType<typeof cpuTicks> };
-
-/** CPU use between two samples: the control plane, its core, and who else ran on the machine. */
-function during(cpPid: number, a: Sample, b: Sample, cores: Cores | null): Pick<Flooded, 'controlPlane' | 'host'> {
-  const wallS = (b.at - a.at) / 1000;
-  const pct = (s: number): number => round((100 * s) / wallS, 1);
-  const cpPct = pct(b.cp.processS - a.cp.processS);
-  const benchPct = pct((b.bench.user - a.bench.user + b.bench.system - a.bench.system) / 1e6);
-  const busy = (cpu: string | undefined): number | null => (cpu === undefined ? null : cpuBusyPct(a.cores, b.cores, Number(cpu)));
-  const cpCore = busy(cores?.controlPlane);
-  return {
-    controlPlane: { cpuPct: cpPct, mainThreadBusyPct: pct(b.cp.mainThreadS - a.cp.mainThreadS) },
-    host: {
-      // The generator is the bench's child and the game servers the control plane's: counted as ours.
-      ...hostUsage(a.host, b.host, wallS, [process.pid, cpPid], cpPct + benchPct),
-      controlPlaneCoreBusyPct: cpCore,
-      controlPlaneCoreOthersPct: cpCore === null ? null : Math.max(0, round(cpCore - cpPct, 0)),
-      generatorCoreBusyPct: busy(cores?.generator),
-    },
-  };
-}
-
 export function judgeOverload(r: OverloadResult): OverloadVerdict[] {
   const t = r.targets;
   const f = r.flood;
@@ -242,13 +137,17 @@ export function judgeOverload(r: OverloadResult): OverloadVerdict[] {
   const acc = f.accepted;
   const rec = f.recovery.recoveredAfterMs;
   const withRA = f.shed.total - f.shed.withoutRetryAfter;
-  const others = Math.max(r.host.controlPlaneCoreOthersPct ?? 0, r.host.othersPct);
-  const disturbed = others >= NOISY_PCT ? ` (disturbed: other processes used ${others}% of ${r.host.controlPlaneCoreOthersPct === null ? 'a core' : "the control plane's core"})` : '';
+  const core = r.host.controlPlaneCoreOthersPct;
+  const disturbed = Math.max(core ?? 0, r.host.othersPct) >= NOISY_PCT
+    ? ` (disturbed: other processes used ${core === null ? '' : `${core}% of the control plane's core, `}${r.host.othersPct}% of a core machine-wide)`
+    : '';
+  // Latency counts from the due time, so a generator behind its schedule adds its own lag.
+  const lagged = f.sent.sendLagP99Ms > 10 ? `; the generator lagged its schedule by p99 ${f.sent.sendLagP99Ms} ms: from the actual write, p99 ${acc.fromWriteLatency.p99Ms} ms` : '';
   const verdicts: OverloadVerdict[] = [
     {
       target: `accepted allocations p99 ≤ ${t.acceptedP99Ms} ms`,
       pass: acc.total > 0 && acc.latency.p99Ms <= t.acceptedP99Ms && f.unanswered === 0,
-      why: `${acc.total} accepted (${acc.perS}/s during the flood, ${round(acc.perS / r.sustainedPerS, 2)}×R), p99 ${acc.latency.p99Ms} ms ${cmp(acc.latency.p99Ms, t.acceptedP99Ms)} ${t.acceptedP99Ms} ms${f.unanswered > 0 ? `; ${f.unanswered} requests still unanswered ${r.settings.drainS} s after the flood (not in the p99)` : ''}`,
+      why: `${acc.total} accepted (${acc.perS}/s during the flood, ${round(acc.perS / r.sustainedPerS, 2)}×R), p99 ${acc.latency.p99Ms} ms ${cmp(acc.latency.p99Ms, t.acceptedP99Ms)} ${t.acceptedP99Ms} ms${f.unanswered > 0 ? `; ${f.unanswered} requests still unanswered ${r.settings.drainS} s after the flood (not in the p99)` : ''}${lagged}`,
     },
     {
       target: `control-plane memory ≤ ${t.rssCeilingMiB} MiB`,

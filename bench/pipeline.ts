@@ -74,6 +74,15 @@ export class PipelinedConnection {
     this.socket.write(request);
   }
 
+  /** Between cork() and uncork(), sends are gathered into one write (one syscall). */
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
   /** A graceful end once every answer is in (the client is done), or at once with `destroy`. */
   end(destroy = false): void {
     if (destroy) {
