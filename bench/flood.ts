@@ -158,7 +158,7 @@ async function flood(cfg: FloodConfig): Promise<Flooded> {
   };
   const connectStart = nowNs();
   for (let i = 0; i < cfg.connections; i++) conns.push(new PipelinedConnection(port, url.hostname, events));
-  const results = await Promise.race([Promise.all(conns.map((c) => c.connected())), sleep(10_000, [] as boolean[])]);
+  const results = await Promise.race([Promise.all(conns.map((c) => c.connected())), sleep(10_000, [] as boolean[], { ref: false })]);
   const connections = { target: cfg.connections, connected: results.filter(Boolean).length, connectMs: round(msSince(connectStart), 0), closedDuringFlood: 0, reconnects: 0 };
   emit({ event: 'connected', ...connections });
 

@@ -54,7 +54,7 @@ async function generator<R>(root: string, mode: 'probe' | 'flood', cfg: ProbeCon
   });
   const exit = await Promise.race([
     new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))),
-    sleep(limitMs, 'timeout' as const),
+    sleep(limitMs, 'timeout' as const, { ref: false }),
   ]);
   if (exit === 'timeout') child.kill('SIGKILL');
   if (report === null) {

@@ -37,6 +37,8 @@ export function renderOverload(r: OverloadResult): string[] {
   L.push(`| the machine: control plane's core busy, of it other processes; generator's core busy (% of one core) | ${n(h.controlPlaneCoreBusyPct, '%')}, ${n(h.controlPlaneCoreOthersPct, '%')}; ${n(h.generatorCoreBusyPct, '%')} |`);
   L.push(`| the machine: busy / other processes (% of one core, all cores); busiest neighbours | ${h.machineBusyPct}% / ${h.othersPct}%; ${busiest} |`);
   L.push(`| control-plane RSS: before / peak (sampled every 100 ms) / after; ceiling | ${r.memory.beforeMiB} / ${r.memory.peakMiB} / ${r.memory.afterMiB} MiB; ${r.targets.rssCeilingMiB} MiB |`);
+  const m = r.memory;
+  L.push(`| … held after the phase (the ${f.accepted.total + f.recovery.ok} sessions it accepted, and whatever V8 has not returned) / on top of that at the peak (queues, buffers) | +${m.afterMiB - m.beforeMiB} / +${m.peakMiB - m.afterMiB} MiB |`);
   L.push(`| control-plane VmHWM (peak over its whole life, earlier phases included) | ${r.memory.lifetimePeakMiB} MiB |`, '');
 
   const byCode = Object.entries(f.shed.byStatusCode);

@@ -88,7 +88,7 @@ export async function runOverload(cp: ControlPlaneChild, o: OverloadOptions): Pr
     // Room for every allocation the control plane could possibly accept (the probe's, R for
     // the flood and its drain, the recovery traffic) with a margin: a full fleet would answer
     // NO_CAPACITY, which looks like shedding and would hide the overload.
-    const expected = warmup + requests + r * (o.durationS + OVERLOAD.drainS + OVERLOAD.recovery.factor * OVERLOAD.recovery.durationS) * 1.2;
+    const expected = warmup + requests + r * (o.durationS + OVERLOAD.drainS + OVERLOAD.recovery.factor * OVERLOAD.recovery.durationS) * 1.1;
     const servers = Math.max(2, Math.ceil(expected / OVERLOAD.sessionsPerServer));
     const readyMs = await applyFleet(cp, fixture, servers);
     pinAll();

@@ -62,7 +62,7 @@ export async function recovery(r: RecoveryConfig, startNs: bigint): Promise<Reco
     await sleep(1);
   }
   // A control plane that never answers must not hang the bench.
-  await Promise.race([Promise.all(inflight), sleep(10_000)]);
+  await Promise.race([Promise.all(inflight), sleep(10_000, undefined, { ref: false })]);
   client.close();
   if (answered < n) errors.NO_ANSWER = n - answered;
   const ok = latency.filter((l) => !Number.isNaN(l));
