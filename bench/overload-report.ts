@@ -10,7 +10,7 @@ export function renderOverload(r: OverloadResult): string[] {
   const L: string[] = [];
   L.push(`## Overload: ${s.factor}×R offered for ${s.durationS} s`, '');
   const pr = r.probe;
-  L.push(`R, the sustained allocation rate, is the throughput of a closed loop just before the flood, with the flood's client and pinned as the flood is (${pr.connections} connections × ${pr.depth} pipelined requests in flight, ${pr.requests} allocations after a warm-up): **R = ${r.sustainedPerS}/s** (p50 ${pr.latency.p50Ms} ms, p99 ${pr.latency.p99Ms} ms, errors: ${codes(pr.errors)}; generator CPU ${pr.clientCpuPct}% of a core). The flood offers ${r.offeredPerS}/s open-loop (each request due at a fixed time, latency counted from it) from ${s.connections} connections with pipelined HTTP/1.1 requests (bench/flood.ts, its own process); then normal traffic at ${s.recoveryFactor}×R = ${f.recovery.ratePerS}/s (keep-alive, one request per connection at a time) for ${s.recoveryDurationS} s from the moment the flood stops. Flood answers are awaited up to ${s.drainS} s after it ends. Fleet: ${r.fleet.servers} servers, ${r.fleet.capacity} sessions, so capacity never runs out.`, '');
+  L.push(`R, the sustained allocation rate, is the throughput of a closed loop just before the flood, with the flood's client and pinned as the flood is (${pr.connections} connections × ${pr.depth} pipelined requests in flight, ${pr.requests} allocations after a warm-up): **R = ${r.sustainedPerS}/s** (p50 ${n(pr.latency.p50Ms)} ms, p99 ${n(pr.latency.p99Ms)} ms, errors: ${codes(pr.errors)}; generator CPU ${pr.clientCpuPct}% of a core). The flood offers ${r.offeredPerS}/s open-loop (each request due at a fixed time, latency counted from it) from ${s.connections} connections with pipelined HTTP/1.1 requests (bench/flood.ts, its own process); then normal traffic at ${s.recoveryFactor}×R = ${f.recovery.ratePerS}/s (keep-alive, one request per connection at a time) for ${s.recoveryDurationS} s from the moment the flood stops. Flood answers are awaited up to ${s.drainS} s after it ends. Fleet: ${r.fleet.servers} servers, ${r.fleet.capacity} sessions, so capacity never runs out.`, '');
   L.push(`- Pinning: ${r.pinning.note ?? `control plane (all threads) on CPU ${r.pinning.controlPlaneCpus}; load generator, bench process and game servers on CPU ${r.pinning.generatorCpus} (taskset)`}`, '');
 
   L.push('### Targets', '');
@@ -23,11 +23,11 @@ export function renderOverload(r: OverloadResult): string[] {
   L.push(`| requests due / written / no open connection to write to | ${f.sent.scheduled} / ${f.sent.written} / ${f.sent.noConnection} |`);
   L.push(`| generator: lag behind the schedule p99 / max; CPU (% of one core) | ${f.sent.sendLagP99Ms} ms / ${f.sent.sendLagMaxMs} ms; ${f.sent.clientCpuPct}% |`);
   L.push(`| accepted (2xx): total; per s during the flood; ÷ R | ${f.accepted.total}; ${f.accepted.perS}/s; ${ratio(f.accepted.perS, r.sustainedPerS)} |`);
-  L.push(`| accepted latency p50 / p90 / p99 / max (from the due time) | ${f.accepted.latency.p50Ms} / ${f.accepted.latency.p90Ms} / ${f.accepted.latency.p99Ms} / ${f.accepted.latency.maxMs} ms (${f.accepted.over50ms} over 50 ms) |`);
+  L.push(`| accepted latency p50 / p90 / p99 / max (from the due time) | ${n(f.accepted.latency.p50Ms)} / ${n(f.accepted.latency.p90Ms)} / ${n(f.accepted.latency.p99Ms)} / ${n(f.accepted.latency.maxMs)} ms (${f.accepted.over50ms} over 50 ms) |`);
   const w = f.accepted.fromWriteLatency;
-  L.push(`| … from the actual write instead (without the generator's own lag) | ${w.p50Ms} / ${w.p90Ms} / ${w.p99Ms} / ${w.maxMs} ms |`);
+  L.push(`| … from the actual write instead (without the generator's own lag) | ${n(w.p50Ms)} / ${n(w.p90Ms)} / ${n(w.p99Ms)} / ${n(w.maxMs)} ms |`);
   L.push(`| shed (429/503): total; per s during the flood; ÷ offered | ${f.shed.total}; ${f.shed.perS}/s; ${ratio(f.shed.perS, r.offeredPerS)} |`);
-  L.push(`| shed latency p50 / p99 / max | ${f.shed.latency.p50Ms} / ${f.shed.latency.p99Ms} / ${f.shed.latency.maxMs} ms |`);
+  L.push(`| shed latency p50 / p99 / max | ${n(f.shed.latency.p50Ms)} / ${n(f.shed.latency.p99Ms)} / ${n(f.shed.latency.maxMs)} ms |`);
   L.push(`| shed answers without Retry-After | ${f.shed.total === 0 ? '– (none shed)' : f.shed.withoutRetryAfter} |`);
   L.push(`| other outcomes | ${codes(f.other)} |`);
   L.push(`| answered after the flood ended; last answer | ${f.answeredAfterEnd}; ${f.lastAnswerAfterEndMs === null ? 'during the flood' : `${f.lastAnswerAfterEndMs} ms after it`} |`);
@@ -58,7 +58,7 @@ export function renderOverload(r: OverloadResult): string[] {
 
   const rec = f.recovery;
   L.push('', '### Recovery', '');
-  L.push(`Normal traffic at ${rec.ratePerS}/s from the flood's end: ${rec.ok} of ${rec.sent} answered 2xx (errors: ${codes(rec.errors)}); latency p50 ${rec.latency.p50Ms} ms, p99 ${rec.latency.p99Ms} ms, max ${rec.latency.maxMs} ms. Recovered = the start of the first 1 s of this traffic in which every request got a 2xx with p99 ≤ ${rec.normalMs} ms: **${rec.recoveredAfterMs === null ? 'not recovered' : `${rec.recoveredAfterMs} ms`}** after the flood.`, '');
+  L.push(`Normal traffic at ${rec.ratePerS}/s from the flood's end: ${rec.ok} of ${rec.sent} answered 2xx (errors: ${codes(rec.errors)}); latency p50 ${n(rec.latency.p50Ms)} ms, p99 ${n(rec.latency.p99Ms)} ms, max ${n(rec.latency.maxMs)} ms. Recovered = the start of the first 1 s of this traffic in which every request got a 2xx with p99 ≤ ${rec.normalMs} ms: **${rec.recoveredAfterMs === null ? 'not recovered' : `${rec.recoveredAfterMs} ms`}** after the flood.`, '');
   L.push('| sent in (ms after the flood) | sent | 2xx | p99 of the 2xx ms |', '|---|---|---|---|');
   for (const w of rec.windows100ms) L.push(`| ${w.atMs}–${w.atMs + 100} | ${w.sent} | ${w.ok} | ${n(w.p99Ms)} |`);
   return L;

@@ -147,7 +147,7 @@ export function judgeOverload(r: OverloadResult): OverloadVerdict[] {
     {
       target: `accepted allocations p99 ≤ ${t.acceptedP99Ms} ms`,
       pass: acc.total > 0 && acc.latency.p99Ms <= t.acceptedP99Ms && f.unanswered === 0,
-      why: `${acc.total} accepted (${acc.perS}/s during the flood, ${round(acc.perS / r.sustainedPerS, 2)}×R), p99 ${acc.latency.p99Ms} ms ${cmp(acc.latency.p99Ms, t.acceptedP99Ms)} ${t.acceptedP99Ms} ms${f.unanswered > 0 ? `; ${f.unanswered} requests still unanswered ${r.settings.drainS} s after the flood (not in the p99)` : ''}${lagged}`,
+      why: `${acc.total} accepted (${acc.perS}/s during the flood, ${round(acc.perS / r.sustainedPerS, 2)}×R)${acc.total === 0 ? '' : `, p99 ${acc.latency.p99Ms} ms ${cmp(acc.latency.p99Ms, t.acceptedP99Ms)} ${t.acceptedP99Ms} ms`}${f.unanswered > 0 ? `; ${f.unanswered} requests still unanswered ${r.settings.drainS} s after the flood (not in the p99)` : ''}${lagged}`,
     },
     {
       target: `control-plane memory ≤ ${t.rssCeilingMiB} MiB`,

@@ -185,7 +185,9 @@ async function main(): Promise<number> {
     clients.closed.close();
     clients.open.close();
     log('stopping control plane (SIGTERM, --stop-servers-on-exit)');
-    shutdown = await cp.shutdown(20_000);
+    // After the overload phase the control plane may still be working through a backlog, and it
+    // closes tens of thousands of sessions as it stops its game servers.
+    shutdown = await cp.shutdown(overload === null ? 20_000 : 60_000);
     process.removeListener('SIGINT', onSignal);
     log(shutdown.problems.length === 0 ? `control plane exited in ${round(shutdown.exitMs ?? NaN, 0)} ms; no game server left` : `cleanup problems: ${shutdown.problems.join('; ')}`);
   }
