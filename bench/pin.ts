@@ -27,6 +27,7 @@ export function allowedCpus(pid: number): string | null {
 export function expandCpuList(list: string): number[] {
   const out: number[] = [];
   for (const part of list.split(',')) {
+    if (part.trim() === '') continue;
     const [a, b] = part.split('-').map(Number);
     if (a === undefined || Number.isNaN(a)) continue;
     for (let c = a; c <= (b ?? a); c++) out.push(c);
