@@ -87,7 +87,8 @@ export function environment(root: string, dataDir: string): Environment {
   const run = (cmd: string, args: string[]): string | null => raw(cmd, args)?.trim() ?? null;
   const status = run('git', ['status', '--porcelain']);
   // Not trimmed: each porcelain line starts with a two-letter status that may begin with a space.
-  const dirty = raw('git', ['status', '--porcelain', '--', '.', ':!bench']);
+  // node_modules: a worktree's symlink to the main checkout's is not matched by `node_modules/`.
+  const dirty = raw('git', ['status', '--porcelain', '--', '.', ':!bench', ':!node_modules']);
   let synchronous: string | null = null;
   try {
     synchronous = /synchronous\s*=\s*(\w+)/.exec(readFileSync(path.join(root, 'src/store/sqlite/sqlite-store.ts'), 'utf8'))?.[1] ?? null;
