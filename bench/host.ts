@@ -8,6 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { round, summarizeLatencies, type LatencySummary } from './stats.js';
 
+/** Other processes' CPU (% of one core) above which a phase is flagged as disturbed. */
+export const NOISY_PCT = 20;
+
 const CLK_TCK = 100; // Linux's USER_HZ on every mainstream architecture.
 
 export interface HostSnapshot {
@@ -56,6 +59,27 @@ export function hostSnapshot(): HostSnapshot {
     if (s) procs.set(Number(name), [s.ppid, s.cpuS]);
   }
   return { busyTicks: total - idle, totalTicks: total, procs };
+}
+
+/** Busy and total ticks of each CPU (the `cpuN` lines of /proc/stat), for a pinned process's core. */
+export function cpuTicks(): Map<number, { busy: number; total: number }> {
+  const out = new Map<number, { busy: number; total: number }>();
+  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d+)\s+(.*)$/.exec(line);
+    if (!m?.[2]) continue;
+    const v = m[2].trim().split(/\s+/).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    out.set(Number(m[1]), { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total });
+  }
+  return out;
+}
+
+/** % of one CPU that was busy between two cpuTicks() snapshots. */
+export function cpuBusyPct(before: ReturnType<typeof cpuTicks>, after: ReturnType<typeof cpuTicks>, cpu: number): number | null {
+  const a = before.get(cpu);
+  const b = after.get(cpu);
+  if (!a || !b || b.total === a.total) return null;
+  return round((100 * (b.busy - a.busy)) / (b.total - a.total), 0);
 }
 
 /**

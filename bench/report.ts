@@ -8,13 +8,15 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ShutdownReport } from './control-plane.js';
+import { NOISY_PCT } from './host.js';
 import type { PhaseResult } from './measure.js';
+import type { OverloadResult } from './overload.js';
+import { renderOverload } from './overload-report.js';
 import type { ProfileSummary, Share } from './profile.js';
 import { round, type LatencySummary } from './stats.js';
 import type { SwitchResult } from './switch.js';
 
-/** Other processes' CPU (% of one core) above which a phase is flagged as disturbed. */
-export const NOISY_PCT = 20;
+export { NOISY_PCT };
 
 export interface Parameters {
   requests: number;
@@ -26,6 +28,10 @@ export interface Parameters {
   sessionsPerServer: number;
   profile: boolean;
   profileRequests: number;
+  /** 0: the overload phase was skipped. */
+  overloadSeconds: number;
+  /** `--only overload`: the allocation phases, profile and switch were skipped. */
+  only: 'overload' | null;
 }
 
 export interface Environment {
@@ -61,10 +67,11 @@ export interface BenchResults {
   phases: PhaseResult[];
   verdicts: Verdict[];
   /** The open-loop phase at the target rate decides: it is the target's own shape. */
-  overall: 'PASS' | 'MISS' | 'ERROR';
+  overall: 'PASS' | 'MISS' | 'ERROR' | 'SKIPPED';
   ratios: Record<string, number>;
   switch: SwitchResult | null;
   profile: { phase: PhaseResult; summary: ProfileSummary; file: string } | null;
+  overload: OverloadResult | null;
   shutdown: ShutdownReport | null;
   errors: string[];
 }
@@ -80,7 +87,8 @@ export function environment(root: string, dataDir: string): Environment {
   const run = (cmd: string, args: string[]): string | null => raw(cmd, args)?.trim() ?? null;
   const status = run('git', ['status', '--porcelain']);
   // Not trimmed: each porcelain line starts with a two-letter status that may begin with a space.
-  const dirty = raw('git', ['status', '--porcelain', '--', '.', ':!bench']);
+  // node_modules: a worktree's symlink to the main checkout's is not matched by `node_modules/`.
+  const dirty = raw('git', ['status', '--porcelain', '--', '.', ':!bench', ':!node_modules']);
   let synchronous: string | null = null;
   try {
     synchronous = /synchronous\s*=\s*(\w+)/.exec(readFileSync(path.join(root, 'src/store/sqlite/sqlite-store.ts'), 'utf8'))?.[1] ?? null;
@@ -133,9 +141,32 @@ export function renderMarkdown(r: BenchResults): string {
   L.push(`- Node ${e.node}, ${e.platform}, ${e.cpus} CPUs (${e.cpuModel}), ${e.memoryGiB} GiB`);
   L.push(`- Store: SQLite WAL, \`synchronous = ${e.storeSynchronous ?? '?'}\` in src/store/sqlite/sqlite-store.ts, data dir on ${e.dataDirFs ?? 'unknown'}; the disk's own fdatasync (8 KiB, 3 s before the run): p50 ${r.disk.p50Ms} ms, p99 ${r.disk.p99Ms} ms, max ${r.disk.maxMs} ms, ${r.disk.over20ms} of ${r.disk.count} over 20 ms`);
   const p = r.parameters;
-  L.push(`- Parameters: ${p.requests} allocations per phase after ${p.warmup} warm-up; closed loop at C=${p.concurrency.join(', ')}; open loop at ${p.ratePerS}/s; ${p.servers} servers × ${p.sessionsPerServer} sessions; switch stream ${p.switchClients} clients${p.profile ? `; profiled phase ${p.profileRequests} allocations` : ''}`);
+  L.push(`- Parameters: ${p.requests} allocations per phase after ${p.warmup} warm-up; closed loop at C=${p.concurrency.join(', ')}; open loop at ${p.ratePerS}/s; ${p.servers} servers × ${p.sessionsPerServer} sessions; switch stream ${p.switchClients} clients${p.profile ? `; profiled phase ${p.profileRequests} allocations` : ''}; overload ${p.overloadSeconds > 0 ? `${p.overloadSeconds} s` : 'skipped'}`);
   L.push('- Load generator and control plane are separate processes on the same machine (they share its cores); HTTP/1.1 keep-alive, node:http client.', '');
 
+  if (r.phases.length > 0) L.push(...renderAllocation(r));
+  else L.push('Allocation phases not run (`--only overload`).');
+  if (r.switch) L.push('', ...renderSwitch(r.switch));
+  if (r.profile) L.push('', ...renderProfile(r.profile));
+  if (r.overload) L.push('', ...renderOverload(r.overload));
+
+  L.push('', '## Cleanup', '');
+  if (r.shutdown) {
+    const s = r.shutdown;
+    L.push(`- SIGTERM → exit: ${s.exitMs === null ? 'did not exit in time (SIGKILLed)' : `${round(s.exitMs, 0)} ms`} (code ${s.exitCode}, signal ${s.exitSignal})`);
+    L.push(`- Game servers left running: ${s.leftoverServerPids.length === 0 ? 'none' : s.leftoverServerPids.join(', ') + ' (stopped by the bench)'}`);
+    for (const pr of s.problems) L.push(`- PROBLEM: ${pr}`);
+  }
+  if (r.errors.length > 0) {
+    L.push('', '## Errors', '');
+    for (const err of r.errors) L.push(`- ${err}`);
+  }
+  return `${L.join('\n')}\n`;
+}
+
+function renderAllocation(r: BenchResults): string[] {
+  const e = r.environment;
+  const L: string[] = [];
   L.push(`## Target: ≥ ${r.target.allocationsPerS} allocations/s with p99 ≤ ${r.target.p99Ms} ms — **${r.overall}**`, '');
   for (const v of r.verdicts) L.push(`- ${v.pass ? 'PASS' : 'MISS'} ${v.phase}: ${v.why}`);
   const noisy = r.phases.filter((ph) => ph.host.othersPct >= NOISY_PCT);
@@ -185,22 +216,7 @@ export function renderMarkdown(r: BenchResults): string {
 
   L.push('', '## Ratios (within this run)', '');
   for (const [k, v] of Object.entries(r.ratios)) L.push(`- ${k}: ${v}`);
-
-  if (r.switch) L.push('', ...renderSwitch(r.switch));
-  if (r.profile) L.push('', ...renderProfile(r.profile));
-
-  L.push('', '## Cleanup', '');
-  if (r.shutdown) {
-    const s = r.shutdown;
-    L.push(`- SIGTERM → exit: ${s.exitMs === null ? 'did not exit in time (SIGKILLed)' : `${round(s.exitMs, 0)} ms`} (code ${s.exitCode}, signal ${s.exitSignal})`);
-    L.push(`- Game servers left running: ${s.leftoverServerPids.length === 0 ? 'none' : s.leftoverServerPids.join(', ') + ' (stopped by the bench)'}`);
-    for (const pr of s.problems) L.push(`- PROBLEM: ${pr}`);
-  }
-  if (r.errors.length > 0) {
-    L.push('', '## Errors', '');
-    for (const err of r.errors) L.push(`- ${err}`);
-  }
-  return `${L.join('\n')}\n`;
+  return L;
 }
 
 function renderSwitch(s: SwitchResult): string[] {

@@ -5,8 +5,11 @@
  * exits 0 whatever the numbers; it exits 1 only when something errored (a failed request,
  * a broken switch, a control plane that does not shut down cleanly).
  *
+ * The overload phase comes last (bench/overload.ts): its sessions stay until shutdown.
+ *
  * Options: --requests N --warmup N --concurrency 16,64 --rate N --switch-clients N
  *          --profile-requests N --no-profile --keep-data
+ *          --overload-seconds N (0 skips the overload phase) --only overload
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,7 @@ import { fsyncProbe } from './host.js';
 import { HttpClient } from './http-load.js';
 import { runPhase, type PhaseResult } from './measure.js';
 import { Inspector, summarizeProfile, type CpuProfile } from './profile.js';
+import { OVERLOAD, runOverload } from './overload.js';
 import { NOISY_PCT, environment, judge, renderMarkdown, type BenchResults, type Parameters } from './report.js';
 import { round } from './stats.js';
 import { runSwitch, type SwitchResult } from './switch.js';
@@ -38,12 +42,15 @@ function parameters(argv: string[]): Parameters & { keepData: boolean } {
       'profile-requests': { type: 'string', default: '10000' },
       'no-profile': { type: 'boolean', default: false },
       'keep-data': { type: 'boolean', default: false },
+      'overload-seconds': { type: 'string', default: String(OVERLOAD.durationS) },
+      only: { type: 'string' },
     },
     strict: true,
   });
-  const int = (v: string | undefined, name: string): number => {
+  if (values.only !== undefined && values.only !== 'overload') throw new RangeError(`--only takes "overload", got ${values.only}`);
+  const int = (v: string | undefined, name: string, min = 1): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`--${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(n) || n < min) throw new RangeError(`--${name} must be a positive integer, got ${v}`);
     return n;
   };
   return {
@@ -55,9 +62,11 @@ function parameters(argv: string[]): Parameters & { keepData: boolean } {
     // Capacity is never the limit: each phase's sessions are deleted before the next one.
     servers: 4,
     sessionsPerServer: 10_000,
-    profile: !values['no-profile'],
+    profile: !values['no-profile'] && values.only === undefined,
     profileRequests: int(values['profile-requests'], 'profile-requests'),
     keepData: values['keep-data'] ?? false,
+    overloadSeconds: int(values['overload-seconds'], 'overload-seconds', 0),
+    only: values.only === 'overload' ? 'overload' : null,
   };
 }
 
@@ -124,6 +133,7 @@ async function main(): Promise<number> {
   let fleetReadyMs = NaN;
   let switchResult: SwitchResult | null = null;
   let profile: BenchResults['profile'] = null;
+  let overload: BenchResults['overload'] = null;
   let shutdown: ShutdownReport | null = null;
 
   log('probing the disk: fdatasync latency for 3 s');
@@ -139,28 +149,35 @@ async function main(): Promise<number> {
   const maxC = Math.max(...params.concurrency);
   const clients = { closed: new HttpClient(cp.url, maxC), open: new HttpClient(cp.url, 256) };
   try {
-    log(`control plane ${cp.url} (pid ${cp.pid}); registering builds and fleet`);
-    fleetReadyMs = await setUpFleet(cp, path.join(root, 'bench', 'fixtures', 'bench-server.mjs'), params);
-    log(`fleet Ready in ${fleetReadyMs} ms`);
-    const phase = async (name: string, load: PhaseResult['load'], requests: number): Promise<void> => {
-      const r = await runPhase(cp, load.kind === 'open' ? clients.open : clients.closed, { name, load, requests, fleet: FLEET, playerPrefix: `${runId}-${phases.length}`, targetMs: TARGET.p99Ms });
-      phases.push(r);
-      log(`${name}: ${r.throughputPerS}/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms, errors ${JSON.stringify(r.errors)}; server ${r.server.cpuPerAllocUs} µs CPU/alloc, mean batch ${r.server.meanBatch}`);
-    };
-    await phase('warm-up', { kind: 'closed', concurrency: 16 }, params.warmup);
-    for (const c of params.concurrency) await phase(`closed C=${c}`, { kind: 'closed', concurrency: c }, params.requests);
-    await phase(`open ${params.ratePerS}/s`, { kind: 'open', ratePerS: params.ratePerS }, params.requests);
-    if (params.profile) {
-      profile = await profiledPhase(cp, clients.open, params, runId, root, path.join(resultsDir, 'latest.cpuprofile'));
-      if (profile) log(`profiled phase: ${profile.phase.throughputPerS}/s; top: ${profile.summary.byGroup.slice(0, 4).map((c) => `${c.name} ${c.pct}%`).join(', ')}`);
+    log(`control plane ${cp.url} (pid ${cp.pid})`);
+    if (params.only === null) {
+      log('registering builds and fleet');
+      fleetReadyMs = await setUpFleet(cp, path.join(root, 'bench', 'fixtures', 'bench-server.mjs'), params);
+      log(`fleet Ready in ${fleetReadyMs} ms`);
+      const phase = async (name: string, load: PhaseResult['load'], requests: number): Promise<void> => {
+        const r = await runPhase(cp, load.kind === 'open' ? clients.open : clients.closed, { name, load, requests, fleet: FLEET, playerPrefix: `${runId}-${phases.length}`, targetMs: TARGET.p99Ms });
+        phases.push(r);
+        log(`${name}: ${r.throughputPerS}/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms, errors ${JSON.stringify(r.errors)}; server ${r.server.cpuPerAllocUs} µs CPU/alloc, mean batch ${r.server.meanBatch}`);
+      };
+      await phase('warm-up', { kind: 'closed', concurrency: 16 }, params.warmup);
+      for (const c of params.concurrency) await phase(`closed C=${c}`, { kind: 'closed', concurrency: c }, params.requests);
+      await phase(`open ${params.ratePerS}/s`, { kind: 'open', ratePerS: params.ratePerS }, params.requests);
+      if (params.profile) {
+        profile = await profiledPhase(cp, clients.open, params, runId, root, path.join(resultsDir, 'latest.cpuprofile'));
+        if (profile) log(`profiled phase: ${profile.phase.throughputPerS}/s; top: ${profile.summary.byGroup.slice(0, 4).map((c) => `${c.name} ${c.pct}%`).join(', ')}`);
+      }
+      log('blue-green switch under a steady stream');
+      switchResult = await runSwitch(cp, clients.closed, {
+        fleet: FLEET, fromBuild: 'bench-v1', toBuild: 'bench-v2', clients: params.switchClients,
+        playerPrefix: `${runId}-switch`, marginMs: 1_000, timeoutMs: 60_000, retireTimeoutMs: 15_000,
+      });
+      log(`switch: readyAt → first new-build answer ${switchResult.readyToFirstNewBuildAnswerMs} ms; switchedAt − readyAt ${switchResult.switchedMinusReadyMs} ms; clean ${switchResult.monotonic}; old build retired ${switchResult.retire.completed}`);
+      if (!switchResult.monotonic) errors.push('switch: an allocation sent after the first new-build answer went to the old build (or none reached the new build)');
     }
-    log('blue-green switch under a steady stream');
-    switchResult = await runSwitch(cp, clients.closed, {
-      fleet: FLEET, fromBuild: 'bench-v1', toBuild: 'bench-v2', clients: params.switchClients,
-      playerPrefix: `${runId}-switch`, marginMs: 1_000, timeoutMs: 60_000, retireTimeoutMs: 15_000,
-    });
-    log(`switch: readyAt → first new-build answer ${switchResult.readyToFirstNewBuildAnswerMs} ms; switchedAt − readyAt ${switchResult.switchedMinusReadyMs} ms; clean ${switchResult.monotonic}; old build retired ${switchResult.retire.completed}`);
-    if (!switchResult.monotonic) errors.push('switch: an allocation sent after the first new-build answer went to the old build (or none reached the new build)');
+    if (params.overloadSeconds > 0) {
+      log(`overload phase: ${OVERLOAD.factor}×R offered for ${params.overloadSeconds} s`);
+      overload = await runOverload(cp, { root, runId, durationS: params.overloadSeconds, normalMs: TARGET.p99Ms, log });
+    }
   } catch (e) {
     errors.push(`run aborted: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     errors.push(...cp.stderr().slice(-20).map((l) => `control plane stderr: ${l}`));
@@ -168,7 +185,9 @@ async function main(): Promise<number> {
     clients.closed.close();
     clients.open.close();
     log('stopping control plane (SIGTERM, --stop-servers-on-exit)');
-    shutdown = await cp.shutdown(20_000);
+    // After the overload phase the control plane may still be working through a backlog, and it
+    // closes tens of thousands of sessions as it stops its game servers.
+    shutdown = await cp.shutdown(overload === null ? 20_000 : 60_000);
     process.removeListener('SIGINT', onSignal);
     log(shutdown.problems.length === 0 ? `control plane exited in ${round(shutdown.exitMs ?? NaN, 0)} ms; no game server left` : `cleanup problems: ${shutdown.problems.join('; ')}`);
   }
@@ -191,10 +210,11 @@ async function main(): Promise<number> {
     disk,
     phases,
     verdicts,
-    overall: openVerdict === undefined ? 'ERROR' : openVerdict.pass ? 'PASS' : 'MISS',
+    overall: openVerdict === undefined ? (params.only === null ? 'ERROR' : 'SKIPPED') : openVerdict.pass ? 'PASS' : 'MISS',
     ratios: ratios(phases, profile?.phase ?? null),
     switch: switchResult,
     profile,
+    overload,
     shutdown,
     errors,
   };
@@ -205,6 +225,7 @@ async function main(): Promise<number> {
 
   for (const v of verdicts) log(`${v.pass ? 'PASS' : 'MISS'} ${v.phase}: ${v.why}`);
   log(`target ≥ ${TARGET.allocationsPerS}/s at p99 ≤ ${TARGET.p99Ms} ms: ${results.overall}`);
+  for (const v of overload?.verdicts ?? []) log(`${v.pass ? 'PASS' : 'MISS'} overload, ${v.target}: ${v.why}`);
   const noisy = phases.filter((ph) => ph.host.othersPct >= NOISY_PCT).map((ph) => `${ph.name} ${ph.host.othersPct}%`);
   if (noisy.length > 0) log(`noisy machine: CPU used by other processes (% of one core): ${noisy.join(', ')}; see latest.md`);
   for (const err of errors) log(`ERROR ${err.split('\n')[0] ?? ''}`);
