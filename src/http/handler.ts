@@ -58,6 +58,7 @@ export function createHandler<A>(routes: readonly RouteDef[], opts: HttpStackOpt
   const compiled = compileRoutes(routes);
   const rawByPath = new Map((opts.raw ?? []).map((r) => [r.path, r]));
   const admission = new Admission(opts.maxInFlight);
+  const overloaded = Buffer.from(JSON.stringify(new HandoffError('OVERLOADED', undefined, { limit: admission.limit }).toBody()));
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     // A client that resets mid-request must not surface as an unhandled 'error' event.
@@ -65,12 +66,14 @@ export function createHandler<A>(routes: readonly RouteDef[], opts: HttpStackOpt
     res.on('error', () => undefined);
     const method = req.method ?? 'GET';
     const target = splitTarget(req.url ?? '/');
+    const raw = rawByPath.get(target.path);
+    const release = raw ? () => undefined : admission.tryEnter();
+    // Shedding must cost far less than serving, or an overload still starves accepted requests:
+    // a prebuilt answer, no error object, no body read.
+    if (!release) return shed(req, res, overloaded, opts);
     let corsOrigin: string | null = null;
     const fail = (e: unknown): void => sendError(req, res, e, corsOrigin, opts, method, target.path);
     try {
-      const raw = rawByPath.get(target.path);
-      const release = raw ? () => undefined : admission.tryEnter();
-      if (!release) return fail(new HandoffError('OVERLOADED', undefined, { limit: admission.limit }));
       res.once('close', release);
 
       const refusal = opts.refusal?.();
@@ -117,6 +120,13 @@ export function createHandler<A>(routes: readonly RouteDef[], opts: HttpStackOpt
     }
   };
   return Object.assign(handle, { admission });
+}
+
+function shed(req: IncomingMessage, res: ServerResponse, body: Buffer, opts: HttpStackOptions<unknown>): void {
+  const headers: Record<string, string | number> = { ...opts.responseHeaders, 'content-type': 'application/json', 'content-length': body.length, 'retry-after': '1' };
+  if (!req.complete && hasBody(req)) headers['connection'] = 'close';
+  res.writeHead(429, headers);
+  res.end(body);
 }
 
 function header(req: IncomingMessage, name: string): string | null {
