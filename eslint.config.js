@@ -40,4 +40,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'child_process', 'http', '**/store/**', '**/runtime/**'] }],
     },
   },
+  {
+    // The drain forecast's statistics are pure too; only its service reads the world and the store.
+    files: ['src/analysis/forecast/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/analysis/forecast/service.ts'],
+    rules: {
+      'no-restricted-globals': ['error', 'Date', 'setTimeout', 'setInterval', 'setImmediate', 'performance', 'fetch', 'process'],
+      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'child_process', 'http', '**/store/**', '**/runtime/**', '**/state/**'] }],
+    },
+  },
 );
