@@ -1,15 +1,28 @@
 /**
  * Pure placement decision for one allocation: which build, then which server. No I/O, no clock.
- * Rules, in order: a party member joins the server hosting its party while that server runs,
- * has room and accepts the client — on whatever build, since a release switching routing must
- * not split a party (unless the fleet's `partyPolicy` is `follow-routing`, which also requires
- * a routed build); otherwise the request is routed to a build by the routing table (sticky per
- * player/party hash), restricted to builds whose client range accepts the client; then
- * sessions pack onto the fullest server with room, so the others can empty and be retired.
+ * Rules, in order:
+ * 1. A migrated player (`forcedBuild`, from a verified migration token) goes to that build, to
+ *    the party's server there if it has one, ahead of everything below (see `forcedPlacement`).
+ * 2. A party member joins the server hosting its party while that server runs, has room and
+ *    accepts the client — on whatever build, since a release switching routing must not split a
+ *    party (unless the fleet's `partyPolicy` is `follow-routing`, which also requires a routed
+ *    build). Party cohesion wins over cohort rules and weights.
+ * 3. The first cohort rule the player matches sends them to its build whatever the weights.
+ *    Rules are evaluated per player (their id, attributes and region), not per party: the first
+ *    member of a party to allocate decides the party's build (by its rule, or by the party's
+ *    hash), and the rest join by rule 2. If the rule's build cannot take them, `fallback`
+ *    (default true) says whether the weights place them or the request is refused.
+ * 4. Otherwise the routing table routes the request to a build (sticky per party/player hash, or
+ *    newest build first with `prefer: 'newest'`), restricted to builds whose client range accepts
+ *    the client, then to the other routed builds when the first has no room.
+ * Sessions pack onto the fullest server with room, so the others can empty and be retired.
  * Routing tables are what strategies produce, so these rules hold for every strategy.
  */
 import type { PartyPolicy } from '../fleet/model.js';
+import { compileRouter, matchRule, routeBuilds } from './choose-route.js';
 import type { RoutingTable } from './routing.js';
+
+export { stableHash } from './choose-route.js';
 
 export interface Candidate {
   id: string;
@@ -34,6 +47,11 @@ export interface ChooseInput {
   /** Servers hosting open sessions of the player's party, most members first. */
   partyServers: readonly string[];
   partyPolicy: PartyPolicy;
+  /** The request's region and attributes, which cohort rules test. */
+  region?: string | null;
+  attributes?: Readonly<Record<string, string>>;
+  /** The build a verified migration token names: placed there first (rule 1). */
+  forcedBuild?: string | null;
 }
 
 export type ChooseResult =
@@ -61,41 +79,31 @@ export function takesPartyMember(c: Candidate): boolean {
   return (ACCEPTING.has(c.state) || c.state === 'Draining') && !c.leaving && c.used < c.capacity;
 }
 
-/** FNV-1a: a stable, fast hash so one player (or party) keeps landing on the same weighted build. */
-export function stableHash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** Routed builds the client can play, in preference order: the sticky weighted pick first. */
-export function eligibleBuilds(input: ChooseInput): { builds: string[]; routed: string[] } {
-  const routed = input.routing.entries.filter((e) => e.weight > 0);
-  const compatible = routed.filter((e) => input.accepts(e.build, input.clientVersion));
-  if (compatible.length <= 1) return { builds: compatible.map((e) => e.build), routed: routed.map((e) => e.build) };
-  const total = compatible.reduce((sum, e) => sum + e.weight, 0);
-  let point = stableHash(input.partyId ?? input.playerId) % total;
-  let first = 0;
-  for (let i = 0; i < compatible.length; i++) {
-    const w = compatible[i]?.weight ?? 0;
-    if (point < w) {
-      first = i;
-      break;
-    }
-    point -= w;
-  }
-  const ordered = compatible.map((e) => e.build);
-  const [picked] = ordered.splice(first, 1);
-  return { builds: picked === undefined ? ordered : [picked, ...ordered], routed: routed.map((e) => e.build) };
+/** Routed builds the client can play, in preference order (see `routeBuilds`). */
+export function eligibleBuilds(input: ChooseInput): { builds: readonly string[]; routed: readonly string[] } {
+  return routeBuilds(compileRouter(input.routing), input);
 }
 
 export function chooseServer(input: ChooseInput): ChooseResult {
-  const { builds, routed } = eligibleBuilds(input);
-  const party = partyServer(input, builds);
+  const router = compileRouter(input.routing);
+  if (input.forcedBuild != null) {
+    const forced = forcedPlacement(input, input.forcedBuild, router.open);
+    if (forced) return { ok: true, serverId: forced.id, build: forced.build };
+  }
+  const { builds, routed } = routeBuilds(router, input);
+  const rule = router.rules.length === 0 ? undefined : matchRule(router, input);
+  const party = partyServer(input, builds, rule?.build);
   if (party) return { ok: true, serverId: party.id, build: party.build };
+  if (rule) {
+    const accepted = input.accepts(rule.build, input.clientVersion);
+    const best = accepted ? fullestWithRoom(input.candidates, rule.build) : undefined;
+    if (best) return { ok: true, serverId: best.id, build: rule.build };
+    if (!rule.fallback) {
+      const cohort = rule.name ?? rule.index;
+      if (!accepted) return { ok: false, code: 'CLIENT_UPDATE_REQUIRED', details: { clientVersion: input.clientVersion, builds: [rule.build], cohort } };
+      return { ok: false, code: 'NO_CAPACITY', details: { builds: [rule.build], cohort } };
+    }
+  }
   if (builds.length === 0) {
     if (routed.length === 0) return { ok: false, code: 'NO_CAPACITY', details: { reason: 'no build is routed' } };
     return { ok: false, code: 'CLIENT_UPDATE_REQUIRED', details: { clientVersion: input.clientVersion, builds: routed } };
@@ -107,14 +115,38 @@ export function chooseServer(input: ChooseInput): ChooseResult {
   return { ok: false, code: 'NO_CAPACITY', details: { builds } };
 }
 
-/** The party's server the member joins, if any; `routedBuilds` are the eligible routed builds. */
-function partyServer(input: ChooseInput, routedBuilds: readonly string[]): Candidate | undefined {
-  if (input.partyServers.length === 0) return undefined;
-  const byId = new Map(input.candidates.map((c) => [c.id, c]));
+/**
+ * A migrated player's placement on the build their token names: on the party's server of that
+ * build if one takes them, else on its fullest server with room. Undefined (placed by the usual
+ * rules instead) when the build no longer takes new sessions (the release was aborted after the
+ * token was issued), refuses the client, or has no room: the token is a priority, not a promise
+ * to strand the player.
+ */
+function forcedPlacement(input: ChooseInput, build: string, open: ReadonlySet<string>): Candidate | undefined {
+  if (!open.has(build) || !input.accepts(build, input.clientVersion)) return undefined;
   for (const id of input.partyServers) {
-    const c = byId.get(id);
+    const c = candidateById(input.candidates, id);
+    if (c && c.build === build && takesPartyMember(c)) return c;
+  }
+  return fullestWithRoom(input.candidates, build);
+}
+
+function candidateById(candidates: readonly Candidate[], id: string): Candidate | undefined {
+  for (const c of candidates) if (c.id === id) return c;
+  return undefined;
+}
+
+/**
+ * The party's server the member joins, if any. `routedBuilds` are the eligible routed builds and
+ * `cohortBuild` the build a cohort rule sends this player to: under `follow-routing` either is
+ * "routed" for them.
+ */
+function partyServer(input: ChooseInput, routedBuilds: readonly string[], cohortBuild: string | undefined): Candidate | undefined {
+  // No Map per request: a party spans one or two servers, a scan is cheaper than building one.
+  for (const id of input.partyServers) {
+    const c = candidateById(input.candidates, id);
     if (!c || !takesPartyMember(c) || !input.accepts(c.build, input.clientVersion)) continue;
-    if (input.partyPolicy === 'follow-routing' && !routedBuilds.includes(c.build)) continue;
+    if (input.partyPolicy === 'follow-routing' && !routedBuilds.includes(c.build) && c.build !== cohortBuild) continue;
     return c;
   }
   return undefined;

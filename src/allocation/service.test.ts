@@ -82,6 +82,19 @@ describe('AllocationService', () => {
     expect((await service.allocate(request({ region: 'eu-west' }))).outcome).toBe('created');
   });
 
+  it('passes the request\'s attributes and region to cohort rules', async () => {
+    const { service, world } = setup({ region: 'eu-west' });
+    const routing = {
+      entries: [{ build: 'v1', weight: 0 }, { build: 'v2', weight: 100 }],
+      rules: [{ build: 'v1', when: [{ type: 'attribute' as const, key: 'beta', values: ['true'] }, { type: 'region' as const, values: ['eu-west'] }] }],
+    };
+    world.fleets.set('arena', { ...(world.fleets.get('arena') as ReturnType<typeof sampleFleet>), routing });
+    const beta = await service.allocate(request({ playerId: 'b', partyId: null, region: 'eu-west', attributes: { beta: 'true' } }));
+    expect(beta.response.server.build).toBe('v1');
+    const other = await service.allocate(request({ playerId: 'o', partyId: null, region: 'eu-west', attributes: { beta: 'false' } }));
+    expect(other.response.server.build).toBe('v2');
+  });
+
   it('replays an idempotent request whose attributes come in another order', async () => {
     const { service } = setup();
     const first = await service.allocate(request({ idempotencyKey: 'k', attributes: { mode: 'duo', map: 'dust' } }));

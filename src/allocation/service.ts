@@ -104,6 +104,8 @@ export class AllocationService {
       playerId: req.playerId,
       partyId: req.partyId,
       clientVersion: req.clientVersion,
+      region: req.region,
+      attributes: req.attributes,
       routing: fleet.routing,
       accepts: (b, v) => world.accepts(b, v),
       candidates,

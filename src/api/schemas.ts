@@ -13,6 +13,7 @@ import { CloseReasons, SessionStates } from '../session/model.js';
 import { SmokeCheckSchema, SmokeStates } from '../rollout/checks.js';
 import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrategy } from '../rollout/model.js';
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
+import { RoutingPreferences } from '../allocation/routing.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, . _ -; at most 63 characters');
 /** Path parameters are validated with the request, like bodies: a malformed one is a 400, never a 500. */
@@ -127,6 +128,23 @@ export function toRolloutStart(body: RolloutStartRequest): RolloutStart {
 
 export const BuildViewSchema = BuildInputSchema.extend({ createdAt: z.number() });
 
+/** A fleet's routing table with its defaults filled in (see `allocation/routing.ts`). */
+export const RoutingViewSchema = z.object({
+  entries: z.array(z.object({ build: z.string(), weight: z.number(), rank: z.number().optional() })),
+  rules: z.array(z.object({
+    name: z.string().nullable(),
+    build: z.string(),
+    players: z.array(z.string()),
+    when: z.array(z.discriminatedUnion('type', [
+      z.object({ type: z.literal('attribute'), key: z.string(), values: z.array(z.string()) }),
+      z.object({ type: z.literal('region'), values: z.array(z.string()) }),
+    ])),
+    fallback: z.boolean(),
+  })),
+  prefer: z.enum(RoutingPreferences),
+  salt: z.string().nullable(),
+});
+
 export const FleetViewSchema = z.object({
   name: z.string(),
   currentBuild: z.string(),
@@ -136,7 +154,7 @@ export const FleetViewSchema = z.object({
   partyPolicy: z.enum(PartyPolicies),
   labels: z.record(z.string(), z.string()),
   joinTokens: z.enum(JoinTokenPolicies),
-  routing: z.object({ entries: z.array(z.object({ build: z.string(), weight: z.number() })) }),
+  routing: RoutingViewSchema,
   status: z.object({
     serversByState: z.record(z.string(), z.number()),
     serversByBuild: z.record(z.string(), z.number()),
@@ -280,6 +298,7 @@ export function listOf<T extends z.ZodType>(item: T) {
 // ---- Types of the views, for clients (CLI, tests) that must not drift from the server ----
 export type BuildView = z.output<typeof BuildViewSchema>;
 export type FleetView = z.output<typeof FleetViewSchema>;
+export type RoutingView = z.output<typeof RoutingViewSchema>;
 export type ServerView = z.output<typeof ServerViewSchema>;
 export type SessionView = z.output<typeof SessionViewSchema>;
 export type RolloutView = z.output<typeof RolloutViewSchema>;

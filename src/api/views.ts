@@ -1,8 +1,9 @@
 /** Response shapes built from the in-memory world. Secrets (server tokens) never leave here. */
+import { takesNewSessions, type RoutingTable } from '../allocation/routing.js';
 import { joinTokenPolicy, type Fleet, type GameServer } from '../fleet/model.js';
 import type { Rollout } from '../rollout/model.js';
 import type { World } from '../state/world.js';
-import type { FleetView, RolloutView, ServerView } from './schemas.js';
+import type { FleetView, RolloutView, RoutingView, ServerView } from './schemas.js';
 
 const bump = (m: Record<string, number>, k: string, by = 1): void => {
   m[k] = (m[k] ?? 0) + by;
@@ -23,14 +24,24 @@ export function fleetView(world: World, f: Fleet): FleetView {
     bump(serversByBuild, s.build);
     const used = world.used(s.id);
     if (used > 0) bump(openSessionsByBuild, s.build, used);
-    const routed = f.routing.entries.some((e) => e.build === s.build && e.weight > 0);
+    const routed = takesNewSessions(f.routing, s.build);
     if (routed && (s.state === 'Ready' || s.state === 'Active')) freeSlots += Math.max(0, s.capacity - used);
   }
   return {
     name: f.name, currentBuild: f.currentBuild, capacity: f.capacity, health: f.health, region: f.region, partyPolicy: f.partyPolicy, labels: f.labels,
     joinTokens: joinTokenPolicy(f),
-    routing: f.routing, createdAt: f.createdAt, updatedAt: f.updatedAt,
+    routing: routingView(f.routing), createdAt: f.createdAt, updatedAt: f.updatedAt,
     status: { serversByState, serversByBuild, openSessionsByBuild, freeSlots, activeRollout: world.activeRolloutOf(f.name)?.id ?? null },
+  };
+}
+
+/** The table with its defaults spelled out, so an operator sees what the allocator does. */
+export function routingView(t: RoutingTable): RoutingView {
+  return {
+    entries: t.entries.map((e) => ({ build: e.build, weight: e.weight, ...(e.rank === undefined ? {} : { rank: e.rank }) })),
+    rules: (t.rules ?? []).map((r) => ({ name: r.name ?? null, build: r.build, players: r.players ?? [], when: r.when ?? [], fallback: r.fallback ?? true })),
+    prefer: t.prefer ?? 'weights',
+    salt: t.salt ?? null,
   };
 }
 

@@ -132,9 +132,14 @@ export function startBackoffMs(failures: number, baseMs: number, maxMs: number):
   return Math.min(maxMs, baseMs * 2 ** (failures - 1));
 }
 
-/** Busy servers plus the warm buffer, within this build's share of the fleet's min and max. */
+/**
+ * Busy servers plus the warm buffer, within this build's share of the fleet's min and max. A
+ * build with share 0 takes only the players a cohort rule sends it: busy servers plus the
+ * buffer, and at least one, so those players have somewhere to go.
+ */
 export function desiredServers(obs: Pick<FleetObservation, 'capacity'>, busy: number, share: number): number {
   const { minServers, maxServers, bufferServers } = obs.capacity;
+  if (share === 0) return Math.min(maxServers, Math.max(1, busy + bufferServers));
   const min = Math.ceil(minServers * share);
   const max = Math.max(min, Math.ceil(maxServers * share));
   return Math.min(max, Math.max(min, busy + bufferServers));

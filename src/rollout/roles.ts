@@ -3,7 +3,7 @@
  * fleet's latest rollout's strategy. The fleet planner scales servers from these roles;
  * strategies never start or stop servers themselves.
  */
-import type { RoutingTable } from '../allocation/routing.js';
+import { takesNewSessions, type RoutingTable } from '../allocation/routing.js';
 import type { BuildRole } from '../fleet/plan-fleet.js';
 import type { Rollout } from './model.js';
 import { strategyOf } from './strategies/index.js';
@@ -14,7 +14,10 @@ export function fleetRoles(routing: RoutingTable, fleetIdleSeconds: number, roll
   const roles = new Map<string, BuildRole>();
   const total = routing.entries.reduce((sum, e) => sum + Math.max(0, e.weight), 0);
   for (const e of routing.entries) {
-    roles.set(e.build, e.weight > 0 && total > 0 ? { role: 'routed', share: e.weight / total } : { role: 'retiring', idleSeconds: fleetIdleSeconds });
+    if (e.weight > 0 && total > 0) roles.set(e.build, { role: 'routed', share: e.weight / total });
+    // Only a cohort rule sends players here (an allow-list canary at 0 %): keep it serving them.
+    else if (takesNewSessions(routing, e.build)) roles.set(e.build, { role: 'routed', share: 0 });
+    else roles.set(e.build, { role: 'retiring', idleSeconds: fleetIdleSeconds });
   }
   if (!rollout) return roles;
   for (const [build, role] of strategyOf(rollout).roles(rollout, fleetIdleSeconds)) {
