@@ -107,10 +107,10 @@ const SPECIAL: Record<string, string> = {
 
 const G = {
   commit: 'SQLite commit on the event loop (statements, COMMIT, any fsync done inside it)',
-  request: 'Node request → Web Request to read the body (@hono/node-server, undici Request, web streams, AbortSignal)',
-  response: 'Writing the response (Web Response → node:http, writev)',
+  request: 'Reading the request (body reader, web streams, AbortSignal)',
+  response: 'Writing the response (node:http, writev)',
   http: 'HTTP parsing and socket reads (node:http, net, streams)',
-  routing: 'Routing and validation (hono, zod, src/api, URL parsing)',
+  routing: 'Routing and validation (src/http, zod, src/api, URL parsing)',
   allocation: 'Allocation logic and its crypto (ids, join token, request hash)',
   metrics: 'Metrics (prom-client)',
   promises: 'Promise and timer machinery',
@@ -126,18 +126,16 @@ const G = {
  */
 const MARKERS: [string, string, string][] = [
   [G.commit, 'commit', 'src/store/sqlite/sqlite-store.ts'],
-  [G.request, 'newRequestFromIncoming', '@hono/node-server'],
-  [G.response, 'responseViaCache', '@hono/node-server'],
-  [G.response, 'responseViaResponseObject', '@hono/node-server'],
+  [G.request, 'readJsonBody', 'src/http/body.ts'],
   [G.allocation, 'allocate', 'src/allocation/service.ts'],
   [G.metrics, '', 'prom-client'],
 ];
 
 const CATEGORY_GROUPS: [string, string[]][] = [
   [G.commit, ['better-sqlite3', 'src/store']],
-  [G.request, ['node:internal/deps', 'node:internal/webstreams', 'node:internal/worker', 'node:internal/abort_controller', 'node:internal/event_target', '@hono/node-server']],
+  [G.request, ['node:internal/deps', 'node:internal/webstreams', 'node:internal/worker', 'node:internal/abort_controller', 'node:internal/event_target']],
   [G.http, ['node:_http', 'node:net', 'node:internal/stream_base_commons', 'node:internal/streams', 'node:events', 'node:buffer', 'node:internal/buffer', 'node:internal/encoding']],
-  [G.routing, ['hono', 'zod', 'src/api', 'node:internal/url', 'node:url']],
+  [G.routing, ['src/http', 'zod', 'src/api', 'node:internal/url', 'node:url']],
   [G.allocation, ['src/allocation', 'src/state', 'src/session', 'src/core', 'node:internal/crypto']],
   [G.metrics, ['prom-client', 'node:internal/perf']],
   [G.promises, ['node:internal/process', 'node:internal/timers', 'node:timers']],
