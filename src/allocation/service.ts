@@ -4,7 +4,7 @@
  * the same slot), then made durable by the group-commit persister before the answer leaves.
  */
 import { createHash } from 'node:crypto';
-import type { AllocationRequest, AllocationResponse } from '../api/schemas.js';
+import type { AllocationRequest, AllocationResponse } from './model.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
 import { newId } from '../core/ids.js';

@@ -8,7 +8,9 @@
  */
 import semver from 'semver';
 import { z } from 'zod';
-import { JoinTokenPolicies, PartyPolicies, ServerStates } from '../fleet/model.js';
+import type { AllocationRequest, AllocationResponse } from '../allocation/model.js';
+import type { BuildSpec } from '../builds/model.js';
+import { JoinTokenPolicies, PartyPolicies, ServerStates, type FleetSpec } from '../fleet/model.js';
 import { CloseReasons, SessionStates } from '../session/model.js';
 import { SmokeCheckSchema, SmokeStates } from '../rollout/checks.js';
 import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrategy } from '../rollout/model.js';
@@ -75,6 +77,8 @@ export type FleetInput = z.input<typeof FleetInputSchema>;
 export const ApplyRequestSchema = z.strictObject({
   builds: z.array(BuildInputSchema).default([]),
   fleets: z.array(FleetInputSchema).default([]),
+  /** Declared releases (`kind: Rollout`): identical to a fleet's latest release → unchanged; otherwise started. */
+  rollouts: z.array(z.lazy(() => RolloutStartSchema)).default([]),
 });
 
 /**
@@ -93,7 +97,7 @@ export const AllocationRequestSchema = z.strictObject({
   /** Also accepted as the `Idempotency-Key` header. */
   idempotencyKey: z.string().min(1).max(128).nullable().default(null),
 });
-export type AllocationRequest = z.output<typeof AllocationRequestSchema>;
+export type { AllocationRequest };
 
 export { SmokeCheckSchema };
 
@@ -220,7 +224,7 @@ export const AllocationResponseSchema = z.object({
   /** Present to the game server on connect; it verifies it through the SDK. */
   joinToken: z.string(),
 });
-export type AllocationResponse = z.infer<typeof AllocationResponseSchema>;
+export type { AllocationResponse };
 
 export const RolloutViewSchema = z.object({
   id: z.string(),
@@ -306,3 +310,14 @@ export type EventView = z.output<typeof EventViewSchema>;
 export type ErrorBodyView = z.output<typeof ErrorBodySchema>;
 export type ApplyInput = z.input<typeof ApplyRequestSchema>;
 export type RolloutStartInput = { fleet: string; build: string; strategy?: RolloutStrategy; replace?: boolean } & Record<string, unknown>;
+
+// Compile-time checks: what the API accepts is what the domains take (the API depends on the
+// domain types, never the reverse).
+type Fits<_A extends B, B> = true;
+export type _DomainChecks = [
+  Fits<z.output<typeof BuildInputSchema>, BuildSpec>,
+  Fits<z.output<typeof FleetInputSchema>, FleetSpec>,
+  Fits<z.output<typeof AllocationRequestSchema>, AllocationRequest>,
+  Fits<z.output<typeof AllocationResponseSchema>, AllocationResponse>,
+  Fits<AllocationResponse, z.output<typeof AllocationResponseSchema>>,
+];

@@ -31,3 +31,6 @@ export interface Build {
   labels: Record<string, string>;
   createdAt: number;
 }
+
+/** A build as registered: everything but the registration time. */
+export type BuildSpec = Omit<Build, 'createdAt'>;

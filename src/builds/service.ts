@@ -3,13 +3,11 @@
  * a no-op (so `apply` is repeatable), with a different spec it is refused.
  */
 import semver from 'semver';
-import type { z } from 'zod';
-import type { BuildInputSchema } from '../api/schemas.js';
 import { HandoffError } from '../core/errors.js';
 import type { Ctx } from '../state/context.js';
-import type { Build } from './model.js';
+import type { Build, BuildSpec } from './model.js';
 
-export type BuildSpec = z.output<typeof BuildInputSchema>;
+export type { BuildSpec };
 export type ApplyResult = 'created' | 'updated' | 'unchanged';
 
 /** Checks that a build can be launched by the runtime (executable, working directory). */

@@ -69,7 +69,7 @@ fleets:
     ['a list item that is not a mapping', 'builds:\n  - arena-1\n', /builds\[0\] must be a mapping/],
     ['a list item of the wrong kind', 'builds:\n  - kind: Fleet\n', /kind "Fleet" does not belong in `builds`/],
     ['invalid YAML', 'kind: Build\n---\nid: [1\nx: 2\n', /document 2: invalid YAML/],
-    ['a file with nothing in it', '# just a comment\n', /no builds or fleets found/],
+    ['a file with nothing in it', '# just a comment\n', /no builds, fleets or rollouts found/],
   ])('rejects %s', (_what, text, message) => {
     expect(() => manifestToApplyRequest(text, 'm.yaml')).toThrow(UsageError);
     expect(() => manifestToApplyRequest(text, 'm.yaml')).toThrow(message);

@@ -4,7 +4,10 @@
  *
  *   kind: Build            builds: [...]
  *   id: arena-1.2          fleets: [...]
- *   ...                    (one document, no `kind`)
+ *   ...                    rollouts: [...]   (one document, no `kind`)
+ *
+ * A `kind: Rollout` document declares a release (`fleet`, `build`, `strategy` and its options):
+ * the server starts it unless it is identical to the fleet's latest release.
  *
  * That structure is checked here, and so are field names, with the same strict schemas and
  * the same check the server runs (so the two cannot disagree), because only here can an
@@ -13,7 +16,7 @@
  * field sends nothing. Field values are left to the server to validate.
  */
 import { parseAllDocuments } from 'yaml';
-import { BuildInputSchema, FleetInputSchema } from '../api/schemas.js';
+import { BuildInputSchema, FleetInputSchema, RolloutStartSchema } from '../api/schemas.js';
 import { closest, describeUnknownFields, unknownFields } from '../core/validation.js';
 import { isRecord } from './client.js';
 import { UsageError } from './usage.js';
@@ -23,12 +26,14 @@ export type ManifestObject = Record<string, unknown>;
 export interface ApplyRequest {
   builds: ManifestObject[];
   fleets: ManifestObject[];
+  /** Sent only when the manifest declares releases, so a control plane that predates them still takes the rest. */
+  rollouts?: ManifestObject[];
 }
 
-const Kinds = { Build: 'builds', Fleet: 'fleets' } as const;
+const Kinds = { Build: 'builds', Fleet: 'fleets', Rollout: 'rollouts' } as const;
 type Kind = keyof typeof Kinds;
-const ListKeys = ['builds', 'fleets'] as const;
-const Schemas = { builds: BuildInputSchema, fleets: FleetInputSchema } as const;
+const ListKeys = ['builds', 'fleets', 'rollouts'] as const;
+const Schemas = { builds: BuildInputSchema, fleets: FleetInputSchema, rollouts: RolloutStartSchema } as const;
 
 function isKind(value: unknown): value is Kind {
   return typeof value === 'string' && Object.hasOwn(Kinds, value);
@@ -39,7 +44,7 @@ function isKind(value: unknown): value is Kind {
  * `UsageError` naming the 1-based document number for anything structurally wrong.
  */
 export function manifestToApplyRequest(text: string, source: string): ApplyRequest {
-  const request: ApplyRequest = { builds: [], fleets: [] };
+  const request: Required<ApplyRequest> = { builds: [], fleets: [], rollouts: [] };
   const docs = parseAllDocuments(text);
   docs.forEach((doc, i) => {
     const where = `${source}: document ${i + 1}`;
@@ -52,16 +57,17 @@ export function manifestToApplyRequest(text: string, source: string): ApplyReque
     if ('kind' in value) addKindDocument(request, value, where);
     else addListDocument(request, value, where);
   });
-  if (request.builds.length === 0 && request.fleets.length === 0) {
-    throw new UsageError(`${source}: no builds or fleets found`);
+  if (request.builds.length === 0 && request.fleets.length === 0 && request.rollouts.length === 0) {
+    throw new UsageError(`${source}: no builds, fleets or rollouts found`);
   }
-  return request;
+  const { rollouts, ...rest } = request;
+  return rollouts.length > 0 ? request : rest;
 }
 
-function addKindDocument(request: ApplyRequest, doc: ManifestObject, where: string): void {
+function addKindDocument(request: Required<ApplyRequest>, doc: ManifestObject, where: string): void {
   const { kind, ...fields } = doc;
   if (!isKind(kind)) {
-    throw new UsageError(`${where}: unknown kind ${JSON.stringify(kind)} (expected ${Object.keys(Kinds).join(' or ')})`);
+    throw new UsageError(`${where}: unknown kind ${JSON.stringify(kind)} (expected ${Object.keys(Kinds).join(', ')})`);
   }
   request[Kinds[kind]].push(checkFields(fields, Kinds[kind], where));
 }
@@ -73,14 +79,14 @@ function checkFields(item: ManifestObject, key: (typeof ListKeys)[number], where
   return item;
 }
 
-function addListDocument(request: ApplyRequest, doc: ManifestObject, where: string): void {
+function addListDocument(request: Required<ApplyRequest>, doc: ManifestObject, where: string): void {
   const unknown = Object.keys(doc).filter((k) => !(ListKeys as readonly string[]).includes(k));
   if (unknown.length > 0) {
     const hint = unknown.map((k) => closest(k, ListKeys)).find((k) => k !== null);
     throw new UsageError(
       `${where}: unknown top-level key ${unknown.map((k) => JSON.stringify(k)).join(', ')} ` +
         (hint ? `(did you mean "${hint}"?) ` : '') +
-        '(a document has either `kind: Build|Fleet` or `builds:` and `fleets:` lists)',
+        '(a document has either `kind: Build|Fleet|Rollout` or `builds:`, `fleets:` and `rollouts:` lists)',
     );
   }
   for (const key of ListKeys) {

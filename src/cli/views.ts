@@ -14,4 +14,6 @@ export interface ListView<T> {
 export interface ApplyView {
   builds: { id: string; result: string }[];
   fleets: { name: string; result: string }[];
+  /** Absent from control planes before releases could be declared. */
+  rollouts?: { fleet: string; build: string; id: string; result: string }[];
 }

@@ -63,6 +63,18 @@ export interface Fleet {
   updatedAt: number;
 }
 
+/** A fleet as declared by an operator (`kind: Fleet`): what `apply` creates or updates. */
+export interface FleetSpec {
+  name: string;
+  build: string;
+  capacity: CapacityPolicy;
+  health: HealthPolicy;
+  region: string | null;
+  partyPolicy: PartyPolicy;
+  labels: Record<string, string>;
+  joinTokens: JoinTokenPolicy;
+}
+
 /**
  * The fleet's join-token policy. Only an explicit opt-out relaxes it: a fleet stored by a
  * version without the field requires tokens too.

@@ -2,18 +2,21 @@
  * Declarative fleet management: `apply` validates every document first and commits them all
  * in one transaction, so a bad document leaves the store exactly as it was.
  */
-import type { z } from 'zod';
 import { singleBuildRouting } from '../allocation/routing.js';
-import type { ApplyRequestSchema, FleetInputSchema } from '../api/schemas.js';
 import { planBuild, type ApplyResult, type LaunchValidator } from '../builds/service.js';
-import type { Build } from '../builds/model.js';
+import type { Build, BuildSpec } from '../builds/model.js';
 import { HandoffError } from '../core/errors.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
-import { joinTokenPolicy, type Fleet } from './model.js';
+import { joinTokenPolicy, type Fleet, type FleetSpec } from './model.js';
 
-export type FleetSpec = z.output<typeof FleetInputSchema>;
-export type ApplyRequest = z.output<typeof ApplyRequestSchema>;
+export type { FleetSpec };
+
+/** Builds to register and fleets to create or update, all or nothing. */
+export interface ApplyRequest {
+  builds: readonly BuildSpec[];
+  fleets: readonly FleetSpec[];
+}
 
 export interface ApplyOutcome {
   builds: { id: string; result: ApplyResult }[];

@@ -57,6 +57,8 @@ export interface Rollout {
   previousRouting?: RoutingTable;
   /** The release that superseded this one, if any. */
   supersededBy?: string | null;
+  /** Builds of superseded releases still draining beside this one, with the idle time each retires on. */
+  drainingBuilds?: Record<string, number>;
   createdAt: number;
   updatedAt: number;
   /** All target servers Ready. */

@@ -20,6 +20,9 @@ export function fleetRoles(routing: RoutingTable, fleetIdleSeconds: number, roll
     else roles.set(e.build, { role: 'retiring', idleSeconds: fleetIdleSeconds });
   }
   if (!rollout) return roles;
+  for (const [build, idleSeconds] of Object.entries(rollout.drainingBuilds ?? {})) {
+    if (roles.get(build)?.role !== 'routed') roles.set(build, { role: 'retiring', idleSeconds });
+  }
   for (const [build, role] of strategyOf(rollout).roles(rollout, fleetIdleSeconds)) {
     // A build the routing sends new sessions to keeps scaling with demand, whatever a release says.
     if (role.role === 'retiring' && roles.get(build)?.role === 'routed') continue;

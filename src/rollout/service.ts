@@ -4,6 +4,7 @@
  * first and committed in one transaction, so routing changes take effect on the next allocation.
  */
 import { runSmokeCheck } from '../analysis/smoke.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { GameServer } from '../fleet/model.js';
@@ -62,6 +63,12 @@ export class RolloutService {
       migratedAt: null, completedAt: null, abortedAt: null, failedAt: null,
     };
     if (superseding) {
+      // The superseded release's leaving builds keep retiring on its terms, beside this one.
+      const draining: Record<string, number> = { ...superseding.drainingBuilds };
+      for (const [build, role] of strategyOf(superseding).roles(superseding, fleet.capacity.idleTimeoutSeconds)) {
+        if (role.role === 'retiring' && build !== req.build) draining[build] = role.idleSeconds;
+      }
+      rollout.drainingBuilds = draining;
       const prev: Rollout = { ...superseding, phase: 'Superseded', supersededBy: rollout.id, completedAt: now, updatedAt: now, message: `superseded by ${rollout.id} (${req.build}); ${superseding.fromBuild} keeps draining` };
       world.putRollout(prev);
       const nextFleet = { ...current, currentBuild: from, updatedAt: now };
@@ -76,6 +83,38 @@ export class RolloutService {
     await this.ctx.persister.persist(mutations);
     this.opts.kick(fleet.name);
     return rollout;
+  }
+
+  /**
+   * Checks declared releases before anything of their request is applied: their fleet and
+   * build exist (or come in the same request), their options are valid, and none would be
+   * refused for a release in progress. Throws the first coded error.
+   */
+  precheck(reqs: readonly RolloutStart[], pending: { builds: readonly string[]; fleets: readonly string[] }): void {
+    const { world } = this.ctx;
+    const now = this.ctx.clock.now();
+    for (const req of reqs) {
+      if (!world.fleets.has(req.fleet) && !pending.fleets.includes(req.fleet)) throw new HandoffError('FLEET_NOT_FOUND', `no fleet named ${req.fleet}`, { fleet: req.fleet });
+      if (!world.builds.has(req.build) && !pending.builds.includes(req.build)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${req.build}`, { build: req.build });
+      strategyFor(req.spec).validate(req.spec, now);
+      if (this.unchanged(req)) continue;
+      const active = world.activeRolloutOf(req.fleet);
+      if (active && !strategyOf(active).hasRouted(active) && !req.replace) {
+        throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${req.fleet} has rollout ${active.id} (${active.phase}), which has not routed any session yet`, { rollout: active.id });
+      }
+    }
+  }
+
+  /** Declarative start (`kind: Rollout`): the same release as the fleet's latest is a no-op. */
+  async declare(req: RolloutStart): Promise<{ result: 'created' | 'unchanged'; rollout: Rollout }> {
+    const latest = this.unchanged(req);
+    if (latest) return { result: 'unchanged', rollout: latest };
+    return { result: 'created', rollout: await this.start(req) };
+  }
+
+  private unchanged(req: RolloutStart): Rollout | null {
+    const latest = this.ctx.world.latestRolloutOf(req.fleet);
+    return latest && latest.toBuild === req.build && canonicalJson(latest.spec) === canonicalJson(req.spec) ? latest : null;
   }
 
   async promote(id: string, input: PromoteInput = {}): Promise<Rollout> {

@@ -5,10 +5,12 @@ import type { ApplyView } from '../views.js';
 
 export const applyUsage = `Usage: handoff apply -f FILE
 
-Register builds and create or update fleets from a YAML or JSON manifest (\`-f -\` reads stdin).
-A manifest is either a stream of documents, each with \`kind: Build\` or \`kind: Fleet\` and the
-object's fields, or one document with \`builds:\` and \`fleets:\` lists. Builds are immutable:
-re-applying the same build is "unchanged", changing one under the same id is an error.
+Register builds, create or update fleets and declare releases from a YAML or JSON manifest (\`-f -\` reads stdin).
+A manifest is either a stream of documents, each with \`kind: Build\`, \`kind: Fleet\` or
+\`kind: Rollout\` and the object's fields, or one document with \`builds:\`, \`fleets:\` and
+\`rollouts:\` lists. Builds are immutable: re-applying the same build is "unchanged", changing
+one under the same id is an error. A Rollout identical to the fleet's latest release is
+"unchanged"; a different one starts a release (superseding one that already routes sessions).
 
   -f, --file FILE   the manifest; - for stdin
   --json            print the API response`;
@@ -26,6 +28,7 @@ export function renderApplyResult(view: ApplyView): string {
   const lines = [
     ...view.builds.map((b) => `build/${b.id} ${b.result}`),
     ...view.fleets.map((f) => `fleet/${f.name} ${f.result}`),
+    ...(view.rollouts ?? []).map((r) => `rollout/${r.fleet} ${r.build} ${r.result} (${r.id})`),
   ];
   return lines.length ? lines.join('\n') : 'Nothing to apply.';
 }
