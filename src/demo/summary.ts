@@ -77,7 +77,7 @@ const LABEL = 27;
 export function formatSummary(s: DemoSummary): string {
   const line = (label: string, text: string | number): string => `${label.padEnd(LABEL - 1)} ${text}`;
   const lead = (l: { min: number; max: number } | null): string => (l === null ? '' : l.min === l.max ? ` (notice ${duration(l.min)} before)` : ` (notice ${duration(l.min)}–${duration(l.max)} before)`);
-  const builds = Object.entries(s.sessions.byBuild).map(([b, n]) => `${b}=${n}`).join(', ') || 'none';
+  const builds = Object.entries(s.sessions.byBuild).sort(([a], [b]) => a.localeCompare(b)).map(([b, n]) => `${b}=${n}`).join(', ') || 'none';
   const ss = s.sessions;
   const end = s.rollout.timedOut ? ` (did not end in time; last phase ${s.rollout.phase})` : '';
   const lines = [
