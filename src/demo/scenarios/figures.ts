@@ -77,7 +77,7 @@ export interface BuildSessionFigures {
   abnormalCloses: number;
 }
 
-const NORMAL = ['ended', 'disconnected', 'expired', 'roster', 'migrated', 'maintenance'];
+const NORMAL = ['ended', 'disconnected', 'expired', 'roster', 'migrated', 'api', 'maintenance'];
 
 /** Per-build session figures over the sessions opened at or after `from`. */
 export function sessionsByBuild(sessions: readonly SessionFact[], from: number): Record<string, BuildSessionFigures> {
