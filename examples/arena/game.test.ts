@@ -148,6 +148,19 @@ describe('ArenaRoom', () => {
     expect(late.types()).toEqual(['welcome', 'notice:drain']);
   });
 
+  it('tells every player about a maintenance window, including players who join before it, and a replay only once', () => {
+    const { room } = setup();
+    const early = new FakeLink();
+    room.join('p1', 'ses_1', 'tok', early);
+    room.notice({ type: 'maintenance', message: 'Back at 10:30', startsAt: 1234, at: 1 });
+    room.notice({ type: 'maintenance', message: 'Back at 10:30', startsAt: 1234, at: 2 });
+    const late = new FakeLink();
+    room.join('p2', 'ses_2', 'tok2', late);
+    expect(early.types()).toEqual(['welcome', 'notice:maintenance']);
+    expect(late.types()).toEqual(['welcome', 'notice:maintenance']);
+    expect(late.sent.at(-1)).toEqual({ type: 'notice', kind: 'maintenance', message: 'Back at 10:30', startsAt: 1234 });
+  });
+
   it('tells players about a replayed drain notice only once', () => {
     const { room } = setup();
     const link = new FakeLink();

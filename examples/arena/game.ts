@@ -40,6 +40,8 @@ interface Seat {
 export class ArenaRoom {
   private readonly seats = new Map<string, Seat>();
   private drain: { reason: string; deadline: number | null } | null = null;
+  /** The latest maintenance notice: a player who joins before the window must be told too. */
+  private maintenance: { message: string; startsAt: number | null } | null = null;
   private readonly pendingEnds = new Set<Promise<void>>();
 
   constructor(private readonly opts: RoomOptions) {}
@@ -130,7 +132,10 @@ export class ArenaRoom {
         this.broadcast({ type: 'notice', kind: 'drain-cancelled' });
         return;
       case 'maintenance':
-        this.broadcast({ type: 'notice', kind: 'maintenance', message: notice.message, startsAt: notice.startsAt });
+        // Like a drain, a replayed notice (after a watch reconnect) is shown once.
+        if (this.maintenance?.message === notice.message && this.maintenance.startsAt === notice.startsAt) return;
+        this.maintenance = { message: notice.message, startsAt: notice.startsAt };
+        this.broadcast({ type: 'notice', kind: 'maintenance', ...this.maintenance });
         return;
       case 'sessions-closed':
         for (const playerId of notice.players) this.migrate(playerId, notice.reason);
@@ -169,6 +174,7 @@ export class ArenaRoom {
     });
     // Players who join after the drain notice must hear about it too.
     if (this.drain) link.send({ type: 'notice', kind: 'drain', ...this.drain });
+    if (this.maintenance) link.send({ type: 'notice', kind: 'maintenance', ...this.maintenance });
     this.opts.log(`player ${resumed ? 'resumed' : 'joined'} player=${seat.playerId} session=${seat.sessionId}`);
   }
 

@@ -8,7 +8,7 @@ export type PlayerEvent =
   | { type: 'allocated'; playerId: string; sessionId: string; serverId: string; build: string; reconnected: boolean }
   | { type: 'allocation-failed'; playerId: string; code: string; retryable: boolean }
   | { type: 'opened'; playerId: string; sessionId: string; serverId: string; build: string }
-  | { type: 'notice'; playerId: string; kind: string }
+  | { type: 'notice'; playerId: string; sessionId: string; kind: string }
   | { type: 'closed'; playerId: string; sessionId: string; serverId: string; build: string; outcome: SessionOutcome }
   | { type: 'stopped'; playerId: string };
 
@@ -101,7 +101,7 @@ export class PlayerSession {
     if (msg.type === 'notice' && typeof msg.kind === 'string') {
       // Standing notices are repeated to late joiners; a player counts what it was shown.
       if (msg.kind === 'drain') this.deps.stats.drainNotices += 1;
-      this.deps.emit({ type: 'notice', playerId: this.allocation.playerId, kind: msg.kind });
+      this.deps.emit({ type: 'notice', playerId: this.allocation.playerId, sessionId: this.allocation.sessionId, kind: msg.kind });
     }
   }
 

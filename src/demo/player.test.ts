@@ -214,10 +214,11 @@ describe('PlayerPool against a real arena', () => {
     const p = makePool();
     const opened = nextEvent(p, 'opened');
     p.start();
-    await opened;
+    const { sessionId } = await opened;
     const notice = nextEvent(p, 'notice');
     sdk.notify({ type: 'drain', reason: 'release', deadline: null, at: 1 });
-    await notice;
+    // The demo's summary needs to know which session was told, to tell a planned close from an interruption.
+    expect(await notice).toEqual({ type: 'notice', playerId: 'sim-1', sessionId, kind: 'drain' });
     const closed = nextEvent(p, 'closed');
     sdk.notify({ type: 'sessions-closed', players: ['sim-1'], reason: 'release', at: 2 });
     expect((await closed).outcome).toEqual({ kind: 'migrated' });

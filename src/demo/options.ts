@@ -1,0 +1,103 @@
+/**
+ * `npm start` flags, compiled once into resolved options (defaults filled, numbers checked), so
+ * a typo fails before any process starts instead of after a minute of demo.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+/** The strategies the demo can release with; each has a scenario in `scenarios/`. */
+export const DemoStrategies = ['blue-green', 'rolling', 'canary', 'ab-test', 'maintenance', 'dynamic-pool'] as const;
+export type DemoStrategy = (typeof DemoStrategies)[number];
+
+/** Relative to the repository root. */
+export const DEFAULT_DATA_DIR = '.handoff/demo';
+
+export interface DemoOptions {
+  strategy: DemoStrategy;
+  /** End after the summary (exit status 1 when anyone was interrupted without notice). */
+  exit: boolean;
+  /** The summary as JSON on stdout; the live view goes to stderr. */
+  json: boolean;
+  players: number;
+  /** API port; 0 picks a free one. */
+  port: number;
+  releaseAfterMs: number;
+  /** Absolute. Wiped at start, so only the default or a directory the demo made is accepted (see `run.ts`). */
+  dataDir: string;
+  /** Ports handed to game servers; null = the control plane's default. */
+  gamePorts: { from: number; to: number } | null;
+  help: boolean;
+}
+
+/** A flag the demo cannot run with: the message says which and why. Exit status 2. */
+export class DemoUsageError extends Error {
+  override readonly name = 'DemoUsageError';
+}
+
+export const demoUsage = `usage: npm start -- [--strategy NAME] [--exit] [--json] [--players N] [--port N]
+                    [--release-after SECONDS] [--data-dir DIR] [--game-ports FROM-TO]
+  --strategy NAME        the release strategy: ${DemoStrategies.join(', ')} (default blue-green)
+  --exit                 end after the summary; exit 1 if a session was interrupted without notice
+  --json                 print the summary as JSON on stdout (the live view goes to stderr)
+  --players N            simulated players (default 24)
+  --port N               API port, 0 = any free one (default 7350)
+  --release-after S      seconds of play before the release starts (default 8)
+  --data-dir DIR         the demo's own data directory, wiped at start (default .handoff/demo)
+  --game-ports FROM-TO   ports for game servers (default the control plane's 7400-7999)`;
+
+/** Parses `argv` (without node and the script). Throws DemoUsageError on anything it cannot use. */
+export function parseDemoOptions(argv: readonly string[], root: string): DemoOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        strategy: { type: 'string', default: 'blue-green' },
+        exit: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        players: { type: 'string', default: '24' },
+        port: { type: 'string', default: '7350' },
+        'release-after': { type: 'string', default: '8' },
+        'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
+        'game-ports': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (e) {
+    // node:util's messages name the flag ("Unknown option '--strat'"); keep them.
+    throw new DemoUsageError(e instanceof Error ? e.message : String(e));
+  }
+  const str = (k: string): string => String(values[k]);
+  return {
+    strategy: strategyOf(str('strategy')),
+    exit: values['exit'] === true,
+    json: values['json'] === true,
+    players: integer('--players', str('players'), 1, 10_000),
+    port: integer('--port', str('port'), 0, 65_535),
+    releaseAfterMs: integer('--release-after', str('release-after'), 0, 3_600) * 1000,
+    dataDir: path.resolve(root, str('data-dir')),
+    gamePorts: values['game-ports'] === undefined ? null : portRange(str('game-ports')),
+    help: values['help'] === true,
+  };
+}
+
+function strategyOf(raw: string): DemoStrategy {
+  const found = DemoStrategies.find((s) => s === raw);
+  if (found) return found;
+  throw new DemoUsageError(`unknown strategy "${raw}"; use one of: ${DemoStrategies.join(', ')}`);
+}
+
+function integer(flag: string, raw: string, min: number, max: number): number {
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new DemoUsageError(`${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function portRange(raw: string): { from: number; to: number } {
+  const m = /^(\d+)-(\d+)$/.exec(raw);
+  const [from, to] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(from >= 1 && to <= 65_535 && from <= to)) throw new DemoUsageError(`--game-ports must look like 7400-7999, got "${raw}"`);
+  return { from, to };
+}
