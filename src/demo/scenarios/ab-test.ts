@@ -39,7 +39,7 @@ export function abTestScenario(): Scenario {
       const variants = [{ name: 'A', build: env.fromBuild }, { name: 'B', build: env.toBuild }].map((v) => ({
         ...v, ...(byBuild[v.build] ?? { sessions: 0, meanLengthMs: null, abnormalCloses: 0 }),
       }));
-      const status = rollout['status'];
+      const status = rollout['progressState'];
       // The strategy's own per-variant figures (custom metrics through the SDK), when it reports them.
       const reported = typeof status === 'object' && status !== null ? ((status as Record<string, unknown>)['variants'] ?? null) : null;
       return [

@@ -14,7 +14,7 @@ const COHORT_SIZE = 2;
 /** A rollout waiting for an operator's `promote` (phase names as the issue and blue-green use them). */
 export function awaitsPromotion(r: RolloutRecord): boolean {
   const phase = phaseOf(r);
-  const status = r['status'];
+  const status = r['progressState'];
   const flagged = typeof status === 'object' && status !== null && (status as Record<string, unknown>)['awaitingPromotion'] === true;
   return phase === 'AwaitingPromotion' || phase === 'Paused' || flagged;
 }

@@ -12,7 +12,7 @@ export function phaseOf(r: RolloutRecord): string {
   return typeof r['phase'] === 'string' ? r['phase'] : 'unknown';
 }
 
-/** A numeric field, looked up along `path` (e.g. `['status', 'batch']`); null when absent. */
+/** A numeric field, looked up along `path` (e.g. `['progressState', 'batch']`); null when absent. */
 export function num(r: unknown, ...path: string[]): number | null {
   let v: unknown = r;
   for (const k of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined;

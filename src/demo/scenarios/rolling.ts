@@ -36,7 +36,7 @@ export function rollingScenario(): Scenario {
     // One batch per old server, each waiting for its players (up to the 60 s deadline) and a start.
     timeoutMs: () => 600_000,
     figures: ({ env, rollout, trace }) => {
-      const reported = num(rollout, 'status', 'batches') ?? num(rollout, 'status', 'batchesCompleted');
+      const reported = num(rollout, 'progressState', 'batches') ?? num(rollout, 'progressState', 'batchesCompleted');
       const batches = reported ?? batchesSeen(trace, env.fromBuild);
       const peak = peakServers(trace);
       const before = peakServers(trace.slice(0, 1));

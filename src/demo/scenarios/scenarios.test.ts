@@ -63,9 +63,9 @@ describe('canary', () => {
   it.each([
     [{ phase: 'AwaitingPromotion' }, true],
     [{ phase: 'Paused' }, true],
-    [{ phase: 'Running', status: { awaitingPromotion: true } }, true],
+    [{ phase: 'Running', progressState: { awaitingPromotion: true } }, true],
     [{ phase: 'Running' }, false],
-    [{ phase: 'Draining', status: { awaitingPromotion: false } }, false],
+    [{ phase: 'Draining', progressState: { awaitingPromotion: false } }, false],
   ])('reads %j as waiting for promote: %s', (rollout, expected) => {
     expect(awaitsPromotion(rollout)).toBe(expected);
   });
@@ -112,7 +112,7 @@ describe('rolling', () => {
   });
 
   it('prefers the batch count the rollout reports', () => {
-    expect(valueOf(rollingScenario().figures(figureInput({ rollout: { status: { batches: 4 } } })), 'batches')).toBe(4);
+    expect(valueOf(rollingScenario().figures(figureInput({ rollout: { progressState: { batches: 4 } } })), 'batches')).toBe(4);
   });
 });
 
