@@ -166,14 +166,20 @@ describe('handoff rollout', () => {
   });
 
   it('finds the fleet\'s latest rollout and shows its status', async () => {
-    const server = await serve({ ...latest(), 'GET /v1/rollouts/ro_1': { body: rolloutView() } });
+    const forecast = {
+      build: 'arena-1', now: 0, status: 'ok', reason: null, openSessions: 3,
+      emptyAt: { p10: { at: 60_000, laterThan: null }, p50: { at: 120_000, laterThan: null }, p90: { at: 300_000, laterThan: null } },
+    };
+    const server = await serve({ ...latest(), 'GET /v1/rollouts/ro_1': { body: rolloutView() }, 'GET /v1/fleets/arena/forecast': { body: forecast } });
     const res = await handoff(['rollout', 'status', 'arena'], { url: server.url });
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('phase    Draining: waiting for 3 sessions on arena-1 to end');
     expect(res.stdout).toMatch(/arena-2\s+100\s+Ready:1 Active:1\s+4/);
+    expect(res.stdout).toContain('forecast arena-1: 3 sessions; empty in ~2m (10–90 %: 1m–5m)');
     expect(server.requests.map((r) => [r.method, r.path, r.query])).toEqual([
       ['GET', '/v1/rollouts', { fleet: 'arena', limit: '1' }],
       ['GET', '/v1/rollouts/ro_1', {}],
+      ['GET', '/v1/fleets/arena/forecast', { build: 'arena-1' }],
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderBuildTable, renderRolloutStatus, renderTimings } from './rollout-status.js';
+import { renderBuildTable, renderForecast, renderProgress, renderRolloutStatus, renderTimings } from './rollout-status.js';
 import { Noon, rolloutView } from './testing.js';
 
 describe('renderRolloutStatus', () => {
@@ -62,5 +62,29 @@ describe('renderBuildTable', () => {
       },
     });
     expect(renderBuildTable(r).split('\n').map((l) => l.split(' ')[0])).toEqual(['BUILD', 'arena-1', 'arena-2', 'arena-0']);
+  });
+});
+
+describe('renderForecast', () => {
+  const base = { build: 'v1', now: Noon, status: 'ok', reason: null, openSessions: 3 };
+  it.each([
+    [{ ...base, emptyAt: { p10: { at: Noon + 240_000, laterThan: null }, p50: { at: Noon + 720_000, laterThan: null }, p90: { at: null, laterThan: Noon + 1_860_000 } } }, 'v1: 3 sessions; empty in ~12m (10–90 %: 4m–>31m)'],
+    [{ ...base, status: 'insufficient-data', reason: 'fewer than 20 ended sessions', emptyAt: null }, 'v1: 3 sessions; no estimate yet (fewer than 20 ended sessions)'],
+    [{ ...base, status: 'empty', openSessions: 0, emptyAt: null }, 'v1: empty'],
+  ])('renders %j as %s', (f, text) => {
+    expect(renderForecast(f)).toBe(text);
+  });
+});
+
+describe('renderProgress', () => {
+  it("lists a strategy's scalar figures in its order and leaves nested ones out", () => {
+    expect(renderProgress({ batch: 2, batches: 4, weight: 20, variants: { a: 1 }, note: null })).toBe('batch 2  batches 4  weight 20');
+  });
+});
+
+describe('builds of superseded releases', () => {
+  it('are listed after the rollout pair as draining', () => {
+    const r = rolloutView({ progress: { builds: {}, draining: [{ build: 'arena-0', servers: 2, sessions: 5 }] } });
+    expect(renderBuildTable(r)).toContain('arena-0 (draining)');
   });
 });

@@ -7,7 +7,18 @@ import { isTerminalPhase } from '../rollout/model.js';
 import { formatCounts, formatDuration, renderTable } from './table.js';
 import type { RolloutView } from './views.js';
 
-export function renderRolloutStatus(r: RolloutView, now: number): string {
+/** The drain forecast of one build, as `GET /v1/fleets/{name}/forecast` answers it (only the fields shown). */
+export interface DrainForecast {
+  build: string;
+  now: number;
+  status: string;
+  reason: string | null;
+  openSessions: number;
+  emptyAt: { p10: Quantile; p50: Quantile; p90: Quantile } | null;
+}
+type Quantile = { at: number | null; laterThan: number | null };
+
+export function renderRolloutStatus(r: RolloutView, now: number, forecasts: readonly DrainForecast[] = []): string {
   const lines = [
     `rollout  ${r.id}  fleet ${r.fleet}  ${r.fromBuild} → ${r.toBuild}  (${r.strategy})`,
     `phase    ${r.phase}${r.message ? `: ${r.message}` : ''}`,
@@ -19,7 +30,11 @@ export function renderRolloutStatus(r: RolloutView, now: number): string {
     lines.push(`smoke    ${r.smoke.state} on ${r.smoke.serverId}${took}${r.smoke.detail ? `: ${r.smoke.detail}` : ''}`);
   }
   lines.push(`timings  ${renderTimings(r, now)}`);
-  if (r.phase === 'AwaitingPromotion') {
+  const progress = renderProgress(r.progressState ?? {});
+  if (progress) lines.push(`progress ${progress}`);
+  if (r.supersededBy) lines.push(`next     superseded by ${r.supersededBy}; its builds keep draining beside the newer release`);
+  for (const f of forecasts) lines.push(`forecast ${renderForecast(f)}`);
+  if (r.phase === 'AwaitingPromotion' || r.phase === 'Paused') {
     lines.push(`next     switch with: handoff rollout promote ${r.fleet}  (or: handoff rollout abort ${r.fleet})`);
   }
   lines.push('', renderBuildTable(r));
@@ -33,8 +48,30 @@ export function renderBuildTable(r: RolloutView): string {
   );
   return renderTable(
     ['BUILD', 'WEIGHT', 'SERVERS', 'SESSIONS'],
-    builds.map(([build, p]) => [build, String(p.weight), formatCounts(p.servers, ServerStates), String(p.sessions)]),
+    [
+      ...builds.map(([build, p]) => [build, String(p.weight), formatCounts(p.servers, ServerStates), String(p.sessions)]),
+      // Builds of superseded releases, still hosting players beside this one.
+      ...(r.progress.draining ?? []).map((d) => [`${d.build} (draining)`, '0', `${d.servers} server${d.servers === 1 ? '' : 's'}`, String(d.sessions)]),
+    ],
   );
+}
+
+/** A strategy's own figures, `key value` pairs in the order it reports them. */
+export function renderProgress(state: Record<string, unknown>): string {
+  return Object.entries(state)
+    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join('  ');
+}
+
+/** `v1: 3 sessions; empty in ~12m (10–90 %: 4m–31m)`, or why there is no estimate. */
+export function renderForecast(f: DrainForecast): string {
+  const at = (q: Quantile): string =>
+    q.at !== null ? formatDuration(Math.max(0, q.at - f.now)) : q.laterThan !== null ? `>${formatDuration(Math.max(0, q.laterThan - f.now))}` : '?';
+  const head = `${f.build}: ${f.openSessions} session${f.openSessions === 1 ? '' : 's'}`;
+  if (f.status === 'empty') return `${f.build}: empty`;
+  if (!f.emptyAt) return `${head}; no estimate yet (${f.reason ?? f.status})`;
+  return `${head}; empty in ~${at(f.emptyAt.p50)} (10–90 %: ${at(f.emptyAt.p10)}–${at(f.emptyAt.p90)})`;
 }
 
 function buildRank(r: RolloutView, build: string): number {

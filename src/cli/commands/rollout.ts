@@ -2,7 +2,7 @@ import { isTerminalPhase } from '../../rollout/model.js';
 import { defineCommand, ExitCodes, printResult, type ExitCode, type Parsed, type Session } from '../command.js';
 import { ApiError, ConnectionError, isRecord } from '../client.js';
 import { parseDurationMs } from '../parse.js';
-import { renderRolloutStatus } from '../rollout-status.js';
+import { renderRolloutStatus, type DrainForecast } from '../rollout-status.js';
 import { expectPositionals, parseCommandArgs } from '../usage.js';
 import type { ListView, RolloutView } from '../views.js';
 
@@ -73,7 +73,8 @@ export const rolloutStatusCommand = defineCommand({
     const id = await latestRolloutId(session, input.fleet);
     if (!input.watch) {
       const res = await session.api.get<RolloutView>(rolloutPath(id));
-      printResult(session, res.text, () => renderRolloutStatus(res.data, session.io.now()));
+      const forecasts = session.json ? [] : await drainForecasts(session, res.data);
+      printResult(session, res.text, () => renderRolloutStatus(res.data, session.io.now(), forecasts));
       return ExitCodes.ok;
     }
     return watch(session, id, input.intervalMs);
@@ -106,9 +107,29 @@ async function watch(session: Session, id: string, intervalMs: number): Promise<
       if (key !== previous) io.out(`${previous ? '\n' : ''}${renderRolloutStatus(rollout, io.now())}`);
       previous = key;
     }
-    if (isTerminalPhase(rollout.phase)) return rollout.phase === 'Completed' ? ExitCodes.ok : ExitCodes.apiError;
+    // A superseded release did not fail: a newer one took over.
+    if (isTerminalPhase(rollout.phase)) return rollout.phase === 'Completed' || rollout.phase === 'Superseded' ? ExitCodes.ok : ExitCodes.apiError;
     await io.sleep(intervalMs);
   }
+}
+
+/**
+ * Drain forecasts of the builds this release is emptying (its old build once switched, and any
+ * earlier release's builds). Best effort: a control plane without the forecast route, or a
+ * failed read, leaves them out rather than failing the status.
+ */
+async function drainForecasts(session: Session, r: RolloutView): Promise<DrainForecast[]> {
+  if (isTerminalPhase(r.phase)) return [];
+  const builds = [...(r.switchedAt !== null ? [r.fromBuild] : []), ...(r.progress.draining ?? []).map((d) => d.build)];
+  const out: DrainForecast[] = [];
+  for (const build of builds) {
+    try {
+      out.push((await session.api.get<DrainForecast>(`/v1/fleets/${encodeURIComponent(r.fleet)}/forecast`, { build })).data);
+    } catch {
+      // Leave it out.
+    }
+  }
+  return out;
 }
 
 /** One poll; null after a failure worth retrying (unreachable, or a 5xx), which it reports. */
