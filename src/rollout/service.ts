@@ -146,7 +146,8 @@ export class RolloutService {
       this.ctx.notify(serverId, notice);
     }
     for (const serverId of plan.migrate) out.push(...this.closeSessionsOn(serverId, 'migrated', now));
-    for (const serverId of plan.closeSessions?.serverIds ?? []) out.push(...this.closeSessionsOn(serverId, plan.closeSessions?.reason ?? 'migrated', now));
+    const close = plan.closeSessions;
+    if (close) for (const serverId of close.serverIds) out.push(...this.closeSessionsOn(serverId, close.reason, now));
     if (plan.smokeOn) this.runSmoke(world.rollouts.get(r.id) ?? r, plan.smokeOn);
     return out;
   }
