@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RolloutStrategy } from '../rollout/model.js';
 import { rolledBackRouting, switchedRouting } from '../rollout/strategies/blue-green/plan.js';
+import { restoredRouting } from '../rollout/strategy.js';
 import { sampleRollout } from '../store/fixtures.js';
 import { chooseServer, type Candidate, type ChooseInput } from './choose.js';
 import { singleBuildRouting, type RoutingTable } from './routing.js';
@@ -30,6 +31,13 @@ const routingsByStrategy: Record<RolloutStrategy, [string, RoutingTable][]> = {
     ['before the switch', singleBuildRouting('v1')],
     ['after the switch', switchedRouting(release)],
     ['after an abort', rolledBackRouting(release)],
+    ['after completion', singleBuildRouting('v2')],
+  ],
+  // During the window itself the table is closed: the allocator refuses everyone before choosing.
+  maintenance: [
+    ['before the window', singleBuildRouting('v1')],
+    ['after it reopens', { entries: [{ build: 'v2', weight: 100 }, { build: 'v1', weight: 0 }] }],
+    ['after an abort', restoredRouting(release)],
     ['after completion', singleBuildRouting('v2')],
   ],
 };

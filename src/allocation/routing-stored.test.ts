@@ -50,7 +50,7 @@ describe('routing tables in the store', () => {
     const world = new World();
     world.fleets.set('arena', fleet);
     expect(fleetView(world, fleet).routing).toEqual({
-      entries: [{ build: 'v1', weight: 0 }, { build: 'v2', weight: 100 }], rules: [], prefer: 'weights', salt: null,
+      entries: [{ build: 'v1', weight: 0 }, { build: 'v2', weight: 100 }], rules: [], prefer: 'weights', salt: null, closed: null,
     });
   });
 

@@ -73,6 +73,20 @@ export interface RoutingTable {
   prefer?: RoutingPreference;
   /** Mixed into the sticky hash: a new salt draws a new canary cohort. Absent: no salt. */
   salt?: string;
+  /**
+   * The fleet takes no new session at all (a maintenance window): the allocator refuses with
+   * FLEET_IN_MAINTENANCE, `until` (ms since epoch, the expected end) as its Retry-After. Open
+   * sessions are untouched and their players may still reconnect. Entries still say where new
+   * sessions go once a strategy stores a table without it.
+   */
+  closed?: { until: number; reason: string };
+}
+
+/** How long a refused player should wait: until the expected end, or a short while once it has overrun. */
+export const CLOSED_OVERRUN_RETRY_AFTER_SECONDS = 10;
+
+export function closedRetryAfterSeconds(until: number, now: number): number {
+  return until > now ? Math.ceil((until - now) / 1000) : CLOSED_OVERRUN_RETRY_AFTER_SECONDS;
 }
 
 export function singleBuildRouting(build: string): RoutingTable {

@@ -8,6 +8,7 @@ import { Persister } from '../state/persister.js';
 import { World } from '../state/world.js';
 import { sampleBuild, sampleFleet, sampleRollout, sampleServer, sampleSession } from '../store/fixtures.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { CLOSED_OVERRUN_RETRY_AFTER_SECONDS } from './routing.js';
 import { AllocationService, NO_CAPACITY_RETRY_AFTER_SECONDS } from './service.js';
 
 /**
@@ -29,7 +30,7 @@ function setup(opts: { partyPolicy?: PartyPolicy; old?: Parameters<typeof sample
   for (const p of ['p1', 'p2']) world.addSession(sampleSession({ id: `ses_${p}`, server: 'old', build: 'v1', playerId: p, partyId: 'party' }));
   const ctx: Ctx = { world, clock, store, persister: new Persister(store), notify: () => undefined };
   const service = new AllocationService(ctx, { joinSecret: 'secret', joinTokenTtlMs: 60_000, idempotencyTtlMs: 60_000 });
-  return { service, world };
+  return { service, world, clock };
 }
 
 const request = (over: Partial<AllocationRequest> = {}): AllocationRequest => ({
@@ -93,6 +94,23 @@ describe('AllocationService', () => {
     expect(beta.response.server.build).toBe('v1');
     const other = await service.allocate(request({ playerId: 'o', partyId: null, region: 'eu-west', attributes: { beta: 'false' } }));
     expect(other.response.server.build).toBe('v2');
+  });
+
+  it.each([
+    ['before its expected end, until that end', 95_500, 95_500, false],
+    ['once it has overrun, after a short while', -1_000, CLOSED_OVERRUN_RETRY_AFTER_SECONDS * 1000, true],
+  ])('refuses a new session in a maintenance window with FLEET_IN_MAINTENANCE, Retry-After %s', async (_when, untilIn, retryMs, overrun) => {
+    const { service, world, clock } = setup();
+    const until = clock.now() + untilIn;
+    const fleet = world.fleets.get('arena') as ReturnType<typeof sampleFleet>;
+    world.fleets.set('arena', { ...fleet, routing: { ...fleet.routing, closed: { until, reason: 'maintenance: v1 → v2' } } });
+    await expect(service.allocate(request({ playerId: 'p9', partyId: null }))).rejects.toMatchObject({
+      code: 'FLEET_IN_MAINTENANCE', status: 503, retryable: true, retryAfterSeconds: Math.ceil(retryMs / 1000),
+      details: { fleet: 'arena', until, reason: 'maintenance: v1 → v2', overrun },
+    });
+    // A party member is refused too; a player whose session is still open gets it back.
+    await expect(service.allocate(request({ playerId: 'p3' }))).rejects.toMatchObject({ code: 'FLEET_IN_MAINTENANCE' });
+    expect((await service.allocate(request({ playerId: 'p1' }))).outcome).toBe('reconnected');
   });
 
   it('replays an idempotent request whose attributes come in another order', async () => {

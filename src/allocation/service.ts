@@ -15,6 +15,7 @@ import { occupancyChanged } from '../session/service.js';
 import type { Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import { chooseServer, type Candidate } from './choose.js';
+import { closedRetryAfterSeconds } from './routing.js';
 
 export interface AllocationOptions {
   joinSecret: string;
@@ -87,6 +88,11 @@ export class AllocationService {
     if (fleet.region !== null && req.region !== null && req.region !== fleet.region) {
       // Not NO_CAPACITY: no amount of waiting makes this fleet serve another region.
       throw new HandoffError('REGION_NOT_SERVED', `fleet ${fleet.name} runs in ${fleet.region}, not ${req.region}`, { fleet: fleet.name, region: req.region, fleetRegion: fleet.region });
+    }
+    const closed = fleet.routing.closed;
+    if (closed) {
+      throw new HandoffError('FLEET_IN_MAINTENANCE', `fleet ${fleet.name} is closed until ${new Date(closed.until).toISOString()}: ${closed.reason}`,
+        { fleet: fleet.name, until: closed.until, reason: closed.reason, overrun: closed.until <= now }, { retryAfterSeconds: closedRetryAfterSeconds(closed.until, now) });
     }
     const partyServers = req.partyId === null ? [] : world.partyServers(fleet.name, req.partyId);
     const candidates: Candidate[] = [];

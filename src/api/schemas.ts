@@ -147,6 +147,8 @@ export const RoutingViewSchema = z.object({
   })),
   prefer: z.enum(RoutingPreferences),
   salt: z.string().nullable(),
+  /** A maintenance window: no new session until `until` (expected, ms since epoch) or later. */
+  closed: z.object({ until: z.number(), reason: z.string() }).nullable(),
 });
 
 export const FleetViewSchema = z.object({

@@ -24,7 +24,8 @@ export function fleetView(world: World, f: Fleet): FleetView {
     bump(serversByBuild, s.build);
     const used = world.used(s.id);
     if (used > 0) bump(openSessionsByBuild, s.build, used);
-    const routed = takesNewSessions(f.routing, s.build);
+    // A fleet closed for maintenance has no free slot, whatever its servers have.
+    const routed = !f.routing.closed && takesNewSessions(f.routing, s.build);
     if (routed && (s.state === 'Ready' || s.state === 'Active')) freeSlots += Math.max(0, s.capacity - used);
   }
   return {
@@ -42,6 +43,7 @@ export function routingView(t: RoutingTable): RoutingView {
     rules: (t.rules ?? []).map((r) => ({ name: r.name ?? null, build: r.build, players: r.players ?? [], when: r.when ?? [], fallback: r.fallback ?? true })),
     prefer: t.prefer ?? 'weights',
     salt: t.salt ?? null,
+    closed: t.closed ?? null,
   };
 }
 

@@ -32,7 +32,7 @@ export function fleetView(over: Partial<FleetView> = {}): FleetView {
     partyPolicy: 'together',
     labels: {},
     joinTokens: 'required',
-    routing: { entries: [{ build: 'arena-1', weight: 100 }], rules: [], prefer: 'weights', salt: null },
+    routing: { entries: [{ build: 'arena-1', weight: 100 }], rules: [], prefer: 'weights', salt: null, closed: null },
     status: {
       serversByState: { Ready: 1, Active: 2 },
       serversByBuild: { 'arena-1': 3 },

@@ -45,12 +45,14 @@ export const ErrorCatalogue = {
   REGION_NOT_SERVED: { status: 422, retryable: false, message: 'The fleet does not serve the requested region' },
   CLIENT_UPDATE_REQUIRED: { status: 426, retryable: false, message: 'No running build accepts this client version; the client must update' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, message: 'The idempotency key was used for a different request' },
+  FLEET_IN_MAINTENANCE: { status: 503, retryable: true, message: 'The fleet is in a maintenance window and takes no new sessions; retry after the Retry-After delay' },
 
   // Rollouts
   ROLLOUT_NOT_FOUND: { status: 404, retryable: false, message: 'No rollout with this id' },
   ROLLOUT_IN_PROGRESS: { status: 409, retryable: false, message: 'The fleet already has a rollout in progress' },
   ROLLOUT_SAME_BUILD: { status: 422, retryable: false, message: 'The fleet already runs this build' },
   ROLLOUT_INVALID_PHASE: { status: 409, retryable: false, message: 'The rollout is not in a phase that allows this action' },
+  ROLLOUT_INVALID_SPEC: { status: 422, retryable: false, message: "The release's options are well-formed but cannot be carried out (e.g. a maintenance window in the past)" },
   ROUTING_INVALID: { status: 422, retryable: false, message: 'The routing table is invalid (weights, ranks or cohort rules)' },
 
   // Game-server SDK

@@ -13,7 +13,8 @@ import { emptyPlan, restoredRouting, type PromoteInput, type RolloutPlan, type R
  * its open sessions and retires once empty. Old servers told to drain are told it is off.
  */
 export function planAbort(r: Rollout, servers: readonly RolloutServer[], now: number): RolloutPlan {
-  const { abortable } = strategyOf(r);
+  const strategy = strategyOf(r);
+  const { abortable } = strategy;
   if (!abortable.includes(r.phase)) {
     throw new HandoffError('ROLLOUT_INVALID_PHASE', `rollout ${r.id} is ${r.phase}; only ${abortable.join(', ')} can be aborted`, { phase: r.phase });
   }
@@ -24,11 +25,15 @@ export function planAbort(r: Rollout, servers: readonly RolloutServer[], now: nu
       ? []
       : servers.filter((s) => restored.has(s.build)).map((s) => ({ serverId: s.id, notice: { type: 'drain-cancelled' as const, at: now } }));
   const back = [...restored].join(', ') || r.fromBuild;
+  const own = strategy.onAbort?.(r, servers, now);
   return {
     ...emptyPlan(),
-    patch: { phase: 'Aborted', abortedAt: now, message: `aborted: new sessions go to ${back}; ${r.toBuild} sessions finish, then its servers stop` },
+    patch: {
+      phase: 'Aborted', abortedAt: now, message: `aborted: new sessions go to ${back}; ${r.toBuild} sessions finish, then its servers stop`,
+      ...(own?.progressState ? { progressState: own.progressState } : {}),
+    },
     routing,
-    notices,
+    notices: [...notices, ...(own?.notices ?? [])],
   };
 }
 

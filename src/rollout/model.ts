@@ -6,8 +6,10 @@
 import type { RoutingTable } from '../allocation/routing.js';
 import type { SmokeResult } from './checks.js';
 import type { BlueGreenSpec } from './strategies/blue-green/spec.js';
+import type { MaintenanceSpec } from './strategies/maintenance/spec.js';
 
 export const RolloutPhases = [
+  'Scheduled', // waiting for a time set in advance (a maintenance window); nothing has changed yet
   'Provisioning', // starting servers of the new build
   'Verifying', // running the smoke check against one new server
   'AwaitingPromotion', // ready and verified; waiting for `promote` (autoPromote off)
@@ -23,7 +25,7 @@ export type RolloutPhase = (typeof RolloutPhases)[number];
 
 export const TerminalRolloutPhases: readonly RolloutPhase[] = ['Completed', 'Aborted', 'Failed', 'Superseded'];
 
-export type RolloutSpec = BlueGreenSpec;
+export type RolloutSpec = BlueGreenSpec | MaintenanceSpec;
 export type RolloutStrategy = RolloutSpec['strategy'];
 
 /** A request to start a release, as the rollout domain takes it. */

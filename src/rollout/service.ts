@@ -8,6 +8,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { GameServer } from '../fleet/model.js';
+import type { CloseReason } from '../session/model.js';
 import type { SessionService } from '../session/service.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
@@ -183,21 +184,28 @@ export class RolloutService {
       }
       this.ctx.notify(serverId, notice);
     }
-    for (const serverId of plan.migrate) {
-      const players: string[] = [];
-      for (const s of world.sessionsOn(serverId)) {
-        players.push(s.playerId);
-        out.push(...this.sessions.closeInMemory(s.id, 'migrated', now));
-      }
-      if (players.length > 0) this.ctx.notify(serverId, { type: 'sessions-closed', players, reason: 'migrated', at: now });
-    }
+    for (const serverId of plan.migrate) out.push(...this.closeSessionsOn(serverId, 'migrated', now));
+    const close = plan.closeSessions;
+    if (close) for (const serverId of close.serverIds) out.push(...this.closeSessionsOn(serverId, close.reason, now));
     if (plan.smokeOn) this.runSmoke(world.rollouts.get(r.id) ?? r, plan.smokeOn);
+    return out;
+  }
+
+  /** Closes every open session on the server with `reason` and tells the server, so it lets its players go. */
+  private closeSessionsOn(serverId: string, reason: CloseReason, now: number): Mutation[] {
+    const out: Mutation[] = [];
+    const players: string[] = [];
+    for (const s of this.ctx.world.sessionsOn(serverId)) {
+      players.push(s.playerId);
+      out.push(...this.sessions.closeInMemory(s.id, reason, now));
+    }
+    if (players.length > 0) this.ctx.notify(serverId, { type: 'sessions-closed', players, reason, at: now });
     return out;
   }
 
   private runSmoke(r: Rollout, serverId: string): void {
     const server = this.ctx.world.servers.get(serverId);
-    const check = r.spec.smoke;
+    const check = 'smoke' in r.spec ? r.spec.smoke : null;
     if (!check) return;
     this.smokeRunning.add(r.id);
     const target = server ?? { id: serverId, address: '', ports: {} };

@@ -9,6 +9,7 @@ import type { RoutingTable } from '../allocation/routing.js';
 import type { BuildRole } from '../fleet/plan-fleet.js';
 import type { ServerState } from '../fleet/model.js';
 import type { Notice } from '../sdk/protocol.js';
+import type { CloseReason } from '../session/model.js';
 import type { Rollout, RolloutPhase, RolloutSpec } from './model.js';
 
 export interface RolloutServer {
@@ -35,6 +36,8 @@ export interface RolloutPlan {
   notices: { serverId: string; notice: Notice }[];
   /** Close every open session on these servers with reason `migrated`. */
   migrate: string[];
+  /** Close every open session on these servers with this reason (announced beforehand, e.g. `maintenance`). */
+  closeSessions?: { serverIds: string[]; reason: CloseReason };
   /** The build that becomes the fleet's current build (on completion). */
   completeFleetWith: string | null;
 }
@@ -80,6 +83,11 @@ export interface Strategy<S extends RolloutSpec = RolloutSpec> {
   roles(r: Rollout & { spec: S }, fleetIdleSeconds: number): Map<string, BuildRole>;
   /** Phases in which `abort` applies. */
   readonly abortable: readonly RolloutPhase[];
+  /**
+   * What `abort` adds to the generic re-routing, if anything: notices (telling players an
+   * announced maintenance is off) and the strategy's progress at the abort.
+   */
+  onAbort?(r: Rollout & { spec: S }, servers: readonly RolloutServer[], now: number): { notices: RolloutPlan['notices']; progressState?: Record<string, unknown> };
   /** `promote`: the rollout fields to change, or a ROLLOUT_INVALID_PHASE HandoffError. */
   promote(r: Rollout & { spec: S }, input: PromoteInput, now: number): Partial<Rollout>;
   /**

@@ -14,6 +14,7 @@ export const CloseReasons = [
   'server_crashed', // the hosting process died unexpectedly
   'server_stopped', // the hosting process was stopped while the session was open
   'roster', // the game server's own roster no longer had the player (their end was never reported)
+  'maintenance', // closed at a maintenance window's session deadline, announced in advance: planned downtime
 ] as const;
 export type CloseReason = (typeof CloseReasons)[number];
 

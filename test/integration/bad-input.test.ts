@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { durableDigest, fixtureBuild, fleetSpec, startTestPlane, waitFor, type TestPlane } from '../support/control-plane.js';
 
+/** A maintenance release of `arena` to v2 starting `inMs` from now, its notice lead left to each case. */
+const maintenanceAt = (inMs: number) => ({ fleet: 'arena', build: 'v2', strategy: 'maintenance', startsAt: Date.now() + inMs, durationSeconds: 600 });
+
 describe('bad input gets a coded 4xx and changes nothing', () => {
   let t: TestPlane;
   beforeAll(async () => {
     t = await startTestPlane({ portBase: 41_200 });
-    const r = await t.call('POST', '/v1/apply', { builds: [fixtureBuild('v1')], fleets: [fleetSpec('arena', 'v1')] });
+    const r = await t.call('POST', '/v1/apply', { builds: [fixtureBuild('v1'), fixtureBuild('v2')], fleets: [fleetSpec('arena', 'v1')] });
     expect(r.status).toBe(200);
     await waitFor(async () => (await t.call('GET', '/v1/fleets/arena')).body.status.serversByState.Ready === 2, 'two Ready servers');
   });
@@ -36,6 +39,11 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     ['a misspelt allocation field', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'p', partyID: 'x' }, 400, 'UNKNOWN_FIELD'],
     ['a misspelt rollout field', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v1', autopromote: false }, 400, 'UNKNOWN_FIELD'],
     ['a misspelt query parameter', 'GET', '/v1/sessions?limt=5', undefined, 400, 'UNKNOWN_FIELD'],
+    ['a maintenance window in the past', 'POST', '/v1/rollouts', { ...maintenanceAt(-60_000), noticeLeadSeconds: 0 }, 422, 'ROLLOUT_INVALID_SPEC'],
+    ['a maintenance notice lead longer than the time left', 'POST', '/v1/rollouts', { ...maintenanceAt(60_000), noticeLeadSeconds: 600 }, 422, 'ROLLOUT_INVALID_SPEC'],
+    ['a maintenance window without a notice lead', 'POST', '/v1/rollouts', { ...maintenanceAt(60_000) }, 400, 'VALIDATION_FAILED'],
+    ['a maintenance start that is no time', 'POST', '/v1/rollouts', { ...maintenanceAt(60_000), startsAt: 'tomorrow', noticeLeadSeconds: 0 }, 400, 'VALIDATION_FAILED'],
+    ['a blue-green option on a maintenance window', 'POST', '/v1/rollouts', { ...maintenanceAt(60_000), noticeLeadSeconds: 0, autoPromote: false }, 400, 'UNKNOWN_FIELD'],
   ];
 
   it.each(cases)('refuses %s', async (_name, method, route, body, status, code) => {

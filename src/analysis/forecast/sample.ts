@@ -24,6 +24,7 @@ export const CloseReasonRoles: Readonly<Record<CloseReason, CloseRole>> = {
   // a draining server is freed when the control plane closes the session, i.e. at this time too
   api: 'censored', // an operator or matchmaker chose the end: an intervention
   migrated: 'censored', // cut by a release deadline: the player would have stayed
+  maintenance: 'censored', // cut by a maintenance window's deadline: the player would have stayed
   server_crashed: 'censored', // cut by the crash
   server_stopped: 'censored', // cut by the stop
 };

@@ -5,7 +5,7 @@ import { parseRolloutStart, type RolloutStartRequest } from './rollout-start.js'
 function requestOf(args: string[]): RolloutStartRequest {
   const parsed = parseRolloutStart(args);
   if (parsed.help) throw new Error('expected a request, got help');
-  return parsed.input;
+  return parsed.input as RolloutStartRequest;
 }
 
 describe('parseRolloutStart', () => {

@@ -2,6 +2,7 @@ import { defineCommand, ExitCodes, printResult, type Parsed } from '../command.j
 import { parseDurationSeconds, parseSmokeHttp, splitCommandLine } from '../parse.js';
 import { expectPositionals, parseCommandArgs, UsageError } from '../usage.js';
 import type { RolloutView } from '../views.js';
+import { givenMaintenanceFlags, maintenanceFlags, maintenanceUsage, parseMaintenanceStart, type MaintenanceStartRequest } from './rollout-start-maintenance.js';
 
 export const rolloutStartUsage = `Usage: handoff rollout start FLEET --build B [flags]
 
@@ -9,7 +10,7 @@ Release build B to FLEET without interrupting a session: start servers of B, opt
 one, switch new sessions to B, and let the old build empty out.
 
   --build B                 the build to release (required)
-  --strategy S              blue-green (default)
+  --strategy S              blue-green (default), maintenance
   --no-auto-promote         wait for \`handoff rollout promote\` before switching
   --smoke-http PORT:PATH    before switching, GET PATH on the named port of one new server
   --smoke-cmd "CMD ARGS"    before switching, run this command (no shell; quotes group words)
@@ -18,6 +19,8 @@ one, switch new sessions to B, and let the old build empty out.
   --old-idle D              stop an emptied old server after D (default: the fleet's idle time)
   --ready-timeout D         fail when B is not ready within D (server default 5m)
   --json                    print the API response
+
+${maintenanceUsage}
 
 Durations: 90 (seconds), 90s, 5m, 1h.`;
 
@@ -35,8 +38,12 @@ export interface RolloutStartRequest {
   readyTimeoutSeconds?: number;
 }
 
-export function parseRolloutStart(args: readonly string[]): Parsed<RolloutStartRequest> {
+/** The blue-green flags: refused with a strategy they mean nothing to. */
+const blueGreenFlags = ['no-auto-promote', 'smoke-http', 'smoke-cmd', 'drain-deadline', 'drain-notice', 'old-idle', 'ready-timeout'] as const;
+
+export function parseRolloutStart(args: readonly string[], now: () => number = Date.now): Parsed<RolloutStartRequest | MaintenanceStartRequest> {
   const { values, positionals } = parseCommandArgs('rollout start', args, {
+    ...maintenanceFlags,
     build: { type: 'string' },
     strategy: { type: 'string' },
     'no-auto-promote': { type: 'boolean' },
@@ -50,6 +57,13 @@ export function parseRolloutStart(args: readonly string[]): Parsed<RolloutStartR
   if (values.help) return { global: values, help: true };
   const [fleet = ''] = expectPositionals('rollout start', positionals, ['FLEET']);
   if (!values.build) throw new UsageError('--build B is required', 'rollout start');
+  if (values.strategy === 'maintenance') {
+    const foreign = blueGreenFlags.filter((f) => values[f] !== undefined).map((f) => `--${f}`);
+    if (foreign.length > 0) throw new UsageError(`${foreign.join(', ')} do not apply to --strategy maintenance`, 'rollout start');
+    return { global: values, help: false, input: parseMaintenanceStart(fleet, values.build, values, now) };
+  }
+  const misplaced = givenMaintenanceFlags(values);
+  if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')} need --strategy maintenance`, 'rollout start');
   const request: RolloutStartRequest = {
     fleet,
     build: values.build,
@@ -85,15 +99,24 @@ function drainFrom(deadline: string | undefined, notice: string | undefined): Ro
   return { deadlineSeconds, noticeLeadSeconds: parseDurationSeconds('--drain-notice', notice) };
 }
 
+/** A maintenance window's schedule, as the server fixed it. */
+function windowLines(r: RolloutView): string[] {
+  const { noticeAt, startsAt, endsAt } = r.progressState;
+  if (typeof noticeAt !== 'number' || typeof startsAt !== 'number' || typeof endsAt !== 'number') return [];
+  const at = (ms: number): string => new Date(ms).toISOString();
+  return [`window: players told at ${at(noticeAt)}; allocations stop at ${at(startsAt)}, expected back by ${at(endsAt)}`];
+}
+
 export const rolloutStartCommand = defineCommand({
   usage: rolloutStartUsage,
-  parse: parseRolloutStart,
+  parse: (args) => parseRolloutStart(args),
   async execute(input, session) {
     const res = await session.api.post<RolloutView>('/v1/rollouts', input);
     printResult(session, res.text, () => {
       const r = res.data;
       return [
         `rollout ${r.id} started: fleet ${r.fleet}, ${r.fromBuild} → ${r.toBuild} (${r.phase})`,
+        ...windowLines(r),
         `follow it with: handoff rollout status ${r.fleet} --watch`,
       ].join('\n');
     });

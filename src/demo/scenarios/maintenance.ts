@@ -1,6 +1,5 @@
 /**
- * Maintenance window — DEPENDS ON the maintenance strategy landing (issue 6); the request shape
- * is the issue's, to be aligned by the lead on merge. A window is scheduled a little ahead; its
+ * Maintenance window. A window is scheduled a little ahead; its
  * notice reaches the players at the lead time (the arena shows it), allocations stop at the start,
  * sessions left are closed with reason `maintenance`, servers restart on the new build, and
  * allocations resume. The downtime is planned, never an interruption.
@@ -20,11 +19,11 @@ export function windowOf(env: ReleaseEnv): { startsAt: number; endsAt: number } 
 export function maintenanceScenario(): Scenario {
   return {
     strategy: 'maintenance',
-    landed: false,
+    landed: true,
     headline: `maintenance window in ${STARTS_IN_MS / 1000} s for ${DURATION_SECONDS} s, notice ${NOTICE_LEAD_SECONDS} s ahead; servers restart on the new build`,
     request: (env) => ({
       fleet: env.fleet, build: env.toBuild, strategy: 'maintenance',
-      window: { startsAt: new Date(windowOf(env).startsAt).toISOString(), durationSeconds: DURATION_SECONDS, noticeLeadSeconds: NOTICE_LEAD_SECONDS },
+      startsAt: new Date(windowOf(env).startsAt).toISOString(), durationSeconds: DURATION_SECONDS, noticeLeadSeconds: NOTICE_LEAD_SECONDS,
     }),
     timeoutMs: () => STARTS_IN_MS + DURATION_SECONDS * 1000 + 120_000,
     figures: ({ env, sessions, players }) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RolloutStartSchema } from '../../api/schemas.js';
+import { strategyNames } from '../../rollout/strategies/index.js';
 import { DemoStrategies } from '../options.js';
 import { emptyStats } from '../player-stats.js';
 import { abTestScenario } from './ab-test.js';
@@ -25,8 +26,8 @@ describe('scenarios', () => {
     expect(s.request(env)).toMatchObject({ fleet: 'arena', build: 'v2', strategy });
   });
 
-  it('sends a blue-green request the control plane accepts as it is', () => {
-    expect(RolloutStartSchema.safeParse(scenarioFor('blue-green').request(env)).error).toBeUndefined();
+  it.each(strategyNames)('sends a %s request the control plane accepts as it is', (strategy) => {
+    expect(RolloutStartSchema.safeParse(scenarioFor(strategy).request(env)).error).toBeUndefined();
   });
 
   it('hands out a fresh scenario per run, so what one run did is not remembered by the next', () => {
@@ -151,7 +152,7 @@ describe('maintenance', () => {
   it('schedules the window ahead of the request, as an ISO time with its duration and notice lead', () => {
     const { startsAt } = windowOf(env);
     expect(startsAt).toBeGreaterThan(env.now);
-    expect(maintenanceScenario().request(env)).toMatchObject({ window: { startsAt: new Date(startsAt).toISOString(), durationSeconds: 30, noticeLeadSeconds: 12 } });
+    expect(maintenanceScenario().request(env)).toMatchObject({ strategy: 'maintenance', startsAt: new Date(startsAt).toISOString(), durationSeconds: 30, noticeLeadSeconds: 12 });
   });
 
   it('measures the downtime from the window\'s start to the first session after it', () => {

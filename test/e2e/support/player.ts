@@ -16,11 +16,16 @@ export interface CloseRecord {
 
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 
+/** A notice or move the game passed on to the player, and when it arrived (ms since epoch). */
+export type Heard = { at: number; message: Extract<ServerMessage, { type: 'notice' | 'migrate' }> };
+
 export class Player {
   private ticks = 0;
   private welcome: Welcome | null = null;
   private closeRecord: CloseRecord | null = null;
   private closingByClient = false;
+  /** Every notice and migrate message the game sent this player, in order. */
+  readonly heard: Heard[] = [];
 
   private constructor(
     readonly allocation: Allocation,
@@ -30,6 +35,7 @@ export class Player {
       const msg = isBinary ? undefined : parse(data.toString());
       if (msg?.type === 'tick') this.ticks++;
       else if (msg?.type === 'welcome') this.welcome = msg;
+      else if (msg?.type === 'notice' || msg?.type === 'migrate') this.heard.push({ at: Date.now(), message: msg });
     });
     ws.on('close', (code, reason) => {
       this.closeRecord = { code, reason: reason.toString(), byServer: !this.closingByClient };

@@ -17,6 +17,8 @@ export interface FleetShape {
   sessionsPerServer: number;
   minServers: number;
   bufferServers: number;
+  /** Default 8: room for a release's new servers beside the old ones. */
+  maxServers?: number;
 }
 
 /** An arena build as the brief's tests launch it: this node, tsx, a short reconnect grace. */
@@ -46,7 +48,7 @@ export async function applyArenaFleet(api: Api, shape: FleetShape): Promise<void
       fleets: [{
         name: FLEET,
         build: V1,
-        capacity: { minServers: shape.minServers, maxServers: 8, bufferServers: shape.bufferServers, idleTimeoutSeconds: 600 },
+        capacity: { minServers: shape.minServers, maxServers: shape.maxServers ?? 8, bufferServers: shape.bufferServers, idleTimeoutSeconds: 600 },
         health: { timeoutSeconds: 15, startTimeoutSeconds: 45, stopGraceSeconds: 5 },
       }],
     }),
