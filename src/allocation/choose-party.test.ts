@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RolloutStrategy } from '../rollout/model.js';
 import { rolledBackRouting, switchedRouting } from '../rollout/strategies/blue-green/plan.js';
+import { rollingRouting } from '../rollout/strategies/rolling/plan.js';
+import { restoredRouting } from '../rollout/strategy.js';
 import { sampleRollout } from '../store/fixtures.js';
 import { chooseServer, type Candidate, type ChooseInput } from './choose.js';
 import { singleBuildRouting, type RoutingTable } from './routing.js';
@@ -30,6 +32,13 @@ const routingsByStrategy: Record<RolloutStrategy, [string, RoutingTable][]> = {
     ['before the switch', singleBuildRouting('v1')],
     ['after the switch', switchedRouting(release)],
     ['after an abort', rolledBackRouting(release)],
+    ['after completion', singleBuildRouting('v2')],
+  ],
+  rolling: [
+    ['before a new server is in rotation', rollingRouting(release, 100, 0)],
+    ['half-way', rollingRouting(release, 50, 50)],
+    ['with every old server out of rotation', rollingRouting(release, 0, 100)],
+    ['after an abort', restoredRouting(release)],
     ['after completion', singleBuildRouting('v2')],
   ],
 };

@@ -35,6 +35,11 @@ export interface RolloutPlan {
   notices: { serverId: string; notice: Notice }[];
   /** Close every open session on these servers with reason `migrated`. */
   migrate: string[];
+  /**
+   * Take these servers out of rotation: mark them `Draining` with the reason. They take no new
+   * sessions, keep the ones they host, and the fleet planner stops each once it is empty.
+   */
+  drainServers?: { serverId: string; reason: string }[];
   /** The build that becomes the fleet's current build (on completion). */
   completeFleetWith: string | null;
 }

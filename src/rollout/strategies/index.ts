@@ -6,11 +6,13 @@ import { HandoffError } from '../../core/errors.js';
 import type { Rollout, RolloutSpec, RolloutStrategy } from '../model.js';
 import type { Strategy } from '../strategy.js';
 import { blueGreen } from './blue-green/index.js';
+import { rolling } from './rolling/index.js';
 
 type Registry = { [K in RolloutStrategy]: Strategy<Extract<RolloutSpec, { strategy: K }>> };
 
 export const strategies: Registry = {
   'blue-green': blueGreen,
+  rolling,
 };
 
 export const strategyNames = Object.keys(strategies) as RolloutStrategy[];

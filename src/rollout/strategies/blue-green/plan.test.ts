@@ -14,7 +14,7 @@ const rollout = (over: Partial<Rollout> = {}): Rollout & { spec: BlueGreenSpec }
   phase: 'Provisioning', message: '', targetServers: 2, startFailures: 0, lastFailure: null, smoke: null,
   createdAt: T0, updatedAt: T0, readyAt: null, promotedAt: null, switchedAt: null, drainNoticeAt: null,
   migratedAt: null, completedAt: null, abortedAt: null, failedAt: null, ...over,
-});
+}) as Rollout & { spec: BlueGreenSpec };
 const s = (id: string, build: string, state: RolloutServer['state'] = 'Ready', used = 0): RolloutServer => ({ id, build, state, used });
 const old = [s('o1', 'v1', 'Active', 3), s('o2', 'v1', 'Active', 1)];
 
