@@ -35,6 +35,9 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     ['a client version that is not semver', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'p', clientVersion: 'garbage' }, 400, 'VALIDATION_FAILED'],
     ['a misspelt allocation field', 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'p', partyID: 'x' }, 400, 'UNKNOWN_FIELD'],
     ['a misspelt rollout field', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v1', autopromote: false }, 400, 'UNKNOWN_FIELD'],
+    ['a rolling release that could never replace a server', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v1', strategy: 'rolling', maxSurge: 0, maxUnavailable: '0%' }, 422, 'ROLLOUT_NO_PROGRESS'],
+    ['a rolling budget that is no count or percentage', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v1', strategy: 'rolling', maxSurge: '25' }, 400, 'VALIDATION_FAILED'],
+    ['a blue-green option in a rolling release', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v1', strategy: 'rolling', autoPromote: false }, 400, 'UNKNOWN_FIELD'],
     ['a misspelt query parameter', 'GET', '/v1/sessions?limt=5', undefined, 400, 'UNKNOWN_FIELD'],
   ];
 
