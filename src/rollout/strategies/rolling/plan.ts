@@ -98,8 +98,11 @@ function step(o: Observation): RolloutPlan {
   if (newDone && r.readyAt === null) patch.readyAt = now;
   if (phase === 'Progressing' && newDone && r.spec.smoke && p.verifiedBatch < p.batch) {
     const target = smokeTarget(seen.newReady, p.smoked);
-    if (target === null) p.verifiedBatch = p.batch; // a batch with no new server: nothing to check
-    else {
+    if (target === null) {
+      // A batch with no new server (a fleet of size 0): nothing to check.
+      p.verifiedBatch = p.batch;
+      p.admitted = goal(p, size);
+    } else {
       phase = 'Verifying';
       p.smoked = [...p.smoked, target];
       patch.smoke = { state: 'running', serverId: target, startedAt: now, finishedAt: null, detail: '' };
