@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RolloutStrategy } from '../rollout/model.js';
 import { rolledBackRouting, switchedRouting } from '../rollout/strategies/blue-green/plan.js';
+import { rollingRouting } from '../rollout/strategies/rolling/plan.js';
 import { restoredRouting } from '../rollout/strategy.js';
 import { sampleRollout } from '../store/fixtures.js';
 import { chooseServer, type Candidate, type ChooseInput } from './choose.js';
@@ -37,6 +38,11 @@ const routingsByStrategy: Record<RolloutStrategy, [string, RoutingTable][]> = {
   maintenance: [
     ['before the window', singleBuildRouting('v1')],
     ['after it reopens', { entries: [{ build: 'v2', weight: 100 }, { build: 'v1', weight: 0 }] }],
+  ],
+  rolling: [
+    ['before a new server is in rotation', rollingRouting(release, 100, 0)],
+    ['half-way', rollingRouting(release, 50, 50)],
+    ['with every old server out of rotation', rollingRouting(release, 0, 100)],
     ['after an abort', restoredRouting(release)],
     ['after completion', singleBuildRouting('v2')],
   ],

@@ -32,6 +32,22 @@ describe('renderRolloutStatus', () => {
   });
 });
 
+describe('renderRolloutStatus of a rolling release', () => {
+  it('shows the batches, what is in rotation and how to resume a pause', () => {
+    const paused = rolloutView({
+      strategy: 'rolling',
+      phase: 'Paused',
+      message: 'paused: batch 2/4: 0/1 servers of arena-2 Ready after 300s; fix the cause and promote to resume, or abort',
+      targetServers: 4,
+      progressState: { batch: 2, batches: 4, batchSize: 1, replaced: 1, inRotation: 1, oldInRotation: 2, outOfRotation: 1 },
+    });
+    const text = renderRolloutStatus(paused, Noon);
+    expect(text).toContain('batches  2/4 (1 server each): 1/4 replaced; in rotation 1 arena-2, 2 arena-1; 1 arena-1 emptying; 0 failed starts');
+    expect(text).not.toContain('ready before the switch');
+    expect(text).toContain('next     resume with: handoff rollout promote arena  (or: handoff rollout abort arena)');
+  });
+});
+
 describe('renderTimings', () => {
   it('shows every step of a completed rollout as a closed span', () => {
     const done = rolloutView({ phase: 'Completed', completedAt: Noon - 8000 });

@@ -19,11 +19,12 @@ export interface DrainForecast {
 type Quantile = { at: number | null; laterThan: number | null };
 
 export function renderRolloutStatus(r: RolloutView, now: number, forecasts: readonly DrainForecast[] = []): string {
+  const failed = `${r.startFailures} failed start${r.startFailures === 1 ? '' : 's'}`;
   const lines = [
     `rollout  ${r.id}  fleet ${r.fleet}  ${r.fromBuild} → ${r.toBuild}  (${r.strategy})`,
     `phase    ${r.phase}${r.message ? `: ${r.message}` : ''}`,
-    `target   ${r.targetServers} ${r.toBuild} server${r.targetServers === 1 ? '' : 's'} ready before the switch; ` +
-      `${r.startFailures} failed start${r.startFailures === 1 ? '' : 's'}`,
+    renderBatches(r, failed) ??
+      `target   ${r.targetServers} ${r.toBuild} server${r.targetServers === 1 ? '' : 's'} ready before the switch; ${failed}`,
   ];
   if (r.smoke) {
     const took = r.smoke.finishedAt === null ? '' : ` in ${formatDuration(r.smoke.finishedAt - r.smoke.startedAt)}`;
@@ -37,8 +38,28 @@ export function renderRolloutStatus(r: RolloutView, now: number, forecasts: read
   if (r.phase === 'AwaitingPromotion' || r.phase === 'Paused') {
     lines.push(`next     switch with: handoff rollout promote ${r.fleet}  (or: handoff rollout abort ${r.fleet})`);
   }
+  if (r.phase === 'Paused') {
+    lines.push(`next     resume with: handoff rollout promote ${r.fleet}  (or: handoff rollout abort ${r.fleet})`);
+  }
   lines.push('', renderBuildTable(r));
   return lines.join('\n');
+}
+
+/**
+ * A rolling release's batches from its progress figures, e.g.
+ * `batches  2/4 (1 server each): 1/4 replaced; in rotation 1 arena-2, 2 arena-1; 1 arena-1 emptying; 0 failed starts`.
+ * Null for other strategies.
+ */
+export function renderBatches(r: RolloutView, failed: string): string | null {
+  const p = r.progressState;
+  const n = (k: string): number => (typeof p[k] === 'number' ? p[k] : 0);
+  if (r.strategy !== 'rolling' || typeof p.batches !== 'number') return null;
+  const parts = [
+    `${n('batch')}/${n('batches')} (${n('batchSize')} server${n('batchSize') === 1 ? '' : 's'} each): ${n('replaced')}/${r.targetServers} replaced`,
+    `in rotation ${n('inRotation')} ${r.toBuild}, ${n('oldInRotation')} ${r.fromBuild}`,
+  ];
+  if (n('outOfRotation') > 0) parts.push(`${n('outOfRotation')} ${r.fromBuild} emptying`);
+  return `batches  ${[...parts, failed].join('; ')}`;
 }
 
 /** One row per build; the rollout's own two builds first, in from → to order. */

@@ -53,6 +53,7 @@ export const ErrorCatalogue = {
   ROLLOUT_SAME_BUILD: { status: 422, retryable: false, message: 'The fleet already runs this build' },
   ROLLOUT_INVALID_PHASE: { status: 409, retryable: false, message: 'The rollout is not in a phase that allows this action' },
   ROLLOUT_INVALID_SPEC: { status: 422, retryable: false, message: "The release's options are well-formed but cannot be carried out (e.g. a maintenance window in the past)" },
+  ROLLOUT_NO_PROGRESS: { status: 422, retryable: false, message: 'The release options could never replace a server (maxSurge and maxUnavailable both 0)' },
   ROUTING_INVALID: { status: 422, retryable: false, message: 'The routing table is invalid (weights, ranks or cohort rules)' },
 
   // Game-server SDK

@@ -7,6 +7,7 @@ import type { RoutingTable } from '../allocation/routing.js';
 import type { SmokeResult } from './checks.js';
 import type { BlueGreenSpec } from './strategies/blue-green/spec.js';
 import type { MaintenanceSpec } from './strategies/maintenance/spec.js';
+import type { RollingSpec } from './strategies/rolling/spec.js';
 
 export const RolloutPhases = [
   'Scheduled', // waiting for a time set in advance (a maintenance window); nothing has changed yet
@@ -25,7 +26,7 @@ export type RolloutPhase = (typeof RolloutPhases)[number];
 
 export const TerminalRolloutPhases: readonly RolloutPhase[] = ['Completed', 'Aborted', 'Failed', 'Superseded'];
 
-export type RolloutSpec = BlueGreenSpec | MaintenanceSpec;
+export type RolloutSpec = BlueGreenSpec | MaintenanceSpec | RollingSpec;
 export type RolloutStrategy = RolloutSpec['strategy'];
 
 /** A request to start a release, as the rollout domain takes it. */

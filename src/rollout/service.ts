@@ -184,6 +184,14 @@ export class RolloutService {
       }
       this.ctx.notify(serverId, notice);
     }
+    for (const { serverId, reason } of plan.drainServers ?? []) {
+      const s = world.servers.get(serverId);
+      // Only a server in rotation: one already Draining (or stopping) keeps its own reason.
+      if (!s || (s.state !== 'Ready' && s.state !== 'Active')) continue;
+      const next: GameServer = { ...s, state: 'Draining', drainReason: reason };
+      world.putServer(next);
+      out.push({ kind: 'putServer', server: next }, event(now, r.fleet, 'server.draining', s.id, `${s.id} out of rotation (${reason}): no new sessions, stops once empty`, { reason, rollout: r.id }));
+    }
     for (const serverId of plan.migrate) out.push(...this.closeSessionsOn(serverId, 'migrated', now));
     const close = plan.closeSessions;
     if (close) for (const serverId of close.serverIds) out.push(...this.closeSessionsOn(serverId, close.reason, now));

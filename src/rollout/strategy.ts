@@ -38,6 +38,11 @@ export interface RolloutPlan {
   migrate: string[];
   /** Close every open session on these servers with this reason (announced beforehand, e.g. `maintenance`). */
   closeSessions?: { serverIds: string[]; reason: CloseReason };
+  /**
+   * Take these servers out of rotation: mark them `Draining` with the reason. They take no new
+   * sessions, keep the ones they host, and the fleet planner stops each once it is empty.
+   */
+  drainServers?: { serverId: string; reason: string }[];
   /** The build that becomes the fleet's current build (on completion). */
   completeFleetWith: string | null;
 }

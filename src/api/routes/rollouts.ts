@@ -24,7 +24,7 @@ export function rolloutRoutes(d: ApiDeps): RouteDef[] {
       method: 'post', path: '/v1/rollouts', tag: 'rollouts', role: 'operator',
       summary: 'Start a release of a build to a fleet under a session-aware strategy',
       body: RolloutStartSchema, response: RolloutViewSchema, status: 201,
-      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'FLEET_NOT_FOUND', 'BUILD_NOT_FOUND', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD'],
+      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'FLEET_NOT_FOUND', 'BUILD_NOT_FOUND', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD', 'ROLLOUT_NO_PROGRESS'],
       handler: async ({ body }) => rolloutView(world, await d.rollouts.start(toRolloutStart(body as RolloutStartRequest))),
     }),
     defineRoute({

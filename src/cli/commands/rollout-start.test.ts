@@ -61,6 +61,16 @@ describe('parseRolloutStart', () => {
     expect(requestOf(['arena', '--build', 'b', '--drain-deadline', '10m']).drain).toEqual({ deadlineSeconds: 600 });
   });
 
+  it('sends a rolling release only the flags given, leaving the rest to the server', () => {
+    expect(requestOf(['arena', '--build', 'b', '--strategy', 'rolling'])).toEqual({ fleet: 'arena', build: 'b', strategy: 'rolling' });
+    expect(
+      requestOf(['arena', '--build', 'b', '--strategy', 'rolling', '--max-surge', '0', '--max-unavailable', '25%', '--batch-ready-timeout', '2m', '--smoke-http', 'game:/healthz']),
+    ).toEqual({
+      fleet: 'arena', build: 'b', strategy: 'rolling',
+      maxSurge: 0, maxUnavailable: '25%', batchReadyTimeoutSeconds: 120, smoke: { kind: 'http', port: 'game', path: '/healthz' },
+    });
+  });
+
   it('passes an unknown strategy through for the server to judge', () => {
     expect(requestOf(['arena', '--build', 'b', '--strategy', 'canary']).strategy).toBe('canary');
   });
@@ -73,6 +83,9 @@ describe('parseRolloutStart', () => {
     [['arena', '--build', 'b', '--drain-deadline', 'soon'], /--drain-deadline: "soon" is not a duration/],
     [['arena', '--build', 'b', '--ready-timeout', '1500ms'], /whole number of seconds/],
     [['arena', '--build', 'b', '--smoke-http', '/healthz'], /PORT:PATH/],
+    [['arena', '--build', 'b', '--strategy', 'rolling', '--max-surge', 'one'], /--max-surge: "one" is not a count or a percentage/],
+    [['arena', '--build', 'b', '--strategy', 'rolling', '--max-unavailable=1.5'], /--max-unavailable: "1.5" is not a count or a percentage/],
+    [['arena', '--build', 'b', '--strategy', 'rolling', '--batch-ready-timeout', 'soon'], /--batch-ready-timeout: "soon" is not a duration/],
   ])('rejects %j', (args, message) => {
     expect(() => parseRolloutStart(args)).toThrow(UsageError);
     expect(() => parseRolloutStart(args)).toThrow(message);

@@ -7,10 +7,11 @@ import { givenMaintenanceFlags, maintenanceFlags, maintenanceUsage, parseMainten
 export const rolloutStartUsage = `Usage: handoff rollout start FLEET --build B [flags]
 
 Release build B to FLEET without interrupting a session: start servers of B, optionally check
-one, switch new sessions to B, and let the old build empty out.
+one, switch new sessions to B, and let the old build empty out (blue-green); or replace old
+servers batch by batch as they empty (rolling).
 
   --build B                 the build to release (required)
-  --strategy S              blue-green (default), maintenance
+  --strategy S              blue-green (default), rolling, maintenance
   --no-auto-promote         wait for \`handoff rollout promote\` before switching
   --smoke-http PORT:PATH    before switching, GET PATH on the named port of one new server
   --smoke-cmd "CMD ARGS"    before switching, run this command (no shell; quotes group words)
@@ -20,22 +21,35 @@ one, switch new sessions to B, and let the old build empty out.
   --ready-timeout D         fail when B is not ready within D (server default 5m)
   --json                    print the API response
 
+rolling (no spare capacity needed; the smoke and drain flags apply per batch and per old server):
+  --max-surge N|P%          servers of B allowed above the fleet's size (server default 0)
+  --max-unavailable N|P%    old servers out of rotation at once (server default 1)
+  --batch-ready-timeout D   pause when a batch's new servers are not Ready within D (default 5m);
+                            resume with \`handoff rollout promote\`
+
 ${maintenanceUsage}
 
 Durations: 90 (seconds), 90s, 5m, 1h.`;
 
 export type SmokeRequest = { kind: 'http'; port: string; path: string } | { kind: 'command'; command: string[] };
 
-/** The `POST /v1/rollouts` body. Absent optional fields are left to the server's defaults. */
+/**
+ * The `POST /v1/rollouts` body. Absent optional fields are left to the server's defaults. A
+ * blue-green request spells out its defaults; another strategy's carries only the flags given,
+ * and the server refuses one its strategy does not take.
+ */
 export interface RolloutStartRequest {
   fleet: string;
   build: string;
   strategy: string;
-  autoPromote: boolean;
-  smoke: SmokeRequest | null;
-  drain: { deadlineSeconds: number; noticeLeadSeconds?: number } | null;
-  oldIdleSeconds: number | null;
+  autoPromote?: boolean;
+  smoke?: SmokeRequest | null;
+  drain?: { deadlineSeconds: number; noticeLeadSeconds?: number } | null;
+  oldIdleSeconds?: number | null;
   readyTimeoutSeconds?: number;
+  maxSurge?: number | string;
+  maxUnavailable?: number | string;
+  batchReadyTimeoutSeconds?: number;
 }
 
 /** The blue-green flags: refused with a strategy they mean nothing to. */
@@ -53,6 +67,9 @@ export function parseRolloutStart(args: readonly string[], now: () => number = D
     'drain-notice': { type: 'string' },
     'old-idle': { type: 'string' },
     'ready-timeout': { type: 'string' },
+    'max-surge': { type: 'string' },
+    'max-unavailable': { type: 'string' },
+    'batch-ready-timeout': { type: 'string' },
   });
   if (values.help) return { global: values, help: true };
   const [fleet = ''] = expectPositionals('rollout start', positionals, ['FLEET']);
@@ -64,20 +81,37 @@ export function parseRolloutStart(args: readonly string[], now: () => number = D
   }
   const misplaced = givenMaintenanceFlags(values);
   if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')} need --strategy maintenance`, 'rollout start');
-  const request: RolloutStartRequest = {
-    fleet,
-    build: values.build,
-    // The server owns the list of strategies; an unknown one comes back as VALIDATION_FAILED.
-    strategy: values.strategy ?? 'blue-green',
-    autoPromote: !values['no-auto-promote'],
-    smoke: smokeFrom(values['smoke-http'], values['smoke-cmd']),
-    drain: drainFrom(values['drain-deadline'], values['drain-notice']),
-    oldIdleSeconds: values['old-idle'] === undefined ? null : parseDurationSeconds('--old-idle', values['old-idle']),
-  };
+  // The server owns the list of strategies; an unknown one comes back as VALIDATION_FAILED.
+  const strategy = values.strategy ?? 'blue-green';
+  const smoke = smokeFrom(values['smoke-http'], values['smoke-cmd']);
+  const drain = drainFrom(values['drain-deadline'], values['drain-notice']);
+  const oldIdleSeconds = values['old-idle'] === undefined ? null : parseDurationSeconds('--old-idle', values['old-idle']);
+  const request: RolloutStartRequest =
+    strategy === 'blue-green'
+      ? { fleet, build: values.build, strategy, autoPromote: !values['no-auto-promote'], smoke, drain, oldIdleSeconds }
+      : {
+          fleet, build: values.build, strategy,
+          ...(values['no-auto-promote'] ? { autoPromote: false } : {}),
+          ...(smoke ? { smoke } : {}),
+          ...(drain ? { drain } : {}),
+          ...(oldIdleSeconds !== null ? { oldIdleSeconds } : {}),
+        };
   if (values['ready-timeout'] !== undefined) {
     request.readyTimeoutSeconds = parseDurationSeconds('--ready-timeout', values['ready-timeout']);
   }
+  if (values['max-surge'] !== undefined) request.maxSurge = parseServerBudget('--max-surge', values['max-surge']);
+  if (values['max-unavailable'] !== undefined) request.maxUnavailable = parseServerBudget('--max-unavailable', values['max-unavailable']);
+  if (values['batch-ready-timeout'] !== undefined) {
+    request.batchReadyTimeoutSeconds = parseDurationSeconds('--batch-ready-timeout', values['batch-ready-timeout']);
+  }
   return { global: values, help: false, input: request };
+}
+
+/** `2` → 2 servers; `25%` → a share of the fleet's size, which the server resolves. */
+function parseServerBudget(flag: string, text: string): number | string {
+  if (/^\d+$/.test(text)) return Number(text);
+  if (/^\d+%$/.test(text)) return text;
+  throw new UsageError(`${flag}: "${text}" is not a count or a percentage (examples: 0, 2, 25%)`, 'rollout start');
 }
 
 function smokeFrom(http: string | undefined, cmd: string | undefined): SmokeRequest | null {

@@ -10,7 +10,7 @@ export const rolloutUsage = `Usage: handoff rollout <start|status|promote|abort>
 
   start FLEET --build B     release build B to FLEET (see: handoff rollout start --help)
   status FLEET [--watch]    the fleet's latest rollout: phase, builds, timings
-  promote FLEET             switch a rollout waiting in AwaitingPromotion
+  promote FLEET             switch a rollout waiting in AwaitingPromotion, or resume a Paused one
   abort FLEET               stop the rollout and keep the fleet on its old build`;
 
 export const rolloutStatusUsage = `Usage: handoff rollout status FLEET [--watch] [--interval 1s]
@@ -26,7 +26,8 @@ const ActionUsage = {
   promote: `Usage: handoff rollout promote FLEET
 
 Switch new sessions to the new build of FLEET's latest rollout, which waits in
-AwaitingPromotion because it was started with --no-auto-promote.`,
+AwaitingPromotion because it was started with --no-auto-promote; or resume a rolling release
+that Paused (a batch not Ready in time, or failed starts) once the cause is fixed.`,
   abort: `Usage: handoff rollout abort FLEET
 
 Abort FLEET's latest rollout. New sessions go to the old build again; servers of the new build

@@ -24,7 +24,7 @@ export function batchesSeen(trace: readonly TraceSample[], oldBuild: string): nu
 export function rollingScenario(): Scenario {
   return {
     strategy: 'rolling',
-    landed: false,
+    landed: true,
     headline: 'rolling, maxSurge 0, maxUnavailable 1: each old server leaves rotation, empties, and is replaced',
     request: (env) => ({
       fleet: env.fleet, build: env.toBuild, strategy: 'rolling',

@@ -7,12 +7,14 @@ import type { Rollout, RolloutSpec, RolloutStrategy } from '../model.js';
 import type { Strategy } from '../strategy.js';
 import { blueGreen } from './blue-green/index.js';
 import { maintenance } from './maintenance/index.js';
+import { rolling } from './rolling/index.js';
 
 type Registry = { [K in RolloutStrategy]: Strategy<Extract<RolloutSpec, { strategy: K }>> };
 
 export const strategies: Registry = {
   'blue-green': blueGreen,
   maintenance,
+  rolling,
 };
 
 export const strategyNames = Object.keys(strategies) as RolloutStrategy[];
