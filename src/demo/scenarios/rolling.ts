@@ -1,6 +1,5 @@
 /**
- * Rolling — DEPENDS ON the rolling strategy landing (issue 6); the request shape is the issue's,
- * to be aligned by the lead on merge. No spare capacity (`maxSurge: 0`): one old server at a time
+ * Rolling. No spare capacity (`maxSurge: 0`): one old server at a time
  * leaves rotation, empties as its players finish, and is replaced by a server of the new build.
  */
 import { num, peakServers } from './figures.js';
