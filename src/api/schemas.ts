@@ -92,8 +92,11 @@ export const AllocationRequestSchema = z.strictObject({
   attributes: z.record(z.string(), z.string()).default({}),
   /** Also accepted as the `Idempotency-Key` header. */
   idempotencyKey: z.string().min(1).max(128).nullable().default(null),
+  /** A migration token the player got when a release migrated them: places them on the release's build, with their party. */
+  migrationToken: z.string().min(1).max(4096).nullable().default(null),
 });
-export type AllocationRequest = z.output<typeof AllocationRequestSchema>;
+/** `migrationToken` is optional in code (callers that never migrate need not name it); the API fills null. */
+export type AllocationRequest = Omit<z.output<typeof AllocationRequestSchema>, 'migrationToken'> & { migrationToken?: string | null };
 
 export { SmokeCheckSchema };
 
@@ -202,6 +205,10 @@ export const SessionViewSchema = z.object({
   connectedAt: z.number().nullable(),
   closedAt: z.number().nullable(),
   closeReason: z.enum(CloseReasons).nullable(),
+  /** On a session a release closed as `migrated`: the player's migration token, for their next allocation. */
+  migrationToken: z.string().optional(),
+  /** On a session a migration token placed: the token's id (the session it replaced). */
+  migratedFrom: z.string().optional(),
 });
 
 export const AllocationResponseSchema = z.object({

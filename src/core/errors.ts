@@ -45,6 +45,7 @@ export const ErrorCatalogue = {
   REGION_NOT_SERVED: { status: 422, retryable: false, message: 'The fleet does not serve the requested region' },
   CLIENT_UPDATE_REQUIRED: { status: 426, retryable: false, message: 'No running build accepts this client version; the client must update' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, message: 'The idempotency key was used for a different request' },
+  MIGRATION_TOKEN_INVALID: { status: 403, retryable: false, message: 'The migration token is forged, expired, for another player or fleet, or already used' },
 
   // Rollouts
   ROLLOUT_NOT_FOUND: { status: 404, retryable: false, message: 'No rollout with this id' },

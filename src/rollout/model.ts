@@ -64,6 +64,8 @@ export interface Rollout {
   promotedAt: number | null;
   switchedAt: number | null;
   drainNoticeAt: number | null;
+  /** The migration deadline announced with the notice at `drainNoticeAt` (absent on records before gentle migration). */
+  migrationDeadline?: number | null;
   migratedAt: number | null;
   completedAt: number | null;
   abortedAt: number | null;

@@ -137,20 +137,20 @@ export class RolloutService {
     }
     for (const { serverId, notice } of plan.notices) {
       const s = world.servers.get(serverId);
-      if (s) {
-        const next = { ...s, drainDeadline: notice.type === 'drain' ? notice.deadline : null };
+      // Announced deadlines stand (they are replayed to a watch that reconnects) until called off.
+      const standing = notice.type === 'drain' ? { drainDeadline: notice.deadline, migrateTo: null }
+        : notice.type === 'migrate' ? { drainDeadline: notice.deadline, migrateTo: notice.build }
+          : notice.type === 'drain-cancelled' ? { drainDeadline: null, migrateTo: null } : null;
+      if (s && standing) {
+        const next = { ...s, ...standing };
         world.putServer(next);
         out.push({ kind: 'putServer', server: next });
       }
       this.ctx.notify(serverId, notice);
     }
-    for (const serverId of plan.migrate) {
-      const players: string[] = [];
-      for (const s of world.sessionsOn(serverId)) {
-        players.push(s.playerId);
-        out.push(...this.sessions.closeInMemory(s.id, 'migrated', now));
-      }
-      if (players.length > 0) this.ctx.notify(serverId, { type: 'sessions-closed', players, reason: 'migrated', at: now });
+    if (plan.migrate.length > 0) {
+      const to = plan.migrateTo ? { build: plan.migrateTo.build, tokenTtlMs: plan.migrateTo.tokenTtlSeconds * 1000 } : null;
+      out.push(...this.sessions.migrateInMemory(plan.migrate, to, now));
     }
     if (plan.smokeOn) this.runSmoke(world.rollouts.get(r.id) ?? r, plan.smokeOn);
     return out;
@@ -179,7 +179,9 @@ export class RolloutService {
   }
 
   private observe(fleet: string): RolloutServer[] {
-    return this.ctx.world.fleetServers(fleet).map((s) => ({ id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id) }));
+    return this.ctx.world.fleetServers(fleet).map((s) => ({
+      id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id), migrationDeadline: s.migrateTo ? s.drainDeadline : null,
+    }));
   }
 
   private require(id: string): Rollout {

@@ -16,6 +16,8 @@ export interface RolloutServer {
   build: string;
   state: ServerState;
   used: number;
+  /** The migration deadline announced to this server (a `migrate` notice), if any. */
+  migrationDeadline?: number | null;
 }
 
 export interface RolloutObservation<S extends RolloutSpec = RolloutSpec> {
@@ -35,6 +37,8 @@ export interface RolloutPlan {
   notices: { serverId: string; notice: Notice }[];
   /** Close every open session on these servers with reason `migrated`. */
   migrate: string[];
+  /** With `migrate`: give each player closed there a migration token to this build (see `migration.ts`). */
+  migrateTo?: { build: string; tokenTtlSeconds: number } | null;
   /** The build that becomes the fleet's current build (on completion). */
   completeFleetWith: string | null;
 }
