@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RolloutStrategy } from '../rollout/model.js';
 import { rolledBackRouting, switchedRouting } from '../rollout/strategies/blue-green/plan.js';
+import { poolRouting } from '../rollout/strategies/dynamic-pool/plan.js';
 import { sampleRollout } from '../store/fixtures.js';
 import { chooseServer, type Candidate, type ChooseInput } from './choose.js';
 import { singleBuildRouting, type RoutingTable } from './routing.js';
@@ -29,6 +30,13 @@ const routingsByStrategy: Record<RolloutStrategy, [string, RoutingTable][]> = {
   'blue-green': [
     ['before the switch', singleBuildRouting('v1')],
     ['after the switch', switchedRouting(release)],
+    ['after an abort', rolledBackRouting(release)],
+    ['after completion', singleBuildRouting('v2')],
+  ],
+  'dynamic-pool': [
+    ['before the new servers join', singleBuildRouting('v1')],
+    ['in the pool', poolRouting(release)],
+    ['after the migration notice', poolRouting(release, true)],
     ['after an abort', rolledBackRouting(release)],
     ['after completion', singleBuildRouting('v2')],
   ],

@@ -268,6 +268,8 @@ export const RolloutViewSchema = z.object({
   promotedAt: z.number().nullable(),
   switchedAt: z.number().nullable(),
   drainNoticeAt: z.number().nullable(),
+  /** The migration deadline announced at `drainNoticeAt` (gentle migration). */
+  migrationDeadline: z.number().nullable().optional(),
   migratedAt: z.number().nullable(),
   completedAt: z.number().nullable(),
   abortedAt: z.number().nullable(),

@@ -158,7 +158,8 @@ export class RolloutService {
 
   private runSmoke(r: Rollout, serverId: string): void {
     const server = this.ctx.world.servers.get(serverId);
-    const check = r.spec.smoke;
+    // Only strategies with a smoke check have the option.
+    const check = 'smoke' in r.spec ? r.spec.smoke : null;
     if (!check) return;
     this.smokeRunning.add(r.id);
     const target = server ?? { id: serverId, address: '', ports: {} };

@@ -6,11 +6,13 @@ import { HandoffError } from '../../core/errors.js';
 import type { Rollout, RolloutSpec, RolloutStrategy } from '../model.js';
 import type { Strategy } from '../strategy.js';
 import { blueGreen } from './blue-green/index.js';
+import { dynamicPool } from './dynamic-pool/index.js';
 
 type Registry = { [K in RolloutStrategy]: Strategy<Extract<RolloutSpec, { strategy: K }>> };
 
 export const strategies: Registry = {
   'blue-green': blueGreen,
+  'dynamic-pool': dynamicPool,
 };
 
 export const strategyNames = Object.keys(strategies) as RolloutStrategy[];

@@ -8,7 +8,7 @@ import { planBlueGreen } from './plan.js';
 import type { BlueGreenSpec } from './spec.js';
 
 const T0 = 5_000_000;
-const rollout = (over: Partial<Rollout> = {}): Rollout & { spec: BlueGreenSpec } => ({
+const rollout = (over: Partial<Omit<Rollout, 'spec'>> & { spec?: BlueGreenSpec } = {}): Rollout & { spec: BlueGreenSpec } => ({
   id: 'ro_1', fleet: 'arena', fromBuild: 'v1', toBuild: 'v2',
   spec: { strategy: 'blue-green', autoPromote: true, smoke: null, drain: null, oldIdleSeconds: 5, readyTimeoutSeconds: 60, maxStartFailures: 3 },
   phase: 'Provisioning', message: '', targetServers: 2, startFailures: 0, lastFailure: null, smoke: null,
@@ -54,7 +54,8 @@ describe('planBlueGreen', () => {
     const p = planBlueGreen({ rollout: rollout({ spec }), servers: [s('n1', 'v2'), s('n2', 'v2')], now: T0 + 1 });
     expect(p.patch.phase).toBe('AwaitingPromotion');
     expect(p.routing).toBeNull();
-    const promoted = rollout({ spec, phase: 'AwaitingPromotion', ...planPromote(rollout({ spec, phase: 'AwaitingPromotion' }), {}, T0 + 5) });
+    const { spec: _unchanged, ...promote } = planPromote(rollout({ spec, phase: 'AwaitingPromotion' }), {}, T0 + 5);
+    const promoted = rollout({ spec, phase: 'AwaitingPromotion', ...promote });
     expect(planBlueGreen({ rollout: promoted, servers: [], now: T0 + 6 }).patch.phase).toBe('Draining');
   });
 
@@ -87,7 +88,7 @@ describe('planBlueGreen', () => {
     expect(notice.notices[0]?.notice).toMatchObject({ type: 'migrate', build: 'v2', deadline: T0 + 100_000 });
     expect(notice.migrate).toEqual([]);
     const told = [...old, s('o3', 'v1', 'Ready', 0)].map((x) => ({ ...x, migrationDeadline: T0 + 100_000 }));
-    const atDeadline = planBlueGreen({ rollout: { ...r, ...notice.patch }, servers: told, now: T0 + 100_000 });
+    const atDeadline = planBlueGreen({ rollout: { ...r, ...notice.patch, spec }, servers: told, now: T0 + 100_000 });
     expect(atDeadline.migrate).toEqual(['o1', 'o2']);
     expect(atDeadline.migrateTo).toEqual({ build: 'v2', tokenTtlSeconds: 120 });
     expect(atDeadline.notices).toEqual([]);
@@ -100,7 +101,7 @@ describe('planBlueGreen', () => {
     const notice = planBlueGreen({ rollout: r, servers: old, now: T0 + 2 });
     expect(notice.notices.map((n) => [n.serverId, n.notice])).toEqual(['o1', 'o2'].map((id) => [id, { type: 'migrate', build: 'v2', deadline: T0 + 10_002, at: T0 + 2 }]));
     const told = old.map((x) => ({ ...x, migrationDeadline: T0 + 10_002 }));
-    expect(planBlueGreen({ rollout: { ...r, ...notice.patch }, servers: told, now: T0 + 10_002 }).migrate).toEqual(['o1', 'o2']);
+    expect(planBlueGreen({ rollout: { ...r, ...notice.patch, spec }, servers: told, now: T0 + 10_002 }).migrate).toEqual(['o1', 'o2']);
   });
 
   it('refuses a release that gives both a drain deadline and a migration', () => {
