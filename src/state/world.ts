@@ -34,6 +34,8 @@ export class World {
   private readonly partySessions = new Map<string, Set<string>>();
   private readonly serverByToken = new Map<string, string>();
   private readonly latestRollout = new Map<string, string>();
+  /** The earliest expiry among `migrationTokens` (Infinity when none). */
+  private nextTokenExpiry = Infinity;
   /** Reserved sessions in opening order (Map keeps insertion order), so expiry reads only what expires. */
   private readonly reservedOrder = new Map<string, number>();
 
@@ -55,7 +57,8 @@ export class World {
     for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(sess);
     for (const r of s.activeRollouts) this.putRollout(r);
     for (const i of [...s.idempotency].sort((a, b) => a.expiresAt - b.expiresAt)) this.idempotency.set(key(i.fleet, i.key), i);
-    for (const t of s.migrationTokens ?? []) this.migrationTokens.set(t.id, t);
+    this.nextTokenExpiry = Infinity;
+    for (const t of s.migrationTokens ?? []) this.putMigrationToken(t);
     this.meta = { ...s.meta };
   }
 
@@ -201,6 +204,7 @@ export class World {
 
   putMigrationToken(t: MigrationTokenRecord): void {
     this.migrationTokens.set(t.id, t);
+    this.nextTokenExpiry = Math.min(this.nextTokenExpiry, t.expiresAt);
   }
 
   /**
@@ -209,6 +213,9 @@ export class World {
    */
   heldSeats(fleet: string, now: number): Map<string, number> {
     const held = new Map<string, number>();
+    // Expired records are dropped here too (the store's copies go with the next sweep there, and
+    // a load never returns them), so a migration long past costs allocations nothing.
+    if (now >= this.nextTokenExpiry) this.expireMigrationTokens(now);
     if (this.migrationTokens.size === 0) return held;
     for (const t of this.migrationTokens.values()) {
       if (t.fleet === fleet && t.usedAt === null && t.expiresAt > now) held.set(t.build, (held.get(t.build) ?? 0) + 1);
@@ -219,11 +226,12 @@ export class World {
   /** Forgets migration tokens that expired at `now`; returns how many. */
   expireMigrationTokens(now: number): number {
     let n = 0;
+    this.nextTokenExpiry = Infinity;
     for (const [id, t] of this.migrationTokens) {
       if (t.expiresAt <= now) {
         this.migrationTokens.delete(id);
         n++;
-      }
+      } else this.nextTokenExpiry = Math.min(this.nextTokenExpiry, t.expiresAt);
     }
     return n;
   }
