@@ -7,14 +7,16 @@ import { HandoffError } from '../../../core/errors.js';
 import type { BuildRole } from '../../../fleet/plan-fleet.js';
 import type { Rollout } from '../../model.js';
 import type { Strategy } from '../../strategy.js';
-import { previewTarget } from '../blue-green/index.js';
 import { olderBuilds, planDynamicPool } from './plan.js';
 import { dynamicPoolOptions, type DynamicPoolSpec } from './spec.js';
 
-/** New-build servers to bring up: the number asked for, or as many as the old build runs; within the fleet's max. */
+/**
+ * New-build servers to bring up: the number asked for, or (`match`) as many as the old build
+ * runs, at least the fleet's min; always within the fleet's max, and at least one.
+ */
 export function poolTarget(servers: DynamicPoolSpec['servers'], capacity: { minServers: number; maxServers: number }, runningOld: number): number {
-  if (servers === 'match') return previewTarget(capacity, runningOld);
-  return Math.max(1, Math.min(capacity.maxServers, servers));
+  const wanted = servers === 'match' ? Math.max(capacity.minServers, runningOld) : servers;
+  return Math.max(1, Math.min(capacity.maxServers, wanted));
 }
 
 export const dynamicPool: Strategy<DynamicPoolSpec> = {
