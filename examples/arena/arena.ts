@@ -199,10 +199,13 @@ function describeNotice(n: Notice): string {
       return `drain reason=${n.reason} deadline=${n.deadline === null ? 'none' : new Date(n.deadline).toISOString()}`;
     case 'drain-cancelled':
       return 'drain-cancelled';
+    case 'migrate':
+      return `migrate build=${n.build} deadline=${new Date(n.deadline).toISOString()}`;
     case 'maintenance':
       return `maintenance message=${JSON.stringify(n.message)}`;
     case 'sessions-closed':
-      return `sessions-closed players=${n.players.join(',')} reason=${n.reason}`;
+      // Never log the tokens themselves: each admits its player to the new build.
+      return `sessions-closed players=${n.players.join(',')} reason=${n.reason}${n.tokens ? ` tokens=${Object.keys(n.tokens).length}` : ''}`;
     case 'shutdown':
       return `shutdown graceMs=${n.graceMs}`;
   }

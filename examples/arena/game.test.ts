@@ -203,6 +203,32 @@ describe('ArenaRoom', () => {
     expect(ended).toEqual([]);
   });
 
+  it('tells every player of an announced migration once, late joiners too, until it is called off', () => {
+    const { room } = setup();
+    const early = new FakeLink();
+    room.join('p1', 'ses_1', 'tok', early);
+    room.notice({ type: 'migrate', build: 'v2', deadline: 1234, at: 1 });
+    room.notice({ type: 'migrate', build: 'v2', deadline: 1234, at: 2 });
+    const late = new FakeLink();
+    room.join('p2', 'ses_2', 'tok2', late);
+    expect(early.types()).toEqual(['welcome', 'notice:migrate']);
+    expect(early.sent.at(-1)).toEqual({ type: 'notice', kind: 'migrate', build: 'v2', deadline: 1234 });
+    expect(late.types()).toEqual(['welcome', 'notice:migrate']);
+    room.notice({ type: 'drain-cancelled', at: 3 });
+    expect(early.types()).toEqual(['welcome', 'notice:migrate', 'notice:drain-cancelled']);
+  });
+
+  it('hands each migrated player their own migration token', () => {
+    const { room } = setup();
+    const [a, b] = [new FakeLink(), new FakeLink()];
+    room.join('p1', 'ses_1', 'tok', a);
+    room.join('p2', 'ses_2', 'tok2', b);
+    room.notice({ type: 'sessions-closed', players: ['p1', 'p2'], reason: 'migrated', at: 1, tokens: { p1: 'mt1.one', p2: 'mt1.two' } });
+    expect(a.sent.at(-1)).toEqual({ type: 'migrate', reason: 'migrated', migrationToken: 'mt1.one' });
+    expect(b.sent.at(-1)).toEqual({ type: 'migrate', reason: 'migrated', migrationToken: 'mt1.two' });
+    expect(a.closed).toEqual({ code: 4000, reason: 'migrated' });
+  });
+
   it('closes everyone on closeAll without reporting sessions', async () => {
     const { room, ended } = setup();
     const link = new FakeLink();

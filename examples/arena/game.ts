@@ -42,6 +42,7 @@ export class ArenaRoom {
   private drain: { reason: string; deadline: number | null } | null = null;
   /** The latest maintenance notice: a player who joins before the window must be told too. */
   private maintenance: { message: string; startsAt: number | null } | null = null;
+  private migration: { build: string; deadline: number } | null = null;
   private readonly pendingEnds = new Set<Promise<void>>();
 
   constructor(private readonly opts: RoomOptions) {}
@@ -126,9 +127,16 @@ export class ArenaRoom {
         this.drain = { reason: notice.reason, deadline: notice.deadline };
         this.broadcast({ type: 'notice', kind: 'drain', reason: notice.reason, deadline: notice.deadline });
         return;
+      case 'migrate':
+        // Replayed after every reconnect of the watch, like a drain: tell players only once.
+        if (this.migration?.build === notice.build && this.migration.deadline === notice.deadline) return;
+        this.migration = { build: notice.build, deadline: notice.deadline };
+        this.broadcast({ type: 'notice', kind: 'migrate', ...this.migration });
+        return;
       case 'drain-cancelled':
-        if (this.drain === null) return;
+        if (this.drain === null && this.migration === null) return;
         this.drain = null;
+        this.migration = null;
         this.broadcast({ type: 'notice', kind: 'drain-cancelled' });
         return;
       case 'maintenance':
@@ -138,7 +146,7 @@ export class ArenaRoom {
         this.broadcast({ type: 'notice', kind: 'maintenance', ...this.maintenance });
         return;
       case 'sessions-closed':
-        for (const playerId of notice.players) this.migrate(playerId, notice.reason);
+        for (const playerId of notice.players) this.migrate(playerId, notice.reason, notice.tokens?.[playerId]);
         return;
       case 'shutdown':
         return;
@@ -175,15 +183,17 @@ export class ArenaRoom {
     // Players who join after the drain notice must hear about it too.
     if (this.drain) link.send({ type: 'notice', kind: 'drain', ...this.drain });
     if (this.maintenance) link.send({ type: 'notice', kind: 'maintenance', ...this.maintenance });
+    if (this.migration) link.send({ type: 'notice', kind: 'migrate', ...this.migration });
     this.opts.log(`player ${resumed ? 'resumed' : 'joined'} player=${seat.playerId} session=${seat.sessionId}`);
   }
 
-  private migrate(playerId: string, reason: string): void {
+  private migrate(playerId: string, reason: string, migrationToken: string | undefined): void {
     const seat = this.seats.get(playerId);
     if (!seat) return;
     // The control plane already closed the session, so there is nothing to report back.
     this.release(seat);
-    seat.link?.send({ type: 'migrate', reason });
+    // The token is the player's ticket onto the new build: only they get it.
+    seat.link?.send(migrationToken === undefined ? { type: 'migrate', reason } : { type: 'migrate', reason, migrationToken });
     seat.link?.close(ArenaCloseCodes.migrated, 'migrated');
     this.opts.log(`player migrated player=${playerId} session=${seat.sessionId} reason=${reason}`);
   }

@@ -9,7 +9,7 @@ export const ArenaCloseCodes = {
   normal: 1000,
   /** The server is shutting down. A release only stops empty servers, so players rarely see it. */
   goingAway: 1001,
-  /** The control plane closed the session (release drain deadline): re-allocate to continue. */
+  /** The control plane closed the session (release migration deadline): re-allocate to continue, with the migration token if given. */
   migrated: 4000,
   /** The join was refused; the close reason is the SDK error code. */
   rejected: 4001,
@@ -29,8 +29,11 @@ export type ServerMessage =
   | { type: 'tick'; players: PlayerView[]; version: string; serverId: string }
   | { type: 'notice'; kind: 'drain'; reason: string; deadline: number | null }
   | { type: 'notice'; kind: 'drain-cancelled' }
+  /** A release moves this server's players to `build` at `deadline`. */
+  | { type: 'notice'; kind: 'migrate'; build: string; deadline: number }
   | { type: 'notice'; kind: 'maintenance'; message: string; startsAt: number | null }
-  | { type: 'migrate'; reason: string };
+  /** `migrationToken`: pass it with the next allocation to land on the new build (with the party). */
+  | { type: 'migrate'; reason: string; migrationToken?: string };
 
 export type ClientMessage = { type: 'score'; points: number } | { type: 'leave' };
 

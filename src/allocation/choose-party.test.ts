@@ -4,6 +4,7 @@ import type { RolloutStrategy } from '../rollout/model.js';
 import { rolledBackRouting, switchedRouting } from '../rollout/strategies/blue-green/plan.js';
 import { rollingRouting } from '../rollout/strategies/rolling/plan.js';
 import { restoredRouting } from '../rollout/strategy.js';
+import { poolRouting } from '../rollout/strategies/dynamic-pool/plan.js';
 import { sampleRollout } from '../store/fixtures.js';
 import { chooseServer, type Candidate, type ChooseInput } from './choose.js';
 import { singleBuildRouting, type RoutingTable } from './routing.js';
@@ -44,6 +45,13 @@ const routingsByStrategy: Record<RolloutStrategy, [string, RoutingTable][]> = {
     ['half-way', rollingRouting(release, 50, 50)],
     ['with every old server out of rotation', rollingRouting(release, 0, 100)],
     ['after an abort', restoredRouting(release)],
+    ['after completion', singleBuildRouting('v2')],
+  ],
+  'dynamic-pool': [
+    ['before the new servers join', singleBuildRouting('v1')],
+    ['in the pool', poolRouting(release)],
+    ['after the migration notice', poolRouting(release, true)],
+    ['after an abort', rolledBackRouting(release)],
     ['after completion', singleBuildRouting('v2')],
   ],
 };

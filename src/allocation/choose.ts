@@ -2,7 +2,9 @@
  * Pure placement decision for one allocation: which build, then which server. No I/O, no clock.
  * Rules, in order:
  * 1. A migrated player (`forcedBuild`, from a verified migration token) goes to that build, to
- *    the party's server there if it has one, ahead of everything below (see `forcedPlacement`).
+ *    the party's server there if it has one, else to a server with room for the whole migrated
+ *    party (`forcedSeats`), ahead of everything below (see `forcedPlacement`). Seats held for
+ *    migrated players (`heldSeats`) are not given to anyone placed by rules 3 and 4.
  * 2. A party member joins the server hosting its party while that server runs, has room and
  *    accepts the client — on whatever build, since a release switching routing must not split a
  *    party (unless the fleet's `partyPolicy` is `follow-routing`, which also requires a routed
@@ -52,6 +54,14 @@ export interface ChooseInput {
   attributes?: Readonly<Record<string, string>>;
   /** The build a verified migration token names: placed there first (rule 1). */
   forcedBuild?: string | null;
+  /** Members of the migrated party: the first to arrive looks for a server with room for all (default 1). */
+  forcedSeats?: number;
+  /**
+   * Free seats per build held for migrated players who have not allocated yet (outstanding
+   * migration tokens): a player placed by cohort rules or weights takes a seat on such a build
+   * only while it has more free seats than are held. Party members joining their party are not held back.
+   */
+  heldSeats?: ReadonlyMap<string, number>;
 }
 
 export type ChooseResult =
@@ -96,7 +106,7 @@ export function chooseServer(input: ChooseInput): ChooseResult {
   if (party) return { ok: true, serverId: party.id, build: party.build };
   if (rule) {
     const accepted = input.accepts(rule.build, input.clientVersion);
-    const best = accepted ? fullestWithRoom(input.candidates, rule.build) : undefined;
+    const best = accepted ? unheldWithRoom(input, rule.build) : undefined;
     if (best) return { ok: true, serverId: best.id, build: rule.build };
     if (!rule.fallback) {
       const cohort = rule.name ?? rule.index;
@@ -109,15 +119,28 @@ export function chooseServer(input: ChooseInput): ChooseResult {
     return { ok: false, code: 'CLIENT_UPDATE_REQUIRED', details: { clientVersion: input.clientVersion, builds: routed } };
   }
   for (const build of builds) {
-    const best = fullestWithRoom(input.candidates, build);
+    const best = unheldWithRoom(input, build);
     if (best) return { ok: true, serverId: best.id, build };
   }
   return { ok: false, code: 'NO_CAPACITY', details: { builds } };
 }
 
+/** The fullest server of `build` with room, unless every free seat of the build is held for migrated players. */
+function unheldWithRoom(input: ChooseInput, build: string): Candidate | undefined {
+  const held = input.heldSeats?.get(build) ?? 0;
+  if (held > 0) {
+    let free = 0;
+    for (const c of input.candidates) if (c.build === build && hasRoom(c)) free += c.capacity - c.used;
+    if (free <= held) return undefined;
+  }
+  return fullestWithRoom(input.candidates, build);
+}
+
 /**
  * A migrated player's placement on the build their token names: on the party's server of that
- * build if one takes them, else on its fullest server with room. Undefined (placed by the usual
+ * build if one takes them, else on its fullest server with room for the whole migrated party
+ * (so the members arriving after them can join them), else on its fullest server with room
+ * (a party that fits nowhere whole still lands on the new build). Undefined (placed by the usual
  * rules instead) when the build no longer takes new sessions (the release was aborted after the
  * token was issued), refuses the client, or has no room: the token is a priority, not a promise
  * to strand the player.
@@ -128,7 +151,8 @@ function forcedPlacement(input: ChooseInput, build: string, open: ReadonlySet<st
     const c = candidateById(input.candidates, id);
     if (c && c.build === build && takesPartyMember(c)) return c;
   }
-  return fullestWithRoom(input.candidates, build);
+  const seats = input.forcedSeats ?? 1;
+  return (seats > 1 ? fullestWithRoom(input.candidates, build, seats) : undefined) ?? fullestWithRoom(input.candidates, build);
 }
 
 function candidateById(candidates: readonly Candidate[], id: string): Candidate | undefined {
@@ -152,10 +176,10 @@ function partyServer(input: ChooseInput, routedBuilds: readonly string[], cohort
   return undefined;
 }
 
-function fullestWithRoom(candidates: readonly Candidate[], build: string): Candidate | undefined {
+function fullestWithRoom(candidates: readonly Candidate[], build: string, seats = 1): Candidate | undefined {
   let best: Candidate | undefined;
   for (const c of candidates) {
-    if (c.build !== build || !hasRoom(c)) continue;
+    if (c.build !== build || !hasRoom(c) || c.capacity - c.used < seats) continue;
     if (!best || c.used > best.used || (c.used === best.used && (c.createdAt < best.createdAt || (c.createdAt === best.createdAt && c.id < best.id)))) {
       best = c;
     }

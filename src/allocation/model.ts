@@ -9,6 +9,8 @@ export interface AllocationRequest {
   attributes: Record<string, string>;
   /** Makes a retry safe: the same key and request answer the same session. */
   idempotencyKey: string | null;
+  /** A migration token from a gentle migration: places the player on the new build, with the party. */
+  migrationToken?: string | null;
 }
 
 export interface AllocationResponse {

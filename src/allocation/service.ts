@@ -9,8 +9,10 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { GameServer } from '../fleet/model.js';
+import { decideMigrationToken } from '../session/decide-migration-token.js';
 import { signJoinToken } from '../session/join-token.js';
-import type { Session } from '../session/model.js';
+import { readMigrationToken, type MigrationClaims } from '../session/migration-token.js';
+import type { MigrationTokenRecord, Session } from '../session/model.js';
 import { occupancyChanged } from '../session/service.js';
 import type { Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
@@ -94,7 +96,10 @@ export class AllocationService {
       throw new HandoffError('FLEET_IN_MAINTENANCE', `fleet ${fleet.name} is closed until ${new Date(closed.until).toISOString()}: ${closed.reason}`,
         { fleet: fleet.name, until: closed.until, reason: closed.reason, overrun: closed.until <= now }, { retryAfterSeconds: closedRetryAfterSeconds(closed.until, now) });
     }
-    const partyServers = req.partyId === null ? [] : world.partyServers(fleet.name, req.partyId);
+    const migration = req.migrationToken ? this.migrationToken(fleet.name, req.playerId, req.migrationToken, now) : null;
+    // A migrated player whose matchmaker forgot the party still rejoins it: the token knows it.
+    const partyId = req.partyId ?? migration?.claims.partyId ?? null;
+    const partyServers = partyId === null ? [] : world.partyServers(fleet.name, partyId);
     const candidates: Candidate[] = [];
     for (const s of world.servers.values()) {
       if (s.fleet !== fleet.name) continue;
@@ -106,9 +111,12 @@ export class AllocationService {
         });
       }
     }
+    const heldSeats = world.heldSeats(fleet.name, now);
+    // This player's own token holds one of those seats: it is theirs to take.
+    if (migration) heldSeats.set(migration.claims.build, (heldSeats.get(migration.claims.build) ?? 1) - 1);
     const decision = chooseServer({
       playerId: req.playerId,
-      partyId: req.partyId,
+      partyId,
       clientVersion: req.clientVersion,
       region: req.region,
       attributes: req.attributes,
@@ -117,6 +125,9 @@ export class AllocationService {
       candidates,
       partyServers,
       partyPolicy: fleet.partyPolicy,
+      forcedBuild: migration?.claims.build ?? null,
+      forcedSeats: migration?.claims.seats ?? 1,
+      heldSeats,
     });
     if (!decision.ok) {
       const retry = decision.code === 'NO_CAPACITY' ? { retryAfterSeconds: NO_CAPACITY_RETRY_AFTER_SECONDS } : {};
@@ -126,8 +137,9 @@ export class AllocationService {
     const server = world.servers.get(decision.serverId) as GameServer;
     const session: Session = {
       id: newId('ses'), fleet: fleet.name, server: server.id, build: server.build, playerId: req.playerId,
-      partyId: req.partyId, clientVersion: req.clientVersion, region: req.region, attributes: req.attributes,
+      partyId, clientVersion: req.clientVersion, region: req.region, attributes: req.attributes,
       state: 'Reserved', openedAt: now, connectedAt: null, closedAt: null, closeReason: null,
+      ...(migration ? { migratedFrom: migration.claims.tid } : {}),
     };
     world.addSession(session);
     const response = this.respond(session, server, now, false);
@@ -136,16 +148,33 @@ export class AllocationService {
       ...occupancyChanged(this.ctx, server.id, now),
       ...this.idempotency(req, requestHash, response, now),
     ];
+    if (migration) {
+      // Used in memory at once (a concurrent second use is refused) and durably in the same
+      // commit as the session it placed: after kill -9 either both exist or neither.
+      const used: MigrationTokenRecord = { ...migration.record, usedAt: now, usedBy: session.id };
+      world.putMigrationToken(used);
+      mutations.push({ kind: 'putMigrationToken', token: used });
+    }
     try {
       await this.ctx.persister.persist(mutations);
     } catch (e) {
       // Not durable, so not given out: release the slot as if it had never been taken.
       world.closeSession(session.id, 'expired', now);
+      if (migration) world.putMigrationToken(migration.record);
       if (req.idempotencyKey !== null) world.deleteIdempotency(fleet.name, req.idempotencyKey);
       occupancyChanged(this.ctx, server.id, now);
       throw e;
     }
     return { response, outcome: 'created' };
+  }
+
+  /** The verified claims and record of a presented migration token, or MIGRATION_TOKEN_INVALID. */
+  private migrationToken(fleet: string, playerId: string, token: string, now: number): { claims: MigrationClaims; record: MigrationTokenRecord } {
+    const read = readMigrationToken(this.opts.joinSecret, token);
+    const record = read.ok ? this.ctx.world.migrationTokens.get(read.claims.tid) : undefined;
+    const d = decideMigrationToken({ read, record, fleet, playerId, now });
+    if (!d.ok) throw new HandoffError('MIGRATION_TOKEN_INVALID', undefined, { fleet, playerId, reason: d.reason });
+    return d;
   }
 
   private respond(session: Session, server: GameServer, now: number, reconnected: boolean): AllocationResponse {
@@ -172,6 +201,7 @@ export class AllocationService {
 
 /** Canonical, so the same request with its `attributes` in another order is the same request. */
 function hashRequest(req: AllocationRequest): string {
-  const { idempotencyKey: _k, ...rest } = req;
-  return createHash('sha256').update(canonicalJson(rest)).digest('base64url');
+  const { idempotencyKey: _k, migrationToken, ...rest } = req;
+  // Without a token, hashed as before the field existed: a retry across an upgrade is the same request.
+  return createHash('sha256').update(canonicalJson(migrationToken ? { ...rest, migrationToken } : rest)).digest('base64url');
 }

@@ -96,6 +96,8 @@ export const AllocationRequestSchema = z.strictObject({
   attributes: z.record(z.string(), z.string()).default({}),
   /** Also accepted as the `Idempotency-Key` header. */
   idempotencyKey: z.string().min(1).max(128).nullable().default(null),
+  /** A migration token the player got when a release migrated them: places them on the release's build, with their party. */
+  migrationToken: z.string().min(1).max(4096).nullable().default(null),
 });
 export type { AllocationRequest };
 
@@ -208,6 +210,10 @@ export const SessionViewSchema = z.object({
   connectedAt: z.number().nullable(),
   closedAt: z.number().nullable(),
   closeReason: z.enum(CloseReasons).nullable(),
+  /** On a session a release closed as `migrated`: the player's migration token, for their next allocation. */
+  migrationToken: z.string().optional(),
+  /** On a session a migration token placed: the token's id (the session it replaced). */
+  migratedFrom: z.string().optional(),
 });
 
 export const AllocationResponseSchema = z.object({
@@ -267,6 +273,8 @@ export const RolloutViewSchema = z.object({
   promotedAt: z.number().nullable(),
   switchedAt: z.number().nullable(),
   drainNoticeAt: z.number().nullable(),
+  /** The migration deadline announced at `drainNoticeAt` (gentle migration). */
+  migrationDeadline: z.number().nullable().optional(),
   migratedAt: z.number().nullable(),
   completedAt: z.number().nullable(),
   abortedAt: z.number().nullable(),

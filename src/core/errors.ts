@@ -46,6 +46,7 @@ export const ErrorCatalogue = {
   CLIENT_UPDATE_REQUIRED: { status: 426, retryable: false, message: 'No running build accepts this client version; the client must update' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false, message: 'The idempotency key was used for a different request' },
   FLEET_IN_MAINTENANCE: { status: 503, retryable: true, message: 'The fleet is in a maintenance window and takes no new sessions; retry after the Retry-After delay' },
+  MIGRATION_TOKEN_INVALID: { status: 403, retryable: false, message: 'The migration token is forged, expired, for another player or fleet, or already used' },
 
   // Rollouts
   ROLLOUT_NOT_FOUND: { status: 404, retryable: false, message: 'No rollout with this id' },

@@ -100,7 +100,7 @@ export class PlayerSession {
     }
     if (msg.type === 'notice' && typeof msg.kind === 'string') {
       // Standing notices are repeated to late joiners; a player counts what it was shown.
-      if (msg.kind === 'drain') this.deps.stats.drainNotices += 1;
+      if (msg.kind === 'drain' || msg.kind === 'migrate') this.deps.stats.drainNotices += 1;
       this.deps.emit({ type: 'notice', playerId: this.allocation.playerId, sessionId: this.allocation.sessionId, kind: msg.kind });
     }
   }

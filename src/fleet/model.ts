@@ -108,6 +108,8 @@ export interface GameServer {
   drainReason: string | null;
   /** Deadline announced to the server for its remaining sessions, if any. */
   drainDeadline: number | null;
+  /** With `drainDeadline`: the build a release migrates the remaining sessions to (a `migrate` notice). */
+  migrateTo?: string | null;
   /** When the runtime was asked to stop the process. */
   stopRequestedAt: number | null;
   stoppedAt: number | null;

@@ -17,8 +17,12 @@ export type BuildRole =
   | { role: 'routed'; share: number }
   /** Being prepared for a switch: keep exactly `target` servers up, take no sessions yet. */
   | { role: 'preview'; target: number }
-  /** Takes no new sessions: stop each server once it has been empty for `idleSeconds`. */
-  | { role: 'retiring'; idleSeconds: number };
+  /**
+   * Takes no new sessions: stop each server once it has been empty for `idleSeconds`. With
+   * `fallback`, the routing may still send it the sessions newer builds have no room for (a
+   * dynamic pool): it never grows, and retires all the same.
+   */
+  | { role: 'retiring'; idleSeconds: number; fallback?: boolean };
 
 export interface ServerObservation {
   id: string;

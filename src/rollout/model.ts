@@ -8,6 +8,7 @@ import type { SmokeResult } from './checks.js';
 import type { BlueGreenSpec } from './strategies/blue-green/spec.js';
 import type { MaintenanceSpec } from './strategies/maintenance/spec.js';
 import type { RollingSpec } from './strategies/rolling/spec.js';
+import type { DynamicPoolSpec } from './strategies/dynamic-pool/spec.js';
 
 export const RolloutPhases = [
   'Scheduled', // waiting for a time set in advance (a maintenance window); nothing has changed yet
@@ -26,7 +27,7 @@ export type RolloutPhase = (typeof RolloutPhases)[number];
 
 export const TerminalRolloutPhases: readonly RolloutPhase[] = ['Completed', 'Aborted', 'Failed', 'Superseded'];
 
-export type RolloutSpec = BlueGreenSpec | MaintenanceSpec | RollingSpec;
+export type RolloutSpec = BlueGreenSpec | MaintenanceSpec | RollingSpec | DynamicPoolSpec;
 export type RolloutStrategy = RolloutSpec['strategy'];
 
 /** A request to start a release, as the rollout domain takes it. */
@@ -69,6 +70,8 @@ export interface Rollout {
   promotedAt: number | null;
   switchedAt: number | null;
   drainNoticeAt: number | null;
+  /** The migration deadline announced with the notice at `drainNoticeAt` (absent on records before gentle migration). */
+  migrationDeadline?: number | null;
   migratedAt: number | null;
   completedAt: number | null;
   abortedAt: number | null;

@@ -24,8 +24,9 @@ export function fleetRoles(routing: RoutingTable, fleetIdleSeconds: number, roll
     if (roles.get(build)?.role !== 'routed') roles.set(build, { role: 'retiring', idleSeconds });
   }
   for (const [build, role] of strategyOf(rollout).roles(rollout, fleetIdleSeconds)) {
-    // A build the routing sends new sessions to keeps scaling with demand, whatever a release says.
-    if (role.role === 'retiring' && roles.get(build)?.role === 'routed') continue;
+    // A build the routing sends new sessions to keeps scaling with demand, whatever a release
+    // says, unless the release routes it only as a fallback it retires on purpose (dynamic pool).
+    if (role.role === 'retiring' && !role.fallback && roles.get(build)?.role === 'routed') continue;
     roles.set(build, role);
   }
   return roles;

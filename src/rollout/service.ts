@@ -177,8 +177,12 @@ export class RolloutService {
     }
     for (const { serverId, notice } of plan.notices) {
       const s = world.servers.get(serverId);
-      if (s) {
-        const next = { ...s, drainDeadline: notice.type === 'drain' ? notice.deadline : null };
+      // Announced deadlines stand (they are replayed to a watch that reconnects) until called off.
+      const standing = notice.type === 'drain' ? { drainDeadline: notice.deadline, migrateTo: null }
+        : notice.type === 'migrate' ? { drainDeadline: notice.deadline, migrateTo: notice.build }
+          : notice.type === 'drain-cancelled' ? { drainDeadline: null, migrateTo: null } : null;
+      if (s && standing) {
+        const next = { ...s, ...standing };
         world.putServer(next);
         out.push({ kind: 'putServer', server: next });
       }
@@ -192,7 +196,10 @@ export class RolloutService {
       world.putServer(next);
       out.push({ kind: 'putServer', server: next }, event(now, r.fleet, 'server.draining', s.id, `${s.id} out of rotation (${reason}): no new sessions, stops once empty`, { reason, rollout: r.id }));
     }
-    for (const serverId of plan.migrate) out.push(...this.closeSessionsOn(serverId, 'migrated', now));
+    if (plan.migrate.length > 0) {
+      const to = plan.migrateTo ? { build: plan.migrateTo.build, tokenTtlMs: plan.migrateTo.tokenTtlSeconds * 1000 } : null;
+      out.push(...this.sessions.migrateInMemory(plan.migrate, to, now));
+    }
     const close = plan.closeSessions;
     if (close) for (const serverId of close.serverIds) out.push(...this.closeSessionsOn(serverId, close.reason, now));
     if (plan.smokeOn) this.runSmoke(world.rollouts.get(r.id) ?? r, plan.smokeOn);
@@ -213,6 +220,7 @@ export class RolloutService {
 
   private runSmoke(r: Rollout, serverId: string): void {
     const server = this.ctx.world.servers.get(serverId);
+    // Only strategies with a smoke check have the option.
     const check = 'smoke' in r.spec ? r.spec.smoke : null;
     if (!check) return;
     this.smokeRunning.add(r.id);
@@ -234,7 +242,9 @@ export class RolloutService {
   }
 
   private observe(fleet: string): RolloutServer[] {
-    return this.ctx.world.fleetServers(fleet).map((s) => ({ id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id) }));
+    return this.ctx.world.fleetServers(fleet).map((s) => ({
+      id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id), migrationDeadline: s.migrateTo ? s.drainDeadline : null,
+    }));
   }
 
   private require(id: string): Rollout {

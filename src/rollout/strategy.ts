@@ -17,6 +17,8 @@ export interface RolloutServer {
   build: string;
   state: ServerState;
   used: number;
+  /** The migration deadline announced to this server (a `migrate` notice), if any. */
+  migrationDeadline?: number | null;
 }
 
 export interface RolloutObservation<S extends RolloutSpec = RolloutSpec> {
@@ -43,6 +45,8 @@ export interface RolloutPlan {
    * sessions, keep the ones they host, and the fleet planner stops each once it is empty.
    */
   drainServers?: { serverId: string; reason: string }[];
+  /** With `migrate`: give each player closed there a migration token to this build (see `migration.ts`). */
+  migrateTo?: { build: string; tokenTtlSeconds: number } | null;
   /** The build that becomes the fleet's current build (on completion). */
   completeFleetWith: string | null;
 }

@@ -37,12 +37,20 @@ import { HandoffError } from '../core/errors.js';
  *   1 — the calls above (Handoff 0.1.0).
  *   2 — adds `PUT roster` (the players a server really hosts, trusted over the store after a
  *       restart).
+ *   3 — adds the `migrate` notice (a release will move this server's players to another build at
+ *       a deadline) and `tokens` on `sessions-closed` (each migrated player's migration token).
+ *       A watch stream opened at version 1 or 2 gets a `migrate` notice as the `drain` notice
+ *       those versions know (same deadline, reason `release`) and `sessions-closed` without
+ *       `tokens`, exactly what they got before version 3 (see `noticeForProtocol`).
+ *
+ * Notice types are additive: the SDK clients of every version skip a notice type they do not
+ * know (watch.ts), and a game server talking raw HTTP should do the same.
  */
 
 export const SDK_PREFIX = '/sdk/v1';
 export const SDK_PROTOCOL_HEADER = 'handoff-sdk-protocol';
 /** The newest protocol version this code speaks, on either side. */
-export const SDK_PROTOCOL_VERSION = 2;
+export const SDK_PROTOCOL_VERSION = 3;
 export const SDK_PROTOCOL_MIN_VERSION = 1;
 
 /**
@@ -59,20 +67,44 @@ export function negotiateProtocol(header: string | null): number {
   return Math.min(v, SDK_PROTOCOL_VERSION);
 }
 
-export const NoticeTypes = ['drain', 'drain-cancelled', 'maintenance', 'sessions-closed', 'shutdown'] as const;
+export const NoticeTypes = ['drain', 'drain-cancelled', 'maintenance', 'sessions-closed', 'shutdown', 'migrate'] as const;
 export type NoticeType = (typeof NoticeTypes)[number];
 
 export type Notice =
   /** Stop taking players; sessions still open at `deadline` (ms epoch, null = none) will be closed. */
   | { type: 'drain'; reason: string; deadline: number | null; at: number }
-  /** A drain was called off (the release was aborted): accept players again. */
+  /** A drain or a migration was called off (the release was aborted): accept players again. */
   | { type: 'drain-cancelled'; at: number }
+  /**
+   * Protocol 3. A release moves this server's players to `build`: show them a message now. At
+   * `deadline` (ms epoch) the sessions still open are closed with reason `migrated` and a
+   * `sessions-closed` notice carries each player's migration token, for their next allocation.
+   */
+  | { type: 'migrate'; build: string; deadline: number; at: number }
   /** Operator message to show players, e.g. an upcoming maintenance window. */
   | { type: 'maintenance'; message: string; startsAt: number | null; at: number }
-  /** The control plane closed these players' sessions; tell them and disconnect them gracefully. */
-  | { type: 'sessions-closed'; players: string[]; reason: string; at: number }
+  /**
+   * The control plane closed these players' sessions; tell them and disconnect them gracefully.
+   * Protocol 3: when a release migrated them, `tokens` maps each player to their migration
+   * token; hand it to the player (their client passes it to the matchmaker with its next request).
+   */
+  | { type: 'sessions-closed'; players: string[]; reason: string; at: number; tokens?: Record<string, string> }
   /** The process will receive SIGTERM after `graceMs`. */
   | { type: 'shutdown'; graceMs: number; at: number };
+
+/**
+ * A notice as a watch stream at `version` carries it: what versions before 3 knew instead of a
+ * `migrate` notice (a `drain` with the same deadline) and `sessions-closed` without tokens.
+ */
+export function noticeForProtocol(n: Notice, version: number): Notice {
+  if (version >= 3) return n;
+  if (n.type === 'migrate') return { type: 'drain', reason: 'release', deadline: n.deadline, at: n.at };
+  if (n.type === 'sessions-closed' && n.tokens !== undefined) {
+    const { tokens: _tokens, ...older } = n;
+    return older;
+  }
+  return n;
+}
 
 /** The reasons a game server may give for a session it ends; the rest are control-plane reasons. */
 export const SdkEndReasons = ['ended', 'disconnected'] as const;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineRoute, noContent, type RouteDef } from '../http/route.js';
 import type { SdkBackend } from './backend.js';
-import { SDK_PREFIX } from './protocol.js';
+import { SDK_PREFIX, SDK_PROTOCOL_HEADER, negotiateProtocol, noticeForProtocol } from './protocol.js';
 import { CapacitySchema, RosterSchema, SessionEndedSchema, SessionStartedSchema } from './schemas.js';
 import type { WatchStreams } from './watch-streams.js';
 
@@ -45,6 +45,10 @@ export function sdkRoutes(backend: SdkBackend, watches: WatchStreams): RouteDef[
     route({ method: 'get', path: '/self', summary: 'This server as the control plane sees it', response: z.unknown(),
       handler: ({ principal }) => backend.self(principal) }),
     route({ method: 'get', path: '/watch', summary: 'Notices as Server-Sent Events', response: z.unknown(),
-      handler: ({ principal }) => watches.open((listener) => backend.subscribe(principal, listener)) }),
+      handler: ({ principal, headers }) => {
+        // Notices go out in the shape the stream's protocol version knows (see noticeForProtocol).
+        const version = negotiateProtocol(headers.get(SDK_PROTOCOL_HEADER));
+        return watches.open((listener) => backend.subscribe(principal, (n) => listener(noticeForProtocol(n, version))));
+      } }),
   ];
 }

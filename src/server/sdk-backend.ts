@@ -63,9 +63,10 @@ export class ControlPlaneSdkBackend implements SdkBackend {
   }
 }
 
-/** Notices a server must see even if it connects its watch late: an announced drain. */
+/** Notices a server must see even if it connects its watch late: an announced drain or migration. */
 export function standingNotices(world: World, serverId: string, now: () => number): Notice[] {
   const s = world.servers.get(serverId);
   if (!s || s.drainDeadline === null) return [];
+  if (s.migrateTo) return [{ type: 'migrate', build: s.migrateTo, deadline: s.drainDeadline, at: now() }];
   return [{ type: 'drain', reason: s.drainReason ?? 'release', deadline: s.drainDeadline, at: now() }];
 }

@@ -36,4 +36,33 @@ export interface Session {
   connectedAt: number | null;
   closedAt: number | null;
   closeReason: CloseReason | null;
+  /**
+   * Set on a session closed as `migrated` by a release: the player's migration token, which the
+   * matchmaker presents with their next allocation to land on the release's build (see
+   * `migration-token.ts`). Absent on every other session.
+   */
+  migrationToken?: string;
+  /** Set on a session placed by a migration token: the id of the token (the session it replaced). */
+  migratedFrom?: string;
+}
+
+/**
+ * The durable record of one migration token: what was issued, to whom, and whether it was used.
+ * The token itself is signed and self-describing; this record is what makes it single-use (a
+ * used record refuses a second allocation, also after a restart) and what the allocator counts
+ * as seats held for migrated players. Kept until it expires.
+ */
+export interface MigrationTokenRecord {
+  /** The token id: the id of the session the migration closed. */
+  id: string;
+  fleet: string;
+  playerId: string;
+  partyId: string | null;
+  /** The build the token places the player on. */
+  build: string;
+  issuedAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  /** The session the token placed. */
+  usedBy: string | null;
 }

@@ -10,7 +10,8 @@ import type { SdkSessionView } from '../sdk/protocol.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import { verifyJoinToken } from './join-token.js';
-import type { CloseReason, Session } from './model.js';
+import { signMigrationToken } from './migration-token.js';
+import type { CloseReason, MigrationTokenRecord, Session } from './model.js';
 import { keptRoster, planRoster, type PlayerHistory } from './plan-roster.js';
 import { Rosters } from './rosters.js';
 
@@ -42,16 +43,55 @@ export class SessionService {
   ) {}
 
   /** Closes an open session in memory and returns the mutations that make it durable. */
-  closeInMemory(sessionId: string, reason: CloseReason, now: number): Mutation[] {
+  closeInMemory(sessionId: string, reason: CloseReason, now: number, extra: Pick<Session, 'migrationToken'> = {}): Mutation[] {
     const closed = this.ctx.world.closeSession(sessionId, reason, now);
     if (!closed) return [];
     // The server lets the player go (it is told, or it told us): they leave its roster.
     this.rosters.drop(closed.server, closed.playerId);
     return [
-      { kind: 'putSession', session: closed },
+      { kind: 'putSession', session: { ...closed, ...extra } },
       ...occupancyChanged(this.ctx, closed.server, now),
       event(now, closed.fleet, 'session.closed', closed.id, `session of ${closed.playerId} closed: ${reason}`, { reason, server: closed.server, build: closed.build }),
     ];
+  }
+
+  /**
+   * A release's migration deadline: closes every open session on these servers as `migrated`
+   * and tells each server which of its players went. With `to`, each player also gets a
+   * migration token to `to.build` (in the notice, for the game server to hand on, and on the
+   * closed session, for the matchmaker), whose record is committed with the close. The first
+   * member of a migrated party to allocate looks for room for all of the party's migrated members.
+   */
+  migrateInMemory(serverIds: readonly string[], to: { build: string; tokenTtlMs: number } | null, now: number): Mutation[] {
+    const { world } = this.ctx;
+    const out: Mutation[] = [];
+    const batch = serverIds.map((id) => [id, world.sessionsOn(id)] as const);
+    const partySize = new Map<string, number>();
+    for (const [, sessions] of batch) for (const s of sessions) if (s.partyId !== null) partySize.set(s.partyId, (partySize.get(s.partyId) ?? 0) + 1);
+    // Expired tokens are swept whenever new ones are issued, so the records stay few.
+    if (to && world.expireMigrationTokens(now) > 0) out.push({ kind: 'expireMigrationTokens', before: now });
+    for (const [serverId, sessions] of batch) {
+      const players: string[] = [];
+      const tokens: Record<string, string> = {};
+      for (const s of sessions) {
+        players.push(s.playerId);
+        if (!to) {
+          out.push(...this.closeInMemory(s.id, 'migrated', now));
+          continue;
+        }
+        const seats = s.partyId === null ? 1 : (partySize.get(s.partyId) ?? 1);
+        const claims = { tid: s.id, fleet: s.fleet, playerId: s.playerId, partyId: s.partyId, build: to.build, seats, exp: now + to.tokenTtlMs };
+        const token = signMigrationToken(this.opts.joinSecret, claims);
+        const record: MigrationTokenRecord = {
+          id: s.id, fleet: s.fleet, playerId: s.playerId, partyId: s.partyId, build: to.build, issuedAt: now, expiresAt: claims.exp, usedAt: null, usedBy: null,
+        };
+        world.putMigrationToken(record);
+        tokens[s.playerId] = token;
+        out.push({ kind: 'putMigrationToken', token: record }, ...this.closeInMemory(s.id, 'migrated', now, { migrationToken: token }));
+      }
+      if (players.length > 0) this.ctx.notify(serverId, { type: 'sessions-closed', players, reason: 'migrated', at: now, ...(to ? { tokens } : {}) });
+    }
+    return out;
   }
 
   /** DELETE /v1/sessions/:id */

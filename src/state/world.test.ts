@@ -27,3 +27,22 @@ describe('World reservations', () => {
     expect(world.expiredReservations(100, 0)).toEqual([]);
   });
 });
+
+describe('World migration tokens', () => {
+  const token = (id: string, build: string, expiresAt: number, usedAt: number | null = null) => ({
+    id, fleet: 'arena', playerId: `p-${id}`, partyId: null, build, issuedAt: 0, expiresAt, usedAt, usedBy: usedAt === null ? null : 'ses_x',
+  });
+
+  it('holds one seat per unused, unexpired token of the fleet, and forgets tokens once expired', () => {
+    const world = new World();
+    world.putMigrationToken(token('a', 'v2', 100));
+    world.putMigrationToken(token('b', 'v2', 200));
+    world.putMigrationToken(token('c', 'v2', 200, 50));
+    world.putMigrationToken({ ...token('d', 'v2', 200), fleet: 'lobby' });
+    expect(world.heldSeats('arena', 99)).toEqual(new Map([['v2', 2]]));
+    expect(world.heldSeats('arena', 100)).toEqual(new Map([['v2', 1]]));
+    expect(world.migrationTokens.has('a')).toBe(false);
+    expect(world.heldSeats('arena', 200)).toEqual(new Map());
+    expect(world.migrationTokens.size).toBe(0);
+  });
+});

@@ -9,7 +9,7 @@ import { acceptsClient, parseClientRange } from '../builds/client-range.js';
 import type { Build } from '../builds/model.js';
 import { isTerminal, type Fleet, type GameServer } from '../fleet/model.js';
 import { isTerminalPhase, type Rollout } from '../rollout/model.js';
-import type { CloseReason, Session } from '../session/model.js';
+import type { CloseReason, MigrationTokenRecord, Session } from '../session/model.js';
 import type { IdempotencyRecord, Snapshot } from '../store/port.js';
 
 const key = (a: string, b: string): string => `${a}\u0000${b}`;
@@ -24,6 +24,8 @@ export class World {
   /** Every rollout not yet terminal, plus each fleet's latest. */
   readonly rollouts = new Map<string, Rollout>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
+  /** Migration tokens not yet expired, used or not, by token id. */
+  readonly migrationTokens = new Map<string, MigrationTokenRecord>();
   meta: Record<string, string> = {};
 
   private readonly ranges = new Map<string, semver.Range | null>();
@@ -32,6 +34,8 @@ export class World {
   private readonly partySessions = new Map<string, Set<string>>();
   private readonly serverByToken = new Map<string, string>();
   private readonly latestRollout = new Map<string, string>();
+  /** The earliest expiry among `migrationTokens` (Infinity when none). */
+  private nextTokenExpiry = Infinity;
   /** Reserved sessions in opening order (Map keeps insertion order), so expiry reads only what expires. */
   private readonly reservedOrder = new Map<string, number>();
 
@@ -43,7 +47,7 @@ export class World {
 
   /** Replaces everything with a snapshot of the store. */
   private reset(s: Snapshot): void {
-    for (const m of [this.builds, this.fleets, this.servers, this.sessions, this.rollouts, this.idempotency, this.ranges,
+    for (const m of [this.builds, this.fleets, this.servers, this.sessions, this.rollouts, this.idempotency, this.migrationTokens, this.ranges,
       this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout, this.reservedOrder]) {
       m.clear();
     }
@@ -53,6 +57,8 @@ export class World {
     for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(sess);
     for (const r of s.activeRollouts) this.putRollout(r);
     for (const i of [...s.idempotency].sort((a, b) => a.expiresAt - b.expiresAt)) this.idempotency.set(key(i.fleet, i.key), i);
+    this.nextTokenExpiry = Infinity;
+    for (const t of s.migrationTokens ?? []) this.putMigrationToken(t);
     this.meta = { ...s.meta };
   }
 
@@ -194,6 +200,40 @@ export class World {
 
   deleteIdempotency(fleet: string, k: string): void {
     this.idempotency.delete(key(fleet, k));
+  }
+
+  putMigrationToken(t: MigrationTokenRecord): void {
+    this.migrationTokens.set(t.id, t);
+    this.nextTokenExpiry = Math.min(this.nextTokenExpiry, t.expiresAt);
+  }
+
+  /**
+   * Seats held on each build of a fleet for migrated players: one per unused, unexpired token.
+   * Empty (and cheap) whenever no token is outstanding, which is almost always.
+   */
+  heldSeats(fleet: string, now: number): Map<string, number> {
+    const held = new Map<string, number>();
+    // Expired records are dropped here too (the store's copies go with the next sweep there, and
+    // a load never returns them), so a migration long past costs allocations nothing.
+    if (now >= this.nextTokenExpiry) this.expireMigrationTokens(now);
+    if (this.migrationTokens.size === 0) return held;
+    for (const t of this.migrationTokens.values()) {
+      if (t.fleet === fleet && t.usedAt === null && t.expiresAt > now) held.set(t.build, (held.get(t.build) ?? 0) + 1);
+    }
+    return held;
+  }
+
+  /** Forgets migration tokens that expired at `now`; returns how many. */
+  expireMigrationTokens(now: number): number {
+    let n = 0;
+    this.nextTokenExpiry = Infinity;
+    for (const [id, t] of this.migrationTokens) {
+      if (t.expiresAt <= now) {
+        this.migrationTokens.delete(id);
+        n++;
+      } else this.nextTokenExpiry = Math.min(this.nextTokenExpiry, t.expiresAt);
+    }
+    return n;
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   sampleBuild,
   sampleEvent,
   sampleIdempotency,
+  sampleMigrationToken,
   sampleRollout,
   sampleServer,
   sampleSession,
@@ -84,6 +85,22 @@ export function describeQueryContract(current: () => StateStore): void {
       await store.commit([{ kind: 'expireIdempotency', before: cutoff }]);
       // Loading at a time before every expiry shows what is physically left.
       expect((await store.load(0)).idempotency.map((r) => r.key)).toEqual(['k1']);
+    });
+
+    it('keeps migration tokens expiring after now, used or not, and deletes those expiring at or before a cutoff', async () => {
+      const cutoff = sampleTime + 60_000;
+      const unused = sampleMigrationToken({ id: 'ses_a', expiresAt: cutoff + 1, usedAt: null, usedBy: null });
+      const used = sampleMigrationToken({ id: 'ses_b', expiresAt: cutoff + 2 });
+      await store.commit([
+        { kind: 'putMigrationToken', token: unused },
+        { kind: 'putMigrationToken', token: used },
+        { kind: 'putMigrationToken', token: sampleMigrationToken({ id: 'ses_c', expiresAt: cutoff }) },
+      ]);
+      expect(byId((await store.load(cutoff)).migrationTokens)).toEqual([unused, used]);
+      // Marking one used is an upsert of the same id.
+      const nowUsed = { ...unused, usedAt: cutoff - 5, usedBy: 'ses_z' };
+      await store.commit([{ kind: 'putMigrationToken', token: nowUsed }, { kind: 'expireMigrationTokens', before: cutoff }]);
+      expect(byId((await store.load(0)).migrationTokens)).toEqual([nowUsed, used]);
     });
   });
 

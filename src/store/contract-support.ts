@@ -5,6 +5,7 @@ import {
   sampleEvent,
   sampleFleet,
   sampleIdempotency,
+  sampleMigrationToken,
   sampleRollout,
   sampleServer,
   sampleSession,
@@ -22,6 +23,7 @@ export function everyKind() {
   const session = sampleSession();
   const rollout = sampleRollout();
   const record = sampleIdempotency();
+  const token = sampleMigrationToken();
   const event = sampleEvent();
   const mutations: Mutation[] = [
     { kind: 'putBuild', build },
@@ -31,13 +33,14 @@ export function everyKind() {
     { kind: 'putRollout', rollout },
     { kind: 'putIdempotency', record },
     { kind: 'putMeta', key: 'epoch', value: '7' },
+    { kind: 'putMigrationToken', token },
     { kind: 'appendEvent', event },
   ];
   const snapshot: Snapshot = {
     builds: [build], fleets: [fleet], servers: [server], openSessions: [session],
-    activeRollouts: [rollout], idempotency: [record], meta: { epoch: '7' },
+    activeRollouts: [rollout], idempotency: [record], migrationTokens: [token], meta: { epoch: '7' },
   };
-  return { build, fleet, server, session, rollout, record, event, mutations, snapshot };
+  return { build, fleet, server, session, rollout, record, token, event, mutations, snapshot };
 }
 
 /** What the control plane commits for one allocation. */
@@ -64,7 +67,7 @@ export function closed(id: string) {
 
 export async function expectEmpty(store: StateStore): Promise<void> {
   expect(await store.load(0)).toEqual({
-    builds: [], fleets: [], servers: [], openSessions: [], activeRollouts: [], idempotency: [], meta: {},
+    builds: [], fleets: [], servers: [], openSessions: [], activeRollouts: [], idempotency: [], migrationTokens: [], meta: {},
   });
   expect(await store.listEvents({ limit: 10 })).toEqual([]);
 }

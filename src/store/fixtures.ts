@@ -3,7 +3,7 @@ import type { Build } from '../builds/model.js';
 import type { NewEvent } from '../core/events.js';
 import type { Fleet, GameServer } from '../fleet/model.js';
 import type { Rollout } from '../rollout/model.js';
-import type { Session } from '../session/model.js';
+import type { MigrationTokenRecord, Session } from '../session/model.js';
 import type { IdempotencyRecord } from './port.js';
 
 /**
@@ -146,6 +146,21 @@ export function sampleIdempotency(overrides: Partial<IdempotencyRecord> = {}): I
     response: { sessionId: 'ses_1', server: { address: '127.0.0.1', ports: { game: 7777 } } },
     createdAt: sampleTime + 5_000,
     expiresAt: sampleTime + 5_000 + 86_400_000,
+    ...overrides,
+  };
+}
+
+export function sampleMigrationToken(overrides: Partial<MigrationTokenRecord> = {}): MigrationTokenRecord {
+  return {
+    id: 'ses_0',
+    fleet: 'arena',
+    playerId: 'player-1',
+    partyId: 'party-7',
+    build: 'bld_2',
+    issuedAt: sampleTime + 5_000,
+    expiresAt: sampleTime + 5_000 + 300_000,
+    usedAt: sampleTime + 9_000,
+    usedBy: 'ses_1',
     ...overrides,
   };
 }

@@ -2,7 +2,7 @@ import type { Build } from '../builds/model.js';
 import type { NewEvent, StoredEvent } from '../core/events.js';
 import type { Fleet, GameServer } from '../fleet/model.js';
 import type { Rollout } from '../rollout/model.js';
-import type { Session } from '../session/model.js';
+import type { MigrationTokenRecord, Session } from '../session/model.js';
 
 /** A stored answer to an allocation request, so a retry with the same key gets the same answer. */
 export interface IdempotencyRecord {
@@ -30,6 +30,10 @@ export type Mutation =
   /** Deletes records with expiresAt <= before: exactly those `load(before)` leaves out. */
   | { kind: 'expireIdempotency'; before: number }
   | { kind: 'putMeta'; key: string; value: string }
+  /** Issues a migration token or marks it used (upsert by id). */
+  | { kind: 'putMigrationToken'; token: MigrationTokenRecord }
+  /** Deletes migration-token records with expiresAt <= before: exactly those `load(before)` leaves out. */
+  | { kind: 'expireMigrationTokens'; before: number }
   | { kind: 'appendEvent'; event: NewEvent };
 
 /** Everything the control plane needs in memory to resume after a restart. */
@@ -44,6 +48,8 @@ export interface Snapshot {
   activeRollouts: Rollout[];
   /** Records whose expiresAt is in the future at load time (`now` is passed in). */
   idempotency: IdempotencyRecord[];
+  /** Migration tokens whose expiresAt is in the future at load time, used or not. */
+  migrationTokens: MigrationTokenRecord[];
   meta: Record<string, string>;
 }
 

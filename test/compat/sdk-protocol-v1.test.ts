@@ -58,4 +58,22 @@ describe('a game server on the 0.1.0 SDK against the current control plane', () 
       watch.close();
     }
   });
+
+  it('is told of an announced migration (protocol 3) as the drain notice it knows, with the same deadline', async () => {
+    const server = t.cp.world.servers.get(serverId);
+    if (!server) throw new Error('server gone');
+    const deadline = Date.now() + 60_000;
+    // A release announced a migration to this server: a standing notice, replayed on subscribe.
+    t.cp.world.putServer({ ...server, drainDeadline: deadline, migrateTo: 'v2' });
+    const notices: Notice[] = [];
+    const watch = sdk.watch((n) => notices.push(n));
+    try {
+      const drain = await waitFor(() => notices.find((n) => n.type === 'drain'), 'the migration as a drain notice', 10_000);
+      expect(drain).toMatchObject({ type: 'drain', reason: 'release', deadline });
+      expect(notices.map((n) => n.type)).not.toContain('migrate');
+    } finally {
+      watch.close();
+      t.cp.world.putServer({ ...server, drainDeadline: null, migrateTo: null });
+    }
+  });
 });

@@ -33,9 +33,10 @@ describe('a release with a drain deadline', () => {
     }, 'the release to complete');
     expect(done.migratedAt - done.switchedAt).toBeGreaterThanOrEqual(2000);
     const closed = (await t.call('GET', `/v1/sessions/${straggler.sessionId}`)).body;
-    expect(closed).toMatchObject({ state: 'Closed', closeReason: 'migrated' });
-    // Its next allocation lands on the new build.
-    expect((await t.call('POST', '/v1/allocations', { fleet: 'arena', playerId: 'afk-fisher' })).body.server.build).toBe('v2');
+    expect(closed).toMatchObject({ state: 'Closed', closeReason: 'migrated', migrationToken: expect.stringMatching(/^mt1\./) });
+    // Its next allocation, with the migration token the deadline gave it, lands on the new build.
+    const next = await t.call('POST', '/v1/allocations', { fleet: 'arena', playerId: 'afk-fisher', migrationToken: closed.migrationToken });
+    expect(next.body.server.build).toBe('v2');
     const events = (await t.call('GET', '/v1/events?fleet=arena&limit=1000')).body.items as Json[];
     expect(events.filter((e) => e.kind === 'session.closed' && e.data.reason === 'server_stopped')).toEqual([]);
   }, 30_000);

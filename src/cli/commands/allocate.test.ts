@@ -25,6 +25,8 @@ describe('parseAllocate', () => {
       'map=dust',
       '--idempotency-key',
       'k1',
+      '--migration-token',
+      'mt1.abc.def',
     ]);
     expect(parsed).toMatchObject({
       help: false,
@@ -36,6 +38,7 @@ describe('parseAllocate', () => {
         region: 'eu',
         attributes: { mode: 'ranked', map: 'dust' },
         idempotencyKey: 'k1',
+        migrationToken: 'mt1.abc.def',
       },
     });
   });

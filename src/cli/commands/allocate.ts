@@ -14,6 +14,8 @@ A player who already has an open session gets it back (reconnect).
   --region R              only servers in this region
   --attr K=V              a session attribute; repeatable
   --idempotency-key K     retrying with the same key returns the same allocation
+  --migration-token T     the token a release's migration gave the player: lands them on
+                          the new build, with their party
   --json                  print the API response`;
 
 export interface AllocateInput {
@@ -24,6 +26,7 @@ export interface AllocateInput {
   region?: string;
   attributes?: Record<string, string>;
   idempotencyKey?: string;
+  migrationToken?: string;
 }
 
 /** Builds the `POST /v1/allocations` body, leaving out what was not given so server defaults apply. */
@@ -35,6 +38,7 @@ export function parseAllocate(args: readonly string[]): Parsed<AllocateInput> {
     region: { type: 'string' },
     attr: { type: 'string', multiple: true },
     'idempotency-key': { type: 'string' },
+    'migration-token': { type: 'string' },
   });
   if (values.help) return { global: values, help: true };
   const [fleet = ''] = expectPositionals('allocate', positionals, ['FLEET']);
@@ -45,6 +49,7 @@ export function parseAllocate(args: readonly string[]): Parsed<AllocateInput> {
   if (values.region !== undefined) input.region = values.region;
   if (values.attr?.length) input.attributes = parseKeyValues('--attr', values.attr);
   if (values['idempotency-key'] !== undefined) input.idempotencyKey = values['idempotency-key'];
+  if (values['migration-token'] !== undefined) input.migrationToken = values['migration-token'];
   return { global: values, help: false, input };
 }
 

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../usage.js';
-import { parseRolloutStart, type RolloutStartRequest } from './rollout-start.js';
+import { parseRolloutStart, type DynamicPoolStartRequest, type RolloutStartRequest } from './rollout-start.js';
 
-function requestOf(args: string[]): RolloutStartRequest {
+function anyRequestOf(args: string[]): RolloutStartRequest | DynamicPoolStartRequest {
   const parsed = parseRolloutStart(args);
   if (parsed.help) throw new Error('expected a request, got help');
   return parsed.input as RolloutStartRequest;
+}
+
+function requestOf(args: string[]): RolloutStartRequest {
+  const r = anyRequestOf(args);
+  if (r.strategy === 'dynamic-pool') throw new Error('expected a blue-green request');
+  return r as RolloutStartRequest;
 }
 
 describe('parseRolloutStart', () => {
@@ -76,7 +82,29 @@ describe('parseRolloutStart', () => {
   });
 
   it.each([
+    [['--strategy', 'dynamic-pool'], { fleet: 'arena', build: 'b', strategy: 'dynamic-pool' }],
+    [['--strategy', 'dynamic-pool', '--servers', 'match', '--old-idle', '10m'], { fleet: 'arena', build: 'b', strategy: 'dynamic-pool', servers: 'match', oldIdleSeconds: 600 }],
+    [['--strategy', 'dynamic-pool', '--servers', '3', '--ready-timeout', '2m'], { fleet: 'arena', build: 'b', strategy: 'dynamic-pool', servers: 3, readyTimeoutSeconds: 120 }],
+    [['--strategy', 'dynamic-pool', '--migrate-below', '10', '--migrate-notice', '30s'], { fleet: 'arena', build: 'b', strategy: 'dynamic-pool', migration: { belowPlayers: 10, noticeSeconds: 30 } }],
+  ])('builds a dynamic-pool request from %j, leaving the rest to the server', (flags, want) => {
+    expect(anyRequestOf(['arena', '--build', 'b', ...flags])).toEqual(want);
+  });
+
+  it('adds a gentle migration to a blue-green release', () => {
+    expect(requestOf(['arena', '--build', 'b', '--migrate-after', '1h', '--migrate-below', '5', '--migrate-token-ttl', '5m']).migration).toEqual({
+      afterSeconds: 3600, belowPlayers: 5, tokenTtlSeconds: 300,
+    });
+  });
+
+  it.each([
     [['--build', 'b'], /missing FLEET/],
+    [['arena', '--build', 'b', '--servers', '2'], /--servers applies to --strategy dynamic-pool/],
+    [['arena', '--build', 'b', '--strategy', 'dynamic-pool', '--servers', 'many'], /--servers: "many" is not a positive integer/],
+    [['arena', '--build', 'b', '--strategy', 'dynamic-pool', '--servers', '0'], /not a positive integer/],
+    [['arena', '--build', 'b', '--strategy', 'dynamic-pool', '--smoke-http', 'game:/'], /does not apply to a dynamic pool/],
+    [['arena', '--build', 'b', '--strategy', 'dynamic-pool', '--no-auto-promote'], /does not apply to a dynamic pool/],
+    [['arena', '--build', 'b', '--migrate-notice', '1m'], /needs a trigger/],
+    [['arena', '--build', 'b', '--migrate-after', '1m', '--drain-deadline', '5m'], /not both/],
     [['arena'], /--build B is required/],
     [['arena', '--build', 'b', '--smoke-http', 'game:/', '--smoke-cmd', 'x'], /alternatives/],
     [['arena', '--build', 'b', '--drain-notice', '1m'], /--drain-notice needs --drain-deadline/],

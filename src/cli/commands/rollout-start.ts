@@ -1,5 +1,5 @@
 import { defineCommand, ExitCodes, printResult, type Parsed } from '../command.js';
-import { parseDurationSeconds, parseSmokeHttp, splitCommandLine } from '../parse.js';
+import { parseDurationSeconds, parsePositiveInt, parseSmokeHttp, splitCommandLine } from '../parse.js';
 import { expectPositionals, parseCommandArgs, UsageError } from '../usage.js';
 import type { RolloutView } from '../views.js';
 import { givenMaintenanceFlags, maintenanceFlags, maintenanceUsage, parseMaintenanceStart, type MaintenanceStartRequest } from './rollout-start-maintenance.js';
@@ -11,13 +11,14 @@ one, switch new sessions to B, and let the old build empty out (blue-green); or 
 servers batch by batch as they empty (rolling).
 
   --build B                 the build to release (required)
-  --strategy S              blue-green (default), rolling, maintenance
+  --strategy S              blue-green (default), rolling, maintenance, dynamic-pool
   --no-auto-promote         wait for \`handoff rollout promote\` before switching
   --smoke-http PORT:PATH    before switching, GET PATH on the named port of one new server
   --smoke-cmd "CMD ARGS"    before switching, run this command (no shell; quotes group words)
   --drain-deadline D        close sessions still on the old build D after the switch
   --drain-notice D          warn old servers D before that deadline (server default 60s)
-  --old-idle D              stop an emptied old server after D (default: the fleet's idle time)
+  --old-idle D              stop an emptied old server after D (blue-green default: the fleet's
+                            idle time; dynamic-pool default 10m)
   --ready-timeout D         fail when B is not ready within D (server default 5m)
   --json                    print the API response
 
@@ -28,6 +29,19 @@ rolling (no spare capacity needed; the smoke and drain flags apply per batch and
                             resume with \`handoff rollout promote\`
 
 ${maintenanceUsage}
+
+dynamic-pool (servers of B join the pool; new sessions fill the newest build first, older
+servers stop once empty for --old-idle; no switch, no promote):
+  --servers N|match         servers of B that join the pool: N, or as many as the old build
+                            runs (default match)
+
+Gentle migration (blue-green and dynamic-pool): once a trigger holds, old servers are told
+(the game shows a message); at the deadline the sessions left are closed as migrated and each
+player gets a migration token that places them on B with their party.
+  --migrate-after D         trigger: D after the switch (B joining the pool)
+  --migrate-below N         trigger: fewer than N players left on the old build
+  --migrate-notice D        from the trigger to the deadline (server default 60s)
+  --migrate-token-ttl D     how long a migration token is valid (server default 2m)
 
 Durations: 90 (seconds), 90s, 5m, 1h.`;
 
@@ -50,12 +64,33 @@ export interface RolloutStartRequest {
   maxSurge?: number | string;
   maxUnavailable?: number | string;
   batchReadyTimeoutSeconds?: number;
+  migration?: MigrationRequest;
 }
+
+/** Gentle migration as the API takes it; absent fields are left to the server's defaults. */
+export interface MigrationRequest {
+  afterSeconds?: number;
+  belowPlayers?: number;
+  noticeSeconds?: number;
+  tokenTtlSeconds?: number;
+}
+
+/** The `POST /v1/rollouts` body of a dynamic pool. */
+export interface DynamicPoolStartRequest {
+  fleet: string;
+  build: string;
+  strategy: 'dynamic-pool';
+  servers?: number | 'match';
+  oldIdleSeconds?: number;
+  readyTimeoutSeconds?: number;
+  migration?: MigrationRequest;
+}
+
 
 /** The blue-green flags: refused with a strategy they mean nothing to. */
 const blueGreenFlags = ['no-auto-promote', 'smoke-http', 'smoke-cmd', 'drain-deadline', 'drain-notice', 'old-idle', 'ready-timeout'] as const;
 
-export function parseRolloutStart(args: readonly string[], now: () => number = Date.now): Parsed<RolloutStartRequest | MaintenanceStartRequest> {
+export function parseRolloutStart(args: readonly string[], now: () => number = Date.now): Parsed<RolloutStartRequest | MaintenanceStartRequest | DynamicPoolStartRequest> {
   const { values, positionals } = parseCommandArgs('rollout start', args, {
     ...maintenanceFlags,
     build: { type: 'string' },
@@ -70,6 +105,11 @@ export function parseRolloutStart(args: readonly string[], now: () => number = D
     'max-surge': { type: 'string' },
     'max-unavailable': { type: 'string' },
     'batch-ready-timeout': { type: 'string' },
+    servers: { type: 'string' },
+    'migrate-after': { type: 'string' },
+    'migrate-below': { type: 'string' },
+    'migrate-notice': { type: 'string' },
+    'migrate-token-ttl': { type: 'string' },
   });
   if (values.help) return { global: values, help: true };
   const [fleet = ''] = expectPositionals('rollout start', positionals, ['FLEET']);
@@ -81,6 +121,12 @@ export function parseRolloutStart(args: readonly string[], now: () => number = D
   }
   const misplaced = givenMaintenanceFlags(values);
   if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')} need --strategy maintenance`, 'rollout start');
+  const migration = migrationFrom(values);
+  if (values.strategy === 'dynamic-pool') return { global: values, help: false, input: dynamicPoolFrom(fleet, values.build, values, migration) };
+  if (values.servers !== undefined) throw new UsageError('--servers applies to --strategy dynamic-pool', 'rollout start');
+  if (migration && values['drain-deadline'] !== undefined) {
+    throw new UsageError('--drain-deadline is a migration after a time: give it or --migrate-*, not both', 'rollout start');
+  }
   // The server owns the list of strategies; an unknown one comes back as VALIDATION_FAILED.
   const strategy = values.strategy ?? 'blue-green';
   const smoke = smokeFrom(values['smoke-http'], values['smoke-cmd']);
@@ -104,6 +150,7 @@ export function parseRolloutStart(args: readonly string[], now: () => number = D
   if (values['batch-ready-timeout'] !== undefined) {
     request.batchReadyTimeoutSeconds = parseDurationSeconds('--batch-ready-timeout', values['batch-ready-timeout']);
   }
+  if (migration) request.migration = migration;
   return { global: values, help: false, input: request };
 }
 
@@ -112,6 +159,34 @@ function parseServerBudget(flag: string, text: string): number | string {
   if (/^\d+$/.test(text)) return Number(text);
   if (/^\d+%$/.test(text)) return text;
   throw new UsageError(`${flag}: "${text}" is not a count or a percentage (examples: 0, 2, 25%)`, 'rollout start');
+}
+
+type StartFlags = Partial<Record<'servers' | 'old-idle' | 'ready-timeout' | 'smoke-http' | 'smoke-cmd' | 'drain-deadline' | 'drain-notice' | 'migrate-after' | 'migrate-below' | 'migrate-notice' | 'migrate-token-ttl', string>> & { 'no-auto-promote'?: boolean };
+
+/** A dynamic pool's request: only the flags given, the server fills its defaults. */
+function dynamicPoolFrom(fleet: string, build: string, values: StartFlags, migration: MigrationRequest | null): DynamicPoolStartRequest {
+  for (const flag of ['smoke-http', 'smoke-cmd', 'drain-deadline', 'drain-notice', 'no-auto-promote'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} does not apply to a dynamic pool (no switch, no promote)`, 'rollout start');
+  }
+  const request: DynamicPoolStartRequest = { fleet, build, strategy: 'dynamic-pool' };
+  if (values.servers !== undefined) request.servers = values.servers === 'match' ? 'match' : parsePositiveInt('--servers', values.servers);
+  if (values['old-idle'] !== undefined) request.oldIdleSeconds = parseDurationSeconds('--old-idle', values['old-idle']);
+  if (values['ready-timeout'] !== undefined) request.readyTimeoutSeconds = parseDurationSeconds('--ready-timeout', values['ready-timeout']);
+  if (migration) request.migration = migration;
+  return request;
+}
+
+function migrationFrom(values: StartFlags): MigrationRequest | null {
+  const m: MigrationRequest = {};
+  if (values['migrate-after'] !== undefined) m.afterSeconds = parseDurationSeconds('--migrate-after', values['migrate-after']);
+  if (values['migrate-below'] !== undefined) m.belowPlayers = parsePositiveInt('--migrate-below', values['migrate-below']);
+  if (values['migrate-notice'] !== undefined) m.noticeSeconds = parseDurationSeconds('--migrate-notice', values['migrate-notice']);
+  if (values['migrate-token-ttl'] !== undefined) m.tokenTtlSeconds = parseDurationSeconds('--migrate-token-ttl', values['migrate-token-ttl']);
+  if (Object.keys(m).length === 0) return null;
+  if (m.afterSeconds === undefined && m.belowPlayers === undefined) {
+    throw new UsageError('a gentle migration needs a trigger: --migrate-after D, --migrate-below N or both', 'rollout start');
+  }
+  return m;
 }
 
 function smokeFrom(http: string | undefined, cmd: string | undefined): SmokeRequest | null {

@@ -8,6 +8,7 @@ import type { Strategy } from '../strategy.js';
 import { blueGreen } from './blue-green/index.js';
 import { maintenance } from './maintenance/index.js';
 import { rolling } from './rolling/index.js';
+import { dynamicPool } from './dynamic-pool/index.js';
 
 type Registry = { [K in RolloutStrategy]: Strategy<Extract<RolloutSpec, { strategy: K }>> };
 
@@ -15,6 +16,7 @@ export const strategies: Registry = {
   'blue-green': blueGreen,
   maintenance,
   rolling,
+  'dynamic-pool': dynamicPool,
 };
 
 export const strategyNames = Object.keys(strategies) as RolloutStrategy[];

@@ -124,9 +124,9 @@ export class FakeBackend implements SdkBackend {
     };
   }
 
-  /** Sends a notice to the server's watchers; a drain stands until cancelled. */
+  /** Sends a notice to the server's watchers; a drain or a migration stands until cancelled. */
   notify(serverId: string, notice: Notice): void {
-    if (notice.type === 'drain') this.standing.set(serverId, notice);
+    if (notice.type === 'drain' || notice.type === 'migrate') this.standing.set(serverId, notice);
     if (notice.type === 'drain-cancelled') this.standing.delete(serverId);
     for (const listener of this.listeners.get(serverId) ?? []) listener(notice);
   }

@@ -94,6 +94,20 @@ export const migrations: readonly Migration[] = [
     version: 2,
     sql: `UPDATE fleets SET doc = json_set(doc, '$.partyPolicy', 'together') WHERE json_type(doc, '$.partyPolicy') IS NULL;`,
   },
+  {
+    // Migration tokens (gentle migration): issued at a release's migration deadline, marked
+    // used in the commit of the session they place, deleted once expired.
+    version: 3,
+    sql: `
+      CREATE TABLE migration_tokens (
+        id TEXT PRIMARY KEY,
+        fleet TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX migration_tokens_by_expiry ON migration_tokens (expires_at);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -2,7 +2,7 @@ import type { Build } from '../../builds/model.js';
 import type { NewEvent, StoredEvent } from '../../core/events.js';
 import { isTerminal, type Fleet, type GameServer } from '../../fleet/model.js';
 import { isTerminalPhase, type Rollout } from '../../rollout/model.js';
-import type { Session } from '../../session/model.js';
+import type { MigrationTokenRecord, Session } from '../../session/model.js';
 import type { IdempotencyRecord } from '../port.js';
 
 /**
@@ -61,6 +61,10 @@ export function rolloutRow(r: Rollout) {
 
 export function idempotencyRow(r: IdempotencyRecord) {
   return { key: r.key, fleet: r.fleet, expires_at: r.expiresAt, doc: JSON.stringify(r) };
+}
+
+export function migrationTokenRow(t: MigrationTokenRecord) {
+  return { id: t.id, fleet: t.fleet, expires_at: t.expiresAt, doc: JSON.stringify(t) };
 }
 
 export function eventRow(e: NewEvent) {

@@ -5,7 +5,7 @@ import { HandoffError, isHandoffError } from '../../core/errors.js';
 import { makePrivateFile, tightenFile } from '../../core/private-files.js';
 import type { Fleet, GameServer } from '../../fleet/model.js';
 import type { Rollout } from '../../rollout/model.js';
-import type { Session } from '../../session/model.js';
+import type { MigrationTokenRecord, Session } from '../../session/model.js';
 import type {
   EventQuery,
   IdempotencyRecord,
@@ -27,6 +27,7 @@ import {
   fromDoc,
   fromDocs,
   idempotencyRow,
+  migrationTokenRow,
   rolloutRow,
   serverRow,
   sessionRow,
@@ -112,6 +113,8 @@ export class SqliteStore implements StateStore {
       // Expired at `before` means expiresAt <= before, the same boundary `load(now)` uses.
       expireIdempotency: db.prepare('DELETE FROM idempotency WHERE expires_at <= ?'),
       putMeta: db.prepare(upsert('meta', ['key', 'value'])),
+      putMigrationToken: db.prepare(upsert('migration_tokens', ['id', 'fleet', 'expires_at', 'doc'])),
+      expireMigrationTokens: db.prepare('DELETE FROM migration_tokens WHERE expires_at <= ?'),
       appendEvent: db.prepare(
         'INSERT INTO events (at, fleet, kind, subject, doc) VALUES (@at, @fleet, @kind, @subject, @doc)',
       ),
@@ -142,6 +145,10 @@ export class SqliteStore implements StateStore {
       ),
       idempotency: this.docs<IdempotencyRecord>(
         'SELECT doc FROM idempotency WHERE expires_at > ? ORDER BY expires_at, key',
+        [now],
+      ),
+      migrationTokens: this.docs<MigrationTokenRecord>(
+        'SELECT doc FROM migration_tokens WHERE expires_at > ? ORDER BY expires_at, id',
         [now],
       ),
       meta: Object.fromEntries(
@@ -272,6 +279,8 @@ export class SqliteStore implements StateStore {
       case 'putIdempotency': w.putIdempotency.run(idempotencyRow(m.record)); return;
       case 'expireIdempotency': w.expireIdempotency.run(m.before); return;
       case 'putMeta': w.putMeta.run({ key: m.key, value: m.value }); return;
+      case 'putMigrationToken': w.putMigrationToken.run(migrationTokenRow(m.token)); return;
+      case 'expireMigrationTokens': w.expireMigrationTokens.run(m.before); return;
       case 'appendEvent': w.appendEvent.run(eventRow(m.event)); return;
       default: {
         // Reachable from untyped callers; throwing here rolls the whole batch back.

@@ -24,7 +24,12 @@ export const blueGreen: Strategy<BlueGreenSpec> = {
   name: 'blue-green',
   summary: 'start the new build beside the old, switch every new session at once, let the old build empty',
   options: blueGreenOptions,
-  validate: () => undefined,
+  validate(spec) {
+    // `drain` is the older spelling of a time-triggered migration: one release says it once.
+    if (spec.drain && spec.migration) {
+      throw new HandoffError('VALIDATION_FAILED', 'give drain or migration, not both (drain is a migration after a time)', { fields: ['drain', 'migration'] });
+    }
+  },
   init: (spec, start) => ({
     phase: 'Provisioning',
     message: 'starting servers of the new build',

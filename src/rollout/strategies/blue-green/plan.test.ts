@@ -3,12 +3,12 @@ import { planAbort, planPromote } from '../../commands.js';
 import type { Rollout } from '../../model.js';
 import { fleetRoles } from '../../roles.js';
 import type { RolloutServer } from '../../strategy.js';
-import { previewTarget } from './index.js';
+import { blueGreen, previewTarget } from './index.js';
 import { planBlueGreen } from './plan.js';
 import type { BlueGreenSpec } from './spec.js';
 
 const T0 = 5_000_000;
-const rollout = (over: Partial<Rollout> = {}): Rollout & { spec: BlueGreenSpec } => ({
+const rollout = (over: Partial<Omit<Rollout, 'spec'>> & { spec?: BlueGreenSpec } = {}): Rollout & { spec: BlueGreenSpec } => ({
   id: 'ro_1', fleet: 'arena', fromBuild: 'v1', toBuild: 'v2',
   spec: { strategy: 'blue-green', autoPromote: true, smoke: null, drain: null, oldIdleSeconds: 5, readyTimeoutSeconds: 60, maxStartFailures: 3 },
   phase: 'Provisioning', message: '', targetServers: 2, startFailures: 0, lastFailure: null, smoke: null,
@@ -54,7 +54,8 @@ describe('planBlueGreen', () => {
     const p = planBlueGreen({ rollout: rollout({ spec }), servers: [s('n1', 'v2'), s('n2', 'v2')], now: T0 + 1 });
     expect(p.patch.phase).toBe('AwaitingPromotion');
     expect(p.routing).toBeNull();
-    const promoted = rollout({ spec, phase: 'AwaitingPromotion', ...planPromote(rollout({ spec, phase: 'AwaitingPromotion' }), {}, T0 + 5) });
+    const { spec: _unchanged, ...promote } = planPromote(rollout({ spec, phase: 'AwaitingPromotion' }), {}, T0 + 5);
+    const promoted = rollout({ spec, phase: 'AwaitingPromotion', ...promote });
     expect(planBlueGreen({ rollout: promoted, servers: [], now: T0 + 6 }).patch.phase).toBe('Draining');
   });
 
@@ -78,17 +79,34 @@ describe('planBlueGreen', () => {
     expect(done.completeFleetWith).toBe('v2');
   });
 
-  it('sends the drain notice at the lead time and migrates what is left at the deadline', () => {
+  it('sends the migration notice at the drain lead time and migrates what is left at the deadline, with tokens to the new build', () => {
     const spec = { ...rollout().spec, drain: { deadlineSeconds: 100, noticeLeadSeconds: 30 } };
     const r = rollout({ spec, phase: 'Draining', switchedAt: T0 });
     expect(planBlueGreen({ rollout: r, servers: old, now: T0 + 69_000 }).notices).toEqual([]);
     const notice = planBlueGreen({ rollout: r, servers: old, now: T0 + 70_000 });
     expect(notice.notices.map((n) => n.serverId)).toEqual(['o1', 'o2']);
-    expect(notice.notices[0]?.notice).toMatchObject({ type: 'drain', deadline: T0 + 100_000 });
+    expect(notice.notices[0]?.notice).toMatchObject({ type: 'migrate', build: 'v2', deadline: T0 + 100_000 });
     expect(notice.migrate).toEqual([]);
-    const atDeadline = planBlueGreen({ rollout: { ...r, drainNoticeAt: T0 + 70_000 }, servers: [...old, s('o3', 'v1', 'Ready', 0)], now: T0 + 100_000 });
+    const told = [...old, s('o3', 'v1', 'Ready', 0)].map((x) => ({ ...x, migrationDeadline: T0 + 100_000 }));
+    const atDeadline = planBlueGreen({ rollout: { ...r, ...notice.patch, spec }, servers: told, now: T0 + 100_000 });
     expect(atDeadline.migrate).toEqual(['o1', 'o2']);
+    expect(atDeadline.migrateTo).toEqual({ build: 'v2', tokenTtlSeconds: 120 });
     expect(atDeadline.notices).toEqual([]);
+  });
+
+  it('migrates once fewer than N players are left on the old build, after a notice', () => {
+    const spec = { ...rollout().spec, migration: { afterSeconds: null, belowPlayers: 5, noticeSeconds: 10, tokenTtlSeconds: 60 } };
+    const r = rollout({ spec, phase: 'Draining', switchedAt: T0 });
+    expect(planBlueGreen({ rollout: r, servers: [s('o1', 'v1', 'Active', 5)], now: T0 + 1 }).notices).toEqual([]);
+    const notice = planBlueGreen({ rollout: r, servers: old, now: T0 + 2 });
+    expect(notice.notices.map((n) => [n.serverId, n.notice])).toEqual(['o1', 'o2'].map((id) => [id, { type: 'migrate', build: 'v2', deadline: T0 + 10_002, at: T0 + 2 }]));
+    const told = old.map((x) => ({ ...x, migrationDeadline: T0 + 10_002 }));
+    expect(planBlueGreen({ rollout: { ...r, ...notice.patch, spec }, servers: told, now: T0 + 10_002 }).migrate).toEqual(['o1', 'o2']);
+  });
+
+  it('refuses a release that gives both a drain deadline and a migration', () => {
+    const spec = { ...rollout().spec, drain: { deadlineSeconds: 10, noticeLeadSeconds: 5 }, migration: { afterSeconds: 1, belowPlayers: null, noticeSeconds: 1, tokenTtlSeconds: 60 } };
+    expect(() => blueGreen.validate(spec, T0)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 
   it('does nothing for a finished rollout', () => {

@@ -2,16 +2,17 @@
  * Session-aware blue-green as a pure planner: (rollout, observed servers, now) → a plan.
  * Provisioning → [Verifying] → [AwaitingPromotion] → switch → Draining → Completed.
  * The switch is one routing-table change: every new session goes to the new build at once,
- * while sessions already open stay where they are until they end (or until an optional drain
- * deadline, when they are closed as `migrated`). Servers are started and stopped by the fleet
+ * while sessions already open stay where they are until they end (or until an optional gentle
+ * migration announces a deadline and closes them as `migrated`, with migration tokens). Servers are started and stopped by the fleet
  * planner from the roles in `roles.ts`; this planner never stops a server.
  */
 import type { RoutingTable } from '../../../allocation/routing.js';
 import type { ServerState } from '../../../fleet/model.js';
 import type { SmokeResult } from '../../checks.js';
 import type { Rollout } from '../../model.js';
+import { planMigration } from '../../plan-migration.js';
 import { emptyPlan, restoredRouting, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
-import type { BlueGreenSpec } from './spec.js';
+import { blueGreenMigration, type BlueGreenSpec } from './spec.js';
 
 type Observation = RolloutObservation<BlueGreenSpec>;
 type BlueGreenRollout = Rollout & { spec: BlueGreenSpec };
@@ -100,23 +101,11 @@ function draining(o: Observation): RolloutPlan {
       patch: { phase: 'Completed', completedAt: now, message: `${r.toBuild} is the fleet's build; ${r.fromBuild} retired` },
     };
   }
-  const plan = emptyPlan();
   const sessions = old.reduce((n, s) => n + s.used, 0);
   const message = `${r.fromBuild}: ${old.length} servers, ${sessions} sessions left`;
-  if (message !== r.message) plan.patch.message = message;
-  const drain = r.spec.drain;
-  if (!drain || r.switchedAt === null) return plan;
-  const deadline = r.switchedAt + drain.deadlineSeconds * 1000;
-  const noticeAt = deadline - drain.noticeLeadSeconds * 1000;
-  if (r.drainNoticeAt === null && now >= noticeAt) {
-    plan.patch.drainNoticeAt = now;
-    for (const s of old) plan.notices.push({ serverId: s.id, notice: { type: 'drain', reason: 'release', deadline, at: now } });
-  }
-  if (r.migratedAt === null && now >= deadline) {
-    plan.patch.migratedAt = now;
-    plan.migrate = old.filter((s) => s.used > 0).map((s) => s.id);
-  }
-  return plan;
+  const migration = planMigration(blueGreenMigration(r.spec), r, old, now);
+  const patch = message === r.message ? migration.patch : { ...migration.patch, message };
+  return { ...emptyPlan(), ...migration, patch };
 }
 
 function fail(r: BlueGreenRollout, now: number, message: string): RolloutPlan {

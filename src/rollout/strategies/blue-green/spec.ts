@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { DrainDeadlineSchema, SmokeCheckSchema, seconds, type DrainDeadline, type SmokeCheck } from '../../checks.js';
+import { GentleMigrationSchema, migrationFromDrain, type GentleMigration } from '../../migration.js';
 
 export interface BlueGreenSpec {
   strategy: 'blue-green';
   autoPromote: boolean;
   smoke: SmokeCheck | null;
+  /** A migration deadline after the switch (the original form of `migration`'s time trigger). */
   drain: DrainDeadline | null;
+  /** Gentle migration of the sessions left on the old build (absent on records before it existed). */
+  migration?: GentleMigration | null;
   /** How long an emptied old-build server idles before it is stopped; null = the fleet's idle time. */
   oldIdleSeconds: number | null;
   /** Give up when the new build is not Ready within this time. */
@@ -19,7 +23,13 @@ export const blueGreenOptions = {
   autoPromote: z.boolean().default(true),
   smoke: SmokeCheckSchema.nullable().default(null),
   drain: DrainDeadlineSchema.nullable().default(null),
+  migration: GentleMigrationSchema.nullable().default(null),
   oldIdleSeconds: seconds.nullable().default(null),
   readyTimeoutSeconds: z.number().int().min(1).default(300),
   maxStartFailures: z.number().int().min(1).default(3),
 };
+
+/** The release's gentle migration: `migration`, or the `drain` deadline in its terms. */
+export function blueGreenMigration(spec: BlueGreenSpec): GentleMigration | null {
+  return spec.migration ?? (spec.drain ? migrationFromDrain(spec.drain) : null);
+}
