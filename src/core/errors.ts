@@ -52,6 +52,8 @@ export const ErrorCatalogue = {
   ROLLOUT_SAME_BUILD: { status: 422, retryable: false, message: 'The fleet already runs this build' },
   ROLLOUT_INVALID_PHASE: { status: 409, retryable: false, message: 'The rollout is not in a phase that allows this action' },
   ROUTING_INVALID: { status: 422, retryable: false, message: 'The routing table is invalid (weights, ranks or cohort rules)' },
+  ROLLOUT_STEPS_INVALID: { status: 422, retryable: false, message: 'The canary steps are invalid: weights must never decrease and the last step is setWeight 100' },
+  ROLLOUT_VARIANTS_INVALID: { status: 422, retryable: false, message: 'The A/B variants are invalid, or promote does not name one of them' },
 
   // Game-server SDK
   SDK_UNAUTHORIZED: { status: 401, retryable: false, message: 'Missing or unknown game-server token' },

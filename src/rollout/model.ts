@@ -5,7 +5,9 @@
  */
 import type { RoutingTable } from '../allocation/routing.js';
 import type { SmokeResult } from './checks.js';
+import type { AbTestSpec } from './strategies/ab-test/spec.js';
 import type { BlueGreenSpec } from './strategies/blue-green/spec.js';
+import type { CanarySpec } from './strategies/canary/spec.js';
 
 export const RolloutPhases = [
   'Provisioning', // starting servers of the new build
@@ -23,7 +25,7 @@ export type RolloutPhase = (typeof RolloutPhases)[number];
 
 export const TerminalRolloutPhases: readonly RolloutPhase[] = ['Completed', 'Aborted', 'Failed', 'Superseded'];
 
-export type RolloutSpec = BlueGreenSpec;
+export type RolloutSpec = BlueGreenSpec | CanarySpec | AbTestSpec;
 export type RolloutStrategy = RolloutSpec['strategy'];
 
 /** A request to start a release, as the rollout domain takes it. */

@@ -5,12 +5,16 @@
 import { HandoffError } from '../../core/errors.js';
 import type { Rollout, RolloutSpec, RolloutStrategy } from '../model.js';
 import type { Strategy } from '../strategy.js';
+import { abTest } from './ab-test/index.js';
 import { blueGreen } from './blue-green/index.js';
+import { canary } from './canary/index.js';
 
 type Registry = { [K in RolloutStrategy]: Strategy<Extract<RolloutSpec, { strategy: K }>> };
 
 export const strategies: Registry = {
   'blue-green': blueGreen,
+  canary,
+  'ab-test': abTest,
 };
 
 export const strategyNames = Object.keys(strategies) as RolloutStrategy[];

@@ -8,13 +8,14 @@ import { planBlueGreen } from './plan.js';
 import type { BlueGreenSpec } from './spec.js';
 
 const T0 = 5_000_000;
+// A blue-green rollout; `over.spec` is a blue-green spec in every test here.
 const rollout = (over: Partial<Rollout> = {}): Rollout & { spec: BlueGreenSpec } => ({
   id: 'ro_1', fleet: 'arena', fromBuild: 'v1', toBuild: 'v2',
   spec: { strategy: 'blue-green', autoPromote: true, smoke: null, drain: null, oldIdleSeconds: 5, readyTimeoutSeconds: 60, maxStartFailures: 3 },
   phase: 'Provisioning', message: '', targetServers: 2, startFailures: 0, lastFailure: null, smoke: null,
   createdAt: T0, updatedAt: T0, readyAt: null, promotedAt: null, switchedAt: null, drainNoticeAt: null,
   migratedAt: null, completedAt: null, abortedAt: null, failedAt: null, ...over,
-});
+}) as Rollout & { spec: BlueGreenSpec };
 const s = (id: string, build: string, state: RolloutServer['state'] = 'Ready', used = 0): RolloutServer => ({ id, build, state, used });
 const old = [s('o1', 'v1', 'Active', 3), s('o2', 'v1', 'Active', 1)];
 
