@@ -4,6 +4,7 @@
  */
 import { ServerStates } from '../fleet/model.js';
 import { isTerminalPhase } from '../rollout/model.js';
+import { nextStep, renderFigures } from './rollout-figures.js';
 import { formatCounts, formatDuration, renderTable } from './table.js';
 import type { RolloutView } from './views.js';
 
@@ -19,10 +20,11 @@ export function renderRolloutStatus(r: RolloutView, now: number): string {
     lines.push(`smoke    ${r.smoke.state} on ${r.smoke.serverId}${took}${r.smoke.detail ? `: ${r.smoke.detail}` : ''}`);
   }
   lines.push(`timings  ${renderTimings(r, now)}`);
-  if (r.phase === 'AwaitingPromotion') {
-    lines.push(`next     switch with: handoff rollout promote ${r.fleet}  (or: handoff rollout abort ${r.fleet})`);
-  }
+  const next = nextStep(r);
+  if (next) lines.push(`next     ${next}`);
   lines.push('', renderBuildTable(r));
+  const figures = renderFigures(r);
+  if (figures) lines.push('', figures);
   return lines.join('\n');
 }
 
