@@ -27,7 +27,7 @@ describe('canary and A/B releases', () => {
     hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}`;
     t = await startTestPlane({ portBase: 43_700 });
     const applied = await t.call('POST', '/v1/apply', {
-      builds: [fixtureBuild('v1', [], 16), fixtureBuild('v2', [], 16), fixtureBuild('v3', [], 16)],
+      builds: [fixtureBuild('v1', [], 16), fixtureBuild('v2', [], 16), fixtureBuild('v3', [], 16), fixtureBuild('v4', [], 16)],
       fleets: [fleetSpec('arena', 'v1', { minServers: 1, maxServers: 4 })],
     });
     expect(applied.status).toBe(200);
@@ -155,4 +155,36 @@ describe('canary and A/B releases', () => {
       return servers.every((s) => s.build === 'v3') ? servers : null;
     }, 'only v3 servers left');
   }, 40_000);
+
+  it('blocks the next release only until a canary routes a session, and abort sends everyone, cohort included, back to the old build', async () => {
+    // Fleet on v3 now. A canary at 0 % without a cohort has routed nothing: a new release is refused.
+    const quiet = (await t.call('POST', '/v1/rollouts', { fleet: 'arena', build: 'v1', strategy: 'canary', oldIdleSeconds: 0, steps: [{ setWeight: 0 }, { pause: {} }, { setWeight: 100 }] })).body;
+    await phase(quiet.id, 'Paused');
+    const before = await durableDigest(t.cp);
+    const refused = await t.call('POST', '/v1/rollouts', { fleet: 'arena', build: 'v4' });
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'ROLLOUT_IN_PROGRESS']);
+    expect(await durableDigest(t.cp)).toBe(before);
+    expect((await t.call('POST', `/v1/rollouts/${quiet.id}/abort`)).body.phase).toBe('Aborted');
+
+    // A canary at 50 % with a cohort: abort sends the very next allocations back to v3, cohort included.
+    const half = (await t.call('POST', '/v1/rollouts', {
+      fleet: 'arena', build: 'v1', strategy: 'canary', oldIdleSeconds: 0,
+      steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }], cohort: { players: ['c-1', 'c-2'] },
+    })).body;
+    await phase(half.id, 'Paused');
+    expect((await allocate('c-1')).server.build).toBe('v1');
+    expect((await t.call('POST', `/v1/rollouts/${half.id}/abort`)).body.phase).toBe('Aborted');
+    expect((await allocate('c-2')).server.build).toBe('v3');
+    for (let i = 0; i < 6; i++) expect((await allocate(`after-abort-${i}`)).server.build).toBe('v3');
+    await closeAll();
+
+    // Once a canary routes sessions, the next release supersedes it and its build drains beside.
+    const routed = (await t.call('POST', '/v1/rollouts', { fleet: 'arena', build: 'v1', strategy: 'canary', oldIdleSeconds: 0, steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }] })).body;
+    await phase(routed.id, 'Paused');
+    const next = await t.call('POST', '/v1/rollouts', { fleet: 'arena', build: 'v4', oldIdleSeconds: 0 });
+    expect(next.status).toBe(201);
+    expect((await rolloutOf(routed.id)).phase).toBe('Superseded');
+    await phase(next.body.id, 'Completed');
+    expect((await allocate('hotfix-player')).server.build).toBe('v4');
+  }, 60_000);
 });
