@@ -89,7 +89,8 @@ export class RolloutService {
     const now = this.ctx.clock.now();
     const next = { ...r, ...planPromote(r, input, now), updatedAt: now };
     this.ctx.world.putRollout(next);
-    await this.ctx.persister.persist([{ kind: 'putRollout', rollout: next }, event(now, r.fleet, 'rollout.promoted', r.id, 'promoted by operator')]);
+    const chose = input.variant ? `; variant ${input.variant} chosen` : '';
+    await this.ctx.persister.persist([{ kind: 'putRollout', rollout: next }, event(now, r.fleet, 'rollout.promoted', r.id, `promoted by operator${chose}`, input.variant ? { variant: input.variant } : {})]);
     this.opts.kick(r.fleet);
     return next;
   }

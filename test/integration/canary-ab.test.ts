@@ -115,12 +115,16 @@ describe('canary and A/B releases', () => {
   it('runs an A/B test side by side until a variant is chosen, reporting each variant\'s figures', async () => {
     const started = await t.call('POST', '/v1/rollouts', {
       fleet: 'arena', build: 'v3', strategy: 'ab-test', oldIdleSeconds: 0,
-      variants: [{ name: 'A', build: 'v2', weight: 50 }, { name: 'B', build: 'v3', weight: 50, cohort: { players: ['vip'] } }],
+      variants: [
+        { name: 'A', build: 'v2', weight: 50 }, { name: 'B', build: 'v3', weight: 50, cohort: { players: ['vip'] } },
+        { name: 'C', build: 'v4', weight: 0, cohort: { players: ['c-tester'] } },
+      ],
     });
     expect(started.status).toBe(201);
     const { id } = started.body;
     await phase(id, 'Progressing');
     expect((await allocate('vip')).server.build).toBe('v3');
+    expect((await allocate('c-tester')).server.build).toBe('v4');
     const players = await Promise.all(Array.from({ length: 12 }, (_, i) => allocate(`ab-${i}`)));
     const builds = new Set(players.map((p) => p.server.build));
     expect(builds).toEqual(new Set(['v2', 'v3']));
@@ -129,8 +133,9 @@ describe('canary and A/B releases', () => {
     // Read at once: sessions closed since the last read are counted, not missing until the page expires.
     const report = await rolloutOf(id);
     const sum = (key: string): number => report.progressState.figures.variants.reduce((n: number, v: Json) => n + v[key], 0);
-    expect([sum('sessions'), sum('open')]).toEqual([13, 9]);
-    expect(report.progressState.figures.variants.map((v: Json) => v.name)).toEqual(['A', 'B']);
+    expect([sum('sessions'), sum('open')]).toEqual([14, 10]);
+    expect(report.progressState.figures.variants.map((v: Json) => v.name)).toEqual(['A', 'B', 'C']);
+    expect(Object.keys(report.progress.builds).sort()).toEqual(['v2', 'v3', 'v4']);
     expect(report.progressState.figures.variants.every((v: Json) => v.abnormalCloses === 0)).toBe(true);
 
     // It never ends on its own; a promote must name a variant it has, and changes nothing otherwise.
