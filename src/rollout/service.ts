@@ -127,7 +127,10 @@ export class RolloutService {
   /** A server of the release's build failed to start or crashed before Ready; its strategy decides what that means. */
   recordStartFailure(server: GameServer, detail: string, now: number): Mutation[] {
     const r = this.ctx.world.activeRolloutOf(server.fleet);
-    if (!r || r.toBuild !== server.build || isTerminalPhase(r.phase)) return [];
+    if (!r || isTerminalPhase(r.phase)) return [];
+    // The release's new builds: its own, and any other it brings (A/B variants), not the one it leaves.
+    const fresh = [r.toBuild, ...(strategyOf(r).builds?.(r.spec) ?? [])].filter((b) => b !== r.fromBuild);
+    if (!fresh.includes(server.build)) return [];
     const next: Rollout = { ...r, startFailures: r.startFailures + 1, lastFailure: detail, updatedAt: now };
     this.ctx.world.putRollout(next);
     return [{ kind: 'putRollout', rollout: next }];

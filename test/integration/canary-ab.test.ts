@@ -27,7 +27,7 @@ describe('canary and A/B releases', () => {
     hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}`;
     t = await startTestPlane({ portBase: 43_700 });
     const applied = await t.call('POST', '/v1/apply', {
-      builds: [fixtureBuild('v1', [], 16), fixtureBuild('v2', [], 16), fixtureBuild('v3', [], 16), fixtureBuild('v4', [], 16)],
+      builds: [fixtureBuild('v1', [], 16), fixtureBuild('v2', [], 16), fixtureBuild('v3', [], 16), fixtureBuild('v4', [], 16), fixtureBuild('vcrash', ['--crash'])],
       fleets: [fleetSpec('arena', 'v1', { minServers: 1, maxServers: 4 })],
     });
     expect(applied.status).toBe(200);
@@ -192,4 +192,15 @@ describe('canary and A/B releases', () => {
     await phase(next.body.id, 'Completed');
     expect((await allocate('hotfix-player')).server.build).toBe('v4');
   }, 60_000);
+
+  it('fails an A/B test whose third variant crash-loops, says why, and keeps new sessions where they went', async () => {
+    // Fleet on v4 now.
+    const started = (await t.call('POST', '/v1/rollouts', {
+      fleet: 'arena', build: 'v2', strategy: 'ab-test', oldIdleSeconds: 0,
+      variants: [{ build: 'v4', weight: 50 }, { build: 'v2', weight: 40 }, { build: 'vcrash', weight: 10 }],
+    })).body;
+    const failed = await phase(started.id, 'Failed');
+    expect(failed.message).toMatch(/^servers of the new variants failed to start 3 times; last failure: /);
+    expect((await allocate('after-crash')).server.build).toBe('v4');
+  }, 30_000);
 });

@@ -121,7 +121,7 @@ function running(r: AbRollout, now: number): RolloutPlan {
 
 function crashLooping(r: AbRollout, now: number): RolloutPlan | null {
   if (r.startFailures < r.spec.maxStartFailures) return null;
-  return fail(r, now, `build ${r.toBuild} failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
+  return fail(r, now, `servers of the new variants failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
 }
 
 function fail(r: AbRollout, now: number, message: string): RolloutPlan {
