@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RolloutStrategy } from '../rollout/model.js';
+import { abRouting, winnerRouting } from '../rollout/strategies/ab-test/plan.js';
 import { rolledBackRouting, switchedRouting } from '../rollout/strategies/blue-green/plan.js';
 import { rollingRouting } from '../rollout/strategies/rolling/plan.js';
 import { restoredRouting } from '../rollout/strategy.js';
 import { poolRouting } from '../rollout/strategies/dynamic-pool/plan.js';
+import { canaryRouting } from '../rollout/strategies/canary/plan.js';
 import { sampleRollout } from '../store/fixtures.js';
 import { chooseServer, type Candidate, type ChooseInput } from './choose.js';
 import { singleBuildRouting, type RoutingTable } from './routing.js';
@@ -28,6 +30,11 @@ const partyOnOld = (routing: RoutingTable, over: Partial<ChooseInput> = {}): Cho
  * Keyed by strategy so that adding one to `RolloutStrategy` fails to compile until it is here.
  */
 const release = sampleRollout({ fromBuild: 'v1', toBuild: 'v2' });
+// Cohorts that name the newcomer: party cohesion wins over them too.
+const cohort = { players: ['newcomer'], attributes: {}, regions: [] };
+const limits = { drain: null, oldIdleSeconds: null, readyTimeoutSeconds: 60, maxStartFailures: 3 };
+const canary = { id: 'ro_c', fromBuild: 'v1', toBuild: 'v2', spec: { strategy: 'canary' as const, steps: [{ setWeight: 100 }], cohort, smoke: null, ...limits } };
+const abTest = { id: 'ro_ab', spec: { strategy: 'ab-test' as const, variants: [{ name: 'A', build: 'v1', weight: 50, cohort: null }, { name: 'B', build: 'v2', weight: 50, cohort }], ...limits } };
 const routingsByStrategy: Record<RolloutStrategy, [string, RoutingTable][]> = {
   'blue-green': [
     ['before the switch', singleBuildRouting('v1')],
@@ -53,6 +60,16 @@ const routingsByStrategy: Record<RolloutStrategy, [string, RoutingTable][]> = {
     ['after the migration notice', poolRouting(release, true)],
     ['after an abort', rolledBackRouting(release)],
     ['after completion', singleBuildRouting('v2')],
+  ],
+  canary: [
+    ['at 0 % with a cohort', canaryRouting(canary, 0)],
+    ['at 30 %', canaryRouting(canary, 30)],
+    ['at 100 %', canaryRouting(canary, 100)],
+    ['after an abort', rolledBackRouting(release)],
+  ],
+  'ab-test': [
+    ['while the variants run', abRouting(abTest)],
+    ['after promote --variant B', winnerRouting(abTest, 'v2')],
   ],
 };
 const routings = Object.entries(routingsByStrategy).flatMap(([strategy, list]) => list.map(([when, routing]) => [strategy, when, routing] as const));

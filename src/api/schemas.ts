@@ -130,6 +130,9 @@ export function toRolloutStart(body: RolloutStartRequest): RolloutStart {
   return { fleet, build, replace, spec: spec as unknown as RolloutSpec };
 }
 
+/** `POST /v1/rollouts/{id}/promote`: an A/B test names the variant that wins (its name or build). */
+export const PromoteBodySchema = z.strictObject({ variant: z.string().min(1).max(64).optional() });
+
 // ---- Views (responses) ----
 
 export const BuildViewSchema = BuildInputSchema.extend({ createdAt: z.number() });

@@ -2,6 +2,7 @@
 import { takesNewSessions, type RoutingTable } from '../allocation/routing.js';
 import { joinTokenPolicy, type Fleet, type GameServer } from '../fleet/model.js';
 import type { Rollout } from '../rollout/model.js';
+import { strategyOf } from '../rollout/strategies/index.js';
 import type { World } from '../state/world.js';
 import type { FleetView, RolloutView, RoutingView, ServerView } from './schemas.js';
 
@@ -51,7 +52,8 @@ export function rolloutView(world: World, r: Rollout): RolloutView {
   const builds: RolloutView['progress']['builds'] = {};
   const fleet = world.fleets.get(r.fleet);
   const weight = (b: string): number => fleet?.routing.entries.find((e) => e.build === b)?.weight ?? 0;
-  for (const b of [r.fromBuild, r.toBuild]) builds[b] = { servers: {}, sessions: 0, weight: weight(b) };
+  // The release's own builds: old and new, and any other it uses (the variants of an A/B test).
+  for (const b of [r.fromBuild, r.toBuild, ...(strategyOf(r).builds?.(r.spec) ?? [])]) builds[b] = { servers: {}, sessions: 0, weight: weight(b) };
   // Every other build with servers left is an older release still draining beside this one.
   const draining: Record<string, { servers: number; sessions: number }> = {};
   for (const s of world.fleetServers(r.fleet)) {

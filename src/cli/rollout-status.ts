@@ -4,6 +4,7 @@
  */
 import { ServerStates } from '../fleet/model.js';
 import { isTerminalPhase } from '../rollout/model.js';
+import { nextStep, renderFigures } from './rollout-figures.js';
 import { formatCounts, formatDuration, renderTable } from './table.js';
 import type { RolloutView } from './views.js';
 
@@ -31,17 +32,16 @@ export function renderRolloutStatus(r: RolloutView, now: number, forecasts: read
     lines.push(`smoke    ${r.smoke.state} on ${r.smoke.serverId}${took}${r.smoke.detail ? `: ${r.smoke.detail}` : ''}`);
   }
   lines.push(`timings  ${renderTimings(r, now)}`);
-  const progress = renderProgress(r.progressState ?? {});
+  // Rolling releases and A/B tests render their own figures (batches, variants) below.
+  const progress = r.strategy === 'rolling' || r.strategy === 'ab-test' ? '' : renderProgress(r.progressState ?? {});
   if (progress) lines.push(`progress ${progress}`);
   if (r.supersededBy) lines.push(`next     superseded by ${r.supersededBy}; its builds keep draining beside the newer release`);
   for (const f of forecasts) lines.push(`forecast ${renderForecast(f)}`);
-  if (r.phase === 'AwaitingPromotion' || r.phase === 'Paused') {
-    lines.push(`next     switch with: handoff rollout promote ${r.fleet}  (or: handoff rollout abort ${r.fleet})`);
-  }
-  if (r.phase === 'Paused') {
-    lines.push(`next     resume with: handoff rollout promote ${r.fleet}  (or: handoff rollout abort ${r.fleet})`);
-  }
+  const next = nextStep(r);
+  if (next) lines.push(`next     ${next}`);
   lines.push('', renderBuildTable(r));
+  const figures = renderFigures(r);
+  if (figures) lines.push('', figures);
   return lines.join('\n');
 }
 

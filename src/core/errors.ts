@@ -56,6 +56,8 @@ export const ErrorCatalogue = {
   ROLLOUT_INVALID_SPEC: { status: 422, retryable: false, message: "The release's options are well-formed but cannot be carried out (e.g. a maintenance window in the past)" },
   ROLLOUT_NO_PROGRESS: { status: 422, retryable: false, message: 'The release options could never replace a server (maxSurge and maxUnavailable both 0)' },
   ROUTING_INVALID: { status: 422, retryable: false, message: 'The routing table is invalid (weights, ranks or cohort rules)' },
+  ROLLOUT_STEPS_INVALID: { status: 422, retryable: false, message: 'The canary steps are invalid: weights must never decrease and the last step is setWeight 100' },
+  ROLLOUT_VARIANTS_INVALID: { status: 422, retryable: false, message: 'The A/B variants are invalid, or promote does not name one of them' },
 
   // Game-server SDK
   SDK_UNAUTHORIZED: { status: 401, retryable: false, message: 'Missing or unknown game-server token' },

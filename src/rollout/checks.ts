@@ -9,6 +9,12 @@ export type SmokeCheck =
   | { kind: 'http'; port: string; path: string; expectStatus: number; timeoutSeconds: number }
   | { kind: 'command'; command: string[]; timeoutSeconds: number };
 
+/** An analysis hook: POST the release's state to `url`; a 2xx answer within the timeout passes. */
+export interface WebhookCheck {
+  url: string;
+  timeoutSeconds: number;
+}
+
 export interface DrainDeadline {
   /** Seconds after the switch at which sessions still on the old build are closed as `migrated`. */
   deadlineSeconds: number;
@@ -45,3 +51,8 @@ export const SmokeCheckSchema = z.discriminatedUnion('kind', [
 ]) satisfies z.ZodType<SmokeCheck, unknown>;
 
 export const DrainDeadlineSchema = z.strictObject({ deadlineSeconds: z.number().int().min(1), noticeLeadSeconds: seconds.default(60) });
+
+export const WebhookCheckSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+  timeoutSeconds: z.number().int().min(1).max(300).default(10),
+}) satisfies z.ZodType<WebhookCheck, unknown>;

@@ -5,10 +5,12 @@
  */
 import type { RoutingTable } from '../allocation/routing.js';
 import type { SmokeResult } from './checks.js';
+import type { AbTestSpec } from './strategies/ab-test/spec.js';
 import type { BlueGreenSpec } from './strategies/blue-green/spec.js';
 import type { MaintenanceSpec } from './strategies/maintenance/spec.js';
 import type { RollingSpec } from './strategies/rolling/spec.js';
 import type { DynamicPoolSpec } from './strategies/dynamic-pool/spec.js';
+import type { CanarySpec } from './strategies/canary/spec.js';
 
 export const RolloutPhases = [
   'Scheduled', // waiting for a time set in advance (a maintenance window); nothing has changed yet
@@ -27,7 +29,7 @@ export type RolloutPhase = (typeof RolloutPhases)[number];
 
 export const TerminalRolloutPhases: readonly RolloutPhase[] = ['Completed', 'Aborted', 'Failed', 'Superseded'];
 
-export type RolloutSpec = BlueGreenSpec | MaintenanceSpec | RollingSpec | DynamicPoolSpec;
+export type RolloutSpec = BlueGreenSpec | MaintenanceSpec | RollingSpec | DynamicPoolSpec | CanarySpec | AbTestSpec;
 export type RolloutStrategy = RolloutSpec['strategy'];
 
 /** A request to start a release, as the rollout domain takes it. */

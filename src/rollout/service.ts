@@ -4,6 +4,7 @@
  * first and committed in one transaction, so routing changes take effect on the next allocation.
  */
 import { runSmokeCheck } from '../analysis/smoke.js';
+import { callWebhook } from '../analysis/webhook.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -13,14 +14,16 @@ import type { SessionService } from '../session/service.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import { planAbort, planPromote } from './commands.js';
+import { FiguresReader } from './figures-reader.js';
 import { isTerminalPhase, type Rollout, type RolloutStart } from './model.js';
 import { strategyFor, strategyOf } from './strategies/index.js';
-import type { PromoteInput, RolloutPlan, RolloutServer } from './strategy.js';
+import type { AnalysisCheck, PromoteInput, RolloutPlan, RolloutServer } from './strategy.js';
 
 const UP = new Set(['Starting', 'Ready', 'Active']);
 
 export class RolloutService {
   private readonly smokeRunning = new Set<string>();
+  private figures: FiguresReader | null = null;
 
   constructor(
     private readonly ctx: Ctx,
@@ -40,7 +43,10 @@ export class RolloutService {
     if (!world.builds.has(req.build)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${req.build}`, { build: req.build });
     const strategy = strategyFor(req.spec);
     const now = this.ctx.clock.now();
-    strategy.validate(req.spec, now);
+    strategy.validate(req.spec, now, { build: req.build });
+    for (const b of strategy.builds?.(req.spec) ?? []) {
+      if (!world.builds.has(b)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${b}`, { build: b });
+    }
     const mutations: Mutation[] = [];
     const active = world.activeRolloutOf(fleet.name);
     let superseding: Rollout | null = null;
@@ -58,7 +64,7 @@ export class RolloutService {
     const running = world.fleetServers(fleet.name).filter((s) => s.build === from && UP.has(s.state)).length;
     const rollout: Rollout = {
       id: newId('ro'), fleet: fleet.name, fromBuild: from, toBuild: req.build, spec: req.spec,
-      ...strategy.init(req.spec, { capacity: fleet.capacity, runningOld: running }, now),
+      ...strategy.init(req.spec, { capacity: fleet.capacity, runningOld: running, fromBuild: from }, now),
       startFailures: 0, lastFailure: null, smoke: null, previousRouting: current.routing, supersededBy: null,
       createdAt: now, updatedAt: now, readyAt: null, promotedAt: null, switchedAt: null, drainNoticeAt: null,
       migratedAt: null, completedAt: null, abortedAt: null, failedAt: null,
@@ -123,7 +129,8 @@ export class RolloutService {
     const now = this.ctx.clock.now();
     const next = { ...r, ...planPromote(r, input, now), updatedAt: now };
     this.ctx.world.putRollout(next);
-    await this.ctx.persister.persist([{ kind: 'putRollout', rollout: next }, event(now, r.fleet, 'rollout.promoted', r.id, 'promoted by operator')]);
+    const chose = input.variant ? `; variant ${input.variant} chosen` : '';
+    await this.ctx.persister.persist([{ kind: 'putRollout', rollout: next }, event(now, r.fleet, 'rollout.promoted', r.id, `promoted by operator${chose}`, input.variant ? { variant: input.variant } : {})]);
     this.opts.kick(r.fleet);
     return next;
   }
@@ -138,13 +145,21 @@ export class RolloutService {
     return this.ctx.world.rollouts.get(r.id) ?? r;
   }
 
+  /** The rollout with per-variant session figures in `progressState.figures`, when its strategy reports them. */
+  withFigures(r: Rollout): Promise<Rollout> {
+    this.figures ??= new FiguresReader(this.ctx);
+    return this.figures.withFigures(r);
+  }
+
   /** One step of the fleet pass: plan the active rollout and apply the plan in memory. */
   reconcile(fleet: string, now: number): Mutation[] {
     const r = this.ctx.world.activeRolloutOf(fleet);
     if (!r) return [];
     if (r.phase === 'Verifying' && r.smoke?.state === 'running' && !this.smokeRunning.has(r.id)) {
-      // The control plane restarted while a smoke check ran: run it again.
-      this.runSmoke(r, r.smoke.serverId);
+      // The control plane restarted while a check ran: run it again.
+      const strategy = strategyOf(r);
+      const check = strategy.runningCheck ? strategy.runningCheck(r) : specSmoke(r, r.smoke.serverId);
+      if (check) this.runCheck(r, check);
     }
     return this.apply(r, strategyOf(r).plan({ rollout: r, servers: this.observe(fleet), now }), now);
   }
@@ -152,7 +167,10 @@ export class RolloutService {
   /** A server of the release's build failed to start or crashed before Ready; its strategy decides what that means. */
   recordStartFailure(server: GameServer, detail: string, now: number): Mutation[] {
     const r = this.ctx.world.activeRolloutOf(server.fleet);
-    if (!r || r.toBuild !== server.build || isTerminalPhase(r.phase)) return [];
+    if (!r || isTerminalPhase(r.phase)) return [];
+    // The release's new builds: its own, and any other it brings (A/B variants), not the one it leaves.
+    const fresh = [r.toBuild, ...(strategyOf(r).builds?.(r.spec) ?? [])].filter((b) => b !== r.fromBuild);
+    if (!fresh.includes(server.build)) return [];
     const next: Rollout = { ...r, startFailures: r.startFailures + 1, lastFailure: detail, updatedAt: now };
     this.ctx.world.putRollout(next);
     return [{ kind: 'putRollout', rollout: next }];
@@ -202,7 +220,8 @@ export class RolloutService {
     }
     const close = plan.closeSessions;
     if (close) for (const serverId of close.serverIds) out.push(...this.closeSessionsOn(serverId, close.reason, now));
-    if (plan.smokeOn) this.runSmoke(world.rollouts.get(r.id) ?? r, plan.smokeOn);
+    const check = plan.smokeOn ? specSmoke(r, plan.smokeOn) : (plan.check ?? null);
+    if (check) this.runCheck(world.rollouts.get(r.id) ?? r, check);
     return out;
   }
 
@@ -218,15 +237,18 @@ export class RolloutService {
     return out;
   }
 
-  private runSmoke(r: Rollout, serverId: string): void {
-    const server = this.ctx.world.servers.get(serverId);
-    // Only strategies with a smoke check have the option.
-    const check = 'smoke' in r.spec ? r.spec.smoke : null;
-    if (!check) return;
+
+  /** Runs a smoke check or a webhook in the background; its outcome lands in the rollout's `smoke`. */
+  private runCheck(r: Rollout, check: AnalysisCheck): void {
+    const { serverId } = check;
     this.smokeRunning.add(r.id);
-    const target = server ?? { id: serverId, address: '', ports: {} };
-    void runSmokeCheck(check, { serverId, address: target.address, ports: target.ports }, this.opts.cwd)
-      .then((outcome) => this.recordSmoke(r.id, serverId, outcome.passed, outcome.detail))
+    const target = this.ctx.world.servers.get(serverId) ?? { id: serverId, address: '', ports: {} };
+    const outcome =
+      'smoke' in check
+        ? runSmokeCheck(check.smoke, { serverId, address: target.address, ports: target.ports }, this.opts.cwd)
+        : callWebhook(check.webhook, check.payload);
+    void outcome
+      .then((o) => this.recordSmoke(r.id, serverId, o.passed, o.detail))
       .catch((e: unknown) => this.recordSmoke(r.id, serverId, false, String(e)))
       .finally(() => this.smokeRunning.delete(r.id));
   }
@@ -252,6 +274,11 @@ export class RolloutService {
     if (!r) throw new HandoffError('ROLLOUT_NOT_FOUND', `no rollout ${id}`, { rollout: id });
     return r;
   }
+}
+
+/** The spec's own smoke check against a server (blue-green's, a canary's first check), if it has one. */
+function specSmoke(r: Rollout, serverId: string): AnalysisCheck | null {
+  return 'smoke' in r.spec && r.spec.smoke ? { serverId, smoke: r.spec.smoke } : null;
 }
 
 /** The routed build with the largest share (the first such entry on a tie), if any. */

@@ -10,6 +10,7 @@ import type { BuildRole } from '../fleet/plan-fleet.js';
 import type { ServerState } from '../fleet/model.js';
 import type { Notice } from '../sdk/protocol.js';
 import type { CloseReason } from '../session/model.js';
+import type { SmokeCheck, WebhookCheck } from './checks.js';
 import type { Rollout, RolloutPhase, RolloutSpec } from './model.js';
 
 export interface RolloutServer {
@@ -28,6 +29,24 @@ export interface RolloutObservation<S extends RolloutSpec = RolloutSpec> {
   now: number;
 }
 
+/**
+ * A check a release step waits on, run by the service (never the planner): a smoke check against
+ * a server, or an HTTP webhook (2xx = pass) given `payload`. Its outcome is recorded in the
+ * rollout's `smoke`, while the rollout stays `Verifying`, against `serverId`.
+ */
+export type AnalysisCheck =
+  | { serverId: string; smoke: SmokeCheck }
+  | { serverId: string; webhook: WebhookCheck; payload: Record<string, unknown> };
+
+/** Which builds' sessions `rollout status` reports figures for, and over which time window. */
+export interface FigureWindow {
+  variants: { name: string; build: string }[];
+  /** Sessions opened from this time (ms)... */
+  since: number;
+  /** ...and before this one (null: until the release ends, or now). */
+  until: number | null;
+}
+
 export interface RolloutPlan {
   /** Fields of the rollout to change; empty when nothing changes. */
   patch: Partial<Rollout>;
@@ -35,6 +54,8 @@ export interface RolloutPlan {
   routing: RoutingTable | null;
   /** Run the smoke check against this server. */
   smokeOn: string | null;
+  /** Run this check (a step's smoke check or webhook) and record its outcome in `smoke`. */
+  check?: AnalysisCheck | null;
   notices: { serverId: string; notice: Notice }[];
   /** Close every open session on these servers with reason `migrated`. */
   migrate: string[];
@@ -69,6 +90,8 @@ export interface StrategyStart {
   capacity: { minServers: number; maxServers: number };
   /** Up servers of the build the fleet runs now. */
   runningOld: number;
+  /** The build taking most new sessions now, which the release moves away from. */
+  fromBuild: string;
 }
 
 /** An operator's `promote`, with the strategy-specific choice it may carry (an A/B variant). */
@@ -82,8 +105,20 @@ export interface Strategy<S extends RolloutSpec = RolloutSpec> {
   readonly summary: string;
   /** The strategy's own options, with defaults: the API's start request is built from these. */
   readonly options: z.ZodRawShape;
-  /** Checks the schema cannot express (weights that reach 100, a window in the future); throws a coded HandoffError. */
-  validate(spec: S, now: number): void;
+  /**
+   * Checks the schema cannot express (weights that reach 100, a window in the future); throws a
+   * coded HandoffError. `release` is the request's build (an A/B test's build is one of its variants).
+   */
+  validate(spec: S, now: number, release?: { build: string }): void;
+  /** Builds the release uses besides its own `build` (A/B variants): each must exist to start. */
+  builds?(spec: S): string[];
+  /**
+   * The check a `Verifying` release waits on, so the service can run it again after a restart.
+   * Absent: the spec's `smoke` against `smoke.serverId`.
+   */
+  runningCheck?(r: Rollout & { spec: S }): AnalysisCheck | null;
+  /** Builds whose session figures `rollout status` shows (in `progressState.figures`), or null. */
+  figures?(r: Rollout & { spec: S }): FigureWindow | null;
   /** The release's first phase and figures. */
   init(spec: S, start: StrategyStart, now: number): Pick<Rollout, 'phase' | 'message' | 'targetServers'> & { progressState?: Record<string, unknown> };
   /** The pure planner: one step of the release from one observation. Never stops a server. */

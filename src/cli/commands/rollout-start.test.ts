@@ -78,7 +78,7 @@ describe('parseRolloutStart', () => {
   });
 
   it('passes an unknown strategy through for the server to judge', () => {
-    expect(requestOf(['arena', '--build', 'b', '--strategy', 'canary']).strategy).toBe('canary');
+    expect(requestOf(['arena', '--build', 'b', '--strategy', 'warp']).strategy).toBe('warp');
   });
 
   it.each([

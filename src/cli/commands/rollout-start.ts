@@ -3,6 +3,7 @@ import { parseDurationSeconds, parsePositiveInt, parseSmokeHttp, splitCommandLin
 import { expectPositionals, parseCommandArgs, UsageError } from '../usage.js';
 import type { RolloutView } from '../views.js';
 import { givenMaintenanceFlags, maintenanceFlags, maintenanceUsage, parseMaintenanceStart, type MaintenanceStartRequest } from './rollout-start-maintenance.js';
+import { parseCohort, parseSteps, parseVariants, type CohortRequest, type SmokeRequest, type StepRequest, type VariantRequest } from './rollout-start-steps.js';
 
 export const rolloutStartUsage = `Usage: handoff rollout start FLEET --build B [flags]
 
@@ -11,8 +12,18 @@ one, switch new sessions to B, and let the old build empty out (blue-green); or 
 servers batch by batch as they empty (rolling).
 
   --build B                 the build to release (required)
-  --strategy S              blue-green (default), rolling, maintenance, dynamic-pool
-  --no-auto-promote         wait for \`handoff rollout promote\` before switching
+  --strategy S              blue-green (default), rolling, canary, ab-test, maintenance,
+                            dynamic-pool
+  --no-auto-promote         blue-green: wait for \`handoff rollout promote\` before switching
+  --steps "S, S, ..."       canary (required): 20 (a weight: share of new sessions), pause 30s,
+                            pause (until promote), smoke-http PORT:PATH, smoke-cmd "CMD",
+                            webhook URL [TIMEOUT]; the last step is 100
+  --cohort-player ID        canary, ab-test: send this player to B whatever the weight
+                            (repeatable, or comma-separated)
+  --cohort-attr K=V         ... and players whose allocation has attribute K=V
+  --cohort-region R         ... in region R (with --cohort-attr: both must hold)
+  --variant [N:]BUILD=W     ab-test (repeatable, 2 or more, weights summing to 100): serve
+                            BUILD to W% of new sessions, as variant N; B must be one of them
   --smoke-http PORT:PATH    before switching, GET PATH on the named port of one new server
   --smoke-cmd "CMD ARGS"    before switching, run this command (no shell; quotes group words)
   --drain-deadline D        close sessions still on the old build D after the switch
@@ -45,7 +56,7 @@ player gets a migration token that places them on B with their party.
 
 Durations: 90 (seconds), 90s, 5m, 1h.`;
 
-export type SmokeRequest = { kind: 'http'; port: string; path: string } | { kind: 'command'; command: string[] };
+export type { SmokeRequest };
 
 /**
  * The `POST /v1/rollouts` body. Absent optional fields are left to the server's defaults. A
@@ -57,6 +68,9 @@ export interface RolloutStartRequest {
   build: string;
   strategy: string;
   autoPromote?: boolean;
+  steps?: StepRequest[];
+  cohort?: CohortRequest | null;
+  variants?: VariantRequest[];
   smoke?: SmokeRequest | null;
   drain?: { deadlineSeconds: number; noticeLeadSeconds?: number } | null;
   oldIdleSeconds?: number | null;
@@ -110,6 +124,11 @@ export function parseRolloutStart(args: readonly string[], now: () => number = D
     'migrate-below': { type: 'string' },
     'migrate-notice': { type: 'string' },
     'migrate-token-ttl': { type: 'string' },
+    steps: { type: 'string' },
+    'cohort-player': { type: 'string', multiple: true },
+    'cohort-attr': { type: 'string', multiple: true },
+    'cohort-region': { type: 'string', multiple: true },
+    variant: { type: 'string', multiple: true },
   });
   if (values.help) return { global: values, help: true };
   const [fleet = ''] = expectPositionals('rollout start', positionals, ['FLEET']);
@@ -121,27 +140,47 @@ export function parseRolloutStart(args: readonly string[], now: () => number = D
   }
   const misplaced = givenMaintenanceFlags(values);
   if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')} need --strategy maintenance`, 'rollout start');
+  // The server owns the list of strategies; an unknown one comes back as VALIDATION_FAILED.
+  const strategy = values.strategy ?? 'blue-green';
+  const only = (flag: string, given: boolean, strategies: readonly string[]): void => {
+    if (given && !strategies.includes(strategy)) throw new UsageError(`${flag} applies to --strategy ${strategies.join(' or ')}`, 'rollout start');
+  };
+  only('--steps', values.steps !== undefined, ['canary']);
+  only('--variant', values.variant !== undefined, ['ab-test']);
+  only('--max-surge/--max-unavailable/--batch-ready-timeout', [values['max-surge'], values['max-unavailable'], values['batch-ready-timeout']].some((v) => v !== undefined), ['rolling']);
+  const cohort = parseCohort(values['cohort-player'] ?? [], values['cohort-attr'] ?? [], values['cohort-region'] ?? []);
+  only('--cohort-*', cohort !== null, ['canary', 'ab-test']);
   const migration = migrationFrom(values);
-  if (values.strategy === 'dynamic-pool') return { global: values, help: false, input: dynamicPoolFrom(fleet, values.build, values, migration) };
-  if (values.servers !== undefined) throw new UsageError('--servers applies to --strategy dynamic-pool', 'rollout start');
+  if (strategy === 'dynamic-pool') return { global: values, help: false, input: dynamicPoolFrom(fleet, values.build, values, migration) };
+  only('--servers', values.servers !== undefined, ['dynamic-pool']);
+  only('--no-auto-promote', values['no-auto-promote'] === true, ['blue-green']);
+  only('--smoke-http/--smoke-cmd', values['smoke-http'] !== undefined || values['smoke-cmd'] !== undefined, ['blue-green', 'canary', 'rolling']);
+  only('--migrate-*', migration !== null, ['blue-green']);
   if (migration && values['drain-deadline'] !== undefined) {
     throw new UsageError('--drain-deadline is a migration after a time: give it or --migrate-*, not both', 'rollout start');
   }
-  // The server owns the list of strategies; an unknown one comes back as VALIDATION_FAILED.
-  const strategy = values.strategy ?? 'blue-green';
   const smoke = smokeFrom(values['smoke-http'], values['smoke-cmd']);
   const drain = drainFrom(values['drain-deadline'], values['drain-notice']);
   const oldIdleSeconds = values['old-idle'] === undefined ? null : parseDurationSeconds('--old-idle', values['old-idle']);
+  // Blue-green spells out its defaults (as 0.1.0 did); another strategy carries only the flags given.
   const request: RolloutStartRequest =
     strategy === 'blue-green'
       ? { fleet, build: values.build, strategy, autoPromote: !values['no-auto-promote'], smoke, drain, oldIdleSeconds }
       : {
           fleet, build: values.build, strategy,
-          ...(values['no-auto-promote'] ? { autoPromote: false } : {}),
           ...(smoke ? { smoke } : {}),
           ...(drain ? { drain } : {}),
           ...(oldIdleSeconds !== null ? { oldIdleSeconds } : {}),
         };
+  if (strategy === 'canary') {
+    if (values.steps === undefined) throw new UsageError('--steps is required with --strategy canary (e.g. --steps "10, pause 5m, 50, pause, 100")', 'rollout start');
+    request.steps = parseSteps('--steps', values.steps);
+    request.cohort = cohort;
+  }
+  if (strategy === 'ab-test') {
+    if (values.variant === undefined) throw new UsageError('--variant is required with --strategy ab-test (e.g. --variant A:v1=50 --variant B:v2=50)', 'rollout start');
+    request.variants = parseVariants(values.variant, values.build, cohort);
+  }
   if (values['ready-timeout'] !== undefined) {
     request.readyTimeoutSeconds = parseDurationSeconds('--ready-timeout', values['ready-timeout']);
   }

@@ -10,7 +10,9 @@ export const rolloutUsage = `Usage: handoff rollout <start|status|promote|abort>
 
   start FLEET --build B     release build B to FLEET (see: handoff rollout start --help)
   status FLEET [--watch]    the fleet's latest rollout: phase, builds, timings
-  promote FLEET             switch a rollout waiting in AwaitingPromotion, or resume a Paused one
+  promote FLEET             switch a rollout waiting in AwaitingPromotion, continue a paused
+                            canary, resume a paused rolling release, or end an A/B test
+                            with --variant NAME
   abort FLEET               stop the rollout and keep the fleet on its old build`;
 
 export const rolloutStatusUsage = `Usage: handoff rollout status FLEET [--watch] [--interval 1s]
@@ -23,11 +25,17 @@ Show FLEET's latest rollout.
   --json            print the API response (with --watch: one JSON document per line)`;
 
 const ActionUsage = {
-  promote: `Usage: handoff rollout promote FLEET
+  promote: `Usage: handoff rollout promote FLEET [--variant NAME]
 
-Switch new sessions to the new build of FLEET's latest rollout, which waits in
-AwaitingPromotion because it was started with --no-auto-promote; or resume a rolling release
-that Paused (a batch not Ready in time, or failed starts) once the cause is fixed.`,
+Blue-green: switch new sessions to the new build of FLEET's latest rollout, which waits in
+AwaitingPromotion because it was started with --no-auto-promote.
+Canary: continue past the pause the rollout waits at (Paused).
+Rolling: resume a release that Paused (a batch not Ready in time, or failed starts) once the
+cause is fixed.
+A/B test: end the test; variant NAME (its name or build, see \`rollout status\`) takes every new
+session and the other variants empty.
+
+  --variant NAME    the A/B variant that wins (required for an A/B test, refused otherwise)`,
   abort: `Usage: handoff rollout abort FLEET
 
 Abort FLEET's latest rollout. New sessions go to the old build again; servers of the new build
@@ -145,19 +153,23 @@ async function pollOnce(session: Session, id: string): Promise<RolloutView | nul
   }
 }
 
-function actionCommand(action: keyof typeof ActionUsage) {
+/** `promote FLEET [--variant NAME]`, `abort FLEET`. */
+export function parseRolloutAction(action: keyof typeof ActionUsage, args: readonly string[]): Parsed<{ fleet: string; variant: string | null }> {
   const name = `rollout ${action}`;
+  const { values, positionals } = parseCommandArgs(name, args, action === 'promote' ? { variant: { type: 'string' } } : {});
+  if (values.help) return { global: values, help: true };
+  const [fleet = ''] = expectPositionals(name, positionals, ['FLEET']);
+  const variant = 'variant' in values && typeof values.variant === 'string' ? values.variant : null;
+  return { global: values, help: false, input: { fleet, variant } };
+}
+
+function actionCommand(action: keyof typeof ActionUsage) {
   return defineCommand({
     usage: ActionUsage[action],
-    parse(args): Parsed<{ fleet: string }> {
-      const { values, positionals } = parseCommandArgs(name, args, {});
-      if (values.help) return { global: values, help: true };
-      const [fleet = ''] = expectPositionals(name, positionals, ['FLEET']);
-      return { global: values, help: false, input: { fleet } };
-    },
-    async execute({ fleet }, session) {
+    parse: (args) => parseRolloutAction(action, args),
+    async execute({ fleet, variant }, session) {
       const id = await latestRolloutId(session, fleet);
-      const res = await session.api.post<unknown>(`${rolloutPath(id)}/${action}`);
+      const res = await session.api.post<unknown>(`${rolloutPath(id)}/${action}`, variant === null ? undefined : { variant });
       printResult(session, res.text, () => {
         const verb = action === 'promote' ? 'promoted' : 'aborted';
         const phase = isRecord(res.data) && typeof res.data.phase === 'string' ? `; phase ${res.data.phase}` : '';

@@ -1,6 +1,5 @@
 /**
- * A/B test — DEPENDS ON the ab-test strategy landing (issue 6); the request shape is the issue's,
- * to be aligned by the lead on merge. Both builds serve side by side, players assigned by sticky
+ * A/B test. Both builds serve side by side, players assigned by sticky
  * percentages; an A/B test never promotes itself, so after some play the demo chooses the new
  * build with `promote --variant`, as the studio would after reading the figures.
  */
@@ -15,7 +14,7 @@ export function abTestScenario(): Scenario {
   let chosen = false;
   return {
     strategy: 'ab-test',
-    landed: false,
+    landed: true,
     headline: `A/B test, 50/50 sticky by player; after ${TEST_MS / 1000} s of play the demo chooses the new build (promote --variant)`,
     request: (env) => ({
       fleet: env.fleet, build: env.toBuild, strategy: 'ab-test',
@@ -41,7 +40,7 @@ export function abTestScenario(): Scenario {
       }));
       const status = rollout['progressState'];
       // The strategy's own per-variant figures (custom metrics through the SDK), when it reports them.
-      const reported = typeof status === 'object' && status !== null ? ((status as Record<string, unknown>)['variants'] ?? null) : null;
+      const reported = typeof status === 'object' && status !== null ? (((status as Record<string, unknown>)['figures'] as Record<string, unknown> | undefined)?.['variants'] ?? null) : null;
       return [
         ...variants.map((v) => ({
           key: `variant${v.name}`, label: `variant ${v.name} (${v.build})`, value: v,

@@ -1,6 +1,5 @@
 /**
- * Canary — DEPENDS ON the canary strategy landing (issue 6); the request shape is the issue's,
- * to be aligned by the lead on merge. A share of new sessions goes to the new build in steps;
+ * Canary. A share of new sessions goes to the new build in steps;
  * two players are in an allow-list cohort and go to the canary whatever the weight; the demo
  * holds the last pause for a few seconds of play, then promotes, as an operator would.
  */
@@ -23,7 +22,7 @@ export function canaryScenario(): Scenario {
   let pausedSince: number | null = null;
   return {
     strategy: 'canary',
-    landed: false,
+    landed: true,
     headline: `canary: 20% of new sessions, 5 s pause, 50% until promoted, then 100%; players sim-1…sim-${COHORT_SIZE} always on the canary`,
     request: (env) => ({
       fleet: env.fleet, build: env.toBuild, strategy: 'canary',

@@ -1,6 +1,5 @@
 /**
- * Dynamic pool — DEPENDS ON the dynamic-pool strategy landing (issue 6); the request shape is
- * the issue's, to be aligned by the lead on merge. The Arena docs' single deployment: as many
+ * Dynamic pool. The Arena docs' single deployment: as many
  * new-build servers as are running join the pool, new sessions prefer the newest build, and old
  * servers stop once they have been empty for the idle time (2 s here, 600 s by default).
  */
@@ -10,7 +9,7 @@ import type { Scenario } from './types.js';
 export function dynamicPoolScenario(): Scenario {
   return {
     strategy: 'dynamic-pool',
-    landed: false,
+    landed: true,
     headline: 'dynamic pool: new-build servers join the pool (as many as run), new sessions prefer them, old servers stop 2 s after they empty',
     request: (env) => ({ fleet: env.fleet, build: env.toBuild, strategy: 'dynamic-pool', servers: 'match', oldIdleSeconds: 2 }),
     timeoutMs: () => 180_000,

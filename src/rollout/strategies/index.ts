@@ -5,10 +5,12 @@
 import { HandoffError } from '../../core/errors.js';
 import type { Rollout, RolloutSpec, RolloutStrategy } from '../model.js';
 import type { Strategy } from '../strategy.js';
+import { abTest } from './ab-test/index.js';
 import { blueGreen } from './blue-green/index.js';
 import { maintenance } from './maintenance/index.js';
 import { rolling } from './rolling/index.js';
 import { dynamicPool } from './dynamic-pool/index.js';
+import { canary } from './canary/index.js';
 
 type Registry = { [K in RolloutStrategy]: Strategy<Extract<RolloutSpec, { strategy: K }>> };
 
@@ -17,6 +19,8 @@ export const strategies: Registry = {
   maintenance,
   rolling,
   'dynamic-pool': dynamicPool,
+  canary,
+  'ab-test': abTest,
 };
 
 export const strategyNames = Object.keys(strategies) as RolloutStrategy[];

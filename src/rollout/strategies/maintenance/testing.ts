@@ -20,7 +20,7 @@ export function rollout(over: Partial<Omit<Rollout, 'spec'>> & { spec?: Maintena
   return {
     id: 'ro_m', fleet: 'arena', fromBuild: 'v1', toBuild: 'v2', spec: s,
     phase: 'Scheduled', message: '', targetServers: 2, startFailures: 0, lastFailure: null, smoke: null,
-    progressState: { ...initialProgress(s, { capacity: { minServers: 1, maxServers }, runningOld: 2 }) },
+    progressState: { ...initialProgress(s, { capacity: { minServers: 1, maxServers } }) },
     previousRouting: { entries: [{ build: 'v1', weight: 100 }] }, supersededBy: null,
     createdAt: T0, updatedAt: T0, readyAt: null, promotedAt: null, switchedAt: null, drainNoticeAt: null,
     migratedAt: null, completedAt: null, abortedAt: null, failedAt: null, ...over,

@@ -42,7 +42,7 @@ export interface MaintenanceProgress {
   cancelledAt: number | null;
 }
 
-export function initialProgress(spec: MaintenanceSpec, start: StrategyStart): MaintenanceProgress {
+export function initialProgress(spec: MaintenanceSpec, start: Pick<StrategyStart, 'capacity'>): MaintenanceProgress {
   return {
     noticeAt: spec.startsAt - spec.noticeLeadSeconds * 1000,
     startsAt: spec.startsAt,
@@ -56,7 +56,7 @@ export function initialProgress(spec: MaintenanceSpec, start: StrategyStart): Ma
 
 /** The release's progress; a record missing it (not written by this strategy) gets a fresh one. */
 export function progressOf(r: Pick<Rollout, 'progressState' | 'targetServers'> & { spec: MaintenanceSpec }): MaintenanceProgress {
-  const fresh = initialProgress(r.spec, { capacity: { minServers: 0, maxServers: r.targetServers }, runningOld: 0 });
+  const fresh = initialProgress(r.spec, { capacity: { minServers: 0, maxServers: r.targetServers } });
   return { ...fresh, ...(r.progressState as Partial<MaintenanceProgress> | undefined) };
 }
 

@@ -22,7 +22,7 @@ export function startedRolling(
 ): RollingRollout {
   const spec = rollingSpec(over);
   return {
-    id: 'ro_1', fleet: 'arena', fromBuild: 'v1', toBuild: 'v2', spec, ...rolling.init(spec, { capacity, runningOld }, T0),
+    id: 'ro_1', fleet: 'arena', fromBuild: 'v1', toBuild: 'v2', spec, ...rolling.init(spec, { capacity, runningOld, fromBuild: 'v1' }, T0),
     startFailures: 0, lastFailure: null, smoke: null, previousRouting: { entries: [{ build: 'v1', weight: 100 }] }, supersededBy: null,
     createdAt: T0, updatedAt: T0, readyAt: null, promotedAt: null, switchedAt: null, drainNoticeAt: null,
     migratedAt: null, completedAt: null, abortedAt: null, failedAt: null,

@@ -1,0 +1,203 @@
+/**
+ * A session-aware canary as a pure planner: (rollout, observed servers, now) → a plan.
+ * Provisioning → [Verifying: smoke] → steps (setWeight → Progressing, pause → Paused, analysis →
+ * Verifying) → Draining at 100 % → Completed once the old build is gone.
+ *
+ * A weight is a share of *new sessions*; open sessions never move. The canary is the LAST
+ * routing entry, the old build the first, and the salt is the release's id for the whole
+ * release, so each weight step only widens the canary's hash interval: a player (or party)
+ * routed to the canary at 10 % is still routed to it at 50 % (see docs/routing.md). Weights
+ * never decrease (validated at start) for the same reason. Cohort rules send chosen players to
+ * the canary from the first step on, whatever the weight.
+ */
+import { takesNewSessions, type RoutingTable } from '../../../allocation/routing.js';
+import type { ServerState } from '../../../fleet/model.js';
+import type { SmokeResult } from '../../checks.js';
+import type { Rollout } from '../../model.js';
+import { emptyPlan, restoredRouting, type AnalysisCheck, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import { cohortRules } from '../cohort.js';
+import { planDrain } from '../drain.js';
+import { canarySteps, type CanaryAnalysis, type CanarySpec } from './spec.js';
+
+type CanaryRollout = Rollout & { spec: CanarySpec };
+type Observation = RolloutObservation<CanarySpec>;
+
+const READY = new Set<ServerState>(['Ready', 'Active']);
+
+/** The release's progress through its steps, kept in `progressState`. */
+export type CanaryProgress = {
+  /** Index in `canarySteps(spec)` of the step under way; the step count once all are done. */
+  step: number;
+  /** When the step under way began (a timed pause counts from it). */
+  stepStartedAt: number;
+  /** The canary's share of new sessions now, 0–100. */
+  weight: number;
+  /** The pause an operator's `promote` released, if any. */
+  promotedStep: number | null;
+  /** Every weight the canary was given, and when: the release's weight steps. */
+  weights: { weight: number; at: number }[];
+};
+
+export function canaryProgress(r: Rollout): CanaryProgress {
+  const p = r.progressState ?? {};
+  const num = (v: unknown, fallback: number): number => (typeof v === 'number' ? v : fallback);
+  return {
+    step: num(p.step, 0),
+    stepStartedAt: num(p.stepStartedAt, r.readyAt ?? r.createdAt),
+    weight: num(p.weight, 0),
+    promotedStep: typeof p.promotedStep === 'number' ? p.promotedStep : null,
+    weights: Array.isArray(p.weights) ? (p.weights as CanaryProgress['weights']) : [],
+  };
+}
+
+/** New sessions: `weight` % to the canary (last entry), the rest to the old build (first), cohort to the canary. */
+export function canaryRouting(r: Pick<CanaryRollout, 'id' | 'fromBuild' | 'toBuild' | 'spec'>, weight: number): RoutingTable {
+  return {
+    entries: [{ build: r.fromBuild, weight: 100 - weight }, { build: r.toBuild, weight }],
+    rules: cohortRules(r.spec.cohort, r.toBuild, 'canary'),
+    salt: r.id,
+  };
+}
+
+export function planCanary(o: Observation): RolloutPlan {
+  const { rollout: r, now } = o;
+  switch (r.phase) {
+    case 'Provisioning':
+      return provisioning(o);
+    case 'Progressing':
+    case 'Paused':
+      return crashLooping(r, now) ?? run(o, canaryProgress(r), {}, false);
+    case 'Verifying':
+      return crashLooping(r, now) ?? verifying(o);
+    case 'Draining': {
+      const fullAt = canaryProgress(r).weights.at(-1)?.at ?? r.switchedAt ?? now;
+      return planDrain(r, o.servers, now, { winner: r.toBuild, leaving: [r.fromBuild], since: fullAt, drain: r.spec.drain });
+    }
+    default:
+      return emptyPlan();
+  }
+}
+
+function provisioning(o: Observation): RolloutPlan {
+  const { rollout: r, now } = o;
+  const failed = crashLooping(r, now);
+  if (failed) return failed;
+  if (now - r.createdAt > r.spec.readyTimeoutSeconds * 1000) {
+    return fail(r, now, `build ${r.toBuild} was not Ready within ${r.spec.readyTimeoutSeconds}s`);
+  }
+  const ready = o.servers.filter((s) => s.build === r.toBuild && READY.has(s.state)).length;
+  if (ready < r.targetServers) {
+    const message = `waiting for ${r.toBuild}: ${ready}/${r.targetServers} canary servers Ready`;
+    return message === r.message ? emptyPlan() : { ...emptyPlan(), patch: { message } };
+  }
+  const start: CanaryProgress = { step: 0, stepStartedAt: now, weight: 0, promotedStep: null, weights: [] };
+  return run(o, start, { readyAt: now, progressState: start }, true);
+}
+
+function verifying(o: Observation): RolloutPlan {
+  const { rollout: r, now } = o;
+  const ps = canaryProgress(r);
+  if (!r.smoke || r.smoke.state === 'running') return emptyPlan();
+  if (r.smoke.state === 'failed') return fail(r, now, `${stepLabel(r, ps.step)}: analysis failed${r.smoke.serverId ? ` on ${r.smoke.serverId}` : ''}: ${r.smoke.detail}`);
+  return run(o, { ...ps, step: ps.step + 1, stepStartedAt: now }, {}, false);
+}
+
+/**
+ * Runs steps from `ps.step` until one has to wait (a pause, an analysis) or none is left. Several
+ * steps may pass in one call (setWeight 20 then a pause), but one routing table is emitted: the
+ * last weight's. `install` emits the table even when the weight did not change (the first time).
+ */
+function run(o: Observation, ps: CanaryProgress, extra: Partial<Rollout>, install: boolean): RolloutPlan {
+  const { rollout: r, now } = o;
+  const steps = canarySteps(r.spec);
+  let { step, stepStartedAt, weight } = ps;
+  const weights = [...ps.weights];
+  let reroute = install;
+  let wait: Partial<Rollout> = {};
+  let check: AnalysisCheck | null = null;
+  while (step < steps.length) {
+    const s = steps[step];
+    if (s && 'setWeight' in s) {
+      if (s.setWeight !== weight) {
+        weight = s.setWeight;
+        weights.push({ weight, at: now });
+        reroute = true;
+      }
+    } else if (s && 'pause' in s) {
+      const { seconds } = s.pause;
+      if (ps.promotedStep !== step && (seconds === undefined || now < stepStartedAt + seconds * 1000)) {
+        const until = seconds === undefined ? 'until promote' : `for ${seconds}s`;
+        wait = { phase: 'Paused', message: `${stepLabel(r, step)}: paused at ${weight}% ${until}` };
+        break;
+      }
+    } else if (s) {
+      const started = startCheck(o, s.analysis, step, weight);
+      wait = started ? { phase: 'Verifying', smoke: started.result, message: started.message } : { phase: 'Progressing', message: `${stepLabel(r, step)}: waiting for a Ready ${r.toBuild} server to check` };
+      check = started?.check ?? null;
+      break;
+    }
+    step++;
+    stepStartedAt = now;
+  }
+  const next: CanaryProgress = { step, stepStartedAt, weight, promotedStep: ps.promotedStep, weights };
+  const patch: Partial<Rollout> = { ...extra };
+  if (JSON.stringify(next) !== JSON.stringify(canaryProgress(r)) || install) patch.progressState = next;
+  const plan: RolloutPlan = { ...emptyPlan(), check };
+  if (reroute) {
+    plan.routing = canaryRouting(r, weight);
+    if (r.switchedAt === null && takesNewSessions(plan.routing, r.toBuild)) patch.switchedAt = now;
+  }
+  if (step >= steps.length) {
+    wait = { phase: 'Draining', message: `100% of new sessions go to ${r.toBuild}; ${r.fromBuild} is emptying` };
+  }
+  if (wait.phase !== undefined && wait.phase !== r.phase) patch.phase = wait.phase;
+  if (wait.message !== undefined && wait.message !== r.message) patch.message = wait.message;
+  if (wait.smoke) patch.smoke = wait.smoke;
+  plan.patch = patch;
+  return plan;
+}
+
+function startCheck(o: Observation, analysis: CanaryAnalysis, step: number, weight: number): { check: AnalysisCheck; result: SmokeResult; message: string } | null {
+  const { rollout: r, now } = o;
+  const target = o.servers.find((s) => s.build === r.toBuild && READY.has(s.state));
+  const result = (serverId: string): SmokeResult => ({ state: 'running', serverId, startedAt: now, finishedAt: null, detail: '' });
+  if ('smoke' in analysis) {
+    if (!target) return null;
+    return { check: { serverId: target.id, smoke: analysis.smoke }, result: result(target.id), message: `${stepLabel(r, step)}: smoke check on ${target.id} at ${weight}%` };
+  }
+  const serverId = target?.id ?? '';
+  return {
+    check: { serverId, webhook: analysis.webhook, payload: webhookPayload(r, step, weight) },
+    result: result(serverId),
+    message: `${stepLabel(r, step)}: asking ${analysis.webhook.url} at ${weight}%`,
+  };
+}
+
+/** What a webhook is told: enough to find the release and its builds through the API. */
+export function webhookPayload(r: Rollout, step: number, weight: number): Record<string, unknown> {
+  const steps = r.spec.strategy === 'canary' ? canarySteps(r.spec).length : 0;
+  return { rollout: r.id, fleet: r.fleet, strategy: r.spec.strategy, fromBuild: r.fromBuild, toBuild: r.toBuild, step: step + 1, steps, weight };
+}
+
+/** The check a Verifying canary waits on (run again after a control-plane restart). */
+export function runningCanaryCheck(r: CanaryRollout): AnalysisCheck | null {
+  if (r.phase !== 'Verifying' || !r.smoke) return null;
+  const ps = canaryProgress(r);
+  const s = canarySteps(r.spec)[ps.step];
+  if (!s || !('analysis' in s)) return null;
+  const { serverId } = r.smoke;
+  return 'smoke' in s.analysis ? { serverId, smoke: s.analysis.smoke } : { serverId, webhook: s.analysis.webhook, payload: webhookPayload(r, ps.step, ps.weight) };
+}
+
+function stepLabel(r: CanaryRollout, step: number): string {
+  return `step ${step + 1}/${canarySteps(r.spec).length}`;
+}
+
+function crashLooping(r: CanaryRollout, now: number): RolloutPlan | null {
+  if (r.startFailures < r.spec.maxStartFailures) return null;
+  return fail(r, now, `build ${r.toBuild} failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
+}
+
+function fail(r: CanaryRollout, now: number, message: string): RolloutPlan {
+  return { ...emptyPlan(), routing: restoredRouting(r), patch: { phase: 'Failed', failedAt: now, message } };
+}

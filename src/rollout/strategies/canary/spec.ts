@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import {
+  DrainDeadlineSchema, SmokeCheckSchema, WebhookCheckSchema, seconds, type DrainDeadline, type SmokeCheck, type WebhookCheck,
+} from '../../checks.js';
+import { CohortSchema, type Cohort } from '../cohort.js';
+
+/** A check between steps: a smoke check against one canary server, or a webhook answering 2xx = pass. */
+export type CanaryAnalysis = { smoke: SmokeCheck } | { webhook: WebhookCheck };
+
+export type CanaryStep =
+  /** Share of *new sessions* (0–100) that go to the canary from now on. */
+  | { setWeight: number }
+  /** Wait `seconds`, or (no `seconds`) until an operator's `promote`. */
+  | { pause: { seconds?: number } }
+  | { analysis: CanaryAnalysis };
+
+export interface CanarySpec {
+  strategy: 'canary';
+  /** In order; weights never decrease and the last step is `setWeight: 100`. */
+  steps: CanaryStep[];
+  /** Players sent to the canary whatever its weight, from the first step on. */
+  cohort: Cohort | null;
+  /** A smoke check against one canary server before any player is sent to it. */
+  smoke: SmokeCheck | null;
+  /** After the last step: close what is left on the old build at a deadline, with notice. */
+  drain: DrainDeadline | null;
+  oldIdleSeconds: number | null;
+  readyTimeoutSeconds: number;
+  maxStartFailures: number;
+}
+
+export const weight = z.number().min(0, 'a weight is a share of new sessions, 0 to 100').max(100, 'a weight is a share of new sessions, 0 to 100');
+
+const CanaryStepSchema = z.union([
+  z.strictObject({ setWeight: weight }),
+  z.strictObject({ pause: z.strictObject({ seconds: z.number().int().min(1).optional() }) }),
+  z.strictObject({ analysis: z.union([z.strictObject({ smoke: SmokeCheckSchema }), z.strictObject({ webhook: WebhookCheckSchema })]) }),
+]);
+
+/** The options of a canary release, with their defaults. */
+export const canaryOptions = {
+  steps: z.array(CanaryStepSchema).min(1).max(100),
+  cohort: CohortSchema.nullable().default(null),
+  smoke: SmokeCheckSchema.nullable().default(null),
+  drain: DrainDeadlineSchema.nullable().default(null),
+  oldIdleSeconds: seconds.nullable().default(null),
+  readyTimeoutSeconds: z.number().int().min(1).default(300),
+  maxStartFailures: z.number().int().min(1).default(3),
+};
+
+/** The steps a release runs: the spec's, after an initial smoke check when one is set. */
+export function canarySteps(spec: Pick<CanarySpec, 'steps' | 'smoke'>): CanaryStep[] {
+  return spec.smoke ? [{ analysis: { smoke: spec.smoke } }, ...spec.steps] : spec.steps;
+}
