@@ -180,7 +180,6 @@ export class SimulatedHost {
   }
 
   private view(p: Proc): SimProcess {
-    const host = this;
     const random = this.random.fork(p.pid);
     return {
       serverId: p.request.serverId, pid: p.pid, args: p.request.args, env: p.request.env,
@@ -191,21 +190,21 @@ export class SimulatedHost {
       log: (line, stream = 'stdout') => {
         if (!p.alive) return;
         p.log.push(stream === 'stderr' ? `[stderr] ${line}` : line);
-        if (p.log.length > host.logLines) p.log.shift();
+        if (p.log.length > this.logLines) p.log.shift();
       },
-      exit: (code) => host.end(p, code, null),
+      exit: (code) => this.end(p, code, null),
       setTimeout: (fn, ms) => {
-        const handle = host.clock.setTimeout(() => {
+        const handle = this.clock.setTimeout(() => {
           p.timers.delete(handle);
           if (p.alive) fn();
         }, ms);
         if (p.alive) p.timers.add(handle);
-        else host.clock.clearTimeout(handle);
+        else this.clock.clearTimeout(handle);
         return handle;
       },
       clearTimeout: (handle) => {
         p.timers.delete(handle);
-        host.clock.clearTimeout(handle);
+        this.clock.clearTimeout(handle);
       },
     };
   }
