@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AllocationService } from '../allocation/service.js';
+import type { ApiDeps } from '../api/deps.js';
 import { Metrics } from '../api/metrics.js';
 import { openApiDocument } from '../api/openapi.js';
 import { allRoutes } from '../api/routes/index.js';
@@ -22,6 +23,9 @@ import { RolloutService } from '../rollout/service.js';
 import { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { validateLocalLaunch } from '../runtime/local/validate.js';
 import type { RuntimeProvider } from '../runtime/port.js';
+import { gameServerProgram } from '../runtime/simulated/game-server.js';
+import { SimulatedHost } from '../runtime/simulated/host.js';
+import { SimulatedRuntime } from '../runtime/simulated/simulated-runtime.js';
 import { SdkEndpoint } from '../sdk/endpoint.js';
 import { NoticeHub } from '../sdk/notices.js';
 import { SessionService } from '../session/service.js';
@@ -56,6 +60,11 @@ export interface ControlPlane {
   readonly world: World;
   readonly store: StateStore;
   readonly reconciler: FleetReconciler;
+  /**
+   * The services behind the API routes, for in-process drivers that must not go through sockets
+   * (the fake-clock simulation, src/sim). Everything else uses the HTTP API.
+   */
+  readonly api: ApiDeps;
   /** Stops the control plane. Game servers keep running unless `stopServers` is set. */
   close(opts?: { stopServers?: boolean }): Promise<void>;
 }
@@ -108,7 +117,7 @@ async function assemble(
   const kick = (): void => reconcilerRef.current?.kick();
   const reconcilerRef: { current: FleetReconciler | null } = { current: null };
 
-  const runtime = deps.runtime ?? LocalRuntime.create({ logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock });
+  const runtime = deps.runtime ?? createRuntime(options, clock);
   started.push(() => runtime.close());
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
   const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick });
@@ -123,7 +132,7 @@ async function assemble(
     onStall: (ms) => log(`control plane stalled for ${ms} ms; health and start deadlines restart from now`),
   });
   reconcilerRef.current = reconciler;
-  const fleets = new FleetService(ctx, (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']));
+  const fleets = new FleetService(ctx, runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']));
   const allocations = new AllocationService(ctx, { joinSecret, joinTokenTtlMs: options.joinTokenTtlMs, idempotencyTtlMs: options.idempotencyTtlMs }, metrics);
 
   runtime.onExit((exit) => {
@@ -135,10 +144,14 @@ async function assemble(
   });
   started.push(() => sdk.close());
   sdkUrl = sdk.url;
+  // Simulated game servers reach this backend in-process; unplugged when the endpoint closes.
+  const unplugSdk = runtime instanceof SimulatedRuntime ? runtime.connectSdk(backend) : () => undefined;
+  started.push(unplugSdk);
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
 
-  const routes = allRoutes({ ctx, fleets, allocations, sessions, rollouts });
+  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts };
+  const routes = allRoutes(api);
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
   let closing = false;
@@ -164,7 +177,7 @@ async function assemble(
 
   let closed = false;
   return {
-    options, handler, world, store, reconciler,
+    options, handler, world, store, reconciler, api,
     url: serverUrl(http),
     sdkUrl,
     async close(opts = {}) {
@@ -187,6 +200,7 @@ async function assemble(
         // Let exit bookkeeping land before the store closes.
         await new Promise((r) => setImmediate(r));
       }
+      unplugSdk();
       await sdk.close();
       await persister.drain();
       await runtime.close();
@@ -194,6 +208,15 @@ async function assemble(
       lock.release();
     },
   };
+}
+
+/** The runtime the options name: local processes, or simulated servers on a host of their own. */
+function createRuntime(options: ResolvedServerOptions, clock: Clock): RuntimeProvider {
+  if (options.runtime === 'simulated') {
+    const host = new SimulatedHost({ clock, seed: options.simulationSeed, defaultProgram: gameServerProgram() });
+    return SimulatedRuntime.create({ host, portRange: options.portRange, address: options.publicAddress, clock });
+  }
+  return LocalRuntime.create({ logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock });
 }
 
 function portError(e: unknown, port: number, flag: string): unknown {
