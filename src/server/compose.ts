@@ -98,10 +98,13 @@ async function assemble(
   const world = World.fromSnapshot(await store.load(clock.now()));
   await loadLatestRollouts(world, store);
   const metrics = new Metrics(world);
-  const fatal: { error: HandoffError | null; handler: RequestHandler | null } = { error: null, handler: null };
+  const fatal: { error: HandoffError | null; handler: RequestHandler | null; storeClosed: boolean } = { error: null, handler: null, storeClosed: false };
   const persister = new Persister(store, {
     onCommit: (n, ms) => metrics.committed(n, ms),
     onFailure: (e) => {
+      // Work still finishing after shutdown (a smoke check's result) finds the store closed: that
+      // change is dropped, as a restart redoes it (the smoke check runs again), not a store failure.
+      if (fatal.storeClosed) return log(`a change made after shutdown was dropped: ${String(e)}`);
       log(`store commit failed; stopping so a restart recovers from the store (game servers keep running): ${String(e)}`);
       // Refuse everything new, let the requests in flight answer 503 STORE_UNAVAILABLE (their
       // commits were rejected), then exit: a reset connection would tell a client nothing.
@@ -204,6 +207,7 @@ async function assemble(
       await sdk.close();
       await persister.drain();
       await runtime.close();
+      fatal.storeClosed = true;
       await store.close();
       lock.release();
     },

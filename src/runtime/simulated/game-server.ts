@@ -37,6 +37,7 @@ export class SimulatedGameServer implements ProgramInstance {
   /** When the server first saw a drain (or maintenance) notice still standing; null if none. */
   drainNoticeAt: number | null = null;
   maintenanceNoticeAt: number | null = null;
+  /** Told the control plane it is ready: from here it admits the players it is sent. */
   private ready = false;
   private terminating = false;
   private readonly stubborn: boolean;
@@ -134,16 +135,21 @@ export class SimulatedGameServer implements ProgramInstance {
 
   private callReady(b: GameServerBehaviour): void {
     if (this.terminating) return;
+    // Listening before the answer comes back, as a real server is: the control plane may send a
+    // player the moment it records the server Ready, before its answer reaches the server.
+    this.ready = true;
     this.proc.sdk.call(this.token, (backend, id) => backend.ready(id)).then(
       () => {
-        if (this.terminating || this.ready) return;
-        this.ready = true;
+        if (this.terminating) return;
         this.proc.log('ready');
         this.healthLoop(b);
         if (b.crashesPerHour > 0) this.proc.setTimeout(() => this.proc.exit(this.proc.random.pick(b.exitCodes)), this.proc.random.exponential(3_600_000 / b.crashesPerHour));
         if (b.stallsPerHour > 0) this.stallLoop(b);
       },
-      () => this.proc.setTimeout(() => this.callReady(b), 1_000),
+      () => {
+        this.ready = false;
+        this.proc.setTimeout(() => this.callReady(b), 1_000);
+      },
     );
   }
 

@@ -38,6 +38,9 @@ export interface HostExit extends SimExit {
   serverId: string;
 }
 
+/** A signal about to be delivered; `fromRuntime` false for a kill from outside. */
+export type SignalListener = (signal: { pid: number; serverId: string; signal: 'SIGTERM' | 'SIGKILL'; fromRuntime: boolean }) => void;
+
 interface Proc {
   readonly pid: number;
   readonly identity: string;
@@ -64,7 +67,7 @@ export class SimulatedHost {
   private readonly byServer = new Map<string, number>();
   private readonly ports = new Set<number>();
   private readonly exitListeners = new Set<(exit: HostExit) => void>();
-  private readonly signalListeners = new Set<(pid: number, serverId: string, signal: 'SIGTERM' | 'SIGKILL') => void>();
+  private readonly signalListeners = new Set<SignalListener>();
   private nextPid = 1000;
 
   constructor(opts: SimulatedHostOptions = {}) {
@@ -142,7 +145,7 @@ export class SimulatedHost {
     const p = this.procs.get(pid);
     if (!p?.alive) return false;
     if (fromRuntime) p.signalled = true;
-    for (const listener of [...this.signalListeners]) listener(pid, p.request.serverId, signal);
+    for (const listener of [...this.signalListeners]) listener({ pid, serverId: p.request.serverId, signal, fromRuntime });
     if (signal === 'SIGKILL') this.end(p, null, 'SIGKILL');
     else p.program?.terminate();
     return true;
@@ -154,7 +157,7 @@ export class SimulatedHost {
   }
 
   /** Observes every signal before it is delivered (the simulation checks what was still running). */
-  onSignal(listener: (pid: number, serverId: string, signal: 'SIGTERM' | 'SIGKILL') => void): () => void {
+  onSignal(listener: SignalListener): () => void {
     this.signalListeners.add(listener);
     return () => this.signalListeners.delete(listener);
   }
@@ -194,10 +197,11 @@ export class SimulatedHost {
       },
       exit: (code) => this.end(p, code, null),
       setTimeout: (fn, ms) => {
+        // Whole milliseconds, as a real clock reads: random delays must not make time fractional.
         const handle = this.clock.setTimeout(() => {
           p.timers.delete(handle);
           if (p.alive) fn();
-        }, ms);
+        }, Math.round(ms));
         if (p.alive) p.timers.add(handle);
         else this.clock.clearTimeout(handle);
         return handle;

@@ -1,0 +1,28 @@
+/**
+ * The strategies the fake-clock simulation releases with, as data: one row per strategy and
+ * option combination. A new strategy is a new row here (its request as `POST /v1/rollouts`
+ * takes it), and the matrix runs it alone, aborted and restarted in each phase listed,
+ * back to back, and aborted at a random moment.
+ */
+import type { StrategyRow } from '../../src/sim/matrix.js';
+
+const base = { strategy: 'blue-green', oldIdleSeconds: 30 };
+
+export const rows: StrategyRow[] = [
+  { name: 'blue-green', request: base, interruptIn: ['Provisioning', 'Draining'], settleInPhaseMs: { Draining: 30_000 } },
+  { name: 'blue-green promoted by hand', request: { ...base, autoPromote: false }, interruptIn: ['AwaitingPromotion'], promote: { afterMs: 30_000 } },
+  { name: 'blue-green with a smoke check', request: { ...base, smoke: { kind: 'command', command: ['sh', '-c', 'sleep 0.05'] } }, interruptIn: ['Verifying'] },
+  {
+    name: 'blue-green with a drain deadline',
+    request: { ...base, drain: { deadlineSeconds: 90, noticeLeadSeconds: 30 } },
+    interruptIn: ['Draining'], settleInPhaseMs: { Draining: 75_000 },
+  },
+  { name: 'blue-green whose smoke check fails', request: { ...base, smoke: { kind: 'command', command: ['sh', '-c', 'sleep 0.05; exit 1'] } }, interruptIn: ['Verifying'], outcome: 'Failed' },
+];
+
+/** Rows run only as a release (and a restart): situations rather than strategy options. */
+export const situations: StrategyRow[] = [
+  { name: 'blue-green of a build that crashes on boot', request: base, interruptIn: ['Provisioning'], outcome: 'Failed', scenario: { buildArgs: { v1: ['--sim-crash-at-start=1'] } } },
+  { name: 'blue-green with parties following routing', request: base, interruptIn: ['Draining'], settleInPhaseMs: { Draining: 30_000 }, scenario: { fleet: { partyPolicy: 'follow-routing' } } },
+  { name: 'blue-green while servers crash often', request: base, interruptIn: ['Draining'], settleInPhaseMs: { Draining: 30_000 }, scenario: { behaviour: { crashesPerHour: 20 } } },
+];
