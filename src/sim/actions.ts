@@ -1,5 +1,5 @@
 /** What a scenario step does: each action through the same doors an operator, a crash or a restart would use. */
-import { FLEET, type Sim } from './context.js';
+import { FLEET, routedBuilds, type Sim } from './context.js';
 import type { Action } from './scenario.js';
 
 export async function runAction(sim: Sim, action: Action): Promise<void> {
@@ -7,8 +7,12 @@ export async function runAction(sim: Sim, action: Action): Promise<void> {
   monitor.note(`step ${JSON.stringify(action)}`);
   switch (action.do) {
     case 'release': {
+      const before = cp.up ? routedBuilds(cp.world.fleets.get(FLEET)?.routing) : [];
       const answer = await cp.startRelease({ ...action.request, fleet: FLEET, build: action.build });
-      if (answer.ok) sim.releases.push(answer.value.id);
+      if (answer.ok) {
+        sim.releases.push(answer.value.id);
+        sim.routedBefore.set(answer.value.id, before);
+      }
       else monitor.violation('unexpected-answer', `the release of ${action.build} was refused: ${answer.code}`);
       return;
     }

@@ -10,6 +10,11 @@ import type { Scenario } from './scenario.js';
 /** The fleet every scenario runs. */
 export const FLEET = 'sim';
 
+/** Builds a routing table sends new sessions to by weight, sorted. */
+export function routedBuilds(routing: { entries: readonly { build: string; weight: number }[] } | undefined): string[] {
+  return [...new Set((routing?.entries ?? []).filter((e) => e.weight > 0).map((e) => e.build))].sort();
+}
+
 /** Everything a running scenario's steps work with. */
 export interface Sim {
   scenario: Scenario;
@@ -21,6 +26,8 @@ export interface Sim {
   population: Population;
   /** Releases started, oldest first. */
   releases: string[];
+  /** The builds routing sent new sessions to just before each release started: what an abort restores. */
+  routedBefore: Map<string, string[]>;
   /** When the scenario started (after the control plane came up). */
   t0: number;
   /** Advances the clock one step and lets what it set off settle. */

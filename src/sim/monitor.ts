@@ -8,7 +8,9 @@
  * - no slot is given twice (a server never hosts more than its capacity, a player plays once);
  * - a party never splits across builds unless its server could not take the member (full,
  *   leaving, unhealthy) or the fleet follows routing;
- * - every new session lands on a build the routing routes to (a party member aside).
+ * - every new session lands on a build the routing routes to (a party member aside);
+ * - every player a game server hosts has an open session there (the control plane never loses
+ *   track of one, not even across a restart).
  */
 import type { AllocationResponse } from '../api/schemas.js';
 import type { Clock } from '../core/clock.js';
@@ -21,7 +23,7 @@ import { emptyStats, type SimStats } from './stats.js';
 
 export const ViolationKinds = [
   'closed-without-notice', 'stopped-under-player', 'stopped-with-open-session', 'slot-overbooked', 'player-twice',
-  'party-split', 'misrouted', 'join-refused', 'ghost-session', 'unexpected-answer', 'control-plane-error', 'premise', 'expectation',
+  'party-split', 'misrouted', 'join-refused', 'ghost-session', 'untracked-player', 'unexpected-answer', 'control-plane-error', 'premise', 'expectation',
 ] as const;
 export type ViolationKind = (typeof ViolationKinds)[number];
 
@@ -44,6 +46,8 @@ export interface AllocationContext {
 }
 
 const TRACE = 60;
+/** How long a player may play on a server without an open session there before it counts: joins and restarts take a moment. */
+const UNTRACKED_GRACE_MS = 15_000;
 
 export class Monitor {
   readonly violations: Violation[] = [];
@@ -51,6 +55,10 @@ export class Monitor {
   private readonly trace: string[] = [];
   /** Sessions closed under a player with a reason the notice did not make clear: judged from the store at the end. */
   private readonly unclear: { at: number; playerId: string; sessionId: string; reason: string; announced: boolean }[] = [];
+  /** Each breach is reported once, however many checks see it. */
+  private readonly reported = new Set<string>();
+  /** player@server → since when the server hosts the player without an open session there. */
+  private readonly untracked = new Map<string, number>();
 
   /** Times are reported from `origin` (the scenario's start), in ms. */
   constructor(private readonly clock: Clock, private readonly origin = clock.now()) {}
@@ -69,6 +77,9 @@ export class Monitor {
   }
 
   violation(kind: ViolationKind, detail: string): void {
+    const key = `${kind}\u0000${detail}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
     this.note(`VIOLATION ${kind}: ${detail}`);
     this.violations.push({ at: this.at, kind, detail });
   }
@@ -155,6 +166,25 @@ export class Monitor {
     for (const s of world.servers.values()) {
       if (world.used(s.id) > s.capacity) this.violation('slot-overbooked', `${s.id} has ${world.used(s.id)} open sessions for ${s.capacity} slots`);
     }
+    this.checkTracked(world, hosted);
+  }
+
+  /** A player playing where the control plane has no open session for them: it could stop that server under them. */
+  private checkTracked(world: World, hosted: { serverId: string; players: string[] }[]): void {
+    const now = this.clock.now();
+    const current = new Set<string>();
+    for (const { serverId, players } of hosted) {
+      const fleet = world.servers.get(serverId)?.fleet;
+      for (const p of players) {
+        if (fleet !== undefined && world.openSessionOf(fleet, p)?.server === serverId) continue;
+        const key = `${p}@${serverId}`;
+        current.add(key);
+        const since = this.untracked.get(key) ?? now;
+        this.untracked.set(key, since);
+        if (now - since >= UNTRACKED_GRACE_MS) this.violation('untracked-player', `${p} has played on ${serverId} for ${UNTRACKED_GRACE_MS / 1000} s and more with no open session there`);
+      }
+    }
+    for (const key of this.untracked.keys()) if (!current.has(key)) this.untracked.delete(key);
   }
 
   /** End of run: unclear closes judged by the store, and no session left open once every player left. */

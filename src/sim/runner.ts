@@ -15,7 +15,7 @@ import { Monitor, type Violation } from './monitor.js';
 import { DEFAULT_WORKLOAD, Population } from './players.js';
 import { DEFAULT_FLEET, UNRELIABLE_SERVERS, type Scenario, type ScenarioStep } from './scenario.js';
 import { runAction } from './actions.js';
-import { FLEET, type Sim } from './context.js';
+import { FLEET, routedBuilds, type Sim } from './context.js';
 import type { SimStats } from './stats.js';
 
 export interface SimReport {
@@ -24,6 +24,8 @@ export interface SimReport {
   violations: Violation[];
   stats: SimStats;
   releases: { id: string; toBuild: string; phase: string; message: string }[];
+  /** How many of each control-plane event the run produced (server.unhealthy, server.crashed, rollout.aborted, …). */
+  events: Record<string, number>;
   /** Builds with servers still up at the end, and the fleet's build. */
   fleet: { currentBuild: string; builds: string[] };
   simulatedMs: number;
@@ -48,7 +50,7 @@ export async function runScenario(scenario: Scenario): Promise<SimReport> {
   const stepMs = scenario.stepMs ?? 500;
   const steps: Steps = { pending: [...scenario.steps], due: null, previousAt: clock.now(), firing: false };
   const sim: Sim = {
-    scenario, clock, random, host, cp, monitor, population, releases: [], t0: clock.now(),
+    scenario, clock, random, host, cp, monitor, population, releases: [], routedBefore: new Map(), t0: clock.now(),
     step: async () => {
       clock.advance(stepMs);
       await settle(sim, steps);
@@ -239,11 +241,19 @@ async function report(sim: Sim): Promise<SimReport> {
   });
   const fleet = cp.world.fleets.get(FLEET);
   const last = releases[releases.length - 1];
-  if (fleet && last?.phase === 'Completed' && fleet.currentBuild !== last.toBuild) {
-    monitor.violation('expectation', `the last release completed but the fleet runs ${fleet.currentBuild}, not ${last.toBuild}`);
+  const routed = routedBuilds(fleet?.routing).join(', ');
+  if (last?.phase === 'Completed' && (fleet?.currentBuild !== last.toBuild || routed !== last.toBuild)) {
+    monitor.violation('expectation', `the last release completed but the fleet runs ${fleet?.currentBuild ?? '?'} and routes to ${routed}, not ${last.toBuild}`);
   }
+  // An abort (or a failure) sends new sessions back where they went before the release.
+  const before = last ? sim.routedBefore.get(last.id)?.join(', ') : undefined;
+  if ((last?.phase === 'Aborted' || last?.phase === 'Failed') && before !== routed) {
+    monitor.violation('expectation', `release ${last.id} ended ${last.phase} but routing sends new sessions to ${routed}, not back to ${before ?? '?'}`);
+  }
+  const events: Record<string, number> = {};
+  for (const e of await store.listEvents({ limit: 10_000_000 })) events[e.kind] = (events[e.kind] ?? 0) + 1;
   return {
-    scenario: scenario.name, seed: scenario.seed, violations: monitor.violations, stats: monitor.stats, releases,
+    scenario: scenario.name, seed: scenario.seed, violations: monitor.violations, stats: monitor.stats, releases, events,
     fleet: { currentBuild: fleet?.currentBuild ?? '?', builds: builds(sim) },
     simulatedMs: sim.clock.now() - sim.t0, trace: monitor.recentTrace(),
   };

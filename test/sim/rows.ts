@@ -25,4 +25,9 @@ export const situations: StrategyRow[] = [
   { name: 'blue-green of a build that crashes on boot', request: base, interruptIn: ['Provisioning'], outcome: 'Failed', scenario: { buildArgs: { v1: ['--sim-crash-at-start=1'] } } },
   { name: 'blue-green with parties following routing', request: base, interruptIn: ['Draining'], settleInPhaseMs: { Draining: 30_000 }, scenario: { fleet: { partyPolicy: 'follow-routing' } } },
   { name: 'blue-green while servers crash often', request: base, interruptIn: ['Draining'], settleInPhaseMs: { Draining: 30_000 }, scenario: { behaviour: { crashesPerHour: 20 } } },
+  {
+    // Stalls longer than the health timeout: servers turn Unhealthy (and empty ones are replaced) mid-release.
+    name: 'blue-green while servers stall past their health timeout', request: base, interruptIn: ['Draining'], settleInPhaseMs: { Draining: 30_000 },
+    scenario: { behaviour: { stallsPerHour: 6, stallMs: 20_000 } },
+  },
 ];
