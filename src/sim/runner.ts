@@ -46,7 +46,8 @@ export async function runScenario(scenario: Scenario): Promise<SimReport> {
     log: (line) => (/reconcile error|exit handling failed|unexpected error|commit failed/.test(line) ? monitor.violation('control-plane-error', line) : monitor.note(line)),
     onFatal: (e) => monitor.violation('control-plane-error', `store failure: ${String(e)}`),
   });
-  const population = new Population({ clock, random: random.fork('players'), host, cp, monitor, fleet: FLEET }, { ...DEFAULT_WORKLOAD, ...scenario.workload });
+  const workload = { ...DEFAULT_WORKLOAD, ...scenario.workload };
+  const population = new Population({ clock, random: random.fork('players'), host, cp, monitor, fleet: FLEET }, workload);
   const stepMs = scenario.stepMs ?? 500;
   const steps: Steps = { pending: [...scenario.steps], due: null, previousAt: clock.now(), firing: false };
   const sim: Sim = {
@@ -71,7 +72,7 @@ export async function runScenario(scenario: Scenario): Promise<SimReport> {
     await cp.start();
     await setUp(sim);
     await play(sim, steps);
-    await windDown(sim, steps);
+    await windDown(sim, steps, workload.maxSessionSeconds * 1000);
     return await report(sim);
   } finally {
     await cp.dispose();
@@ -194,9 +195,9 @@ async function operate(sim: Sim, waitingSince: number | null): Promise<number | 
   return null;
 }
 
-/** No more arrivals: everyone finishes, the releases end, retired builds' servers stop. */
-async function windDown(sim: Sim, steps: Steps): Promise<void> {
-  const deadline = sim.clock.now() + 30 * 60_000;
+/** No more arrivals: everyone finishes (within the longest play time), the releases end, retired builds' servers stop. */
+async function windDown(sim: Sim, steps: Steps, longestPlayMs: number): Promise<void> {
+  const deadline = sim.clock.now() + longestPlayMs + 30 * 60_000;
   let waitingSince: number | null = null;
   while (!settled(sim)) {
     if (sim.clock.now() > deadline) {
@@ -216,8 +217,8 @@ function settled(sim: Sim): boolean {
   if (!sim.cp.up || sim.population.active > 0) return false;
   const { world } = sim.cp;
   if (sim.releases.some((id) => { const r = world.rollouts.get(id); return r !== undefined && !isTerminalPhase(r.phase); })) return false;
-  const routed = new Set(world.fleets.get(FLEET)?.routing.entries.filter((e) => e.weight > 0).map((e) => e.build));
-  return builds(sim).every((b) => routed.has(b));
+  const routed = routedBuilds(world.fleets.get(FLEET)?.routing);
+  return builds(sim).every((b) => routed.includes(b));
 }
 
 function builds(sim: Sim): string[] {

@@ -1,7 +1,7 @@
 import { describe, it, vi } from 'vitest';
 import { scenariosFor } from '../../src/sim/matrix.js';
 import { runScenario } from '../../src/sim/runner.js';
-import { rows, situations } from './rows.js';
+import { rows, situations } from '../../src/sim/rows.js';
 import { resetIds } from './seeded-ids.js';
 import { BASE_SEED, expectClean } from './support.js';
 

@@ -4,7 +4,7 @@
  * takes it), and the matrix runs it alone, aborted and restarted in each phase listed,
  * back to back, and aborted at a random moment.
  */
-import type { StrategyRow } from '../../src/sim/matrix.js';
+import type { StrategyRow } from './matrix.js';
 
 const base = { strategy: 'blue-green', oldIdleSeconds: 30 };
 
@@ -29,5 +29,11 @@ export const situations: StrategyRow[] = [
     // Stalls longer than the health timeout: servers turn Unhealthy (and empty ones are replaced) mid-release.
     name: 'blue-green while servers stall past their health timeout', request: base, interruptIn: ['Draining'], settleInPhaseMs: { Draining: 30_000 },
     scenario: { behaviour: { stallsPerHour: 6, stallMs: 20_000 } },
+  },
+  {
+    // Heavy-tailed MMO sessions: the old build would take hours to empty; the deadline migrates the rest, announced.
+    name: 'blue-green of an MMO with a drain deadline', request: { ...base, drain: { deadlineSeconds: 300, noticeLeadSeconds: 60 } },
+    interruptIn: ['Draining'], settleInPhaseMs: { Draining: 280_000 },
+    scenario: { workload: { arrivalsPerSecond: 0.1, sessionMedianSeconds: 600, sessionSigma: 1, maxSessionSeconds: 1_800 }, arrivalsForMs: 600_000, stepMs: 1_000 },
   },
 ];
