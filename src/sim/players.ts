@@ -26,6 +26,11 @@ export interface Workload {
   memberGapSeconds: [number, number];
   /** A player gives up after waiting this long for capacity. */
   patienceSeconds: number;
+  /**
+   * Attributes players carry in their allocation requests, each with the share of players who
+   * have it (e.g. `{ key: 'beta', value: 'true', share: 0.1 }`), for cohort rules to match.
+   */
+  attributes: { key: string; value: string; share: number }[];
 }
 
 export const DEFAULT_WORKLOAD: Workload = {
@@ -36,6 +41,7 @@ export const DEFAULT_WORKLOAD: Workload = {
   maxSessionSeconds: 360,
   memberGapSeconds: [0, 3],
   patienceSeconds: 120,
+  attributes: [],
 };
 
 type PlayerState = 'waiting' | 'joining' | 'playing' | 'done';
@@ -43,6 +49,7 @@ type PlayerState = 'waiting' | 'joining' | 'playing' | 'done';
 interface Player {
   id: string;
   partyId: string | null;
+  attributes: Record<string, string>;
   /** When the player stops playing, whatever happens meanwhile. */
   endsAt: number;
   waitingSince: number;
@@ -95,7 +102,9 @@ export class Population {
     let delay = 0;
     for (let i = 0; i < size; i++) {
       const id = `p${group}-${i}`;
-      const p: Player = { id, partyId, endsAt: clock.now() + playMs, waitingSince: clock.now(), state: 'waiting', sessionId: null, serverId: null, leaveTimer: null };
+      const attributes: Record<string, string> = {};
+      for (const a of w.attributes) if (random.chance(a.share)) attributes[a.key] = a.value;
+      const p: Player = { id, partyId, attributes, endsAt: clock.now() + playMs, waitingSince: clock.now(), state: 'waiting', sessionId: null, serverId: null, leaveTimer: null };
       this.players.set(id, p);
       clock.setTimeout(() => void this.allocate(p), delay);
       delay += Math.round(random.uniform(w.memberGapSeconds[0], w.memberGapSeconds[1]) * 1000);
@@ -118,10 +127,12 @@ export class Population {
       return this.retry(p, 2_000);
     }
     const ctx = monitor.beforeAllocation(cp.world, fleet, p.id, p.partyId);
-    const answer = await cp.allocate({ fleet, playerId: p.id, partyId: p.partyId });
+    const answer = await cp.allocate({ fleet, playerId: p.id, partyId: p.partyId, attributes: p.attributes });
     if (!answer.ok) {
-      if (answer.code === 'NO_CAPACITY') monitor.stats.noCapacity += 1;
-      else if (['UNAVAILABLE', 'SHUTTING_DOWN', 'STORE_UNAVAILABLE'].includes(answer.code)) monitor.stats.unavailable += 1;
+      const { stats } = monitor;
+      if (answer.code === 'NO_CAPACITY') stats.noCapacity += 1;
+      else if (['UNAVAILABLE', 'SHUTTING_DOWN', 'STORE_UNAVAILABLE'].includes(answer.code)) stats.unavailable += 1;
+      else if (answer.retryable) stats.refusals[answer.code] = (stats.refusals[answer.code] ?? 0) + 1;
       else monitor.violation('unexpected-answer', `allocation of ${p.id} answered ${answer.code}`);
       return this.retry(p, (answer.retryAfterSeconds ?? 2) * 1000);
     }

@@ -15,6 +15,8 @@ export interface SimStats {
   allowedPartySplits: number;
   /** NO_CAPACITY answers (the player waits and asks again). */
   noCapacity: number;
+  /** Other retryable refusals of an allocation by code (a maintenance window, …): the player waits and asks again. */
+  refusals: Record<string, number>;
   /** Players who gave up waiting for capacity. */
   gaveUp: number;
   /** Joins retried: the control plane was down or the server went away between allocation and join. */
@@ -28,6 +30,6 @@ export interface SimStats {
 export function emptyStats(): SimStats {
   return {
     allocations: 0, sessionsByBuild: {}, sessionsStarted: 0, endedByPlayer: 0, migratedWithNotice: 0, closedForMaintenance: 0,
-    lostToCrash: 0, allowedPartySplits: 0, noCapacity: 0, gaveUp: 0, joinRetries: 0, unavailable: 0, restarts: 0,
+    lostToCrash: 0, allowedPartySplits: 0, noCapacity: 0, refusals: {}, gaveUp: 0, joinRetries: 0, unavailable: 0, restarts: 0,
   };
 }
