@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Build } from '../builds/model.js';
 import type { RuntimeExit, RuntimeInstance, RuntimeProvider, ServerLaunch } from './port.js';
-import { askEcho } from './testdata/echo-client.js';
+import { askEcho, type EchoReply } from './testdata/echo-client.js';
 
 /**
  * What an adapter's test file supplies to run the RuntimeProvider contract. The game server
@@ -21,6 +21,14 @@ export interface RuntimeContractHarness {
   echoBuild(flags?: readonly string[]): Build;
   /** Kills a server behind the runtime's back, as a crash or an operator's `kill -9` would. */
   killFromOutside(instance: RuntimeInstance): void;
+  /**
+   * Sends the echo server one line and resolves with its reply; rejects while it is not
+   * reachable. Default: over TCP to its `game` port (`askEcho`). A runtime whose servers are not
+   * processes (the simulated one) asks its twin of the echo server in-process.
+   */
+  ask?(instance: RuntimeInstance): Promise<EchoReply>;
+  /** The server's log so far. Default: the file at `instance.logPath`. */
+  readLog?(instance: RuntimeInstance): Promise<string>;
 }
 
 /** Generous: real processes on a loaded 2-core CI box. A bound, never a timed expectation. */
@@ -46,8 +54,8 @@ export function recordExits(provider: RuntimeProvider): {
 }
 
 /** Waits until the echo server answers, i.e. it has booted and listens on its port. */
-export function reachable(instance: RuntimeInstance): ReturnType<typeof askEcho> {
-  return vi.waitFor(() => askEcho(instance), WAIT);
+export function reachable(instance: RuntimeInstance, ask: (i: RuntimeInstance) => Promise<EchoReply> = askEcho): Promise<EchoReply> {
+  return vi.waitFor(() => ask(instance), WAIT);
 }
 
 function withEnv(build: Build, env: Record<string, string>): Build {
@@ -64,6 +72,8 @@ export function describeRuntimeContract(name: string, harness: RuntimeContractHa
     const started: RuntimeInstance[] = [];
     const run = randomBytes(3).toString('hex');
     let seq = 0;
+    const ask = (instance: RuntimeInstance): Promise<EchoReply> => (harness.ask ? harness.ask(instance) : askEcho(instance));
+    const readLog = (instance: RuntimeInstance): Promise<string> => (harness.readLog ? harness.readLog(instance) : readFile(instance.logPath, 'utf8'));
 
     const provider = (roomForOne = false): RuntimeProvider => {
       const p = roomForOne ? harness.createWithRoomForOne() : harness.create();
@@ -92,13 +102,13 @@ export function describeRuntimeContract(name: string, harness: RuntimeContractHa
     it('starts a server that is reachable on the port it was given', async () => {
       const instance = await start(provider());
       expect(Object.keys(instance.ports)).toEqual(['game']);
-      expect((await reachable(instance)).echo).toBe('hello');
+      expect((await reachable(instance, ask)).echo).toBe('hello');
     });
 
     it('passes the launch env and the runtime variables to the server', async () => {
       const l = launch(harness.echoBuild(), { HANDOFF_TOKEN: 'secret-token' });
       const instance = await start(provider(), l);
-      const { env } = await reachable(instance);
+      const { env } = await reachable(instance, ask);
       expect(env).toMatchObject({
         HANDOFF_SERVER_ID: l.serverId,
         HANDOFF_TOKEN: 'secret-token',
@@ -111,7 +121,7 @@ export function describeRuntimeContract(name: string, harness: RuntimeContractHa
     it('applies the build env first, the launch env over it and the runtime variables last', async () => {
       const build = withEnv(harness.echoBuild(), { FROM_BUILD: 'build', LAYERED: 'build', HANDOFF_PORT_GAME: '1' });
       const instance = await start(provider(), launch(build, { LAYERED: 'launch' }));
-      const { env } = await reachable(instance);
+      const { env } = await reachable(instance, ask);
       expect(env).toMatchObject({ FROM_BUILD: 'build', LAYERED: 'launch', HANDOFF_PORT_GAME: String(instance.ports.game) });
     });
 
@@ -119,13 +129,13 @@ export function describeRuntimeContract(name: string, harness: RuntimeContractHa
       const p = provider();
       const [a, b] = [await start(p), await start(p)];
       expect(a.ports.game).not.toBe(b.ports.game);
-      await Promise.all([reachable(a), reachable(b)]);
+      await Promise.all([reachable(a, ask), reachable(b, ask)]);
     });
 
     it("writes the server's stdout and stderr to its log", async () => {
       const instance = await start(provider());
       await vi.waitFor(async () => {
-        const log = await readFile(instance.logPath, 'utf8');
+        const log = await readLog(instance);
         expect(log).toContain('echo-server: listening on');
         expect(log).toContain('echo-server: stderr is captured too');
       }, WAIT);
@@ -142,18 +152,18 @@ export function describeRuntimeContract(name: string, harness: RuntimeContractHa
       const p = provider();
       const exits = recordExits(p);
       const instance = await start(p);
-      await reachable(instance);
+      await reachable(instance, ask);
       await p.stop(instance.serverId, { graceMs: 20_000 });
       // Resolved only once the process has exited, so the exit is already known.
       expect(exits.of(instance.serverId)).toEqual([{ serverId: instance.serverId, code: 0, signal: null, requested: true }]);
-      expect(await readFile(instance.logPath, 'utf8')).toContain('SIGTERM received, draining');
+      expect(await readLog(instance)).toContain('SIGTERM received, draining');
     });
 
     it('kills a server that ignores SIGTERM once the grace period is over', async () => {
       const p = provider();
       const exits = recordExits(p);
       const instance = await start(p, launch(harness.echoBuild(['--ignore-sigterm'])));
-      await reachable(instance);
+      await reachable(instance, ask);
       // Whether SIGTERM came first is not asserted here: that would race the grace period.
       // Adapters prove it with a fake clock (see the local adapter's tests).
       await p.stop(instance.serverId, { graceMs: 300 });
@@ -164,7 +174,7 @@ export function describeRuntimeContract(name: string, harness: RuntimeContractHa
       const p = provider();
       const exits = recordExits(p);
       const [a, b] = [await start(p), await start(p)];
-      await reachable(a);
+      await reachable(a, ask);
       await Promise.all([p.stop(a.serverId, { graceMs: 20_000 }), p.stop(a.serverId, { graceMs: 20_000 })]);
       await p.stop(a.serverId, { graceMs: 20_000 });
       await p.stop('never-started', { graceMs: 20_000 });
@@ -185,28 +195,28 @@ export function describeRuntimeContract(name: string, harness: RuntimeContractHa
       const first = await start(p);
       await expect(p.start(launch())).rejects.toMatchObject({ code: 'PORT_RANGE_EXHAUSTED' });
       await p.stop(first.serverId, { graceMs: 20_000 });
-      await reachable(await start(p));
+      await reachable(await start(p), ask);
     });
 
     it('leaves servers running when it is closed', async () => {
       const p = provider();
       const instance = await start(p);
-      await reachable(instance);
+      await reachable(instance, ask);
       await p.close();
-      expect((await askEcho(instance)).echo).toBe('hello');
+      expect((await ask(instance)).echo).toBe('hello');
     });
 
     describe('after a control-plane restart', () => {
       it('re-attaches to a server that is still running, and can stop it', async () => {
         const before = provider();
         const instance = await start(before);
-        await reachable(instance);
+        await reachable(instance, ask);
         await before.close();
 
         const after = provider();
         const exits = recordExits(after);
         expect(await after.adopt([instance])).toEqual({ adopted: [instance.serverId], gone: [] });
-        await askEcho(instance);
+        await ask(instance);
         await after.stop(instance.serverId, { graceMs: 20_000 });
         expect(exits.of(instance.serverId)).toMatchObject([{ serverId: instance.serverId, requested: true }]);
       });
@@ -223,18 +233,18 @@ export function describeRuntimeContract(name: string, harness: RuntimeContractHa
       it('refuses a process whose identity does not match, and leaves that process alone', async () => {
         const before = provider();
         const instance = await start(before);
-        await reachable(instance);
+        await reachable(instance, ask);
         await before.close();
 
         const impostor = { ...instance, identity: `${instance.identity}-recycled` };
         expect(await provider().adopt([impostor])).toEqual({ adopted: [], gone: [instance.serverId] });
-        await askEcho(instance);
+        await ask(instance);
       });
 
       it('reports the exit of an adopted server killed from outside', async () => {
         const before = provider();
         const instance = await start(before);
-        await reachable(instance);
+        await reachable(instance, ask);
         await before.close();
 
         const after = provider();

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AllocationService } from '../allocation/service.js';
+import type { ApiDeps } from '../api/deps.js';
 import { Metrics } from '../api/metrics.js';
 import { openApiDocument } from '../api/openapi.js';
 import { allRoutes } from '../api/routes/index.js';
@@ -22,6 +23,9 @@ import { RolloutService } from '../rollout/service.js';
 import { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { validateLocalLaunch } from '../runtime/local/validate.js';
 import type { RuntimeProvider } from '../runtime/port.js';
+import { gameServerProgram } from '../runtime/simulated/game-server.js';
+import { SimulatedHost } from '../runtime/simulated/host.js';
+import { SimulatedRuntime } from '../runtime/simulated/simulated-runtime.js';
 import { SdkEndpoint } from '../sdk/endpoint.js';
 import { NoticeHub } from '../sdk/notices.js';
 import { SessionService } from '../session/service.js';
@@ -56,6 +60,11 @@ export interface ControlPlane {
   readonly world: World;
   readonly store: StateStore;
   readonly reconciler: FleetReconciler;
+  /**
+   * The services behind the API routes, for in-process drivers that must not go through sockets
+   * (the fake-clock simulation, src/sim). Everything else uses the HTTP API.
+   */
+  readonly api: ApiDeps;
   /** Stops the control plane. Game servers keep running unless `stopServers` is set. */
   close(opts?: { stopServers?: boolean }): Promise<void>;
 }
@@ -89,10 +98,13 @@ async function assemble(
   const world = World.fromSnapshot(await store.load(clock.now()));
   await loadLatestRollouts(world, store);
   const metrics = new Metrics(world);
-  const fatal: { error: HandoffError | null; handler: RequestHandler | null } = { error: null, handler: null };
+  const fatal: { error: HandoffError | null; handler: RequestHandler | null; storeClosed: boolean } = { error: null, handler: null, storeClosed: false };
   const persister = new Persister(store, {
     onCommit: (n, ms) => metrics.committed(n, ms),
     onFailure: (e) => {
+      // Work still finishing after shutdown (a smoke check's result) finds the store closed: that
+      // change is dropped, as a restart redoes it (the smoke check runs again), not a store failure.
+      if (fatal.storeClosed) return log(`a change made after shutdown was dropped: ${String(e)}`);
       log(`store commit failed; stopping so a restart recovers from the store (game servers keep running): ${String(e)}`);
       // Refuse everything new, let the requests in flight answer 503 STORE_UNAVAILABLE (their
       // commits were rejected), then exit: a reset connection would tell a client nothing.
@@ -108,7 +120,7 @@ async function assemble(
   const kick = (): void => reconcilerRef.current?.kick();
   const reconcilerRef: { current: FleetReconciler | null } = { current: null };
 
-  const runtime = deps.runtime ?? LocalRuntime.create({ logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock });
+  const runtime = deps.runtime ?? createRuntime(options, clock);
   started.push(() => runtime.close());
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
   const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick });
@@ -123,7 +135,7 @@ async function assemble(
     onStall: (ms) => log(`control plane stalled for ${ms} ms; health and start deadlines restart from now`),
   });
   reconcilerRef.current = reconciler;
-  const fleets = new FleetService(ctx, (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']));
+  const fleets = new FleetService(ctx, runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']));
   const allocations = new AllocationService(ctx, { joinSecret, joinTokenTtlMs: options.joinTokenTtlMs, idempotencyTtlMs: options.idempotencyTtlMs }, metrics);
 
   runtime.onExit((exit) => {
@@ -135,10 +147,14 @@ async function assemble(
   });
   started.push(() => sdk.close());
   sdkUrl = sdk.url;
+  // Simulated game servers reach this backend in-process; unplugged when the endpoint closes.
+  const unplugSdk = runtime instanceof SimulatedRuntime ? runtime.connectSdk(backend) : () => undefined;
+  started.push(unplugSdk);
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
 
-  const routes = allRoutes({ ctx, fleets, allocations, sessions, rollouts });
+  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts };
+  const routes = allRoutes(api);
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
   let closing = false;
@@ -164,7 +180,7 @@ async function assemble(
 
   let closed = false;
   return {
-    options, handler, world, store, reconciler,
+    options, handler, world, store, reconciler, api,
     url: serverUrl(http),
     sdkUrl,
     async close(opts = {}) {
@@ -187,13 +203,24 @@ async function assemble(
         // Let exit bookkeeping land before the store closes.
         await new Promise((r) => setImmediate(r));
       }
+      unplugSdk();
       await sdk.close();
       await persister.drain();
       await runtime.close();
+      fatal.storeClosed = true;
       await store.close();
       lock.release();
     },
   };
+}
+
+/** The runtime the options name: local processes, or simulated servers on a host of their own. */
+function createRuntime(options: ResolvedServerOptions, clock: Clock): RuntimeProvider {
+  if (options.runtime === 'simulated') {
+    const host = new SimulatedHost({ clock, seed: options.simulationSeed, defaultProgram: gameServerProgram() });
+    return SimulatedRuntime.create({ host, portRange: options.portRange, address: options.publicAddress, clock });
+  }
+  return LocalRuntime.create({ logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock });
 }
 
 function portError(e: unknown, port: number, flag: string): unknown {

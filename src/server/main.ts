@@ -1,7 +1,7 @@
 /** `handoff server`: runs the control plane in the foreground until SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
 import { startControlPlane } from './compose.js';
-import type { ServerOptions } from './options.js';
+import { RuntimeKinds, type RuntimeKind, type ServerOptions } from './options.js';
 
 const HELP = `Usage: handoff server [options]
 
@@ -25,6 +25,12 @@ Options:
   --max-connections N     open API connections (default 4096)
   --stop-servers-on-exit  stop every game server on shutdown (default: leave them
                           running so a restarted control plane re-adopts them)
+  --runtime KIND          what runs game servers: local (processes, the default) or
+                          simulated (in-process servers that speak the SDK without
+                          sockets, to try fleets and releases at scale without a game;
+                          a build's --sim-* arguments set their behaviour, see
+                          docs/simulation.md)
+  --sim-seed N            seed of the simulated runtime (default 1)
   -h, --help
 `;
 
@@ -43,6 +49,8 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
       'max-in-flight': { type: 'string' },
       'max-connections': { type: 'string' },
       'stop-servers-on-exit': { type: 'boolean', default: false },
+      runtime: { type: 'string' },
+      'sim-seed': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -57,6 +65,15 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
   if (values['allowed-origin']) options.allowedOrigins = values['allowed-origin'];
   if (values['max-in-flight']) options.maxInFlight = toCount(values['max-in-flight'], '--max-in-flight');
   if (values['max-connections']) options.maxConnections = toCount(values['max-connections'], '--max-connections');
+  if (values.runtime) {
+    if (!(RuntimeKinds as readonly string[]).includes(values.runtime)) throw new RangeError(`--runtime must be one of ${RuntimeKinds.join(', ')}`);
+    options.runtime = values.runtime as RuntimeKind;
+  }
+  if (values['sim-seed']) {
+    const seed = Number(values['sim-seed']);
+    if (!Number.isSafeInteger(seed)) throw new RangeError('--sim-seed must be a whole number');
+    options.simulationSeed = seed;
+  }
   if (values['port-range']) {
     const m = /^(\d+)-(\d+)$/.exec(values['port-range']);
     if (!m) throw new RangeError('--port-range must look like 7400-7999');
@@ -93,7 +110,8 @@ export async function runServerCommand(argv: string[]): Promise<number> {
     process.stderr.write(`handoff server: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
-  process.stdout.write(`handoff server listening on ${cp.url} (SDK ${cp.sdkUrl}, data ${cp.options.dataDir})\n`);
+  const simulated = cp.options.runtime === 'simulated' ? `, simulated game servers, seed ${cp.options.simulationSeed}` : '';
+  process.stdout.write(`handoff server listening on ${cp.url} (SDK ${cp.sdkUrl}, data ${cp.options.dataDir}${simulated})\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       process.stdout.write(`${signal}: shutting down${stopServers ? ' and stopping game servers' : '; game servers keep running'}\n`);

@@ -34,7 +34,18 @@ export interface ServerOptions {
   maxInFlight?: number;
   /** Open API connections; further ones are refused by the kernel backlog. Default 4096. */
   maxConnections?: number;
+  /**
+   * What runs game servers: `local` processes (default) or `simulated` ones, in-process, that
+   * speak the SDK without sockets (see src/runtime/simulated): the fleet, releases and allocator
+   * at any scale, without a game.
+   */
+  runtime?: RuntimeKind;
+  /** Seeds the simulated runtime's randomness (boot times, crashes). Default 1. */
+  simulationSeed?: number;
 }
+
+export const RuntimeKinds = ['local', 'simulated'] as const;
+export type RuntimeKind = (typeof RuntimeKinds)[number];
 
 export type ResolvedServerOptions = Required<ServerOptions>;
 
@@ -60,7 +71,11 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     // About 25 ms of queueing at the measured durable allocation rate: accepted requests stay fast.
     maxInFlight: o.maxInFlight ?? 256,
     maxConnections: o.maxConnections ?? 4096,
+    runtime: o.runtime ?? 'local',
+    simulationSeed: o.simulationSeed ?? 1,
   };
+  if (!RuntimeKinds.includes(r.runtime)) throw new RangeError(`runtime must be one of ${RuntimeKinds.join(', ')}, got ${String(r.runtime)}`);
+  if (!Number.isSafeInteger(r.simulationSeed)) throw new RangeError(`simulationSeed must be an integer, got ${r.simulationSeed}`);
   for (const [k, v] of Object.entries({ maxInFlight: r.maxInFlight, maxConnections: r.maxConnections })) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
   }

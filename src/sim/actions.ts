@@ -1,0 +1,62 @@
+/** What a scenario step does: each action through the same doors an operator, a crash or a restart would use. */
+import { FLEET, routedBuilds, type Sim } from './context.js';
+import type { Action } from './scenario.js';
+
+export async function runAction(sim: Sim, action: Action): Promise<void> {
+  const { cp, monitor, clock, host, random } = sim;
+  monitor.note(`step ${JSON.stringify(action)}`);
+  switch (action.do) {
+    case 'release': {
+      const before = cp.up ? routedBuilds(cp.world.fleets.get(FLEET)?.routing) : [];
+      const answer = await cp.startRelease({ ...action.request, fleet: FLEET, build: action.build });
+      if (answer.ok) {
+        sim.releases.push(answer.value.id);
+        sim.routedBefore.set(answer.value.id, before);
+      }
+      else monitor.violation('unexpected-answer', `the release of ${action.build} was refused: ${answer.code}`);
+      return;
+    }
+    case 'abort':
+    case 'promote': {
+      const id = sim.releases[sim.releases.length - 1];
+      if (id === undefined) return monitor.violation('premise', `${action.do} with no release started`);
+      const answer = action.do === 'abort' ? await cp.abort(id) : await cp.promote(id, action.input);
+      // Too late (the release already ended) is for the scenario's expectations to judge.
+      if (!answer.ok) monitor.note(`${action.do} of ${id} answered ${answer.code}`);
+      return;
+    }
+    case 'restart': {
+      await cp.stop();
+      monitor.stats.restarts += 1;
+      const until = clock.now() + action.downtimeMs;
+      while (clock.now() < until) {
+        await sim.step();
+        monitor.checkSlots(null, sim.hosted());
+      }
+      await cp.start();
+      return;
+    }
+    case 'kill': {
+      const running = host.running().filter((p) => p.program !== null);
+      for (let i = 0; i < action.servers && running.length > 0; i++) {
+        const [victim] = running.splice(random.int(0, running.length - 1), 1);
+        if (victim) host.signal(victim.pid, 'SIGKILL', false);
+      }
+      return;
+    }
+    case 'close-session': {
+      const busy = sim.hosted().find((h) => h.players.length > 0);
+      const session = busy && cp.up ? cp.world.sessions.get(cp.world.openSessionOf(FLEET, busy.players[0] ?? '')?.id ?? '') : undefined;
+      if (!session) return monitor.violation('premise', 'no player was playing to have their session closed');
+      await cp.closeSession(session.id);
+      return;
+    }
+    case 'stop-busy': {
+      const busy = sim.hosted().find((h) => h.players.length > 0);
+      const found = busy ? host.findServer(busy.serverId) : undefined;
+      if (!found) return monitor.violation('premise', 'no server hosted a player to be stopped');
+      host.signal(found.pid, 'SIGTERM', true);
+      return;
+    }
+  }
+}
