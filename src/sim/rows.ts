@@ -17,6 +17,17 @@ export const rows: StrategyRow[] = [
     request: { ...base, drain: { deadlineSeconds: 90, noticeLeadSeconds: 30 } },
     interruptIn: ['Draining'], settleInPhaseMs: { Draining: 75_000 },
   },
+  { name: 'rolling with no spare capacity', request: { strategy: 'rolling', maxSurge: 0, maxUnavailable: 1 }, interruptIn: ['Progressing'], routedIn: 'Progressing', settleInPhaseMs: { Progressing: 20_000 } },
+  {
+    name: 'canary in weight steps', request: { strategy: 'canary', steps: [{ setWeight: 25 }, { pause: { seconds: 30 } }, { setWeight: 100 }], oldIdleSeconds: 30 },
+    // The first step routes 25 % and pauses: the release spends its time in Paused, then drains.
+    interruptIn: ['Paused', 'Draining'], routedIn: 'Paused', settleInPhaseMs: { Paused: 10_000, Draining: 30_000 },
+  },
+  {
+    name: 'ab-test ended by choosing a variant', request: { strategy: 'ab-test', variants: [{ name: 'A', build: 'v0', weight: 50 }, { name: 'B', build: 'v1', weight: 50 }], oldIdleSeconds: 30 },
+    interruptIn: ['Progressing'], routedIn: 'Progressing', settleInPhaseMs: { Progressing: 10_000 }, promote: { afterMs: 40_000, input: { variant: 'B' } }, backToBack: false,
+  },
+  { name: 'dynamic-pool', request: { strategy: 'dynamic-pool', servers: 'match', oldIdleSeconds: 20 }, interruptIn: ['Provisioning', 'Progressing'], routedIn: 'Progressing', settleInPhaseMs: { Progressing: 10_000 } },
   { name: 'blue-green whose smoke check fails', request: { ...base, smoke: { kind: 'command', command: ['sh', '-c', 'sleep 0.05; exit 1'] } }, interruptIn: ['Verifying'], outcome: 'Failed' },
 ];
 

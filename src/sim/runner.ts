@@ -188,7 +188,9 @@ async function waitForSmoke(sim: Sim, steps: Steps): Promise<void> {
 async function operate(sim: Sim, waitingSince: number | null): Promise<number | null> {
   const operator = sim.scenario.operator;
   const r = sim.latest();
-  if (!operator || !r || (r.phase !== 'AwaitingPromotion' && r.phase !== 'Paused')) return null;
+  // An A/B test runs (Progressing) until a person picks a variant: an operator with a variant waits for that too.
+  const waiting = r?.phase === 'AwaitingPromotion' || r?.phase === 'Paused' || (r?.phase === 'Progressing' && Boolean(operator?.input?.variant));
+  if (!operator || !r || !waiting) return null;
   const since = waitingSince ?? sim.clock.now();
   if (sim.clock.now() - since < operator.promoteAfterMs) return since;
   await runAction(sim, { do: 'promote', ...(operator.input ? { input: operator.input } : {}) });

@@ -202,6 +202,8 @@ export class SimulatedGameServer implements ProgramInstance {
     const now = this.proc.clock.now();
     switch (n.type) {
       case 'drain':
+      case 'migrate':
+        // A migrate notice announces the same deadline as a drain, plus where players will go.
         this.drainNoticeAt ??= now;
         return;
       case 'drain-cancelled':
