@@ -85,6 +85,24 @@ export function restoredRouting(r: Pick<Rollout, 'fromBuild' | 'toBuild' | 'prev
   return { entries: [...before, { build: r.toBuild, weight: 0 }] };
 }
 
+/** A release that failed: new sessions go back where they went before it; its build's players finish. */
+export function failedPlan(r: Pick<Rollout, 'fromBuild' | 'toBuild' | 'previousRouting'>, now: number, message: string): RolloutPlan {
+  return { ...emptyPlan(), routing: restoredRouting(r), patch: { phase: 'Failed', failedAt: now, message } };
+}
+
+/**
+ * Why a release still bringing up its build must give up, if it must: a crash-looping build
+ * (too many failed starts) or one not Ready in time. Null while it may keep waiting.
+ */
+export function provisioningProblem(
+  r: Pick<Rollout, 'toBuild' | 'startFailures' | 'lastFailure' | 'createdAt'> & { spec: { maxStartFailures: number; readyTimeoutSeconds: number } },
+  now: number,
+): string | null {
+  if (r.startFailures >= r.spec.maxStartFailures) return `build ${r.toBuild} failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`;
+  if (now - r.createdAt > r.spec.readyTimeoutSeconds * 1000) return `build ${r.toBuild} was not Ready within ${r.spec.readyTimeoutSeconds}s`;
+  return null;
+}
+
 /** What a strategy sees when a release starts. */
 export interface StrategyStart {
   capacity: { minServers: number; maxServers: number };

@@ -10,7 +10,7 @@
 import type { RoutingTable } from '../../../allocation/routing.js';
 import type { ServerState } from '../../../fleet/model.js';
 import type { Rollout } from '../../model.js';
-import { emptyPlan, restoredRouting, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import { emptyPlan, failedPlan, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
 import { cohortRules } from '../cohort.js';
 import { planDrain } from '../drain.js';
 import { variantName, type AbTestSpec } from './spec.js';
@@ -83,7 +83,7 @@ function provisioning(o: Observation): RolloutPlan {
   const failed = crashLooping(r, now);
   if (failed) return failed;
   if (now - r.createdAt > r.spec.readyTimeoutSeconds * 1000) {
-    return fail(r, now, `the variants were not Ready within ${r.spec.readyTimeoutSeconds}s`);
+    return failedPlan(r, now, `the variants were not Ready within ${r.spec.readyTimeoutSeconds}s`);
   }
   const { targets } = abProgress(r);
   const waiting: string[] = [];
@@ -121,9 +121,6 @@ function running(r: AbRollout, now: number): RolloutPlan {
 
 function crashLooping(r: AbRollout, now: number): RolloutPlan | null {
   if (r.startFailures < r.spec.maxStartFailures) return null;
-  return fail(r, now, `servers of the new variants failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
+  return failedPlan(r, now, `servers of the new variants failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
 }
 
-function fail(r: AbRollout, now: number, message: string): RolloutPlan {
-  return { ...emptyPlan(), routing: restoredRouting(r), patch: { phase: 'Failed', failedAt: now, message } };
-}

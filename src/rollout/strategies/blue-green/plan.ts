@@ -11,7 +11,7 @@ import type { ServerState } from '../../../fleet/model.js';
 import type { SmokeResult } from '../../checks.js';
 import type { Rollout } from '../../model.js';
 import { planMigration } from '../../plan-migration.js';
-import { emptyPlan, restoredRouting, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import { emptyPlan, failedPlan, provisioningProblem, restoredRouting, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
 import { blueGreenMigration, type BlueGreenSpec } from './spec.js';
 
 type Observation = RolloutObservation<BlueGreenSpec>;
@@ -45,12 +45,8 @@ export function planBlueGreen(o: Observation): RolloutPlan {
 
 function provisioning(o: Observation): RolloutPlan {
   const { rollout: r, now } = o;
-  if (r.startFailures >= r.spec.maxStartFailures) {
-    return fail(r, now, `build ${r.toBuild} failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
-  }
-  if (now - r.createdAt > r.spec.readyTimeoutSeconds * 1000) {
-    return fail(r, now, `build ${r.toBuild} was not Ready within ${r.spec.readyTimeoutSeconds}s`);
-  }
+  const problem = provisioningProblem(r, now);
+  if (problem) return failedPlan(r, now, problem);
   const ready = o.servers.filter((s) => s.build === r.toBuild && READY.has(s.state));
   if (ready.length < r.targetServers) {
     const message = `waiting for ${r.toBuild}: ${ready.length}/${r.targetServers} servers Ready`;
@@ -70,7 +66,7 @@ function provisioning(o: Observation): RolloutPlan {
 
 function verifying(r: BlueGreenRollout, now: number): RolloutPlan {
   if (!r.smoke || r.smoke.state === 'running') return emptyPlan();
-  if (r.smoke.state === 'failed') return fail(r, now, `smoke check failed on ${r.smoke.serverId}: ${r.smoke.detail}`);
+  if (r.smoke.state === 'failed') return failedPlan(r, now, `smoke check failed on ${r.smoke.serverId}: ${r.smoke.detail}`);
   return afterVerification(r, now, {});
 }
 
@@ -108,6 +104,3 @@ function draining(o: Observation): RolloutPlan {
   return { ...emptyPlan(), ...migration, patch };
 }
 
-function fail(r: BlueGreenRollout, now: number, message: string): RolloutPlan {
-  return { ...emptyPlan(), routing: rolledBackRouting(r), patch: { phase: 'Failed', failedAt: now, message } };
-}

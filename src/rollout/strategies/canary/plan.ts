@@ -14,7 +14,7 @@ import { takesNewSessions, type RoutingTable } from '../../../allocation/routing
 import type { ServerState } from '../../../fleet/model.js';
 import type { SmokeResult } from '../../checks.js';
 import type { Rollout } from '../../model.js';
-import { emptyPlan, restoredRouting, type AnalysisCheck, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import { emptyPlan, failedPlan, type AnalysisCheck, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
 import { cohortRules } from '../cohort.js';
 import { planDrain } from '../drain.js';
 import { canarySteps, type CanaryAnalysis, type CanarySpec } from './spec.js';
@@ -83,7 +83,7 @@ function provisioning(o: Observation): RolloutPlan {
   const failed = crashLooping(r, now);
   if (failed) return failed;
   if (now - r.createdAt > r.spec.readyTimeoutSeconds * 1000) {
-    return fail(r, now, `build ${r.toBuild} was not Ready within ${r.spec.readyTimeoutSeconds}s`);
+    return failedPlan(r, now, `build ${r.toBuild} was not Ready within ${r.spec.readyTimeoutSeconds}s`);
   }
   const ready = o.servers.filter((s) => s.build === r.toBuild && READY.has(s.state)).length;
   if (ready < r.targetServers) {
@@ -98,7 +98,7 @@ function verifying(o: Observation): RolloutPlan {
   const { rollout: r, now } = o;
   const ps = canaryProgress(r);
   if (!r.smoke || r.smoke.state === 'running') return emptyPlan();
-  if (r.smoke.state === 'failed') return fail(r, now, `${stepLabel(r, ps.step)}: analysis failed${r.smoke.serverId ? ` on ${r.smoke.serverId}` : ''}: ${r.smoke.detail}`);
+  if (r.smoke.state === 'failed') return failedPlan(r, now, `${stepLabel(r, ps.step)}: analysis failed${r.smoke.serverId ? ` on ${r.smoke.serverId}` : ''}: ${r.smoke.detail}`);
   return run(o, { ...ps, step: ps.step + 1, stepStartedAt: now }, {}, false);
 }
 
@@ -195,9 +195,6 @@ function stepLabel(r: CanaryRollout, step: number): string {
 
 function crashLooping(r: CanaryRollout, now: number): RolloutPlan | null {
   if (r.startFailures < r.spec.maxStartFailures) return null;
-  return fail(r, now, `build ${r.toBuild} failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
+  return failedPlan(r, now, `build ${r.toBuild} failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
 }
 
-function fail(r: CanaryRollout, now: number, message: string): RolloutPlan {
-  return { ...emptyPlan(), routing: restoredRouting(r), patch: { phase: 'Failed', failedAt: now, message } };
-}

@@ -13,11 +13,10 @@ import type { RouteEntry, RoutingTable } from '../../../allocation/routing.js';
 import type { ServerState } from '../../../fleet/model.js';
 import type { Rollout } from '../../model.js';
 import { planMigration } from '../../plan-migration.js';
-import { emptyPlan, restoredRouting, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import { emptyPlan, failedPlan, provisioningProblem, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
 import type { DynamicPoolSpec } from './spec.js';
 
 type Observation = RolloutObservation<DynamicPoolSpec>;
-type PoolRollout = Rollout & { spec: DynamicPoolSpec };
 
 const READY = new Set<ServerState>(['Ready', 'Active']);
 
@@ -63,12 +62,8 @@ export function planDynamicPool(o: Observation): RolloutPlan {
 
 function provisioning(o: Observation): RolloutPlan {
   const { rollout: r, now } = o;
-  if (r.startFailures >= r.spec.maxStartFailures) {
-    return fail(r, now, `build ${r.toBuild} failed to start ${r.startFailures} times; last failure: ${r.lastFailure ?? 'unknown'}`);
-  }
-  if (now - r.createdAt > r.spec.readyTimeoutSeconds * 1000) {
-    return fail(r, now, `build ${r.toBuild} was not Ready within ${r.spec.readyTimeoutSeconds}s`);
-  }
+  const problem = provisioningProblem(r, now);
+  if (problem) return failedPlan(r, now, problem);
   const ready = o.servers.filter((s) => s.build === r.toBuild && READY.has(s.state)).length;
   if (ready < r.targetServers) {
     const message = `waiting for ${r.toBuild}: ${ready}/${r.targetServers} servers Ready`;
@@ -105,6 +100,3 @@ function progressing(o: Observation): RolloutPlan {
   return { ...emptyPlan(), ...migration, patch, routing };
 }
 
-function fail(r: PoolRollout, now: number, message: string): RolloutPlan {
-  return { ...emptyPlan(), routing: restoredRouting(r), patch: { phase: 'Failed', failedAt: now, message } };
-}

@@ -83,6 +83,7 @@ export function simulateRolling(input: SimInput, maxPasses = 600): SimResult {
 
   let pass = 0;
   let crashes = 0;
+  let pausedPasses = 0;
   for (; pass < maxPasses; pass++) {
     const now = T0 + 1000 * (pass + 1);
     // The world moves: servers start (or crash before Ready), stopped ones exit, players leave and arrive.
@@ -116,7 +117,11 @@ export function simulateRolling(input: SimInput, maxPasses = 600): SimResult {
       r = { ...r, ...p.patch } as RollingRollout;
       if (p.routing) routing = p.routing;
     }
-    if (r.phase === 'Paused' && rand() < 0.2) r = promoted(r, now);
+    // An operator resumes a pause after a while (a fixed delay: the random source is a cycle that
+    // may never come up low enough, which is not a property of the planner).
+    if (r.phase === 'Paused') pausedPasses += 1;
+    else pausedPasses = 0;
+    if (pausedPasses > 3) r = promoted(r, now);
     if (!isTerminalPhase(r.phase)) {
       const plan = planRolling({ rollout: r, servers: observe(servers), now });
       r = { ...r, ...plan.patch, updatedAt: now } as RollingRollout;
