@@ -8,7 +8,7 @@ export async function runAction(sim: Sim, action: Action): Promise<void> {
   switch (action.do) {
     case 'release': {
       const before = cp.up ? routedBuilds(cp.world.fleets.get(FLEET)?.routing) : [];
-      const answer = await cp.startRelease({ ...action.request, fleet: FLEET, build: action.build });
+      const answer = await cp.startRelease({ ...atTimes(action.request, sim.clock.now()), fleet: FLEET, build: action.build });
       if (answer.ok) {
         sim.releases.push(answer.value.id);
         sim.routedBefore.set(answer.value.id, before);
@@ -59,4 +59,17 @@ export async function runAction(sim: Sim, action: Action): Promise<void> {
       return;
     }
   }
+}
+
+/**
+ * A row is data written before the run, but some options are instants (a maintenance window's
+ * start): `{ $inMs: N }` stands for "N ms after the release is asked for" on the simulated clock.
+ */
+export function atTimes(request: Record<string, unknown>, now: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(request)) {
+    const rel = typeof v === 'object' && v !== null && '$inMs' in v ? (v as { $inMs: unknown }).$inMs : undefined;
+    out[k] = typeof rel === 'number' ? now + rel : v;
+  }
+  return out;
 }

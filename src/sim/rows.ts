@@ -28,6 +28,11 @@ export const rows: StrategyRow[] = [
     interruptIn: ['Progressing'], routedIn: 'Progressing', settleInPhaseMs: { Progressing: 10_000 }, promote: { afterMs: 40_000, input: { variant: 'B' } }, backToBack: false,
   },
   { name: 'dynamic-pool', request: { strategy: 'dynamic-pool', servers: 'match', oldIdleSeconds: 20 }, interruptIn: ['Provisioning', 'Progressing'], routedIn: 'Progressing', settleInPhaseMs: { Progressing: 10_000 } },
+  {
+    // Window a minute after the request, notice 30 s ahead, stragglers closed (announced) 30 s into it.
+    name: 'maintenance window', request: { strategy: 'maintenance', startsAt: { $inMs: 60_000 }, durationSeconds: 120, noticeLeadSeconds: 30, sessionDeadlineSeconds: 30 },
+    interruptIn: ['Scheduled', 'Progressing'], settleInPhaseMs: { Scheduled: 20_000 }, backToBack: false,
+  },
   { name: 'blue-green whose smoke check fails', request: { ...base, smoke: { kind: 'command', command: ['sh', '-c', 'sleep 0.05; exit 1'] } }, interruptIn: ['Verifying'], outcome: 'Failed' },
 ];
 
