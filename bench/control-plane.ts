@@ -101,16 +101,27 @@ export class ControlPlaneChild {
     }
   }
 
-  /** A setup or status call (not the measured path): JSON in, JSON out, non-2xx throws. */
+  /**
+   * A setup or status call (not the measured path): JSON in, JSON out, non-2xx throws. A shed
+   * answer (429 OVERLOADED, e.g. while a profiler slows the loop) is retried after its
+   * Retry-After, as a well-behaved client does, for up to 30 s.
+   */
   async api<T>(method: string, urlPath: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.url}${urlPath}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${urlPath} → ${res.status}: ${text}`);
-    return JSON.parse(text) as T;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const res = await fetch(`${this.url}${urlPath}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status === 429 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1000 * Math.max(0.1, Number(res.headers.get('retry-after') ?? '1'))));
+        continue;
+      }
+      if (!res.ok) throw new Error(`${method} ${urlPath} → ${res.status}: ${text}`);
+      return JSON.parse(text) as T;
+    }
   }
 
   async metrics(): Promise<string> {

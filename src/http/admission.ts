@@ -11,15 +11,7 @@ export class Admission {
   /** Requests refused since start, for metrics. */
   shed = 0;
 
-  /**
-   * @param limit requests in flight at most
-   * @param overloaded a second signal (the event loop running late): while it holds, new
-   *   requests are shed too, because they would only queue behind work the process cannot do.
-   */
-  constructor(
-    readonly limit: number,
-    private readonly overloaded: () => boolean = () => false,
-  ) {
+  constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`the in-flight limit must be a positive integer, got ${limit}`);
   }
 
@@ -29,7 +21,7 @@ export class Admission {
 
   /** Takes a slot, or returns null when the limit is reached. The release is idempotent. */
   tryEnter(): (() => void) | null {
-    if (this.inFlight >= this.limit || this.overloaded()) {
+    if (this.inFlight >= this.limit) {
       this.shed += 1;
       return null;
     }

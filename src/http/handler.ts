@@ -37,8 +37,6 @@ export interface HttpStackOptions<A = unknown> {
   bodyMediaType?: 'json-only' | 'any';
   /** Requests in flight before the excess is answered 429 OVERLOADED at once. */
   maxInFlight: number;
-  /** While true (e.g. the event loop runs late), new requests are answered 429 OVERLOADED too. */
-  overloaded?: () => boolean;
   policy: OriginPolicy;
   /** Establishes the caller for every path under `prefix`, before routing; throws a HandoffError. */
   authenticate?: { prefix: string; check: (header: (name: string) => string | null) => A };
@@ -59,7 +57,7 @@ const CORS_ALLOW_HEADERS = 'content-type, authorization, idempotency-key';
 export function createHandler<A>(routes: readonly RouteDef[], opts: HttpStackOptions<A>): RequestHandler {
   const compiled = compileRoutes(routes);
   const rawByPath = new Map((opts.raw ?? []).map((r) => [r.path, r]));
-  const admission = new Admission(opts.maxInFlight, opts.overloaded);
+  const admission = new Admission(opts.maxInFlight);
   const overloaded = Buffer.from(JSON.stringify(new HandoffError('OVERLOADED', undefined, { limit: admission.limit }).toBody()));
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {

@@ -15,7 +15,6 @@ import { allRoutes } from '../api/routes/index.js';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { HandoffError } from '../core/errors.js';
 import { createHandler, type RequestHandler } from '../http/handler.js';
-import { LoopLag } from '../http/loop-lag.js';
 import { originPolicy } from '../http/request-guard.js';
 import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
@@ -159,8 +158,6 @@ async function assemble(
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
   let closing = false;
-  const loopLag = new LoopLag();
-  started.push(() => loopLag.close());
   const handler = createHandler(routes, {
     raw: [
       { method: 'GET', path: '/healthz', handler: async () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, version: VERSION }) }) },
@@ -169,7 +166,6 @@ async function assemble(
     ],
     maxBodyBytes: MAX_BODY_BYTES,
     maxInFlight: options.maxInFlight,
-    overloaded: options.maxLoopLagMs > 0 ? () => loopLag.currentMs > options.maxLoopLagMs : undefined,
     policy: originPolicy(options.host, options.allowedHosts, options.allowedOrigins),
     refusal: () => fatal.error ?? (closing ? new HandoffError('SHUTTING_DOWN') : null),
     isClosing: () => closing,

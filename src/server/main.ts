@@ -23,7 +23,6 @@ Options:
   --max-in-flight N       API requests in flight before the excess is answered
                           429 OVERLOADED with Retry-After (default 256)
   --max-connections N     open API connections (default 4096)
-  --max-loop-lag MS       also shed while the event loop runs MS late on every recent tick (default 30; 0 = off)
   --stop-servers-on-exit  stop every game server on shutdown (default: leave them
                           running so a restarted control plane re-adopts them)
   --runtime KIND          what runs game servers: local (processes, the default) or
@@ -49,7 +48,6 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
       'allowed-origin': { type: 'string', multiple: true },
       'max-in-flight': { type: 'string' },
       'max-connections': { type: 'string' },
-      'max-loop-lag': { type: 'string' },
       'stop-servers-on-exit': { type: 'boolean', default: false },
       runtime: { type: 'string' },
       'sim-seed': { type: 'string' },
@@ -67,11 +65,6 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
   if (values['allowed-origin']) options.allowedOrigins = values['allowed-origin'];
   if (values['max-in-flight']) options.maxInFlight = toCount(values['max-in-flight'], '--max-in-flight');
   if (values['max-connections']) options.maxConnections = toCount(values['max-connections'], '--max-connections');
-  if (values['max-loop-lag'] !== undefined) {
-    const ms = Number(values['max-loop-lag']);
-    if (!Number.isInteger(ms) || ms < 0) throw new RangeError('--max-loop-lag must be a whole number of milliseconds (0 = off)');
-    options.maxLoopLagMs = ms;
-  }
   if (values.runtime) {
     if (!(RuntimeKinds as readonly string[]).includes(values.runtime)) throw new RangeError(`--runtime must be one of ${RuntimeKinds.join(', ')}`);
     options.runtime = values.runtime as RuntimeKind;

@@ -42,8 +42,6 @@ export interface ServerOptions {
   runtime?: RuntimeKind;
   /** Seeds the simulated runtime's randomness (boot times, crashes). Default 1. */
   simulationSeed?: number;
-  /** Shed new API requests (429 OVERLOADED) while the event loop runs this late (ms); 0 disables. Default 30. */
-  maxLoopLagMs?: number;
 }
 
 export const RuntimeKinds = ['local', 'simulated'] as const;
@@ -75,11 +73,7 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     maxConnections: o.maxConnections ?? 4096,
     runtime: o.runtime ?? 'local',
     simulationSeed: o.simulationSeed ?? 1,
-    // A CPU-bound flood queues in socket buffers where the in-flight bound cannot see it; the
-    // loop's lateness does: late by 30 ms on every recent tick means saturated, not one GC pause.
-    maxLoopLagMs: o.maxLoopLagMs ?? 30,
   };
-  if (!Number.isFinite(r.maxLoopLagMs) || r.maxLoopLagMs < 0) throw new RangeError(`maxLoopLagMs must be 0 or more, got ${r.maxLoopLagMs}`);
   if (!RuntimeKinds.includes(r.runtime)) throw new RangeError(`runtime must be one of ${RuntimeKinds.join(', ')}, got ${String(r.runtime)}`);
   if (!Number.isSafeInteger(r.simulationSeed)) throw new RangeError(`simulationSeed must be an integer, got ${r.simulationSeed}`);
   for (const [k, v] of Object.entries({ maxInFlight: r.maxInFlight, maxConnections: r.maxConnections })) {
