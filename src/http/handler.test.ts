@@ -209,6 +209,27 @@ describe('the HTTP stack', () => {
     expect([r.status, r.json.error.code, r.headers.get('retry-after')]).toEqual([503, 'NO_CAPACITY', '7']);
   });
 
+  it('keeps a pipelined connection open through shed answers: every request behind them is answered too', async () => {
+    gateOpen = gate();
+    const slow = Array.from({ length: 4 }, () => call('POST', '/v1/slow'));
+    try {
+      for (let i = 0; i < 500 && handler.admission.current < 4; i++) await new Promise((r) => setTimeout(r, 10));
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (c) => (received += c.toString()));
+      socket.on('error', () => undefined);
+      const one = 'POST /v1/things HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{"name":"x"}';
+      socket.write(one + one + one);
+      for (let i = 0; i < 500 && (received.match(/HTTP\/1\.1 429/g) ?? []).length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      expect((received.match(/HTTP\/1\.1 429/g) ?? []).length).toBe(3);
+      expect(received).not.toMatch(/connection: close/i);
+      socket.destroy();
+    } finally {
+      release();
+    }
+    await Promise.all(slow);
+  });
+
   it('serves raw routes with their own content type', async () => {
     expect(await call('GET', '/healthz')).toMatchObject({ status: 200, type: 'text/plain', json: 'ok' });
   });

@@ -124,7 +124,8 @@ export function createHandler<A>(routes: readonly RouteDef[], opts: HttpStackOpt
 
 function shed(req: IncomingMessage, res: ServerResponse, body: Buffer, opts: HttpStackOptions<unknown>): void {
   const headers: Record<string, string | number> = { ...opts.responseHeaders, 'content-type': 'application/json', 'content-length': body.length, 'retry-after': '1' };
-  if (!req.complete && hasBody(req)) headers['connection'] = 'close';
+  if (mustClose(req)) headers['connection'] = 'close';
+  else req.resume();
   res.writeHead(429, headers);
   res.end(body);
 }
@@ -185,11 +186,25 @@ function sendError(
   const retryAfter = err.retryAfterSeconds ?? (err.status === 429 || err.status === 503 ? 1 : null);
   if (retryAfter !== null) headers['retry-after'] = String(retryAfter);
   // A body we did not read (refused early, or too large) is not worth reading: close instead.
-  // Node closes the socket once this response is written.
-  if (!req.complete && hasBody(req)) headers['connection'] = 'close';
+  // Node closes the socket once this response is written. A body over the limit always closes
+  // it: its sender may still be streaming, and reading on would be what the limit refuses.
+  if (err.code === 'PAYLOAD_TOO_LARGE' || mustClose(req)) headers['connection'] = 'close';
+  else req.resume();
   send(res, err.status, headers, JSON.stringify(err.toBody()), opts);
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? '0') > 0;
+/** Bodies up to this size that were not read are discarded and the connection kept. */
+const DISCARD_LIMIT = 64 * 1024;
+
+/**
+ * Whether an answer given without reading the body should close the connection. A small body
+ * is read and thrown away, so the keep-alive connection — and the requests pipelined behind
+ * this one — live on (closing it on every shed answer would lose them all and make clients
+ * reconnect in a burst). A large or chunked body is not worth reading: close instead.
+ */
+function mustClose(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const length = Number(req.headers['content-length'] ?? '0');
+  return !Number.isFinite(length) || length > DISCARD_LIMIT;
 }
