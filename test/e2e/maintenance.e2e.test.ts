@@ -38,7 +38,8 @@ describe('a maintenance window', () => {
     expect(notice.message).toMatchObject({ kind: 'maintenance', startsAt });
     expect(notice.at, 'notice not before the lead time').toBeGreaterThanOrEqual(noticeAt);
     expect(notice.at, 'notice before the window').toBeLessThan(startsAt);
-    expect(leaver.heard.map((x) => x.message.type)).toContain('notice');
+    // Both players are told; their messages arrive independently, so wait for the second too.
+    await waitFor(() => leaver.heard.find((x) => x.message.type === 'notice' && x.message.kind === 'maintenance'), { what: 'the notice to the other player', timeoutMs: 5_000 });
 
     // At the start: allocations refused with the window's end; players told the deadline.
     const window = await waitForPhase(api, started.id, 'Progressing', 20_000);
