@@ -69,7 +69,7 @@ export function createHandler<A>(routes: readonly RouteDef[], opts: HttpStackOpt
     const raw = rawByPath.get(target.path);
     const release = raw ? () => undefined : admission.tryEnter();
     // Shedding must cost far less than serving, or an overload still starves accepted requests:
-    // a prebuilt answer, no error object, no body read.
+    // a prebuilt answer, no error object, no parsing of the body (a small one is discarded).
     if (!release) return shed(req, res, overloaded, opts);
     let corsOrigin: string | null = null;
     const fail = (e: unknown): void => sendError(req, res, e, corsOrigin, opts, method, target.path);
