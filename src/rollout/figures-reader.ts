@@ -7,6 +7,7 @@
  * would dip; then the page is read again. A quiet fleet costs one read per couple of seconds, a
  * busy one at most one per poll.
  */
+import { ReadCache } from '../core/read-cache.js';
 import type { Session } from '../session/model.js';
 import type { Ctx } from '../state/context.js';
 import { isTerminalPhase, type Rollout } from './model.js';
@@ -26,18 +27,15 @@ interface ClosedPage {
   openAtRead: ReadonlySet<string>;
 }
 
-interface Page {
-  readAt: number;
-  closed: Promise<ClosedPage>;
-}
-
 export class FiguresReader {
-  private readonly cache = new Map<string, Page>();
+  private readonly cache: ReadCache<ClosedPage>;
 
   constructor(
     private readonly ctx: Pick<Ctx, 'world' | 'store' | 'persister' | 'clock'>,
     private readonly opts: FiguresReaderOptions = { windowClosedSessions: 5_000, cacheTtlMs: 2_000 },
-  ) {}
+  ) {
+    this.cache = new ReadCache(opts.cacheTtlMs, () => ctx.clock.now());
+  }
 
   /** The rollout with `progressState.figures` filled in, when its strategy reports figures. */
   async withFigures(r: Rollout): Promise<Rollout> {
@@ -47,7 +45,7 @@ export class FiguresReader {
     let page = await this.closed(r.fleet);
     let open = this.openSessions(r.fleet);
     if (open.length !== page.openAtRead.size || open.some((s) => !page.openAtRead.has(s.id))) {
-      this.cache.delete(r.fleet);
+      this.cache.drop(r.fleet);
       page = await this.closed(r.fleet);
       open = this.openSessions(r.fleet);
     }
@@ -70,17 +68,8 @@ export class FiguresReader {
     return out;
   }
 
-  private closed(fleet: string): Page['closed'] {
-    const now = this.ctx.clock.now();
-    for (const [f, p] of this.cache) if (now - p.readAt >= this.opts.cacheTtlMs) this.cache.delete(f);
-    const hit = this.cache.get(fleet);
-    if (hit) return hit.closed;
-    const closed = this.read(fleet);
-    this.cache.set(fleet, { readAt: now, closed });
-    closed.catch(() => {
-      if (this.cache.get(fleet)?.closed === closed) this.cache.delete(fleet);
-    });
-    return closed;
+  private closed(fleet: string): Promise<ClosedPage> {
+    return this.cache.get(fleet, () => this.read(fleet));
   }
 
   private async read(fleet: string): Promise<ClosedPage> {

@@ -5,6 +5,7 @@
  * few seconds; open sessions are always read live (they are in memory).
  */
 import { HandoffError } from '../../core/errors.js';
+import { ReadCache } from '../../core/read-cache.js';
 import type { Ctx } from '../../state/context.js';
 import { deadlineRisk, DefaultForecastOptions, drainModel, forecastDrain, type DeadlineRisk, type DrainForecast, type ForecastOptions } from './drain.js';
 import { buildSample, type Sample, type SessionTimes } from './sample.js';
@@ -30,13 +31,8 @@ export interface ForecastReport extends DrainForecast {
 /** A deadline as an absolute time (ms since epoch) or relative to the control plane's clock. */
 export type ProposedDeadline = { at: number } | { afterMs: number };
 
-interface History {
-  readAt: number;
-  closed: Promise<{ sessions: SessionTimes[]; full: boolean }>;
-}
-
 export class ForecastService {
-  private readonly cache = new Map<string, History>();
+  private readonly cache: ReadCache<{ sessions: SessionTimes[]; full: boolean }>;
   private readonly opts: ForecastServiceOptions;
 
   constructor(
@@ -44,6 +40,7 @@ export class ForecastService {
     opts: Partial<ForecastServiceOptions> = {},
   ) {
     this.opts = { ...DefaultForecastServiceOptions, ...opts };
+    this.cache = new ReadCache(this.opts.cacheTtlMs, () => ctx.clock.now());
   }
 
   /**
@@ -76,18 +73,8 @@ export class ForecastService {
   }
 
   /** The fleet's recent closed sessions, read at most once per `cacheTtlMs` (concurrent readers share one read). */
-  private closedSessions(fleet: string): History['closed'] {
-    const now = this.ctx.clock.now();
-    for (const [f, h] of this.cache) if (now - h.readAt >= this.opts.cacheTtlMs) this.cache.delete(f);
-    const hit = this.cache.get(fleet);
-    if (hit) return hit.closed;
-    const closed = this.read(fleet);
-    this.cache.set(fleet, { readAt: now, closed });
-    // A failed read is not cached: the next poll tries again.
-    closed.catch(() => {
-      if (this.cache.get(fleet)?.closed === closed) this.cache.delete(fleet);
-    });
-    return closed;
+  private closedSessions(fleet: string): Promise<{ sessions: SessionTimes[]; full: boolean }> {
+    return this.cache.get(fleet, () => this.read(fleet));
   }
 
   private async read(fleet: string): Promise<{ sessions: SessionTimes[]; full: boolean }> {
