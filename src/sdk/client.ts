@@ -189,7 +189,7 @@ export class HandoffSdk {
    * delivery: reports are batched (counters summed, gauges keep their last value) and sent every
    * `metricsIntervalMs`; a chatty game loses reports beyond 1,000 per interval (counted in the
    * log), never its SDK. Throws only for a name the control plane would refuse: lower case
-   * letters, digits, `_`, `.`, `-`, starting with a letter, at most 63 characters.
+   * letters, digits and `_` in dot-separated segments, starting with a letter, at most 57 characters.
    */
   metric(name: string, value: number, opts: { kind?: MetricKind; sessionId?: string } = {}): void {
     this.metrics.add(name, value, opts.kind ?? 'sample', opts.sessionId ?? null);

@@ -8,7 +8,8 @@
 import type { MetricKind, MetricReport } from './protocol.js';
 import { SdkError } from './sdk-error.js';
 
-export const METRIC_NAME = /^[a-z][a-z0-9_.-]{0,62}$/;
+/** As the analysis spec names it after `custom.` (see analysis/spec.ts). */
+export const METRIC_NAME = /^(?=.{1,57}$)[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 
 export interface MetricBatcherOptions {
   intervalMs: number;
@@ -35,7 +36,7 @@ export class MetricBatcher {
   }
 
   add(name: string, value: number, kind: MetricKind, sessionId: string | null): void {
-    if (!METRIC_NAME.test(name)) throw new Error(`Handoff SDK: metric name "${name}" is not allowed (lower case letters, digits, _ . -, starting with a letter, at most 63 characters)`);
+    if (!METRIC_NAME.test(name)) throw new Error(`Handoff SDK: metric name "${name}" is not allowed (lower case letters, digits and _, dot-separated segments, starting with a letter, at most 57 characters)`);
     if (!Number.isFinite(value) || this.unsupported) return;
     const key = `${kind}\u0000${name}\u0000${sessionId ?? ''}`;
     const slot = kind === 'sample' ? undefined : this.slots.get(key);

@@ -149,7 +149,8 @@ export type MetricKind = (typeof MetricKinds)[number];
 /**
  * One custom metric report. `counter`: an increment (summed per session, or per server without
  * `sessionId`); `gauge`: a level read now; `sample`: one measurement (a tick's duration).
- * Names: lower case, digits, `_`, `.`, `-`, at most 63 characters (the analysis calls it `custom.<name>`).
+ * Names: lower case letters, digits and `_` in dot-separated segments, at most 57 characters
+ * (the analysis calls it `custom.<name>`).
  */
 export interface MetricReport {
   name: string;

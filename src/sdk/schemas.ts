@@ -53,7 +53,7 @@ export const RosterSchema = z.object({
  */
 export const MetricsSchema = z.object({
   metrics: z.array(z.object({
-    name: z.string().regex(/^[a-z][a-z0-9_.-]{0,62}$/, 'lower case letters, digits, _ . -, starting with a letter, at most 63 characters'),
+    name: z.string().regex(/^(?=.{1,57}$)[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'lower case letters, digits and _, dot-separated segments, starting with a letter, at most 57 characters'),
     value: z.number(),
     kind: z.enum(MetricKinds).default('sample'),
     sessionId: z.string().min(1).max(128).nullable().default(null),

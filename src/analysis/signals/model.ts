@@ -6,9 +6,9 @@
 
 /** The built-in signals and how each is measured: a rate (events out of trials) or a distribution. */
 export const BuiltinSignals = {
-  /** Servers that exited unrequested after they started, out of the build's servers seen in the window. */
+  /** Servers that exited unrequested with a failure (a code other than 0, or a signal) after they started, out of the build's servers in the window. */
   crash_rate: 'rate',
-  /** Exits that were not clean (a crash, or a stop ending in a non-zero code or SIGKILL), out of all exits. */
+  /** Servers that exited without being asked to (any exit code) after they started, out of the build's servers in the window. */
   abnormal_exit_rate: 'rate',
   /** Servers that missed their health deadline, out of the build's servers seen in the window. */
   health_failure_rate: 'rate',
@@ -27,8 +27,11 @@ export type BuiltinSignal = keyof typeof BuiltinSignals;
 export type SignalKind = 'rate' | 'distribution';
 
 export const CUSTOM_PREFIX = 'custom.';
-/** A custom metric's name as the game reports it (without the `custom.` prefix). */
-export const CustomMetricName = /^[a-z][a-z0-9_.-]{0,62}$/;
+/**
+ * A custom metric's name as the game reports it (without the `custom.` prefix): what the analysis
+ * spec accepts after `custom.` (lower case, digits, `_`, dot-separated segments; 64 characters with the prefix).
+ */
+export const CustomMetricName = /^(?=.{1,57}$)[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
 
 export const CustomMetricKinds = ['counter', 'gauge', 'sample'] as const;
 /**

@@ -8,12 +8,13 @@ type Row = [string, NewEvent, [metric: string, events: number, trials: number, u
 
 describe('observationsOf', () => {
   it.each<Row>([
-    ['a started server is a start attempt and a server seen', ev('server.started', {}), [['start_failure_rate', 0, 1], ['crash_rate', 0, 0, 's1'], ['health_failure_rate', 0, 0, 's1']]],
+    ['a started server is a start attempt and a server seen', ev('server.started', {}), [['start_failure_rate', 0, 1], ['crash_rate', 0, 0, 's1'], ['abnormal_exit_rate', 0, 0, 's1'], ['health_failure_rate', 0, 0, 's1']]],
     ['a failed spawn is a failed start', ev('server.start_failed', {}), [['start_failure_rate', 1, 1]]],
-    ['a crash after Ready is a crash and an abnormal exit', ev('server.crashed', { code: 1, signal: null, starting: false }), [['crash_rate', 1, 0, 's1'], ['abnormal_exit_rate', 1, 1]]],
-    ['a crash before Ready is a failed start, not a crash', ev('server.crashed', { code: 1, signal: null, starting: true }), [['start_failure_rate', 1, 0], ['abnormal_exit_rate', 1, 1]]],
-    ['a requested stop that exits 0 is a clean exit', ev('server.stopped', { code: 0, signal: null }), [['abnormal_exit_rate', 0, 1]]],
-    ['a requested stop killed with SIGKILL is an abnormal exit', ev('server.stopped', { code: null, signal: 'SIGKILL' }), [['abnormal_exit_rate', 1, 1]]],
+    ['a failed exit after Ready is a crash and an abnormal exit', ev('server.crashed', { code: 1, signal: null, starting: false }), [['abnormal_exit_rate', 1, 0, 's1'], ['crash_rate', 1, 0, 's1']]],
+    ['a killed process is a crash', ev('server.crashed', { code: null, signal: 'SIGKILL', starting: false }), [['abnormal_exit_rate', 1, 0, 's1'], ['crash_rate', 1, 0, 's1']]],
+    ['an unrequested exit with code 0 is abnormal but no crash', ev('server.crashed', { code: 0, signal: null, starting: false }), [['abnormal_exit_rate', 1, 0, 's1'], ['crash_rate', 0, 0, 's1']]],
+    ['an exit before Ready is a failed start, not a crash', ev('server.crashed', { code: 1, signal: null, starting: true }), [['start_failure_rate', 1, 0]]],
+    ['a requested stop says nothing about the build', ev('server.stopped', { code: null, signal: 'SIGKILL' }), []],
     ['a missed health deadline is a health failure', ev('server.unhealthy', {}), [['health_failure_rate', 1, 0, 's1']]],
     ['a session the game ended in error is an abnormal close', ev('session.closed', { reason: 'error', connectedAt: null }), [['abnormal_close_rate', 1, 1]]],
     ['a session lost to a crash is an abnormal close', ev('session.closed', { reason: 'server_crashed', connectedAt: null }), [['abnormal_close_rate', 1, 1]]],

@@ -14,10 +14,8 @@ import { CUSTOM_PREFIX, type BuildObservation, type CustomMetricKind, type Obser
  */
 const NotTheBuilds: readonly CloseReason[] = ['expired', 'migrated', 'maintenance', 'api', 'server_stopped'];
 
-/** Exits of a requested stop that still count as clean: the process left on SIGTERM or with code 0. */
-function cleanStop(data: Record<string, unknown>): boolean {
-  return data['code'] === 0 || data['signal'] === 'SIGTERM' || (data['code'] === null && data['signal'] === null);
-}
+/** Rates whose trials are the build's distinct servers (seen through an event, or up now). */
+const PerServer = ['crash_rate', 'abnormal_exit_rate', 'health_failure_rate'] as const;
 
 export function observationsOf(e: NewEvent): BuildObservation[] {
   const build = typeof e.data['build'] === 'string' ? e.data['build'] : null;
@@ -29,26 +27,27 @@ export function observationsOf(e: NewEvent): BuildObservation[] {
   const out: Observation[] = [];
   switch (e.kind) {
     case 'server.started':
-      out.push(rate('start_failure_rate', 0, 1), rate('crash_rate', 0, 0, server), rate('health_failure_rate', 0, 0, server));
+      out.push(rate('start_failure_rate', 0, 1), ...PerServer.map((m) => rate(m, 0, 0, server)));
       break;
     case 'server.start_failed':
       out.push(rate('start_failure_rate', 1, 1));
       break;
     case 'server.ready':
     case 'server.healthy':
-      out.push(rate('crash_rate', 0, 0, server), rate('health_failure_rate', 0, 0, server));
+      out.push(...PerServer.map((m) => rate(m, 0, 0, server)));
       break;
     case 'server.unhealthy':
       out.push(rate('health_failure_rate', 1, 0, server));
       break;
     case 'server.crashed':
       // Before Ready it is a failed start (its attempt was counted at `server.started`).
-      if (e.data['starting'] === true) out.push(rate('start_failure_rate', 1, 0));
-      else out.push(rate('crash_rate', 1, 0, server));
-      out.push(rate('abnormal_exit_rate', 1, 1));
-      break;
-    case 'server.stopped':
-      out.push(rate('abnormal_exit_rate', cleanStop(e.data) ? 0 : 1, 1));
+      if (e.data['starting'] === true) {
+        out.push(rate('start_failure_rate', 1, 0));
+        break;
+      }
+      // Any exit nobody asked for is abnormal; a crash is one that failed (a code other than 0, or a signal).
+      out.push(rate('abnormal_exit_rate', 1, 0, server));
+      out.push(rate('crash_rate', e.data['code'] === 0 && e.data['signal'] == null ? 0 : 1, 0, server));
       break;
     case 'session.closed': {
       const reason = e.data['reason'] as CloseReason;

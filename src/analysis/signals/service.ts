@@ -18,7 +18,7 @@ import { allocationObservations, customObservation, observationsOf } from './obs
 import { DefaultWindowOptions, SignalWindows, type WindowOptions } from './windows.js';
 
 /** Rates whose trials are the build's distinct servers: servers up now count, not only those with an event. */
-const PerServerRates = new Set(['crash_rate', 'health_failure_rate']);
+const PerServerRates = new Set(['crash_rate', 'abnormal_exit_rate', 'health_failure_rate']);
 
 export interface MetricReport {
   name: string;
