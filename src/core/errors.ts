@@ -59,6 +59,9 @@ export const ErrorCatalogue = {
   ROLLOUT_STEPS_INVALID: { status: 422, retryable: false, message: 'The canary steps are invalid: weights must never decrease and the last step is setWeight 100' },
   ROLLOUT_VARIANTS_INVALID: { status: 422, retryable: false, message: 'The A/B variants are invalid, or promote does not name one of them' },
 
+  // Release analysis
+  ANALYSIS_UNKNOWN_METRIC: { status: 422, retryable: false, message: 'The analysis names a metric Handoff does not collect (a built-in signal or custom.NAME)' },
+
   // Game-server SDK
   SDK_UNAUTHORIZED: { status: 401, retryable: false, message: 'Missing or unknown game-server token' },
   SDK_INVALID_TRANSITION: { status: 409, retryable: false, message: 'The server cannot make this lifecycle transition now' },
