@@ -59,6 +59,15 @@ export const ErrorCatalogue = {
   ROLLOUT_STEPS_INVALID: { status: 422, retryable: false, message: 'The canary steps are invalid: weights must never decrease and the last step is setWeight 100' },
   ROLLOUT_VARIANTS_INVALID: { status: 422, retryable: false, message: 'The A/B variants are invalid, or promote does not name one of them' },
 
+  // Release plans
+  RELEASE_NOT_FOUND: { status: 404, retryable: false, message: 'No release plan with this name' },
+  RELEASE_PLAN_INVALID: { status: 422, retryable: false, message: 'The release plan is inconsistent (duplicate step names or fleets, an `after` naming no step)' },
+  RELEASE_PLAN_CYCLE: { status: 422, retryable: false, message: 'The steps of the release plan depend on each other in a cycle' },
+  RELEASE_WEBHOOK_UNKNOWN: { status: 422, retryable: false, message: 'A gate names a webhook the release plan does not declare' },
+  RELEASE_IN_PROGRESS: { status: 409, retryable: false, message: 'A different plan with this name is still running; abort it or wait for it to end' },
+  RELEASE_INVALID_PHASE: { status: 409, retryable: false, message: 'The release plan is not in a state that allows this action (nothing waits for approval, or it has ended)' },
+  FLEET_NOT_ALLOCATABLE: { status: 409, retryable: false, message: 'The fleet runs a service without sessions (its build declares no session capacity); clients find it through GET /v1/fleets/{name}/endpoints' },
+
   // Game-server SDK
   SDK_UNAUTHORIZED: { status: 401, retryable: false, message: 'Missing or unknown game-server token' },
   SDK_INVALID_TRANSITION: { status: 409, retryable: false, message: 'The server cannot make this lifecycle transition now' },
