@@ -1,6 +1,7 @@
 import type { Build } from '../builds/model.js';
 import type { NewEvent, StoredEvent } from '../core/events.js';
 import type { Fleet, GameServer } from '../fleet/model.js';
+import type { ReleaseRecord } from '../release/model.js';
 import type { Rollout } from '../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../session/model.js';
 
@@ -34,7 +35,9 @@ export type Mutation =
   | { kind: 'putMigrationToken'; token: MigrationTokenRecord }
   /** Deletes migration-token records with expiresAt <= before: exactly those `load(before)` leaves out. */
   | { kind: 'expireMigrationTokens'; before: number }
-  | { kind: 'appendEvent'; event: NewEvent };
+  | { kind: 'appendEvent'; event: NewEvent }
+  /** Upserts a release plan and where its run stands, by name. */
+  | { kind: 'putReleasePlan'; release: ReleaseRecord };
 
 /** Everything the control plane needs in memory to resume after a restart. */
 export interface Snapshot {
@@ -75,6 +78,11 @@ export interface RolloutQuery extends Page {
   fleet?: string;
 }
 
+export interface ReleaseQuery extends Page {
+  /** true: plans still running only; undefined: all. */
+  active?: boolean;
+}
+
 export interface EventQuery extends Page {
   fleet?: string;
   /** Only events with seq greater than this. */
@@ -101,5 +109,8 @@ export interface StateStore {
   listRollouts(q: RolloutQuery): Promise<Rollout[]>;
   /** Oldest first, so a reader can follow with `afterSeq`. */
   listEvents(q: EventQuery): Promise<StoredEvent[]>;
+  getReleasePlan(name: string): Promise<ReleaseRecord | undefined>;
+  /** Newest (by creation) first. */
+  listReleasePlans(q: ReleaseQuery): Promise<ReleaseRecord[]>;
   close(): Promise<void>;
 }

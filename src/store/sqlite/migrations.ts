@@ -108,6 +108,19 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX migration_tokens_by_expiry ON migration_tokens (expires_at);
     `,
   },
+  {
+    // Release plans (several fleets, one release): the plan and its run, one document per name.
+    version: 4,
+    sql: `
+      CREATE TABLE release_plans (
+        name TEXT PRIMARY KEY,
+        terminal INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX release_plans_by_created ON release_plans (created_at DESC, name DESC);
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

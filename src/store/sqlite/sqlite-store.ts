@@ -4,6 +4,7 @@ import type { StoredEvent } from '../../core/events.js';
 import { HandoffError, isHandoffError } from '../../core/errors.js';
 import { makePrivateFile, tightenFile } from '../../core/private-files.js';
 import type { Fleet, GameServer } from '../../fleet/model.js';
+import type { ReleaseRecord } from '../../release/model.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../../session/model.js';
 import type {
@@ -11,6 +12,7 @@ import type {
   IdempotencyRecord,
   Mutation,
   Page,
+  ReleaseQuery,
   RolloutQuery,
   ServerQuery,
   SessionQuery,
@@ -28,6 +30,7 @@ import {
   fromDocs,
   idempotencyRow,
   migrationTokenRow,
+  releasePlanRow,
   rolloutRow,
   serverRow,
   sessionRow,
@@ -54,7 +57,7 @@ export class SqliteStore implements StateStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly writes: Record<Mutation['kind'], Statement>;
-  private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout', Statement>;
+  private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout' | 'releasePlan', Statement>;
   /** Prepared list queries keyed by their SQL; there are only a few filter combinations. */
   private readonly queries = new Map<string, Statement>();
   private readonly applyBatch: Database.Transaction<(mutations: readonly Mutation[]) => void>;
@@ -115,6 +118,7 @@ export class SqliteStore implements StateStore {
       putMeta: db.prepare(upsert('meta', ['key', 'value'])),
       putMigrationToken: db.prepare(upsert('migration_tokens', ['id', 'fleet', 'expires_at', 'doc'])),
       expireMigrationTokens: db.prepare('DELETE FROM migration_tokens WHERE expires_at <= ?'),
+      putReleasePlan: db.prepare(upsert('release_plans', ['name', 'terminal', 'created_at', 'doc'])),
       appendEvent: db.prepare(
         'INSERT INTO events (at, fleet, kind, subject, doc) VALUES (@at, @fleet, @kind, @subject, @doc)',
       ),
@@ -125,6 +129,7 @@ export class SqliteStore implements StateStore {
       server: db.prepare('SELECT doc FROM servers WHERE id = ?'),
       session: db.prepare('SELECT doc FROM sessions WHERE id = ?'),
       rollout: db.prepare('SELECT doc FROM rollouts WHERE id = ?'),
+      releasePlan: db.prepare('SELECT doc FROM release_plans WHERE name = ?'),
     };
     // db.transaction rolls back on any throw, so a bad mutation anywhere leaves nothing behind.
     this.applyBatch = db.transaction((mutations: readonly Mutation[]) => {
@@ -253,6 +258,17 @@ export class SqliteStore implements StateStore {
     });
   }
 
+  getReleasePlan(name: string): Promise<ReleaseRecord | undefined> {
+    return this.getDoc<ReleaseRecord>('releasePlan', name);
+  }
+
+  listReleasePlans(q: ReleaseQuery): Promise<ReleaseRecord[]> {
+    return guard(READ_FAILED, () => {
+      const w = where([q.active ? 'terminal = 0' : undefined]);
+      return this.docs<ReleaseRecord>(`SELECT doc FROM release_plans${w.sql} ORDER BY created_at DESC, name DESC LIMIT ?`, [...w.params, q.limit]);
+    });
+  }
+
   /**
    * The settings of this store's own connection (`synchronous` is per connection, so another
    * connection cannot see it). Durability rests on them: see `open` and `WalSync`.
@@ -282,6 +298,7 @@ export class SqliteStore implements StateStore {
       case 'putMigrationToken': w.putMigrationToken.run(migrationTokenRow(m.token)); return;
       case 'expireMigrationTokens': w.expireMigrationTokens.run(m.before); return;
       case 'appendEvent': w.appendEvent.run(eventRow(m.event)); return;
+      case 'putReleasePlan': w.putReleasePlan.run(releasePlanRow(m.release)); return;
       default: {
         // Reachable from untyped callers; throwing here rolls the whole batch back.
         const kind: unknown = (m as { kind?: unknown }).kind;
