@@ -3,6 +3,8 @@ import type { NewEvent, StoredEvent } from '../core/events.js';
 import type { Fleet, GameServer } from '../fleet/model.js';
 import type { Rollout } from '../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../session/model.js';
+import type { Environment, EnvSnapshot } from '../environment/model.js';
+import type { Delivery, Webhook } from '../notify/model.js';
 
 /** A stored answer to an allocation request, so a retry with the same key gets the same answer. */
 export interface IdempotencyRecord {
@@ -34,7 +36,14 @@ export type Mutation =
   | { kind: 'putMigrationToken'; token: MigrationTokenRecord }
   /** Deletes migration-token records with expiresAt <= before: exactly those `load(before)` leaves out. */
   | { kind: 'expireMigrationTokens'; before: number }
-  | { kind: 'appendEvent'; event: NewEvent };
+  | { kind: 'appendEvent'; event: NewEvent }
+  /** Environments (upsert by name) and their numbered snapshots (upsert by environment and number). */
+  | { kind: 'putEnvironment'; environment: Environment }
+  | { kind: 'putEnvSnapshot'; snapshot: EnvSnapshot }
+  /** Webhook subscriptions (upsert by name; delete leaves their delivery log) and deliveries (upsert by id). */
+  | { kind: 'putWebhook'; webhook: Webhook }
+  | { kind: 'deleteWebhook'; name: string }
+  | { kind: 'putDelivery'; delivery: Delivery };
 
 /** Everything the control plane needs in memory to resume after a restart. */
 export interface Snapshot {
@@ -75,6 +84,16 @@ export interface RolloutQuery extends Page {
   fleet?: string;
 }
 
+export interface EnvSnapshotQuery extends Page {
+  environment: string;
+}
+
+export interface DeliveryQuery extends Page {
+  webhook?: string;
+  /** Pending deliveries only, soonest `nextAttemptAt` first (the outbox's work list). */
+  pending?: boolean;
+}
+
 export interface EventQuery extends Page {
   fleet?: string;
   /** Only events with seq greater than this. */
@@ -101,5 +120,14 @@ export interface StateStore {
   listRollouts(q: RolloutQuery): Promise<Rollout[]>;
   /** Oldest first, so a reader can follow with `afterSeq`. */
   listEvents(q: EventQuery): Promise<StoredEvent[]>;
+  /** By name. */
+  listEnvironments(): Promise<Environment[]>;
+  /** Newest (highest number) first. */
+  listEnvSnapshots(q: EnvSnapshotQuery): Promise<EnvSnapshot[]>;
+  getEnvSnapshot(environment: string, number: number): Promise<EnvSnapshot | undefined>;
+  /** By name. */
+  listWebhooks(): Promise<Webhook[]>;
+  /** Newest first, or with `pending` the outbox order (soonest attempt first). */
+  listDeliveries(q: DeliveryQuery): Promise<Delivery[]>;
   close(): Promise<void>;
 }
