@@ -4,6 +4,8 @@ import type { Fleet, GameServer } from '../fleet/model.js';
 import type { ReleaseRecord } from '../release/model.js';
 import type { Rollout } from '../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../session/model.js';
+import type { Environment, EnvSnapshot } from '../environment/model.js';
+import type { Delivery, Webhook } from '../notify/model.js';
 
 /** A stored answer to an allocation request, so a retry with the same key gets the same answer. */
 export interface IdempotencyRecord {
@@ -37,7 +39,14 @@ export type Mutation =
   | { kind: 'expireMigrationTokens'; before: number }
   | { kind: 'appendEvent'; event: NewEvent }
   /** Upserts a release plan and where its run stands, by name. */
-  | { kind: 'putReleasePlan'; release: ReleaseRecord };
+  | { kind: 'putReleasePlan'; release: ReleaseRecord }
+  /** Environments (upsert by name) and their numbered snapshots (upsert by environment and number). */
+  | { kind: 'putEnvironment'; environment: Environment }
+  | { kind: 'putEnvSnapshot'; snapshot: EnvSnapshot }
+  /** Webhook subscriptions (upsert by name; delete leaves their delivery log) and deliveries (upsert by id). */
+  | { kind: 'putWebhook'; webhook: Webhook }
+  | { kind: 'deleteWebhook'; name: string }
+  | { kind: 'putDelivery'; delivery: Delivery };
 
 /** Everything the control plane needs in memory to resume after a restart. */
 export interface Snapshot {
@@ -83,6 +92,16 @@ export interface ReleaseQuery extends Page {
   active?: boolean;
 }
 
+export interface EnvSnapshotQuery extends Page {
+  environment: string;
+}
+
+export interface DeliveryQuery extends Page {
+  webhook?: string;
+  /** Pending deliveries only, soonest `nextAttemptAt` first (the outbox's work list). */
+  pending?: boolean;
+}
+
 export interface EventQuery extends Page {
   fleet?: string;
   /** Only events with seq greater than this. */
@@ -112,5 +131,14 @@ export interface StateStore {
   getReleasePlan(name: string): Promise<ReleaseRecord | undefined>;
   /** Newest (by creation) first. */
   listReleasePlans(q: ReleaseQuery): Promise<ReleaseRecord[]>;
+  /** By name. */
+  listEnvironments(): Promise<Environment[]>;
+  /** Newest (highest number) first. */
+  listEnvSnapshots(q: EnvSnapshotQuery): Promise<EnvSnapshot[]>;
+  getEnvSnapshot(environment: string, number: number): Promise<EnvSnapshot | undefined>;
+  /** By name. */
+  listWebhooks(): Promise<Webhook[]>;
+  /** Newest first, or with `pending` the outbox order (soonest attempt first). */
+  listDeliveries(q: DeliveryQuery): Promise<Delivery[]>;
   close(): Promise<void>;
 }

@@ -8,6 +8,8 @@ import type { ReleaseRecord } from '../../release/model.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../../session/model.js';
 import type {
+  DeliveryQuery,
+  EnvSnapshotQuery,
   EventQuery,
   IdempotencyRecord,
   Mutation,
@@ -20,6 +22,9 @@ import type {
   StateStore,
 } from '../port.js';
 import { applyMigrations } from './migrations.js';
+import { ExtraTables } from './extras.js';
+import type { Environment, EnvSnapshot } from '../../environment/model.js';
+import type { Delivery, Webhook } from '../../notify/model.js';
 import { upsert, where } from './sql.js';
 import { readDurability, WalSync, type Fsync, type SqliteDurability } from './wal-sync.js';
 import {
@@ -56,7 +61,9 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements StateStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly writes: Record<Mutation['kind'], Statement>;
+  private readonly writes: Record<Exclude<Mutation['kind'], 'putEnvironment' | 'putEnvSnapshot' | 'putWebhook' | 'deleteWebhook' | 'putDelivery'>, Statement>;
+  /** Environments, snapshots, webhooks and deliveries (see `extras.ts`). */
+  private readonly extras: ExtraTables;
   private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout' | 'releasePlan', Statement>;
   /** Prepared list queries keyed by their SQL; there are only a few filter combinations. */
   private readonly queries = new Map<string, Statement>();
@@ -123,6 +130,7 @@ export class SqliteStore implements StateStore {
         'INSERT INTO events (at, fleet, kind, subject, doc) VALUES (@at, @fleet, @kind, @subject, @doc)',
       ),
     };
+    this.extras = new ExtraTables(db, (sql, params) => this.docs(sql, params));
     this.byId = {
       build: db.prepare('SELECT doc FROM builds WHERE id = ?'),
       fleet: db.prepare('SELECT doc FROM fleets WHERE name = ?'),
@@ -269,6 +277,26 @@ export class SqliteStore implements StateStore {
     });
   }
 
+  listEnvironments(): Promise<Environment[]> {
+    return guard(READ_FAILED, () => this.extras.listEnvironments());
+  }
+
+  listEnvSnapshots(q: EnvSnapshotQuery): Promise<EnvSnapshot[]> {
+    return guard(READ_FAILED, () => this.extras.listEnvSnapshots(q));
+  }
+
+  getEnvSnapshot(environment: string, number: number): Promise<EnvSnapshot | undefined> {
+    return guard(READ_FAILED, () => this.extras.getEnvSnapshot(environment, number));
+  }
+
+  listWebhooks(): Promise<Webhook[]> {
+    return guard(READ_FAILED, () => this.extras.listWebhooks());
+  }
+
+  listDeliveries(q: DeliveryQuery): Promise<Delivery[]> {
+    return guard(READ_FAILED, () => this.extras.listDeliveries(q));
+  }
+
   /**
    * The settings of this store's own connection (`synchronous` is per connection, so another
    * connection cannot see it). Durability rests on them: see `open` and `WalSync`.
@@ -299,6 +327,7 @@ export class SqliteStore implements StateStore {
       case 'expireMigrationTokens': w.expireMigrationTokens.run(m.before); return;
       case 'appendEvent': w.appendEvent.run(eventRow(m.event)); return;
       case 'putReleasePlan': w.putReleasePlan.run(releasePlanRow(m.release)); return;
+      case 'putEnvironment': case 'putEnvSnapshot': case 'putWebhook': case 'deleteWebhook': case 'putDelivery': this.extras.apply(m); return;
       default: {
         // Reachable from untyped callers; throwing here rolls the whole batch back.
         const kind: unknown = (m as { kind?: unknown }).kind;
