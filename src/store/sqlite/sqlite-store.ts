@@ -17,6 +17,8 @@ import type {
   Snapshot,
   StateStore,
 } from '../port.js';
+import { Checkpointer } from './checkpoint.js';
+import { resolveCheckpointPolicy, type CheckpointPolicy } from './checkpoint-policy.js';
 import { applyMigrations } from './migrations.js';
 import { upsert, where } from './sql.js';
 import { readDurability, WalSync, type Fsync, type SqliteDurability } from './wal-sync.js';
@@ -43,6 +45,11 @@ const READ_FAILED = 'The state store could not be read';
 export interface SqliteStoreOptions {
   /** How the WAL is fsynced after each commit; `fs.fsync` unless a test observes it. */
   fsync?: Fsync;
+  /**
+   * When a worker thread checkpoints the WAL (see checkpoint-policy.ts); `false` for none, as a
+   * test that inspects the WAL needs. Ignored for an in-memory database.
+   */
+  checkpoint?: Partial<CheckpointPolicy> | false;
 }
 
 /**
@@ -83,8 +90,16 @@ export class SqliteStore implements StateStore {
       // commit survives kill -9 and power loss), but the event loop keeps serving while the
       // disk syncs, and the next group commit grows meanwhile.
       db.pragma('synchronous = NORMAL');
+      // Checkpoints run on a worker thread (checkpoint.ts), not inside COMMIT on the event loop.
+      db.pragma('wal_autocheckpoint = 0');
       applyMigrations(db);
-      return new SqliteStore(db, path === ':memory:' || path === '' ? null : new WalSync(path, options.fsync));
+      const onDisk = path !== ':memory:' && path !== '';
+      const policy = options.checkpoint === false ? null : resolveCheckpointPolicy(options.checkpoint);
+      return new SqliteStore(
+        db,
+        onDisk ? new WalSync(path, options.fsync) : null,
+        onDisk && policy ? new Checkpointer(path, policy) : null,
+      );
     } catch (e) {
       db?.close();
       if (isHandoffError(e)) throw e;
@@ -99,6 +114,7 @@ export class SqliteStore implements StateStore {
     db: Database.Database,
     /** Null for an in-memory database, which has nothing to make durable. */
     private readonly wal: WalSync | null,
+    private readonly checkpointer: Checkpointer | null = null,
   ) {
     this.db = db;
     this.writes = {
@@ -166,6 +182,7 @@ export class SqliteStore implements StateStore {
     if (this.wal === null) return;
     try {
       await this.wal.sync();
+      this.checkpointer?.noteCommit();
     } catch (e) {
       throw new HandoffError('STORE_UNAVAILABLE', 'The state store could not sync to disk; the outcome of this change is unknown', { cause: messageOf(e) });
     }
@@ -261,7 +278,15 @@ export class SqliteStore implements StateStore {
     return readDurability(this.db);
   }
 
-  close(): Promise<void> {
+  /** The WAL checkpointer, for tests that drive it; null when there is none. */
+  walCheckpointer(): Checkpointer | null {
+    return this.checkpointer;
+  }
+
+  async close(): Promise<void> {
+    // First, so its connection is not the last one open: closing the last connection is what
+    // checkpoints and removes the WAL, and the main connection should do that.
+    await this.checkpointer?.close();
     return guard('The state store could not be closed', () => {
       this.wal?.close();
       if (this.db.open) this.db.close();
