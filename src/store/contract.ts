@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeQueryContract } from './contract-queries.js';
+import { describeRetentionContract } from './contract-retention.js';
 import { allocation, append, everyKind, expectEmpty, sorted } from './contract-support.js';
 import { sampleBuild, sampleEvent, sampleIdempotency, sampleServer, sampleTime } from './fixtures.js';
 import type { Mutation, StateStore } from './port.js';
@@ -122,6 +123,7 @@ export function describeStateStoreContract(
     });
 
     describeQueryContract(() => store);
+    describeRetentionContract(() => store);
 
     describe('durability and concurrency', () => {
       it('keeps every record across close and reopen', async () => {

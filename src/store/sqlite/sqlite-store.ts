@@ -7,10 +7,12 @@ import type { Fleet, GameServer } from '../../fleet/model.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../../session/model.js';
 import type {
+  ClosedSessionQuery,
   EventQuery,
   IdempotencyRecord,
   Mutation,
   Page,
+  RetentionStats,
   RolloutQuery,
   ServerQuery,
   SessionQuery,
@@ -122,7 +124,7 @@ export class SqliteStore implements StateStore {
       putFleet: db.prepare(upsert('fleets', ['name', 'doc'])),
       putServer: db.prepare(upsert('servers', ['id', 'fleet', 'terminal', 'created_at', 'doc'])),
       putSession: db.prepare(
-        upsert('sessions', ['id', 'fleet', 'server', 'player_id', 'open', 'opened_at', 'doc']),
+        upsert('sessions', ['id', 'fleet', 'server', 'player_id', 'open', 'opened_at', 'closed_at', 'doc']),
       ),
       putRollout: db.prepare(upsert('rollouts', ['id', 'fleet', 'terminal', 'created_at', 'doc'])),
       putIdempotency: db.prepare(upsert('idempotency', ['key', 'fleet', 'expires_at', 'doc'])),
@@ -134,6 +136,9 @@ export class SqliteStore implements StateStore {
       appendEvent: db.prepare(
         'INSERT INTO events (at, fleet, kind, subject, doc) VALUES (@at, @fleet, @kind, @subject, @doc)',
       ),
+      deleteEvents: db.prepare('DELETE FROM events WHERE seq <= ?'),
+      // `open = 0` in the statement itself: an id of an open session is never deleted.
+      deleteClosedSessions: db.prepare('DELETE FROM sessions WHERE id = ? AND open = 0'),
     };
     this.byId = {
       build: db.prepare('SELECT doc FROM builds WHERE id = ?'),
@@ -270,6 +275,26 @@ export class SqliteStore implements StateStore {
     });
   }
 
+  listClosedSessions(q: ClosedSessionQuery): Promise<Session[]> {
+    return guard(READ_FAILED, () => {
+      const w = where([
+        'open = 0',
+        q.closedBefore !== undefined ? ['closed_at < ?', q.closedBefore] : undefined,
+      ]);
+      const after = q.after ? ' AND (closed_at, id) > (?, ?)' : '';
+      const params = q.after ? [...w.params, q.after.closedAt, q.after.id] : w.params;
+      return this.docs<Session>(`SELECT doc FROM sessions${w.sql}${after} ORDER BY closed_at, id LIMIT ?`, [...params, q.limit]);
+    });
+  }
+
+  retentionStats(): Promise<RetentionStats> {
+    return guard(READ_FAILED, () => {
+      const seqs = this.rows<{ lo: number | null; hi: number | null }>('SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM events')[0];
+      const closed = this.rows<{ n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE open = 0')[0];
+      return { oldestEventSeq: seqs?.lo ?? null, newestEventSeq: seqs?.hi ?? null, closedSessions: closed?.n ?? 0 };
+    });
+  }
+
   /**
    * The settings of this store's own connection (`synchronous` is per connection, so another
    * connection cannot see it). Durability rests on them: see `open` and `WalSync`.
@@ -307,6 +332,8 @@ export class SqliteStore implements StateStore {
       case 'putMigrationToken': w.putMigrationToken.run(migrationTokenRow(m.token)); return;
       case 'expireMigrationTokens': w.expireMigrationTokens.run(m.before); return;
       case 'appendEvent': w.appendEvent.run(eventRow(m.event)); return;
+      case 'deleteEvents': w.deleteEvents.run(m.throughSeq); return;
+      case 'deleteClosedSessions': for (const id of m.ids) w.deleteClosedSessions.run(id); return;
       default: {
         // Reachable from untyped callers; throwing here rolls the whole batch back.
         const kind: unknown = (m as { kind?: unknown }).kind;
