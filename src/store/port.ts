@@ -46,7 +46,11 @@ export type Mutation =
   /** Webhook subscriptions (upsert by name; delete leaves their delivery log) and deliveries (upsert by id). */
   | { kind: 'putWebhook'; webhook: Webhook }
   | { kind: 'deleteWebhook'; name: string }
-  | { kind: 'putDelivery'; delivery: Delivery };
+  | { kind: 'putDelivery'; delivery: Delivery }
+  /** Retention: deletes every event with seq <= throughSeq (always a prefix of the log). */
+  | { kind: 'deleteEvents'; throughSeq: number }
+  /** Retention: deletes those of these sessions that are Closed; an open one is never deleted. */
+  | { kind: 'deleteClosedSessions'; ids: readonly string[] };
 
 /** Everything the control plane needs in memory to resume after a restart. */
 export interface Snapshot {
@@ -108,6 +112,21 @@ export interface EventQuery extends Page {
   afterSeq?: number;
 }
 
+export interface ClosedSessionQuery extends Page {
+  /** Only sessions closed strictly before this time. */
+  closedBefore?: number;
+  /** Keyset paging: only sessions after this one in (closedAt, id) order. */
+  after?: { closedAt: number; id: string };
+}
+
+/** What the retention service plans a pass from; a few indexed lookups, no table scan of the log. */
+export interface RetentionStats {
+  /** Lowest and highest event seq stored; null when the log is empty. */
+  oldestEventSeq: number | null;
+  newestEventSeq: number | null;
+  closedSessions: number;
+}
+
 /**
  * The StateStore port. Adapters: `sqlite/` (embedded default) and, later, `postgres/`.
  * Every adapter passes `contract.ts`. A resolved `commit` is durable: it survives `kill -9`
@@ -140,5 +159,8 @@ export interface StateStore {
   listWebhooks(): Promise<Webhook[]>;
   /** Newest first, or with `pending` the outbox order (soonest attempt first). */
   listDeliveries(q: DeliveryQuery): Promise<Delivery[]>;
+  /** Closed sessions, oldest closed first (closedAt, then id): what retention removes first. */
+  listClosedSessions(q: ClosedSessionQuery): Promise<Session[]>;
+  retentionStats(): Promise<RetentionStats>;
   close(): Promise<void>;
 }
