@@ -33,8 +33,8 @@ export async function startScalePlane(dataDir: string, log: (line: string) => vo
     const store = SqliteStore.open(path.join(dataDir, 'handoff.db'), { fsync: (_fd, done) => done(null) });
     const runtime = SimulatedRuntime.create({ host, clock });
     return startControlPlane(
-      // Passes are run by the bench (`passNow`); the scheduled ones come rarely.
-      { dataDir, port: 0, sdkPort: 0, host: '127.0.0.1', reconcileIntervalMs: 60_000, reservationTtlMs: 3_600_000 },
+      // Timed passes are run by the bench (`passNow`); scheduled ones run as the fake clock moves.
+      { dataDir, port: 0, sdkPort: 0, host: '127.0.0.1', reconcileIntervalMs: 1_000, reservationTtlMs: 3_600_000 },
       { clock, store, runtime, log, onFatal: (e) => log(`store failure: ${String(e)}`) },
     );
   };
