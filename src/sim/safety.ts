@@ -59,6 +59,15 @@ export async function runSafety(opts: SafetyOptions): Promise<SafetyReport> {
   const t0 = performance.now();
   const report: SafetyReport = { runs: 0, sessions: 0, interruptions: 0, otherViolations: {}, examples: [], wallMs: 0, simulatedHours: 0, sessionsPerS: 0, upperBound95: null };
   let simulatedMs = 0;
+  // A run can wait on nothing but promises between fake-clock steps; outside a test runner
+  // nothing else would keep the process alive meanwhile.
+  const alive = setInterval(() => undefined, 60_000);
+  try {
+    await campaignRounds();
+  } finally {
+    clearInterval(alive);
+  }
+  async function campaignRounds(): Promise<void> {
   outer: for (let round = 0; ; round++) {
     for (const scenario of campaign(round, opts.baseSeed, opts.arrivalFactor)) {
       if (opts.only && !opts.only.some((o) => scenario.name.includes(o))) continue;
@@ -76,6 +85,7 @@ export async function runSafety(opts: SafetyOptions): Promise<SafetyReport> {
       report.interruptions += interruptions;
       opts.onRun?.(scenario.name, r.stats.sessionsStarted, interruptions);
     }
+  }
   }
   report.wallMs = Math.round(performance.now() - t0);
   report.simulatedHours = Math.round((simulatedMs / 3_600_000) * 10) / 10;
