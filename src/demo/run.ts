@@ -63,7 +63,7 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
     const ticker = setInterval(live, 1000);
     try {
       await sleep(opts.releaseAfterMs);
-      const scenario = scenarioFor(opts.strategy);
+      const scenario = scenarioFor(opts.strategy, { canaryServers: opts.canaryServers });
       const env: ReleaseEnv = { fleet: FLEET, fromBuild: FROM, toBuild: TO, playerIds: Object.keys(players.stats().byPlayer), now: clock.now() };
       io.view(`▶ releasing ${TO}: ${scenario.headline}${scenario.landed ? '' : ' [depends on the strategy landing]'}`);
       const created = await startRelease(api, scenario, env);
