@@ -15,7 +15,7 @@ export async function runAction(sim: Sim, action: Action): Promise<void> {
         sim.releases.push(answer.value.id);
         sim.routedBefore.set(answer.value.id, before);
       }
-      else monitor.violation('unexpected-answer', `the release of ${action.build} was refused: ${answer.code}`);
+      else monitor.violation('unexpected-answer', `the release of ${action.build} was refused: ${answer.code}: ${answer.message}`);
       return;
     }
     case 'abort':

@@ -24,6 +24,15 @@ export const rows: StrategyRow[] = [
     interruptIn: ['Paused', 'Draining'], routedIn: 'Paused', settleInPhaseMs: { Paused: 10_000, Draining: 30_000 },
   },
   {
+    // No room beside the old build: one old server leaves rotation and is replaced once empty.
+    // The pause is long enough for back to back to land in it, while the old build still runs
+    // the servers a second in-place release replaces (at 100 % it may be down to one).
+    name: 'canary in place on a full fleet',
+    request: { strategy: 'canary', servers: 'in-place', inPlaceServers: 1, steps: [{ setWeight: 25 }, { pause: { seconds: 90 } }, { setWeight: 100 }], oldIdleSeconds: 30 },
+    interruptIn: ['Provisioning', 'Paused', 'Draining'], routedIn: 'Paused', settleInPhaseMs: { Paused: 10_000, Draining: 30_000 },
+    scenario: { fleet: { minServers: 4, maxServers: 4, bufferServers: 0 } },
+  },
+  {
     name: 'ab-test ended by choosing a variant', request: { strategy: 'ab-test', variants: [{ name: 'A', build: '$current', weight: 50 }, { name: 'B', build: '$build', weight: 50 }], oldIdleSeconds: 30 },
     interruptIn: ['Progressing'], routedIn: 'Progressing', settleInPhaseMs: { Progressing: 10_000 }, promote: { afterMs: 40_000, input: { variant: 'B' } },
   },
