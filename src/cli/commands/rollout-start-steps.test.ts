@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../usage.js';
-import { parseRolloutStart, type RolloutStartRequest } from './rollout-start.js';
+import { parseRolloutStart } from './rollout-start.js';
 import { parseSteps } from './rollout-start-steps.js';
 
-function requestOf(args: string[]): RolloutStartRequest {
+function requestOf(args: string[]): object {
   const parsed = parseRolloutStart(args);
   if (parsed.help) throw new Error('expected a request, got help');
   return parsed.input;
