@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulateRelease, type SimInput } from '../simulation.js';
 import { canary } from './index.js';
-import { startedInPlace } from './in-place.test-support.js';
+import { startedInPlace } from './testing.js';
 
 /** Random fleets, counts, weights, players and event orders; the old build runs at least two servers. */
 const fleets = (abort = false): fc.Arbitrary<SimInput & { servers: number; weights: [number, number] }> =>

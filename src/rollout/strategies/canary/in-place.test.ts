@@ -6,7 +6,7 @@ import type { RolloutServer } from '../../strategy.js';
 import { observeReplacement } from '../replace.js';
 import { canary } from './index.js';
 import { IN_PLACE_DRAIN_REASON, inPlaceCaps, inPlaceCount, initialInPlace, provisionInPlace } from './in-place.js';
-import { startedInPlace, T0, type CanaryRollout } from './in-place.test-support.js';
+import { startedInPlace, T0, type CanaryRollout } from './testing.js';
 import { canaryProgress, planCanary } from './plan.js';
 
 const s = (id: string, build: string, state: RolloutServer['state'] = 'Ready', used = 0): RolloutServer => ({ id, build, state, used });
