@@ -29,6 +29,11 @@ export interface DemoIo {
   view(line: string): void;
   /** Resolves when the user asks the demo to stop (Ctrl-C). */
   interrupted(): Promise<void>;
+  /**
+   * With --exit, the exit status as soon as the summary decides it, before players and game
+   * servers are stopped: a stop that never settles must not let the process end as a pass.
+   */
+  verdict?(code: number): void;
 }
 
 const FLEET = 'arena';
@@ -90,7 +95,11 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
       } else {
         io.out(formatSummary(summary));
       }
-      if (opts.exit) return summary.passed ? 0 : 1;
+      if (opts.exit) {
+        const code = summary.passed ? 0 : 1;
+        io.verdict?.(code);
+        return code;
+      }
     } finally {
       clearInterval(ticker);
     }
