@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeQueryContract } from './contract-queries.js';
+import { describeEnvironmentContract } from './contract-environments.js';
 import { describeRetentionContract } from './contract-retention.js';
 import { allocation, append, everyKind, expectEmpty, sorted } from './contract-support.js';
+import { describeReleasePlanContract } from './contract-releases.js';
 import { sampleBuild, sampleEvent, sampleIdempotency, sampleServer, sampleTime } from './fixtures.js';
 import type { Mutation, StateStore } from './port.js';
 
@@ -123,6 +125,8 @@ export function describeStateStoreContract(
     });
 
     describeQueryContract(() => store);
+    describeReleasePlanContract(() => store, () => harness.reopen());
+    describeEnvironmentContract(() => store, () => harness.reopen());
     describeRetentionContract(() => store);
 
     describe('durability and concurrency', () => {

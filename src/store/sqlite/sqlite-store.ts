@@ -4,14 +4,18 @@ import type { StoredEvent } from '../../core/events.js';
 import { HandoffError, isHandoffError } from '../../core/errors.js';
 import { makePrivateFile, tightenFile } from '../../core/private-files.js';
 import type { Fleet, GameServer } from '../../fleet/model.js';
+import type { ReleaseRecord } from '../../release/model.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../../session/model.js';
 import type {
+  DeliveryQuery,
+  EnvSnapshotQuery,
   ClosedSessionQuery,
   EventQuery,
   IdempotencyRecord,
   Mutation,
   Page,
+  ReleaseQuery,
   RetentionStats,
   RolloutQuery,
   ServerQuery,
@@ -22,6 +26,9 @@ import type {
 import { Checkpointer } from './checkpoint.js';
 import { resolveCheckpointPolicy, type CheckpointPolicy } from './checkpoint-policy.js';
 import { applyMigrations } from './migrations.js';
+import { ExtraTables } from './extras.js';
+import type { Environment, EnvSnapshot } from '../../environment/model.js';
+import type { Delivery, Webhook } from '../../notify/model.js';
 import { upsert, where } from './sql.js';
 import { readDurability, WalSync, type Fsync, type SqliteDurability } from './wal-sync.js';
 import {
@@ -32,6 +39,7 @@ import {
   fromDocs,
   idempotencyRow,
   migrationTokenRow,
+  releasePlanRow,
   rolloutRow,
   serverRow,
   sessionRow,
@@ -62,8 +70,10 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements StateStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly writes: Record<Mutation['kind'], Statement>;
-  private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout', Statement>;
+  private readonly writes: Record<Exclude<Mutation['kind'], 'putEnvironment' | 'putEnvSnapshot' | 'putWebhook' | 'deleteWebhook' | 'putDelivery'>, Statement>;
+  /** Environments, snapshots, webhooks and deliveries (see `extras.ts`). */
+  private readonly extras: ExtraTables;
+  private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout' | 'releasePlan', Statement>;
   /** Prepared list queries keyed by their SQL; there are only a few filter combinations. */
   private readonly queries = new Map<string, Statement>();
   private readonly applyBatch: Database.Transaction<(mutations: readonly Mutation[]) => void>;
@@ -133,6 +143,7 @@ export class SqliteStore implements StateStore {
       putMeta: db.prepare(upsert('meta', ['key', 'value'])),
       putMigrationToken: db.prepare(upsert('migration_tokens', ['id', 'fleet', 'expires_at', 'doc'])),
       expireMigrationTokens: db.prepare('DELETE FROM migration_tokens WHERE expires_at <= ?'),
+      putReleasePlan: db.prepare(upsert('release_plans', ['name', 'terminal', 'created_at', 'doc'])),
       appendEvent: db.prepare(
         'INSERT INTO events (at, fleet, kind, subject, doc) VALUES (@at, @fleet, @kind, @subject, @doc)',
       ),
@@ -140,12 +151,14 @@ export class SqliteStore implements StateStore {
       // `open = 0` in the statement itself: an id of an open session is never deleted.
       deleteClosedSessions: db.prepare('DELETE FROM sessions WHERE id = ? AND open = 0'),
     };
+    this.extras = new ExtraTables(db, (sql, params) => this.docs(sql, params));
     this.byId = {
       build: db.prepare('SELECT doc FROM builds WHERE id = ?'),
       fleet: db.prepare('SELECT doc FROM fleets WHERE name = ?'),
       server: db.prepare('SELECT doc FROM servers WHERE id = ?'),
       session: db.prepare('SELECT doc FROM sessions WHERE id = ?'),
       rollout: db.prepare('SELECT doc FROM rollouts WHERE id = ?'),
+      releasePlan: db.prepare('SELECT doc FROM release_plans WHERE name = ?'),
     };
     // db.transaction rolls back on any throw, so a bad mutation anywhere leaves nothing behind.
     this.applyBatch = db.transaction((mutations: readonly Mutation[]) => {
@@ -275,6 +288,37 @@ export class SqliteStore implements StateStore {
     });
   }
 
+  getReleasePlan(name: string): Promise<ReleaseRecord | undefined> {
+    return this.getDoc<ReleaseRecord>('releasePlan', name);
+  }
+
+  listReleasePlans(q: ReleaseQuery): Promise<ReleaseRecord[]> {
+    return guard(READ_FAILED, () => {
+      const w = where([q.active ? 'terminal = 0' : undefined]);
+      return this.docs<ReleaseRecord>(`SELECT doc FROM release_plans${w.sql} ORDER BY created_at DESC, name DESC LIMIT ?`, [...w.params, q.limit]);
+    });
+  }
+
+  listEnvironments(): Promise<Environment[]> {
+    return guard(READ_FAILED, () => this.extras.listEnvironments());
+  }
+
+  listEnvSnapshots(q: EnvSnapshotQuery): Promise<EnvSnapshot[]> {
+    return guard(READ_FAILED, () => this.extras.listEnvSnapshots(q));
+  }
+
+  getEnvSnapshot(environment: string, number: number): Promise<EnvSnapshot | undefined> {
+    return guard(READ_FAILED, () => this.extras.getEnvSnapshot(environment, number));
+  }
+
+  listWebhooks(): Promise<Webhook[]> {
+    return guard(READ_FAILED, () => this.extras.listWebhooks());
+  }
+
+  listDeliveries(q: DeliveryQuery): Promise<Delivery[]> {
+    return guard(READ_FAILED, () => this.extras.listDeliveries(q));
+  }
+
   listClosedSessions(q: ClosedSessionQuery): Promise<Session[]> {
     return guard(READ_FAILED, () => {
       const w = where([
@@ -332,6 +376,8 @@ export class SqliteStore implements StateStore {
       case 'putMigrationToken': w.putMigrationToken.run(migrationTokenRow(m.token)); return;
       case 'expireMigrationTokens': w.expireMigrationTokens.run(m.before); return;
       case 'appendEvent': w.appendEvent.run(eventRow(m.event)); return;
+      case 'putReleasePlan': w.putReleasePlan.run(releasePlanRow(m.release)); return;
+      case 'putEnvironment': case 'putEnvSnapshot': case 'putWebhook': case 'deleteWebhook': case 'putDelivery': this.extras.apply(m); return;
       case 'deleteEvents': w.deleteEvents.run(m.throughSeq); return;
       case 'deleteClosedSessions': for (const id of m.ids) w.deleteClosedSessions.run(id); return;
       default: {
