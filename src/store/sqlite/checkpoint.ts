@@ -114,6 +114,9 @@ export class Checkpointer {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
+    // Referenced again while it finishes: an unreferenced worker is not enough to keep the event
+    // loop alive, so a process whose last work is this close would exit with the await unsettled.
+    this.worker.ref();
     this.worker.postMessage({ mode: 'close' });
     await this.exited;
   }
