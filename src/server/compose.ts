@@ -239,7 +239,10 @@ function createRuntime(options: ResolvedServerOptions, clock: Clock): RuntimePro
     const host = new SimulatedHost({ clock, seed: options.simulationSeed, defaultProgram: gameServerProgram() });
     return SimulatedRuntime.create({ host, portRange: options.portRange, address: options.publicAddress, clock });
   }
-  return LocalRuntime.create({ logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock });
+  return LocalRuntime.create({
+    logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock,
+    logMaxBytes: options.serverLogMaxBytes, logFiles: options.serverLogFiles, logRetainMs: options.serverLogRetainDays * 86_400_000,
+  });
 }
 
 function portError(e: unknown, port: number, flag: string): unknown {
