@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetSpec, repoRoot, waitFor, type Json } from '../support/control-plane.js';
-import { ensureDist } from '../support/dist.js';
+import { ensureDist } from '../../scripts/ensure-dist.js';
 
 const GameServer = `import { HandoffSdk, SdkError } from 'handoff/sdk';
 if (typeof SdkError !== 'function') throw new Error('SdkError is not exported');
