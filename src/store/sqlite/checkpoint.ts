@@ -114,8 +114,8 @@ export class Checkpointer {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
-    // Referenced again while it finishes: an unreferenced worker is not enough to keep the event
-    // loop alive, so a process whose last work is this close would exit with the await unsettled.
+    // Held while it closes: with nothing else left on the loop, an unref'd worker would let the
+    // process end before its exit event and leave `await close()` (and main) unsettled (exit 13).
     this.worker.ref();
     this.worker.postMessage({ mode: 'close' });
     await this.exited;
