@@ -10,6 +10,7 @@
  * Options: --requests N --warmup N --concurrency 16,64 --rate N --switch-clients N
  *          --profile-requests N --no-profile --keep-data
  *          --overload-seconds N (0 skips the overload phase) --only overload
+ *          --only spawn,cold-start,soak and --soak: the growth phases alone (bench/growth.ts)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ControlPlaneChild, type ShutdownReport } from './control-plane.js';
+import { growthOnly, runGrowth } from './growth.js';
 import { fsyncProbe } from './host.js';
 import { HttpClient } from './http-load.js';
 import { runPhase, type PhaseResult } from './measure.js';
@@ -257,7 +259,18 @@ function ratios(phases: PhaseResult[], profiled: PhaseResult | null): Record<str
   return out;
 }
 
-process.exitCode = await main().catch((e: unknown) => {
+/** The growth phases (spawn, cold start; the soak when asked) after the others, or alone. */
+async function withGrowth(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
+  if (growthOnly(argv)) return runGrowth(root, argv, log);
+  const code = await main();
+  if (argv.some((a) => a.startsWith('--only'))) return code;
+  return Math.max(code, await runGrowth(root, [], log));
+}
+
+process.exitCode = await withGrowth().catch((e: unknown) => {
   process.stderr.write(`[bench] failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   return 1;
 });

@@ -30,6 +30,7 @@ Commands:
   rollout status FLEET        show (or --watch) the fleet's latest rollout
   rollout promote FLEET       switch a rollout waiting for promotion
   rollout abort FLEET         abort the fleet's latest rollout
+  archive export --to FILE    write old events and closed sessions as JSON lines
   version                     print the CLI version
 
 Global flags (before or after the command):
@@ -63,6 +64,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     if (word === 'help') return helpFor(io, inv.rest);
     if (word === 'version') return await printVersion(io, json || inv.rest.includes('--json'));
     if (word === 'server') return await runServer(inv.rest);
+    if (word === 'archive') return await runArchive(inv.rest, io);
 
     const [name, args] = commandName(word, inv.rest);
     const command = Commands[name];
@@ -152,6 +154,12 @@ async function printVersion(io: CliIo, json: boolean): Promise<ExitCode> {
 async function runServer(args: readonly string[]): Promise<ExitCode> {
   const { runServerCommand } = await import('../server/main.js');
   return (await runServerCommand([...args])) === 0 ? ExitCodes.ok : ExitCodes.apiError;
+}
+
+/** Local like `server`: reads the data directory, not the API. Lazy for the same reason. */
+async function runArchive(args: readonly string[], io: CliIo): Promise<ExitCode> {
+  const { runArchiveCommand } = await import('../retention/cli.js');
+  return runArchiveCommand(args, io.out, io.err);
 }
 
 function processIo(): CliIo {
