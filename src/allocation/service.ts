@@ -38,7 +38,8 @@ export const NO_CAPACITY_RETRY_AFTER_SECONDS = 2;
 
 /** Hook for metrics; kept as an interface so the allocator does not depend on a metrics library. */
 export interface AllocationObserver {
-  allocated(fleet: string, build: string | null, result: string, seconds: number): void;
+  /** `tried`: on a refusal, the builds that had no room (from the error's details), for per-build signals. */
+  allocated(fleet: string, build: string | null, result: string, seconds: number, tried?: readonly string[]): void;
 }
 
 export class AllocationService {
@@ -56,7 +57,8 @@ export class AllocationService {
       return out;
     } catch (e) {
       const code = e instanceof HandoffError ? e.code : 'INTERNAL';
-      this.observer.allocated(req.fleet, null, code, (performance.now() - started) / 1000);
+      const tried = e instanceof HandoffError && Array.isArray(e.details?.['builds']) ? (e.details['builds'] as string[]) : undefined;
+      this.observer.allocated(req.fleet, null, code, (performance.now() - started) / 1000, tried);
       throw e;
     }
   }
