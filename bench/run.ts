@@ -69,7 +69,7 @@ function parameters(argv: string[]): Parameters & { keepData: boolean } {
     // Capacity is never the limit: each phase's sessions are deleted before the next one.
     servers: 4,
     sessionsPerServer: 10_000,
-    profile: !values['no-profile'] && values.only === undefined,
+    profile: !values['no-profile'] && (values.only === undefined || values.only === 'endpoint'),
     profileRequests: int(values['profile-requests'], 'profile-requests'),
     keepData: values['keep-data'] ?? false,
     overloadSeconds: int(values['overload-seconds'], 'overload-seconds', 0),
@@ -200,6 +200,11 @@ async function main(): Promise<number> {
       endpoint = await runEndpoint(cp, { root, fleet: FLEET, runId, requests: params.requests, log });
       // Their rows join the allocation tables (server CPU, commits, the machine meanwhile).
       phases.push(...endpoint.phases);
+      // Alone, the phase brings its own profile: where the time goes is what it is about.
+      if (params.only === 'endpoint' && params.profile) {
+        profile = await profiledPhase(cp, clients.open, params, runId, root, path.join(resultsDir, 'latest.cpuprofile'));
+        if (profile) log(`profiled phase: ${profile.phase.throughputPerS}/s; top: ${profile.summary.byGroup.slice(0, 4).map((c) => `${c.name} ${c.pct}%`).join(', ')}`);
+      }
     }
     if (params.overloadSeconds > 0 && runs('overload')) {
       log(`overload phase: ${OVERLOAD.factor}×R offered for ${params.overloadSeconds} s`);
