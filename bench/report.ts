@@ -20,6 +20,10 @@ import type { SwitchResult } from './switch.js';
 
 export { NOISY_PCT };
 
+/** The phases `--only` can pick (a comma list of them). */
+export const ONLY_PHASES = ['overload', 'scale', 'endpoint'] as const;
+export type OnlyPhase = (typeof ONLY_PHASES)[number];
+
 export interface Parameters {
   requests: number;
   warmup: number;
@@ -32,8 +36,8 @@ export interface Parameters {
   profileRequests: number;
   /** 0: the overload phase was skipped. */
   overloadSeconds: number;
-  /** `--only X`: only that phase ran (plus, for `endpoint`, the fleet set-up and a warm-up). */
-  only: 'overload' | 'scale' | 'endpoint' | null;
+  /** `--only X,Y`: only those phases ran (plus, for `endpoint`, the fleet set-up and a warm-up). */
+  only: OnlyPhase[] | null;
 }
 
 export interface Environment {
@@ -152,7 +156,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.scale) L.push(...renderScale(r.scale), '');
   if (r.endpoint) L.push(...renderEndpoint(r.endpoint), '');
   if (r.phases.length > 0) L.push(...renderAllocation(r));
-  else L.push(`Allocation phases not run (\`--only ${r.parameters.only ?? ''}\`).`);
+  else L.push(`Allocation phases not run (\`--only ${r.parameters.only?.join(',') ?? ''}\`).`);
   if (r.switch) L.push('', ...renderSwitch(r.switch));
   if (r.profile) L.push('', ...renderProfile(r.profile));
   if (r.overload) L.push('', ...renderOverload(r.overload));

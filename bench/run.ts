@@ -9,7 +9,7 @@
  *
  * Options: --requests N --warmup N --concurrency 16,64 --rate N --switch-clients N
  *          --profile-requests N --no-profile --keep-data
- *          --overload-seconds N (0 skips the overload phase) --only overload|scale|endpoint
+ *          --overload-seconds N (0 skips the overload phase) --only overload|scale|endpoint (or a comma list)
  *
  * Issue 8's phases: `scale` (allocation against fleet size, in process, before the control
  * plane starts: bench/scale.ts) and `endpoint` (allocation against a bare node:http endpoint,
@@ -29,7 +29,7 @@ import { runEndpoint, type EndpointResult } from './endpoint.js';
 import { runScale, type ScaleResult } from './scale.js';
 import { Inspector, summarizeProfile, type CpuProfile } from './profile.js';
 import { OVERLOAD, runOverload } from './overload.js';
-import { NOISY_PCT, environment, judge, renderMarkdown, type BenchResults, type Parameters } from './report.js';
+import { NOISY_PCT, ONLY_PHASES, environment, judge, renderMarkdown, type BenchResults, type OnlyPhase, type Parameters } from './report.js';
 import { round } from './stats.js';
 import { runSwitch, type SwitchResult } from './switch.js';
 
@@ -53,8 +53,9 @@ function parameters(argv: string[]): Parameters & { keepData: boolean } {
     },
     strict: true,
   });
-  const only = values.only ?? null;
-  if (only !== null && only !== 'overload' && only !== 'scale' && only !== 'endpoint') throw new RangeError(`--only takes "overload", "scale" or "endpoint", got ${only}`);
+  const only = values.only === undefined ? null : values.only.split(',').map((w) => w.trim());
+  const known: readonly string[] = ONLY_PHASES;
+  for (const w of only ?? []) if (!known.includes(w)) throw new RangeError(`--only takes ${ONLY_PHASES.join(', ')} or a comma list of them, got ${w}`);
   const int = (v: string | undefined, name: string, min = 1): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new RangeError(`--${name} must be a positive integer, got ${v}`);
@@ -69,11 +70,11 @@ function parameters(argv: string[]): Parameters & { keepData: boolean } {
     // Capacity is never the limit: each phase's sessions are deleted before the next one.
     servers: 4,
     sessionsPerServer: 10_000,
-    profile: !values['no-profile'] && (values.only === undefined || values.only === 'endpoint'),
+    profile: !values['no-profile'] && (only === null || only.includes('endpoint')),
     profileRequests: int(values['profile-requests'], 'profile-requests'),
     keepData: values['keep-data'] ?? false,
     overloadSeconds: int(values['overload-seconds'], 'overload-seconds', 0),
-    only,
+    only: only as OnlyPhase[] | null,
   };
 }
 
@@ -144,7 +145,8 @@ async function main(): Promise<number> {
   let shutdown: ShutdownReport | null = null;
   let scale: ScaleResult | null = null;
   let endpoint: EndpointResult | null = null;
-  const runs = (phase: 'scale' | 'endpoint' | 'overload'): boolean => params.only === null || params.only === phase;
+  const runs = (phase: OnlyPhase): boolean => params.only === null || params.only.includes(phase);
+  const endpointOnly = params.only !== null && params.only.includes('endpoint');
 
   if (runs('scale')) {
     log(`scale phase: allocation at 1,000 vs 100,000 servers, in process`);
@@ -174,11 +176,11 @@ async function main(): Promise<number> {
       phases.push(r);
       log(`${name}: ${r.throughputPerS}/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms, errors ${JSON.stringify(r.errors)}; server ${r.server.cpuPerAllocUs} µs CPU/alloc, mean batch ${r.server.meanBatch}`);
     };
-    if (params.only === null || params.only === 'endpoint') {
+    if (runs('endpoint')) {
       log('registering builds and fleet');
       fleetReadyMs = await setUpFleet(cp, path.join(root, 'bench', 'fixtures', 'bench-server.mjs'), params);
       log(`fleet Ready in ${fleetReadyMs} ms`);
-      await phase('warm-up', { kind: 'closed', concurrency: params.only === 'endpoint' ? 64 : 16 }, params.warmup);
+      await phase('warm-up', { kind: 'closed', concurrency: endpointOnly ? 64 : 16 }, params.warmup);
     }
     if (params.only === null) {
       for (const c of params.concurrency) await phase(`closed C=${c}`, { kind: 'closed', concurrency: c }, params.requests);
@@ -195,13 +197,13 @@ async function main(): Promise<number> {
       log(`switch: readyAt → first new-build answer ${switchResult.readyToFirstNewBuildAnswerMs} ms; switchedAt − readyAt ${switchResult.switchedMinusReadyMs} ms; clean ${switchResult.monotonic}; old build retired ${switchResult.retire.completed}`);
       if (!switchResult.monotonic) errors.push('switch: an allocation sent after the first new-build answer went to the old build (or none reached the new build)');
     }
-    if (params.only === 'endpoint' || params.only === null) {
+    if (runs('endpoint')) {
       log(`endpoint phase: allocation against a bare node:http endpoint, then open loop`);
       endpoint = await runEndpoint(cp, { root, fleet: FLEET, runId, requests: params.requests, log });
       // Their rows join the allocation tables (server CPU, commits, the machine meanwhile).
       phases.push(...endpoint.phases);
       // Alone, the phase brings its own profile: where the time goes is what it is about.
-      if (params.only === 'endpoint' && params.profile) {
+      if (endpointOnly && params.profile) {
         profile = await profiledPhase(cp, clients.open, params, runId, root, path.join(resultsDir, 'latest.cpuprofile'));
         if (profile) log(`profiled phase: ${profile.phase.throughputPerS}/s; top: ${profile.summary.byGroup.slice(0, 4).map((c) => `${c.name} ${c.pct}%`).join(', ')}`);
       }
