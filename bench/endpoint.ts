@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ControlPlaneChild } from './control-plane.js';
 import { closedLoop, HttpClient } from './http-load.js';
+import { NOISY_PCT } from './host.js';
 import { runPhase, type PhaseResult } from './measure.js';
 import { round, summarizeLatencies } from './stats.js';
 
@@ -120,6 +121,10 @@ export function renderEndpoint(r: EndpointResult): string[] {
   L.push(`- ${r.pass.share ? 'PASS' : 'MISS'} throughput at C=${r.concurrency}: allocations/s are **${Math.round(r.share * 100)} %** of the bare endpoint's (target ≥ ${ENDPOINT.targetShare * 100} %; the anchor before this work: ~27–35 %). Rounds, control plane / bare: ${r.controlPlanePerS.map((v, i) => `${v} / ${r.barePerS[i] ?? '–'}`).join(', ')} per s; bare p99 ${r.bareP99Ms} ms.`);
   const o = r.open;
   L.push(`- ${r.pass.openP99 ? 'PASS' : 'MISS'} open loop at ${ENDPOINT.openRatePerS}/s, durable: answered ${o.throughputPerS}/s, **p99 ${o.latency.p99Ms} ms** (target ≤ ${ENDPOINT.targetOpenP99Ms} ms), p50 ${o.latency.p50Ms} ms, p99.9 ${o.latency.p999Ms} ms, errors ${Object.entries(o.errors).map(([k, v]) => `${k}×${v}`).join(', ') || '0'}; mean group commit ${o.server.meanBatch} mutations; other processes used ${o.host.othersPct}% of a core meanwhile.`);
+  const busiest = Math.max(...r.phases.map((ph) => ph.host.othersPct));
+  if (busiest >= NOISY_PCT) {
+    L.push(`- **Disturbed:** other processes used up to ${busiest}% of a core during these rounds; the two sides suffer it differently (the bare endpoint is the lighter process), so neither verdict is reliable on this run.`);
+  }
   L.push('', `The bare endpoint is \`bench/fixtures/bare-endpoint.mjs\`, a node:http server in its own process: it reads and JSON-parses the same request and answers status ${r.mirrored.status} with the control plane's headers (${r.mirrored.headers.join(', ')}) and a ${r.mirrored.bodyBytes}-byte body, as the control plane's answer is. Same load generator and request bodies; control plane and bare endpoint alternate, so the ratio is measured side by side.`);
   return L;
 }
