@@ -11,6 +11,7 @@ import { ExitCodes, type CliIo, type Command, type ExitCode, type Session } from
 import { allocateCommand } from './commands/allocate.js';
 import { applyCommand } from './commands/apply.js';
 import { getCommand } from './commands/get.js';
+import { loadtestCommand } from './commands/loadtest.js';
 import { notifyCommand } from './commands/notify.js';
 import { rolloutAbortCommand, rolloutPromoteCommand, rolloutStatusCommand, rolloutUsage } from './commands/rollout.js';
 import { rolloutStartCommand } from './commands/rollout-start.js';
@@ -26,6 +27,8 @@ Commands:
   get RESOURCE                list builds, fleets, servers, sessions, rollouts or events
   allocate FLEET --player ID  place a player on a game server
   notify FLEET --message TEXT send a maintenance notice to the fleet's game servers
+  loadtest --fleet F --rate N --duration D
+                              offer allocations open loop; allocations/s, latency, errors
   rollout start FLEET         release a build to a fleet
   rollout status FLEET        show (or --watch) the fleet's latest rollout
   rollout promote FLEET       switch a rollout waiting for promotion
@@ -45,6 +48,7 @@ const Commands: Readonly<Record<string, Command>> = {
   get: getCommand,
   allocate: allocateCommand,
   notify: notifyCommand,
+  loadtest: loadtestCommand,
   'rollout start': rolloutStartCommand,
   'rollout status': rolloutStatusCommand,
   'rollout promote': rolloutPromoteCommand,
