@@ -48,6 +48,8 @@ export const WebhookInputSchema = z.strictObject({
 const SlotViewSchema = z.object({ build: z.string(), warmServers: z.number(), stagedAt: z.number().nullable(), boundAt: z.number() });
 const SlotsViewSchema = z.object({ blue: SlotViewSchema, green: SlotViewSchema });
 
+export const EnvHistoryViewSchema = z.object({ at: z.number(), action: z.enum(EnvActions), slot: z.enum(SlotNames), build: z.string(), snapshot: z.number().optional(), detail: z.string() });
+
 export const EnvironmentViewSchema = z.object({
   name: z.string(),
   fleets: z.array(z.string()),
@@ -56,7 +58,7 @@ export const EnvironmentViewSchema = z.object({
   lastSnapshot: z.number(),
   restoring: z.object({ snapshot: z.number(), build: z.string(), startedAt: z.number() }).nullable(),
   next: z.object({ build: z.string(), warmServers: z.number() }).nullable(),
-  history: z.array(z.object({ at: z.number(), action: z.enum(EnvActions), slot: z.enum(SlotNames), build: z.string(), snapshot: z.number().optional(), detail: z.string() })),
+  history: z.array(EnvHistoryViewSchema),
   createdAt: z.number(),
   updatedAt: z.number(),
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { defineRoute, type RouteDef } from '../../http/route.js';
 import { ListQuerySchema, NameParamsSchema, listOf } from '../schemas.js';
-import { EnvironmentInputSchema, EnvironmentViewSchema, EnvSnapshotViewSchema, RestoreRequestSchema, SnapshotParamsSchema, StageRequestSchema } from '../env-schemas.js';
+import { EnvHistoryViewSchema, EnvironmentInputSchema, EnvironmentViewSchema, EnvSnapshotViewSchema, RestoreRequestSchema, SnapshotParamsSchema, StageRequestSchema } from '../env-schemas.js';
 
 const ApplyEnvResultSchema = z.object({ name: z.string(), result: z.enum(['created', 'updated', 'unchanged']) });
 
@@ -19,6 +19,12 @@ export function environmentRoutes(d: ApiDeps): RouteDef[] {
       method: 'get', path: '/v1/environments/{name}', tag: 'environments', role: 'viewer', summary: 'Get an environment: slots, live build, history',
       params: NameParamsSchema, response: EnvironmentViewSchema, errors: ['ENV_NOT_FOUND'],
       handler: ({ params }) => envs.get(params.name),
+    }),
+    defineRoute({
+      method: 'get', path: '/v1/environments/{name}/history', tag: 'environments', role: 'viewer',
+      summary: "The environment's history of slots and builds, newest first (binds, relabels, snapshots, clones, stages, restores)",
+      params: NameParamsSchema, query: ListQuerySchema, response: listOf(EnvHistoryViewSchema), errors: ['ENV_NOT_FOUND', 'VALIDATION_FAILED', 'UNKNOWN_FIELD'],
+      handler: ({ params, query }) => ({ items: [...envs.get(params.name).history].reverse().slice(0, query.limit) }),
     }),
     defineRoute({
       method: 'put', path: '/v1/environments/{name}', tag: 'environments', role: 'operator',
