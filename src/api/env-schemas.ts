@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { EnvironmentSpec } from '../environment/model.js';
 import { EnvActions, SlotNames } from '../environment/model.js';
+import { blueGreenOptions } from '../rollout/strategies/blue-green/spec.js';
 import { DeliveryStates, NotificationEvents, WebhookFormats, type WebhookSpec } from '../notify/model.js';
 
 /** The same rule as every other name of the API (see `schemas.ts`). */
@@ -32,7 +33,11 @@ export const StageRequestSchema = z.strictObject({
   warmServers: z.number().int().min(0).max(64).optional(),
 });
 
-export const RestoreRequestSchema = z.strictObject({ snapshot: z.number().int().min(1) });
+export const RestoreRequestSchema = z.strictObject({
+  snapshot: z.number().int().min(1),
+  /** The blue-green release back to the snapshot's build (`oldIdleSeconds`, `drain`, `migration`, …); defaults as for any release. */
+  release: z.strictObject(blueGreenOptions).optional(),
+});
 
 export const SnapshotParamsSchema = z.object({ name, number: z.coerce.number().int().min(1) });
 

@@ -64,7 +64,7 @@ export function environmentRoutes(d: ApiDeps): RouteDef[] {
       params: NameParamsSchema, body: RestoreRequestSchema, status: 202,
       response: z.object({ environment: EnvironmentViewSchema, releases: z.array(z.object({ fleet: z.string(), rollout: z.string() })) }),
       errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'ENV_NOT_FOUND', 'SNAPSHOT_NOT_FOUND', 'SLOT_BUILD_NOT_FOUND', 'ENV_BUSY', 'ROLLOUT_IN_PROGRESS'],
-      handler: ({ params, body }) => envs.restore(params.name, body.snapshot),
+      handler: ({ params, body }) => envs.restore(params.name, body.snapshot, body.release),
     }),
   ];
 }

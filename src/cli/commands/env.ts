@@ -25,7 +25,7 @@ const Usages = {
   list: 'Usage: handoff env list\n\nList environments.',
   status: 'Usage: handoff env status NAME [--history N]\n\nShow an environment: its slots, what is staged or queued, its recent history (N lines, default 10) and its snapshots.',
   snapshot: 'Usage: handoff env snapshot NAME\n\nSave the environment\'s configuration (builds, fleets, routing, slot bindings) as the next numbered snapshot. Refused (ENV_BUSY) while a release runs.',
-  restore: 'Usage: handoff env restore NAME --snapshot N\n\nRestore snapshot N: a session-aware blue-green release of its live build to every fleet that left it (open sessions finish where they are), then its slot bindings.',
+  restore: 'Usage: handoff env restore NAME --snapshot N [--old-idle-seconds S]\n\nRestore snapshot N: a session-aware blue-green release of its live build to every fleet that left it (open sessions finish where they are), then its slot bindings.\n\n  --old-idle-seconds S   stop emptied servers of the build left after S seconds (default: the fleet\'s idle time)',
   stage: `Usage: handoff env stage NAME (--build B | --from ENV) [--warm-servers N]
 
 Stage a build in the idle slot of NAME: its files are checked and, with warm servers, servers
@@ -48,6 +48,7 @@ export interface EnvInput {
   from?: string;
   warmServers?: number;
   snapshot?: number;
+  oldIdleSeconds?: number;
   limit?: number;
 }
 
@@ -55,11 +56,11 @@ export function parseEnv(sub: Sub, args: readonly string[]): Parsed<EnvInput> {
   const cmd = `env ${sub}`;
   const { values, positionals } = parseCommandArgs(cmd, args, {
     build: { type: 'string' }, from: { type: 'string' }, 'warm-servers': { type: 'string' },
-    snapshot: { type: 'string' }, limit: { type: 'string' }, history: { type: 'string' },
+    snapshot: { type: 'string' }, limit: { type: 'string' }, history: { type: 'string' }, 'old-idle-seconds': { type: 'string' },
   });
   if (values.help) return { global: values, help: true };
-  const allowed: Record<Sub, string[]> = { list: [], status: ['history'], snapshot: [], restore: ['snapshot'], stage: ['build', 'from', 'warm-servers'], history: ['limit'] };
-  for (const flag of ['build', 'from', 'warm-servers', 'snapshot', 'limit', 'history'] as const) {
+  const allowed: Record<Sub, string[]> = { list: [], status: ['history'], snapshot: [], restore: ['snapshot', 'old-idle-seconds'], stage: ['build', 'from', 'warm-servers'], history: ['limit'] };
+  for (const flag of ['build', 'from', 'warm-servers', 'snapshot', 'limit', 'history', 'old-idle-seconds'] as const) {
     if (values[flag] !== undefined && !allowed[sub].includes(flag)) throw new UsageError(`--${flag} does not apply to env ${sub}`, cmd);
   }
   const [name = ''] = expectPositionals(cmd, positionals, sub === 'list' ? [] : ['NAME']);
@@ -67,6 +68,7 @@ export function parseEnv(sub: Sub, args: readonly string[]): Parsed<EnvInput> {
   if (sub === 'restore') {
     if (values.snapshot === undefined) throw new UsageError('--snapshot N is required', cmd);
     input.snapshot = parsePositiveInt('--snapshot', values.snapshot);
+    if (values['old-idle-seconds'] !== undefined) input.oldIdleSeconds = parsePositiveInt('--old-idle-seconds', values['old-idle-seconds']);
   }
   if (sub === 'stage') {
     if ((values.build === undefined) === (values.from === undefined)) throw new UsageError('give exactly one of --build B and --from ENV', cmd);
@@ -109,7 +111,7 @@ function envCommand(sub: Sub) {
           break;
         }
         case 'restore': {
-          const res = await api.post<{ environment: EnvironmentView; releases: { fleet: string; rollout: string }[] }>(path(input.name, '/restore'), { snapshot: input.snapshot });
+          const res = await api.post<{ environment: EnvironmentView; releases: { fleet: string; rollout: string }[] }>(path(input.name, '/restore'), { snapshot: input.snapshot, ...(input.oldIdleSeconds !== undefined ? { release: { oldIdleSeconds: input.oldIdleSeconds } } : {}) });
           printResult(session, res.text, () => {
             const rel = res.data.releases.map((r) => `${r.fleet} (${r.rollout})`).join(', ');
             return `restoring ${input.name} to snapshot #${input.snapshot ?? ''}: ${rel ? `releasing ${res.data.environment.restoring?.build ?? ''} to ${rel}` : 'the fleets already run its build'}; follow with \`handoff env status ${input.name}\``;
