@@ -31,7 +31,7 @@ describe('an environment through the relabel, snapshot, clone, stage cycle', () 
         builds: [arenaBuild(V3, '3.0.0', 4)],
         fleets: [{ name: STAGE_FLEET, build: V1, capacity: { minServers: 1, maxServers: 4, bufferServers: 0, idleTimeoutSeconds: 600 }, health: { timeoutSeconds: 15, startTimeoutSeconds: 45, stopGraceSeconds: 5 } }],
         environments: [{ name: 'production', fleets: [FLEET] }, { name: 'staging', fleets: [STAGE_FLEET] }],
-        webhooks: [{ name: 'ops', url: hook.url, secret: SECRET }],
+        webhooks: [{ name: 'ops', url: hook.url, secret: SECRET }, { name: 'chat', url: `${hook.url}/slack`, secret: SECRET, format: 'slack', events: ['completed'] }],
       }), 'apply environments and the webhook');
       await waitFor(async () => (await api.servers(STAGE_FLEET)).some((s) => s.build === V1 && s.state === 'Ready'), { what: 'a Ready staging server', timeoutMs: 45_000 });
 
@@ -89,9 +89,13 @@ describe('an environment through the relabel, snapshot, clone, stage cycle', () 
       expect(must(await api.fleet(STAGE_FLEET), 'get staging fleet').currentBuild).toBe(V1);
 
       // The webhook heard the staging release start and complete, every body signed.
-      const heard = await waitFor(() => (hook.received.filter((r) => r.event === 'completed').length >= 2 ? hook.received : null), { what: 'two completed notifications', timeoutMs: 20_000 });
+      const heard = await waitFor(() => (hook.received.filter((r) => r.path === '/hook' && r.event === 'completed').length >= 2 ? hook.received : null), { what: 'two completed notifications', timeoutMs: 20_000 });
       expect(heard.every((r) => r.valid)).toBe(true);
-      expect(heard.filter((r) => r.subject === release.id).map((r) => r.event)).toEqual(expect.arrayContaining(['started', 'completed']));
+      const json = heard.filter((r) => r.path === '/hook');
+      expect(json.filter((r) => r.subject === release.id).map((r) => r.event)).toEqual(expect.arrayContaining(['started', 'step', 'completed']));
+      // The Slack-format webhook hears only what it subscribed to, as a Slack body.
+      const slack = await waitFor(() => { const got = heard.filter((r) => r.path === '/hook/slack'); return got.length >= 2 ? got : null; }, { what: 'two Slack notifications', timeoutMs: 20_000 });
+      expect(slack.every((r) => r.event === 'completed' && r.text.startsWith('Handoff: release completed on arena-staging'))).toBe(true);
       const log = must(await api.request<{ items: { state: string; attempts: unknown[] }[] }>('GET', '/v1/webhooks/ops/deliveries'), 'delivery log').items;
       expect(log.length).toBeGreaterThanOrEqual(4);
       expect(log.filter((d) => d.state === 'delivered').length).toBeGreaterThanOrEqual(4);
@@ -102,14 +106,20 @@ describe('an environment through the relabel, snapshot, clone, stage cycle', () 
 });
 
 /** A real webhook receiver: records each notification and whether its signature verifies. */
-async function receiver(): Promise<{ url: string; received: { event: string; subject: string; valid: boolean }[]; close: () => Promise<void> }> {
-  const received: { event: string; subject: string; valid: boolean }[] = [];
+interface Heard { path: string; event: string; subject: string; text: string; valid: boolean }
+
+async function receiver(): Promise<{ url: string; received: Heard[]; close: () => Promise<void> }> {
+  const received: Heard[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
-      const parsed = JSON.parse(body) as { event: string; subject: string };
-      received.push({ event: parsed.event, subject: parsed.subject, valid: verify(SECRET, body, req.headers['handoff-signature'] as string | undefined ?? null, Date.now()) });
+      const parsed = JSON.parse(body) as { subject?: string; text?: string };
+      const header = (name: string) => { const v = req.headers[name]; return typeof v === 'string' ? v : null; };
+      received.push({
+        path: req.url ?? '', event: header('handoff-event') ?? '', subject: parsed.subject ?? '', text: parsed.text ?? '',
+        valid: verify(SECRET, body, header('handoff-signature'), Date.now()),
+      });
       res.writeHead(204).end();
     });
   });
