@@ -19,6 +19,8 @@ import { originPolicy } from '../http/request-guard.js';
 import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
 import { FleetService } from '../fleet/service.js';
+import { resolveRetentionPolicy } from '../retention/plan.js';
+import { RetentionService } from '../retention/service.js';
 import { RolloutService } from '../rollout/service.js';
 import { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { validateLocalLaunch } from '../runtime/local/validate.js';
@@ -30,6 +32,10 @@ import { SignalService } from '../analysis/signals/service.js';
 import { SdkEndpoint } from '../sdk/endpoint.js';
 import { NoticeHub } from '../sdk/notices.js';
 import { SessionService } from '../session/service.js';
+import { EnvironmentService } from '../environment/service.js';
+import { Notifier } from '../notify/service.js';
+import { DefaultRetryPolicy } from '../notify/retry.js';
+import type { LaunchValidator } from '../builds/service.js';
 import type { Ctx } from '../state/context.js';
 import { Persister } from '../state/persister.js';
 import { World } from '../state/world.js';
@@ -132,13 +138,18 @@ async function assemble(
     onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),
     sdkUrl: () => sdkUrl, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
   });
+  const checkLaunch: LaunchValidator = runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']);
+  const onLoopError = (what: string) => (e: unknown) => log(`${what} error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  const environments = await EnvironmentService.create(ctx, rollouts, { intervalMs: options.reconcileIntervalMs, checkLaunch, onError: onLoopError('environment') });
+  const notifier = await Notifier.create(ctx, { intervalMs: options.reconcileIntervalMs, policy: DefaultRetryPolicy, timeoutMs: 10_000, random: Math.random, onError: onLoopError('notifier') });
   const reconciler = new FleetReconciler(ctx, clock, servers, sessions, rollouts, {
+    adjustRoles: (fleet, roles) => environments.adjustRoles(fleet, roles),
     intervalMs: options.reconcileIntervalMs,
     onError: (e) => log(`reconcile error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     onStall: (ms) => log(`control plane stalled for ${ms} ms; health and start deadlines restart from now`),
   });
   reconcilerRef.current = reconciler;
-  const fleets = new FleetService(ctx, runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']));
+  const fleets = new FleetService(ctx, checkLaunch);
   const allocations = new AllocationService(ctx, { joinSecret, joinTokenTtlMs: options.joinTokenTtlMs, idempotencyTtlMs: options.idempotencyTtlMs }, {
     allocated: (fleet, build, result, seconds, tried) => {
       metrics.allocated(fleet, build, result, seconds);
@@ -162,7 +173,7 @@ async function assemble(
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
 
-  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts };
+  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts, environments, notifier };
   const routes = allRoutes(api);
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
@@ -186,6 +197,15 @@ async function assemble(
     throw portError(e, options.port, '--port');
   });
   reconciler.start();
+  const DayMs = 86_400_000;
+  const retention = new RetentionService({
+    store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
+    policy: resolveRetentionPolicy({ eventsMaxAgeMs: options.retainEventsDays * DayMs, eventsMax: options.retainEventsMax, sessionsMaxAgeMs: options.retainSessionsDays * DayMs, sessionsMax: options.retainSessionsMax }),
+    onError: (e) => log(`retention pass failed: ${String(e)}`),
+  });
+  retention.start();
+  environments.start();
+  notifier.start();
 
   let closed = false;
   return {
@@ -197,6 +217,9 @@ async function assemble(
       closed = true;
       closing = true;
       await reconciler.stop();
+      await retention.stop();
+      await environments.stop();
+      await notifier.stop();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();
@@ -229,7 +252,10 @@ function createRuntime(options: ResolvedServerOptions, clock: Clock): RuntimePro
     const host = new SimulatedHost({ clock, seed: options.simulationSeed, defaultProgram: gameServerProgram() });
     return SimulatedRuntime.create({ host, portRange: options.portRange, address: options.publicAddress, clock });
   }
-  return LocalRuntime.create({ logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock });
+  return LocalRuntime.create({
+    logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock,
+    logMaxBytes: options.serverLogMaxBytes, logFiles: options.serverLogFiles, logRetainMs: options.serverLogRetainDays * 86_400_000,
+  });
 }
 
 function portError(e: unknown, port: number, flag: string): unknown {
