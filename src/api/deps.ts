@@ -1,5 +1,6 @@
 import type { AllocationService } from '../allocation/service.js';
 import type { FleetService } from '../fleet/service.js';
+import type { ReleaseService } from '../release/service.js';
 import type { RolloutService } from '../rollout/service.js';
 import type { SessionService } from '../session/service.js';
 import type { Ctx } from '../state/context.js';
@@ -11,4 +12,5 @@ export interface ApiDeps {
   allocations: AllocationService;
   sessions: SessionService;
   rollouts: RolloutService;
+  releases: ReleaseService;
 }

@@ -19,6 +19,7 @@ import { originPolicy } from '../http/request-guard.js';
 import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
 import { FleetService } from '../fleet/service.js';
+import { ReleaseService } from '../release/service.js';
 import { RolloutService } from '../rollout/service.js';
 import { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { validateLocalLaunch } from '../runtime/local/validate.js';
@@ -153,7 +154,11 @@ async function assemble(
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
 
-  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts };
+  const releases = new ReleaseService(ctx, rollouts, {
+    intervalMs: options.reconcileIntervalMs,
+    onError: (e) => log(`release plan error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
+  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts, releases };
   const routes = allRoutes(api);
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
@@ -177,6 +182,7 @@ async function assemble(
     throw portError(e, options.port, '--port');
   });
   reconciler.start();
+  await releases.start();
 
   let closed = false;
   return {
@@ -187,6 +193,7 @@ async function assemble(
       if (closed) return;
       closed = true;
       closing = true;
+      await releases.stop();
       await reconciler.stop();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());

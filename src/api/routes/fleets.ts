@@ -5,6 +5,8 @@ import { defineRoute, type RouteDef } from '../../http/route.js';
 import { toRolloutStart, type RolloutStartRequest } from '../schemas.js';
 import { ApplyRequestSchema, BuildIdParamsSchema, BuildInputSchema, BuildViewSchema, FleetInputSchema, FleetViewSchema, ListQuerySchema, NameParamsSchema, listOf } from '../schemas.js';
 import { fleetView } from '../views.js';
+import { toReleasePlan } from '../release-schemas.js';
+import { PlanErrors } from './releases.js';
 
 const MaintenanceNoticeSchema = z.strictObject({
   message: z.string().min(1).max(500),
@@ -16,6 +18,7 @@ const ApplyResultSchema = z.object({
   builds: z.array(z.object({ id: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
   fleets: z.array(z.object({ name: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
   rollouts: z.array(z.object({ fleet: z.string(), build: z.string(), id: z.string(), result: z.enum(['created', 'unchanged']) })),
+  releasePlans: z.array(z.object({ name: z.string(), result: z.enum(['created', 'unchanged']) })),
 });
 
 export function fleetRoutes(d: ApiDeps): RouteDef[] {
@@ -30,18 +33,23 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
       method: 'post', path: '/v1/apply', tag: 'fleets', role: 'operator',
       summary: 'Register builds, create or update fleets, and declare releases; checked in full before anything is applied',
       body: ApplyRequestSchema, response: ApplyResultSchema,
-      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE', 'BUILD_NOT_FOUND', 'FLEET_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD'],
+      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE', 'BUILD_NOT_FOUND', 'FLEET_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD', ...PlanErrors],
       handler: async ({ body }) => {
         const releases = body.rollouts.map((r) => toRolloutStart(r as RolloutStartRequest));
-        // Releases are checked against the builds and fleets of the same request before anything is committed.
-        d.rollouts.precheck(releases, { builds: body.builds.map((b) => b.id), fleets: body.fleets.map((f) => f.name) });
+        const plans = body.releasePlans.map(toReleasePlan);
+        // Releases and plans are checked against the builds and fleets of the same request before anything is committed.
+        const pending = { builds: body.builds.map((b) => b.id), fleets: body.fleets.map((f) => f.name) };
+        d.rollouts.precheck(releases, pending);
+        await d.releases.precheck(plans, pending);
         const out = await d.fleets.apply(body);
         const rollouts = [];
         for (const r of releases) {
           const { result, rollout } = await d.rollouts.declare(r);
           rollouts.push({ fleet: r.fleet, build: r.build, id: rollout.id, result });
         }
-        return { ...out, rollouts };
+        const releasePlans = [];
+        for (const p of plans) releasePlans.push({ name: p.name, result: (await d.releases.apply(p)).result });
+        return { ...out, rollouts, releasePlans };
       },
     }),
     defineRoute({
