@@ -46,6 +46,7 @@ export function sessionRow(s: Session) {
     player_id: s.playerId,
     open: s.state !== 'Closed' ? 1 : 0,
     opened_at: s.openedAt,
+    closed_at: s.state === 'Closed' ? (s.closedAt ?? 0) : null,
     doc: JSON.stringify(s),
   };
 }
