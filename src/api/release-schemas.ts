@@ -91,14 +91,17 @@ export type ReleaseView = z.output<typeof ReleaseViewSchema>;
 export const ReleaseApplyResultSchema = z.object({ result: z.enum(['created', 'unchanged']), release: ReleaseViewSchema });
 
 export const EndpointsQuerySchema = z.strictObject({
-  /** Hold the request until the endpoints' version differs from this one (or the timeout passes). */
-  waitForChange: z.string().min(1).max(128).optional(),
-  timeoutSeconds: z.coerce.number().int().min(0).max(60).default(30),
+  /**
+   * Long-poll: with `If-None-Match` naming the current version, hold the request up to this long
+   * (`30`, `30s` or `500ms`; at most 60 s) for the list to change; unchanged by then → 304.
+   */
+  wait: z.string().regex(/^\d+(ms|s)?$/, 'a duration: 30, 30s or 500ms').transform((v) => (v.endsWith('ms') ? Number(v.slice(0, -2)) : Number(v.replace(/s$/, '')) * 1000))
+    .pipe(z.number().int().min(0).max(60_000, 'at most 60 s')).default(0),
 });
 
 export const EndpointsViewSchema = z.object({
   fleet: z.string(),
-  /** Changes whenever the list changes; pass it back as `waitForChange` to long-poll. */
+  /** Changes whenever the list changes; also the `ETag`. Send it back in `If-None-Match` (with `?wait=30s` to long-poll). */
   version: z.string(),
   endpoints: z.array(z.object({
     server: z.string(),

@@ -14,6 +14,7 @@ import { getCommand } from './commands/get.js';
 import { notifyCommand } from './commands/notify.js';
 import { rolloutAbortCommand, rolloutPromoteCommand, rolloutStatusCommand, rolloutUsage } from './commands/rollout.js';
 import { rolloutStartCommand } from './commands/rollout-start.js';
+import { releaseAbortCommand, releaseApplyCommand, releaseApproveCommand, releaseStatusCommand, releaseUsage } from './commands/release.js';
 import { DefaultServerUrl, resolveServerUrl, splitInvocation, UsageError } from './usage.js';
 
 const Usage = `handoff: zero-downtime, session-aware releases for dedicated game-server fleets
@@ -30,6 +31,10 @@ Commands:
   rollout status FLEET        show (or --watch) the fleet's latest rollout
   rollout promote FLEET       switch a rollout waiting for promotion
   rollout abort FLEET         abort the fleet's latest rollout
+  release apply -f FILE       apply a release plan (several fleets, dependency order, gates)
+  release status NAME         show a release plan and its steps
+  release approve NAME        pass the approval gate a step waits at
+  release abort NAME          stop a release plan
   version                     print the CLI version
 
 Global flags (before or after the command):
@@ -48,7 +53,14 @@ const Commands: Readonly<Record<string, Command>> = {
   'rollout status': rolloutStatusCommand,
   'rollout promote': rolloutPromoteCommand,
   'rollout abort': rolloutAbortCommand,
+  'release apply': releaseApplyCommand,
+  'release status': releaseStatusCommand,
+  'release approve': releaseApproveCommand,
+  'release abort': releaseAbortCommand,
 };
+
+/** Commands spelled in two words, and the usage their first word alone shows. */
+const Groups: Readonly<Record<string, string>> = { rollout: rolloutUsage, release: releaseUsage };
 
 /** Runs one invocation and returns its exit code. Never calls `process.exit`: output must flush. */
 async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
@@ -83,18 +95,19 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   }
 }
 
-/** `handoff rollout` alone lists its subcommands; anything else unknown is a usage error. */
+/** `handoff rollout` (or `release`) alone lists its subcommands; anything else unknown is a usage error. */
 function rolloutGroupOrUnknown(io: CliIo, name: string, args: readonly string[], help: boolean): ExitCode {
-  if (name !== 'rollout') throw new UsageError(`unknown command "${name}"`);
+  const usage = Groups[name];
+  if (usage === undefined) throw new UsageError(`unknown command "${name}"`);
   const sub = args[0];
-  if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown rollout command "${sub}"`, 'rollout');
-  return showUsage(io, rolloutUsage, help || args.includes('-h') || args.includes('--help'));
+  if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown ${name} command "${sub}"`, name);
+  return showUsage(io, usage, help || args.includes('-h') || args.includes('--help'));
 }
 
-/** `rollout start …` is one command spelled in two words. */
+/** `rollout start …` and `release apply …` are commands spelled in two words. */
 function commandName(word: string, rest: readonly string[]): [string, string[]] {
   const sub = rest[0];
-  if (word === 'rollout' && sub !== undefined && Commands[`rollout ${sub}`]) return [`rollout ${sub}`, rest.slice(1)];
+  if (Groups[word] !== undefined && sub !== undefined && Commands[`${word} ${sub}`]) return [`${word} ${sub}`, rest.slice(1)];
   return [word, [...rest]];
 }
 
@@ -111,7 +124,8 @@ function showUsage(io: CliIo, usage: string, asked: boolean): ExitCode {
 function helpFor(io: CliIo, words: readonly string[]): ExitCode {
   const name = words.join(' ');
   if (name === '') return showUsage(io, Usage, true);
-  if (name === 'rollout') return showUsage(io, rolloutUsage, true);
+  const group = Groups[name];
+  if (group !== undefined) return showUsage(io, group, true);
   const command = Commands[name];
   if (!command) throw new UsageError(`no help for "${name}"; run \`handoff --help\``);
   return showUsage(io, command.usage, true);

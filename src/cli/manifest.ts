@@ -7,7 +7,9 @@
  *   ...                    rollouts: [...]   (one document, no `kind`)
  *
  * A `kind: Rollout` document declares a release (`fleet`, `build`, `strategy` and its options):
- * the server starts it unless it is identical to the fleet's latest release.
+ * the server starts it unless it is identical to the fleet's latest release. A `kind: ReleasePlan`
+ * document declares a release plan (`name`, `failurePolicy`, `webhooks`, `steps`): several
+ * fleets' releases in dependency order; started unless identical to the stored plan.
  *
  * That structure is checked here, and so are field names, with the same strict schemas and
  * the same check the server runs (so the two cannot disagree), because only here can an
@@ -16,6 +18,7 @@
  * field sends nothing. Field values are left to the server to validate.
  */
 import { parseAllDocuments } from 'yaml';
+import { ReleasePlanSchema } from '../api/release-schemas.js';
 import { BuildInputSchema, FleetInputSchema, RolloutStartSchema } from '../api/schemas.js';
 import { closest, describeUnknownFields, unknownFields } from '../core/validation.js';
 import { isRecord } from './client.js';
@@ -28,12 +31,14 @@ export interface ApplyRequest {
   fleets: ManifestObject[];
   /** Sent only when the manifest declares releases, so a control plane that predates them still takes the rest. */
   rollouts?: ManifestObject[];
+  /** Likewise sent only when the manifest declares release plans. */
+  releasePlans?: ManifestObject[];
 }
 
-const Kinds = { Build: 'builds', Fleet: 'fleets', Rollout: 'rollouts' } as const;
+const Kinds = { Build: 'builds', Fleet: 'fleets', Rollout: 'rollouts', ReleasePlan: 'releasePlans' } as const;
 type Kind = keyof typeof Kinds;
-const ListKeys = ['builds', 'fleets', 'rollouts'] as const;
-const Schemas = { builds: BuildInputSchema, fleets: FleetInputSchema, rollouts: RolloutStartSchema } as const;
+const ListKeys = ['builds', 'fleets', 'rollouts', 'releasePlans'] as const;
+const Schemas = { builds: BuildInputSchema, fleets: FleetInputSchema, rollouts: RolloutStartSchema, releasePlans: ReleasePlanSchema } as const;
 
 function isKind(value: unknown): value is Kind {
   return typeof value === 'string' && Object.hasOwn(Kinds, value);
@@ -44,7 +49,7 @@ function isKind(value: unknown): value is Kind {
  * `UsageError` naming the 1-based document number for anything structurally wrong.
  */
 export function manifestToApplyRequest(text: string, source: string): ApplyRequest {
-  const request: Required<ApplyRequest> = { builds: [], fleets: [], rollouts: [] };
+  const request: Required<ApplyRequest> = { builds: [], fleets: [], rollouts: [], releasePlans: [] };
   const docs = parseAllDocuments(text);
   docs.forEach((doc, i) => {
     const where = `${source}: document ${i + 1}`;
@@ -57,11 +62,11 @@ export function manifestToApplyRequest(text: string, source: string): ApplyReque
     if ('kind' in value) addKindDocument(request, value, where);
     else addListDocument(request, value, where);
   });
-  if (request.builds.length === 0 && request.fleets.length === 0 && request.rollouts.length === 0) {
-    throw new UsageError(`${source}: no builds, fleets or rollouts found`);
+  if (request.builds.length === 0 && request.fleets.length === 0 && request.rollouts.length === 0 && request.releasePlans.length === 0) {
+    throw new UsageError(`${source}: no builds, fleets, rollouts or release plans found`);
   }
-  const { rollouts, ...rest } = request;
-  return rollouts.length > 0 ? request : rest;
+  const { rollouts, releasePlans, ...rest } = request;
+  return { ...rest, ...(rollouts.length > 0 ? { rollouts } : {}), ...(releasePlans.length > 0 ? { releasePlans } : {}) };
 }
 
 function addKindDocument(request: Required<ApplyRequest>, doc: ManifestObject, where: string): void {
@@ -86,7 +91,7 @@ function addListDocument(request: Required<ApplyRequest>, doc: ManifestObject, w
     throw new UsageError(
       `${where}: unknown top-level key ${unknown.map((k) => JSON.stringify(k)).join(', ')} ` +
         (hint ? `(did you mean "${hint}"?) ` : '') +
-        '(a document has either `kind: Build|Fleet|Rollout` or `builds:`, `fleets:` and `rollouts:` lists)',
+        '(a document has either `kind: Build|Fleet|Rollout|ReleasePlan` or `builds:`, `fleets:`, `rollouts:` and `releasePlans:` lists)',
     );
   }
   for (const key of ListKeys) {

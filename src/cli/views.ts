@@ -16,4 +16,6 @@ export interface ApplyView {
   fleets: { name: string; result: string }[];
   /** Absent from control planes before releases could be declared. */
   rollouts?: { fleet: string; build: string; id: string; result: string }[];
+  /** Absent from control planes before release plans. */
+  releasePlans?: { name: string; result: string }[];
 }

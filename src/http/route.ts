@@ -25,8 +25,10 @@ export interface HandlerInput<P, Q, B, A = unknown> {
 
 export interface HandlerResult<R> {
   status: number;
-  /** `undefined` with a 204 sends no body. */
+  /** `undefined` with a 204 or 304 sends no body. */
   body: R;
+  /** Extra response headers (an `etag`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** A response the handler writes itself (Server-Sent Events). */
@@ -64,8 +66,8 @@ export function defineRoute<P, Q, B, R, A = unknown>(def: RouteDef<P, Q, B, R, A
 
 const RESULT = Symbol('handoff.handlerResult');
 
-export function withStatus<R>(status: number, body: R): HandlerResult<R> {
-  return Object.assign(Object.create(null) as object, { status, body, [RESULT]: true }) as HandlerResult<R>;
+export function withStatus<R>(status: number, body: R, headers?: Readonly<Record<string, string>>): HandlerResult<R> {
+  return Object.assign(Object.create(null) as object, { status, body, [RESULT]: true }, headers ? { headers } : {}) as HandlerResult<R>;
 }
 
 /** A 204 with no body. */

@@ -1,8 +1,8 @@
 import { fleetEndpoints } from '../../allocation/endpoints.js';
 import { HandoffError } from '../../core/errors.js';
-import { defineRoute, type RouteDef } from '../../http/route.js';
+import { defineRoute, withStatus, type RouteDef } from '../../http/route.js';
 import type { ApiDeps } from '../deps.js';
-import { ApproveBodySchema, EndpointsQuerySchema, EndpointsViewSchema, ReleaseApplyResultSchema, ReleasePlanSchema, ReleaseViewSchema, toReleasePlan } from '../release-schemas.js';
+import { ApproveBodySchema, EndpointsQuerySchema, EndpointsViewSchema, type EndpointsView, ReleaseApplyResultSchema, ReleasePlanSchema, ReleaseViewSchema, toReleasePlan } from '../release-schemas.js';
 import { releaseView } from '../release-views.js';
 import { ListQuerySchema, NameParamsSchema, listOf } from '../schemas.js';
 
@@ -10,6 +10,12 @@ import { ListQuerySchema, NameParamsSchema, listOf } from '../schemas.js';
 const LONG_POLL_STEP_MS = 50;
 
 export const PlanErrors = ['RELEASE_PLAN_INVALID', 'RELEASE_PLAN_CYCLE', 'RELEASE_WEBHOOK_UNKNOWN', 'RELEASE_IN_PROGRESS', 'FLEET_NOT_FOUND', 'BUILD_NOT_FOUND', 'ROLLOUT_INVALID_SPEC', 'ROLLOUT_NO_PROGRESS', 'ROUTING_INVALID', 'ROLLOUT_STEPS_INVALID', 'ROLLOUT_VARIANTS_INVALID'] as const;
+
+/** The versions an `If-None-Match` names (`"v1", W/"v2"`; `*` matches any, so never holds). */
+function heldVersions(header: string | null): Set<string> {
+  if (!header) return new Set();
+  return new Set(header.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1')).filter((t) => t.length > 0 && t !== '*'));
+}
 
 export function releaseRoutes(d: ApiDeps): RouteDef[] {
   const { world, clock } = d.ctx;
@@ -54,17 +60,18 @@ export function releaseRoutes(d: ApiDeps): RouteDef[] {
     }),
     defineRoute({
       method: 'get', path: '/v1/fleets/{name}/endpoints', tag: 'fleets', role: 'viewer',
-      summary: 'Service discovery: the servers taking new traffic per the routing table, with a version; `waitForChange=VERSION` holds the request until it changes or `timeoutSeconds` pass',
+      summary: 'Service discovery: the servers taking new traffic per the routing table, versioned (ETag). With If-None-Match naming the current version: 304, or with `?wait=30s` held until the list changes (304 if it does not)',
       params: NameParamsSchema, query: EndpointsQuerySchema, response: EndpointsViewSchema, errors: ['FLEET_NOT_FOUND', 'VALIDATION_FAILED', 'UNKNOWN_FIELD'],
-      handler: async ({ params, query }) => {
+      handler: async ({ params, query, headers }) => {
+        const held = heldVersions(headers.get('if-none-match'));
         let current = endpointsOf(params.name);
-        if (query.waitForChange === undefined) return current;
-        const deadline = clock.now() + query.timeoutSeconds * 1000;
-        while (current.version === query.waitForChange && clock.now() < deadline) {
+        const deadline = clock.now() + query.wait;
+        while (held.has(current.version) && clock.now() < deadline) {
           await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(LONG_POLL_STEP_MS, deadline - clock.now())));
           current = endpointsOf(params.name);
         }
-        return current;
+        const etag = { etag: `"${current.version}"` };
+        return held.has(current.version) ? withStatus(304, undefined as unknown as EndpointsView, etag) : withStatus(200, current, etag);
       },
     }),
   ];

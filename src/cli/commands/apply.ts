@@ -6,11 +6,13 @@ import type { ApplyView } from '../views.js';
 export const applyUsage = `Usage: handoff apply -f FILE
 
 Register builds, create or update fleets and declare releases from a YAML or JSON manifest (\`-f -\` reads stdin).
-A manifest is either a stream of documents, each with \`kind: Build\`, \`kind: Fleet\` or
-\`kind: Rollout\` and the object's fields, or one document with \`builds:\`, \`fleets:\` and
-\`rollouts:\` lists. Builds are immutable: re-applying the same build is "unchanged", changing
+A manifest is either a stream of documents, each with \`kind: Build\`, \`kind: Fleet\`,
+\`kind: Rollout\` or \`kind: ReleasePlan\` and the object's fields, or one document with
+\`builds:\`, \`fleets:\`, \`rollouts:\` and \`releasePlans:\` lists. Builds are immutable: re-applying the same build is "unchanged", changing
 one under the same id is an error. A Rollout identical to the fleet's latest release is
 "unchanged"; a different one starts a release (superseding one that already routes sessions).
+A ReleasePlan identical to the stored plan is "unchanged"; a new one starts (see
+\`handoff release --help\`).
 
   -f, --file FILE   the manifest; - for stdin
   --json            print the API response`;
@@ -29,6 +31,7 @@ export function renderApplyResult(view: ApplyView): string {
     ...view.builds.map((b) => `build/${b.id} ${b.result}`),
     ...view.fleets.map((f) => `fleet/${f.name} ${f.result}`),
     ...(view.rollouts ?? []).map((r) => `rollout/${r.fleet} ${r.build} ${r.result} (${r.id})`),
+    ...(view.releasePlans ?? []).map((p) => `releaseplan/${p.name} ${p.result}`),
   ];
   return lines.length ? lines.join('\n') : 'Nothing to apply.';
 }
@@ -46,7 +49,7 @@ export const applyCommand = defineCommand({
 });
 
 /** A missing or unreadable file is the caller's mistake, not the server's: exit 2. */
-async function readManifest(readFile: (path: string) => Promise<string>, path: string): Promise<string> {
+export async function readManifest(readFile: (path: string) => Promise<string>, path: string): Promise<string> {
   try {
     return await readFile(path);
   } catch (e) {
