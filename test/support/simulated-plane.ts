@@ -8,8 +8,13 @@ import path from 'node:path';
 import { startControlPlane } from '../../src/server/compose.js';
 import { durableDigest, repoRoot, type TestPlane } from './control-plane.js';
 
-export async function startSimulatedPlane(): Promise<TestPlane> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-sim-it-'));
+/** `restart` closes this plane without deleting its data and starts a new one on the same directory. */
+export interface SimulatedPlane extends TestPlane {
+  restart: () => Promise<SimulatedPlane>;
+}
+
+export async function startSimulatedPlane(existingDir?: string): Promise<SimulatedPlane> {
+  const dataDir = existingDir ?? mkdtempSync(path.join(tmpdir(), 'handoff-sim-it-'));
   const cp = await startControlPlane(
     { dataDir, port: 0, sdkPort: 0, runtime: 'simulated', cwd: repoRoot, reconcileIntervalMs: 100, backoffBaseMs: 50, backoffMaxMs: 200 },
     { log: () => undefined, onFatal: () => undefined },
@@ -21,10 +26,17 @@ export async function startSimulatedPlane(): Promise<TestPlane> {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
-  return { cp, call, close: async () => {
-    await cp.close({ stopServers: true });
-    rmSync(dataDir, { recursive: true, force: true });
-  } };
+  return {
+    cp, call,
+    close: async () => {
+      await cp.close({ stopServers: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    restart: async () => {
+      await cp.close({ stopServers: true });
+      return startSimulatedPlane(dataDir);
+    },
+  };
 }
 
 /** A simulated build: boots in 50-150 ms; `sessionsPerServer` 0 for a service without sessions. */
