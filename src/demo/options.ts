@@ -9,10 +9,15 @@ import { parseArgs } from 'node:util';
 export const DemoStrategies = ['blue-green', 'rolling', 'canary', 'ab-test', 'maintenance', 'dynamic-pool'] as const;
 export type DemoStrategy = (typeof DemoStrategies)[number];
 
+/** `arena`: one fleet, one release under `--strategy`. `mmorpg`: four services, one release plan (examples/mmorpg). */
+export const DemoScenarios = ['arena', 'mmorpg'] as const;
+export type DemoScenario = (typeof DemoScenarios)[number];
+
 /** Relative to the repository root. */
 export const DEFAULT_DATA_DIR = '.handoff/demo';
 
 export interface DemoOptions {
+  scenario: DemoScenario;
   strategy: DemoStrategy;
   /** End after the summary (exit status 1 when anyone was interrupted without notice). */
   exit: boolean;
@@ -34,8 +39,10 @@ export class DemoUsageError extends Error {
   override readonly name = 'DemoUsageError';
 }
 
-export const demoUsage = `usage: npm start -- [--strategy NAME] [--exit] [--json] [--players N] [--port N]
+export const demoUsage = `usage: npm start -- [--scenario NAME] [--strategy NAME] [--exit] [--json] [--players N] [--port N]
                     [--release-after SECONDS] [--data-dir DIR] [--game-ports FROM-TO]
+  --scenario NAME        arena (one fleet, one release under --strategy; the default) or mmorpg (four
+                         services of examples/mmorpg released by one release plan; --strategy is ignored)
   --strategy NAME        the release strategy: ${DemoStrategies.join(', ')} (default blue-green)
   --exit                 end after the summary; exit 1 if a session was interrupted without notice
   --json                 print the summary as JSON on stdout (the live view goes to stderr)
@@ -54,6 +61,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
       strict: true,
       allowPositionals: false,
       options: {
+        scenario: { type: 'string', default: 'arena' },
         strategy: { type: 'string', default: 'blue-green' },
         exit: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
@@ -71,6 +79,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
   }
   const str = (k: string): string => String(values[k]);
   return {
+    scenario: scenarioOf(str('scenario')),
     strategy: strategyOf(str('strategy')),
     exit: values['exit'] === true,
     json: values['json'] === true,
@@ -81,6 +90,12 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
     gamePorts: values['game-ports'] === undefined ? null : portRange(str('game-ports')),
     help: values['help'] === true,
   };
+}
+
+function scenarioOf(raw: string): DemoScenario {
+  const found = DemoScenarios.find((s) => s === raw);
+  if (found) return found;
+  throw new DemoUsageError(`unknown scenario "${raw}"; use one of: ${DemoScenarios.join(', ')}`);
 }
 
 function strategyOf(raw: string): DemoStrategy {
