@@ -114,6 +114,9 @@ export class Checkpointer {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
+    // Held while it closes: an unref'd worker is no reason to stay alive, so with nothing else
+    // pending the process would exit (status 0) before `exited` settles, in the middle of close.
+    this.worker.ref();
     this.worker.postMessage({ mode: 'close' });
     await this.exited;
   }
