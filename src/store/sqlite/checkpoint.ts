@@ -114,8 +114,8 @@ export class Checkpointer {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
-    // Held while it closes: an unref'd worker is no reason to stay alive, so with nothing else
-    // pending the process would exit (status 0) before `exited` settles, in the middle of close.
+    // Held while it closes: with nothing else left on the loop, an unref'd worker would let the
+    // process end before its exit event and leave `await close()` (and main) unsettled (exit 13).
     this.worker.ref();
     this.worker.postMessage({ mode: 'close' });
     await this.exited;
