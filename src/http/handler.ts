@@ -102,6 +102,7 @@ export function createHandler<A>(routes: readonly RouteDef[], opts: HttpStackOpt
       body
         .then(async (value) => {
           const input = parseInput(route, match.rawParams, target.search, value);
+          if (route.longPoll) release();
           const out = await route.handler({ ...input, headers: { get }, principal });
           if (out instanceof StreamResult) {
             // A stream lives as long as its client: it must not hold an admission slot.

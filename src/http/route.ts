@@ -51,6 +51,12 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown, A 
   response: z.ZodType<R>;
   /** Success status when the handler returns a plain body. */
   status?: number;
+  /**
+   * The handler may hold the request open waiting for a change (a long poll). Such a request
+   * gives its admission slot back once validated: it waits on an event, not on work, and a
+   * crowd of pollers must not make the control plane shed the requests that do work.
+   */
+  longPoll?: boolean;
   /** Error codes this route can answer with, for the OpenAPI document. */
   errors: readonly ErrorCode[];
   handler: (input: HandlerInput<P, Q, B, A>) => Promise<R | HandlerResult<R> | StreamResult> | R | HandlerResult<R> | StreamResult;

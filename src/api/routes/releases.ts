@@ -62,6 +62,7 @@ export function releaseRoutes(d: ApiDeps): RouteDef[] {
       method: 'get', path: '/v1/fleets/{name}/endpoints', tag: 'fleets', role: 'viewer',
       summary: 'Service discovery: the servers taking new traffic per the routing table, versioned (ETag). With If-None-Match naming the current version: 304, or with `?wait=30s` held until the list changes (304 if it does not)',
       params: NameParamsSchema, query: EndpointsQuerySchema, response: EndpointsViewSchema, errors: ['FLEET_NOT_FOUND', 'VALIDATION_FAILED', 'UNKNOWN_FIELD'],
+      longPoll: true,
       handler: async ({ params, query, headers }) => {
         const held = heldVersions(headers.get('if-none-match'));
         let current = endpointsOf(params.name);
