@@ -83,7 +83,7 @@ describe('release plans from the CLI, across a restart, and the endpoints of a s
     const refused = await handoff(t.cp.url, 'release', 'approve', 'patch', '--json');
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stdout).error.code).toBe('RELEASE_INVALID_PHASE');
-  }, 120_000);
+  }, 240_000);
 
   it('aborts a plan with `handoff release abort`', async () => {
     t = await twoFleets();
