@@ -20,6 +20,8 @@ import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
 import { FleetService } from '../fleet/service.js';
 import { ReleaseService } from '../release/service.js';
+import { resolveRetentionPolicy } from '../retention/plan.js';
+import { RetentionService } from '../retention/service.js';
 import { RolloutService } from '../rollout/service.js';
 import { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { validateLocalLaunch } from '../runtime/local/validate.js';
@@ -191,6 +193,13 @@ async function assemble(
     throw portError(e, options.port, '--port');
   });
   reconciler.start();
+  const DayMs = 86_400_000;
+  const retention = new RetentionService({
+    store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
+    policy: resolveRetentionPolicy({ eventsMaxAgeMs: options.retainEventsDays * DayMs, eventsMax: options.retainEventsMax, sessionsMaxAgeMs: options.retainSessionsDays * DayMs, sessionsMax: options.retainSessionsMax }),
+    onError: (e) => log(`retention pass failed: ${String(e)}`),
+  });
+  retention.start();
   await releases.start();
 
   let closed = false;
@@ -204,6 +213,7 @@ async function assemble(
       closing = true;
       await releases.stop();
       await reconciler.stop();
+      await retention.stop();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();
@@ -236,7 +246,10 @@ function createRuntime(options: ResolvedServerOptions, clock: Clock): RuntimePro
     const host = new SimulatedHost({ clock, seed: options.simulationSeed, defaultProgram: gameServerProgram() });
     return SimulatedRuntime.create({ host, portRange: options.portRange, address: options.publicAddress, clock });
   }
-  return LocalRuntime.create({ logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock });
+  return LocalRuntime.create({
+    logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock,
+    logMaxBytes: options.serverLogMaxBytes, logFiles: options.serverLogFiles, logRetainMs: options.serverLogRetainDays * 86_400_000,
+  });
 }
 
 function portError(e: unknown, port: number, flag: string): unknown {

@@ -79,7 +79,11 @@ export async function runMmorpg(opts: DemoOptions, root: string, io: DemoIo): Pr
     } else {
       io.out(formatMmorpg(summary));
     }
-    if (opts.exit) return summary.passed ? 0 : 1;
+    if (opts.exit) {
+      const code = summary.passed ? 0 : 1;
+      io.verdict?.(code);
+      return code;
+    }
     io.view(`\nStill serving at ${cp.url}. Ctrl-C to stop.`);
     await io.interrupted();
     return 0;
