@@ -33,7 +33,7 @@ import type { Ctx } from '../state/context.js';
 import { Persister } from '../state/persister.js';
 import { World } from '../state/world.js';
 import type { StateStore } from '../store/port.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
@@ -93,7 +93,7 @@ async function assemble(
   started: (() => Promise<void> | void)[],
   lock: DataDirLock,
 ): Promise<ControlPlane> {
-  const store = deps.store ?? SqliteStore.open(path.join(options.dataDir, 'handoff.db'));
+  const store = deps.store ?? (await openStore(options.store, options.dataDir));
   started.push(() => store.close());
   const world = World.fromSnapshot(await store.load(clock.now()));
   await loadLatestRollouts(world, store);

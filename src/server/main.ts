@@ -31,6 +31,8 @@ Options:
                           a build's --sim-* arguments set their behaviour, see
                           docs/simulation.md)
   --sim-seed N            seed of the simulated runtime (default 1)
+  --store URL             keep state in PostgreSQL (postgres://user@host:port/db) instead
+                          of SQLite under --data-dir; see docs/postgres.md
   -h, --help
 `;
 
@@ -51,6 +53,7 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
       'stop-servers-on-exit': { type: 'boolean', default: false },
       runtime: { type: 'string' },
       'sim-seed': { type: 'string' },
+      store: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -74,6 +77,7 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
     if (!Number.isSafeInteger(seed)) throw new RangeError('--sim-seed must be a whole number');
     options.simulationSeed = seed;
   }
+  if (values.store) options.store = values.store;
   if (values['port-range']) {
     const m = /^(\d+)-(\d+)$/.exec(values['port-range']);
     if (!m) throw new RangeError('--port-range must look like 7400-7999');

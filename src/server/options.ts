@@ -42,6 +42,11 @@ export interface ServerOptions {
   runtime?: RuntimeKind;
   /** Seeds the simulated runtime's randomness (boot times, crashes). Default 1. */
   simulationSeed?: number;
+  /**
+   * The state store: null (default) for SQLite in the data directory, or a PostgreSQL URL
+   * (postgres://user@host:port/db) for replicas sharing one database; see docs/postgres.md.
+   */
+  store?: string | null;
 }
 
 export const RuntimeKinds = ['local', 'simulated'] as const;
@@ -73,7 +78,9 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     maxConnections: o.maxConnections ?? 4096,
     runtime: o.runtime ?? 'local',
     simulationSeed: o.simulationSeed ?? 1,
+    store: o.store ?? null,
   };
+  if (r.store !== null && !/^postgres(ql)?:\/\/./i.test(r.store)) throw new RangeError(`store must be a postgres:// URL (omit it for SQLite in the data directory), got ${r.store}`);
   if (!RuntimeKinds.includes(r.runtime)) throw new RangeError(`runtime must be one of ${RuntimeKinds.join(', ')}, got ${String(r.runtime)}`);
   if (!Number.isSafeInteger(r.simulationSeed)) throw new RangeError(`simulationSeed must be an integer, got ${r.simulationSeed}`);
   for (const [k, v] of Object.entries({ maxInFlight: r.maxInFlight, maxConnections: r.maxConnections })) {

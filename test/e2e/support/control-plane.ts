@@ -15,6 +15,8 @@ export interface ControlPlaneConfig {
   port: number;
   sdkPort: number;
   portRange: PortRange;
+  /** More `handoff server` flags, e.g. `--store postgres://…`. */
+  extraArgs?: string[];
 }
 
 const LISTENING = /handoff server listening on (http:\/\/\S+) \(SDK (http:\/\/[^,]+),/;
@@ -87,7 +89,7 @@ export class ControlPlane {
 
   private async spawnChild(): Promise<void> {
     const { dataDir, port, sdkPort, portRange } = this.config;
-    const args = ['server', '--data-dir', dataDir, '--port', String(port), '--sdk-port', String(sdkPort), '--port-range', `${portRange.from}-${portRange.to}`];
+    const args = ['server', '--data-dir', dataDir, '--port', String(port), '--sdk-port', String(sdkPort), '--port-range', `${portRange.from}-${portRange.to}`, ...(this.config.extraArgs ?? [])];
     const generation = ++this.generation;
     const child = spawn(path.join(repoRoot, 'bin/handoff'), args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
