@@ -49,4 +49,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'child_process', 'http', '**/store/**', '**/runtime/**', '**/state/**'] }],
     },
   },
+  {
+    // The release judge and its statistics: pure, so every verdict can be replayed from its samples.
+    files: ['src/analysis/judge/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-globals': ['error', 'Date', 'setTimeout', 'setInterval', 'setImmediate', 'performance', 'fetch', 'process'],
+      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'child_process', 'http', '**/store/**', '**/runtime/**', '**/state/**'] }],
+    },
+  },
 );

@@ -20,6 +20,7 @@ describe('categorize: every close reason, with and without a notice before it', 
     ['migrated', 'interrupted', 'migrated'],
     ['api', 'interrupted', 'migrated'],
     ['server_crashed', 'crashed', 'crashed'],
+    ['error', 'crashed', 'crashed'],
     ['server_stopped', 'interrupted', 'interrupted'],
     ['maintenance', 'interrupted', 'maintenance'],
     ['drained', 'interrupted', 'announced'],
@@ -107,11 +108,11 @@ describe('tallySessions', () => {
     playerOutcome: outcome, playerClosedAt: fc.option(fc.nat(1000)),
   });
 
-  it('never lets a session the player saw cut off (and no crash) count as anything but an interruption', () => {
+  it('never lets a session the player saw cut off (and no crash or game error) count as anything but an interruption', () => {
     fc.assert(fc.property(fc.array(record, { maxLength: 30 }), (records) => {
       const t = tallySessions(records);
       expect(Object.values(t.counts).reduce((a, b) => a + b, 0)).toBe(records.length);
-      const mustCount = records.filter((r) => (r.closeReason === 'server_stopped' || judgeSession(r).playerCut === true) && r.closeReason !== 'server_crashed').length;
+      const mustCount = records.filter((r) => (r.closeReason === 'server_stopped' || judgeSession(r).playerCut === true) && r.closeReason !== 'server_crashed' && r.closeReason !== 'error').length;
       expect(t.counts.interrupted).toBeGreaterThanOrEqual(mustCount);
       expect(t.counts.interrupted).toBeGreaterThanOrEqual(t.playersSawCut - t.counts.crashed);
     }));

@@ -77,7 +77,7 @@ export class ServerService {
     this.ctx.world.putServer(next);
     await this.ctx.persister.persist([
       { kind: 'putServer', server: next },
-      event(this.ctx.clock.now(), s.fleet, 'server.started', s.id, `server ${s.id} (${s.build}) spawned as pid ${inst.pid}`, { ports: inst.ports, log: inst.logPath }),
+      event(this.ctx.clock.now(), s.fleet, 'server.started', s.id, `server ${s.id} (${s.build}) spawned as pid ${inst.pid}`, { ports: inst.ports, log: inst.logPath, build: s.build }),
     ]);
     // Stopped while it was still spawning: the runtime did not know it then, so stop it now.
     if (next.stopRequestedAt !== null) this.signalStop(next);
@@ -98,7 +98,7 @@ export class ServerService {
     await this.ctx.persister.persist([
       { kind: 'putServer', server: crashed },
       ...this.countStartFailure(crashed, detail, now),
-      event(now, s.fleet, 'server.start_failed', s.id, detail),
+      event(now, s.fleet, 'server.start_failed', s.id, detail, { build: s.build }),
     ]);
     this.opts.kick(s.fleet);
   }
@@ -123,7 +123,7 @@ export class ServerService {
     await this.ctx.persister.persist([
       { kind: 'putServer', server: next },
       ...occupancyChanged(this.ctx, serverId, now),
-      event(now, s.fleet, 'server.ready', s.id, `server ${s.id} (${s.build}) is Ready`),
+      event(now, s.fleet, 'server.ready', s.id, `server ${s.id} (${s.build}) is Ready`, { build: s.build }),
     ]);
     this.opts.kick(s.fleet);
   }
@@ -187,7 +187,7 @@ export class ServerService {
     this.ctx.world.putServer(done);
     this.sessions.rosters.forget(s.id);
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
-    mutations.push({ kind: 'putServer', server: done }, event(now, s.fleet, requested ? 'server.stopped' : 'server.crashed', s.id, `${s.id} ${requested ? 'stopped' : 'crashed'} (${how})`, { code: exit.code, signal: exit.signal }));
+    mutations.push({ kind: 'putServer', server: done }, event(now, s.fleet, requested ? 'server.stopped' : 'server.crashed', s.id, `${s.id} ${requested ? 'stopped' : 'crashed'} (${how})`, { code: exit.code, signal: exit.signal, build: s.build, starting: s.state === 'Starting' }));
     if (!requested && s.state === 'Starting') mutations.push(...this.countStartFailure(s, `${how} before Ready (log: ${s.logPath ?? 'n/a'})`, now));
     await this.ctx.persister.persist(mutations);
     this.opts.kick(s.fleet);

@@ -178,7 +178,7 @@ export class FleetReconciler {
     this.ctx.world.putServer(next);
     return [
       { kind: 'putServer', server: next },
-      event(now, s.fleet, healthy ? 'server.healthy' : 'server.unhealthy', s.id, healthy ? `${s.id} is healthy again` : `${s.id} missed its health deadline`),
+      event(now, s.fleet, healthy ? 'server.healthy' : 'server.unhealthy', s.id, healthy ? `${s.id} is healthy again` : `${s.id} missed its health deadline`, { build: s.build }),
     ];
   }
 

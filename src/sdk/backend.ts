@@ -1,5 +1,5 @@
 import type { CloseReason } from '../session/model.js';
-import type { Notice, SdkSelf, SdkSessionView } from './protocol.js';
+import type { MetricReport, Notice, SdkSelf, SdkSessionView } from './protocol.js';
 
 /**
  * What the SDK endpoint needs from the control plane. The endpoint does HTTP only; every
@@ -18,6 +18,8 @@ export interface SdkBackend {
   setCapacity(serverId: string, capacity: number): Promise<void>;
   /** Every player connected to the server now, with the session ids it knows; sessions are reconciled with it. */
   reportRoster(serverId: string, players: string[], sessions: Record<string, string>): Promise<void>;
+  /** Custom metrics the game reports (protocol 4); in memory only, never an error for a bad name. */
+  reportMetrics(serverId: string, metrics: readonly MetricReport[]): void;
   /** The game server asks to be drained and stopped once empty. */
   requestShutdown(serverId: string): Promise<void>;
   self(serverId: string): SdkSelf;

@@ -1,4 +1,5 @@
-import { SDK_PREFIX, type Notice, type RosterRequest, type SdkEndReason, type SdkSelf, type SdkSessionView } from './protocol.js';
+import { SDK_PREFIX, SDK_PROTOCOL_METRICS, type MetricKind, type Notice, type RosterRequest, type SdkEndReason, type SdkSelf, type SdkSessionView } from './protocol.js';
+import { MetricBatcher } from './metrics.js';
 import { SdkError } from './sdk-error.js';
 import { SdkTransport, type RetryPolicy } from './transport.js';
 import { startWatch, type WatchOptions } from './watch.js';
@@ -25,6 +26,8 @@ export interface HandoffSdkOptions {
    * Default 10 minutes.
    */
   deliveryWindowMs?: number;
+  /** How often batched `metric` reports are sent. Default 1000 ms. */
+  metricsIntervalMs?: number;
 }
 
 type EnvName = 'HANDOFF_SDK_URL' | 'HANDOFF_TOKEN' | 'HANDOFF_SERVER_ID' | 'HANDOFF_PORTS' | 'HANDOFF_ADDRESS';
@@ -50,6 +53,7 @@ export class HandoffSdk {
   private readonly ending = new Set<Promise<unknown>>();
   /** The control plane is too old to take rosters: stop sending them. */
   private rosterUnsupported = false;
+  private readonly metrics: MetricBatcher;
 
   constructor(opts: HandoffSdkOptions) {
     this.deliveryWindowMs = opts.deliveryWindowMs ?? 10 * 60_000;
@@ -62,6 +66,13 @@ export class HandoffSdk {
       token: opts.token,
       retryWindowMs: opts.retryWindowMs ?? 5_000,
       requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
+    });
+    const transport = this.transport;
+    this.metrics = new MetricBatcher({
+      intervalMs: opts.metricsIntervalMs ?? 1_000,
+      log: this.log,
+      supported: () => transport.endpointVersion === null || transport.endpointVersion >= SDK_PROTOCOL_METRICS,
+      send: (metrics) => transport.call('POST', `${SDK_PREFIX}/metrics`, { metrics }, 'none', 'empty'),
     });
   }
 
@@ -149,12 +160,15 @@ export class HandoffSdk {
   }
 
   /**
-   * A player's session is over: `ended` (left, match over) or `disconnected` (dropped, did not
-   * return). Pass the `sessionId` from `sessionStarted`: the call is then safe to repeat, so it
+   * A player's session is over: `ended` (left, match over), `disconnected` (dropped, did not
+   * return) or `error` (the game ended it because something went wrong: counted against the
+   * build by a release analysis; an endpoint older than protocol 4 is told `disconnected`). Pass the `sessionId` from `sessionStarted`: the call is then safe to repeat, so it
    * keeps retrying through a control-plane restart (up to `deliveryWindowMs`), and a late
    * delivery can never close a newer session of the same player.
    */
-  async sessionEnded(playerId: string, reason: SdkEndReason = 'ended', opts: { sessionId?: string } = {}): Promise<void> {
+  async sessionEnded(playerId: string, given: SdkEndReason = 'ended', opts: { sessionId?: string } = {}): Promise<void> {
+    const version = this.transport.endpointVersion;
+    const reason = given === 'error' && version !== null && version < SDK_PROTOCOL_METRICS ? 'disconnected' : given;
     // Off the roster at once, before delivery: a report must never list a player who left.
     // A late call about an older session leaves the player's current one alone.
     if (opts.sessionId === undefined || this.roster.get(playerId) === opts.sessionId) this.roster.delete(playerId);
@@ -167,6 +181,23 @@ export class HandoffSdk {
     } finally {
       this.ending.delete(delivery);
     }
+  }
+
+  /**
+   * Reports a custom metric (tick time, match errors, desyncs) for release analyses, which compare
+   * it between the canary and the baseline as `custom.<name>`. Never waits and never throws for
+   * delivery: reports are batched (counters summed, gauges keep their last value) and sent every
+   * `metricsIntervalMs`; a chatty game loses reports beyond 1,000 per interval (counted in the
+   * log), never its SDK. Throws only for a name the control plane would refuse: lower case
+   * letters, digits and `_` in dot-separated segments, starting with a letter, at most 57 characters.
+   */
+  metric(name: string, value: number, opts: { kind?: MetricKind; sessionId?: string } = {}): void {
+    this.metrics.add(name, value, opts.kind ?? 'sample', opts.sessionId ?? null);
+  }
+
+  /** Sends the batched metric reports now (before a planned exit, say). Never throws. */
+  flushMetrics(): Promise<void> {
+    return this.metrics.flush();
   }
 
   /** The players connected to this server as the SDK saw them (`sessionStarted` … `sessionEnded`). */

@@ -214,7 +214,7 @@ describe('SdkEndpoint', () => {
   it('answers with its protocol version, serves older and newer clients, and refuses a malformed version', async () => {
     for (const header of [null, '1', '2', '3', '99']) {
       const res = await send(`${SDK_PREFIX}/health`, { method: 'POST', headers: header === null ? {} : { 'handoff-sdk-protocol': header } });
-      expect([header, res.status, res.headers.get('handoff-sdk-protocol')]).toEqual([header, 204, '3']);
+      expect([header, res.status, res.headers.get('handoff-sdk-protocol')]).toEqual([header, 204, '4']);
     }
     for (const header of ['0', 'abc', '2.1', '-1']) {
       const res = await send(`${SDK_PREFIX}/health`, { method: 'POST', headers: { 'handoff-sdk-protocol': header } });

@@ -14,6 +14,7 @@ import { HandoffError } from '../core/errors.js';
  *   POST /sdk/v1/shutdown                   → 204      server asks to be drained and stopped
  *   GET  /sdk/v1/self                       → 200 SdkSelf
  *   GET  /sdk/v1/watch                      → text/event-stream of Notice (`data: <json>\n\n`)
+ *   POST /sdk/v1/metrics           {metrics: [{name, value, kind, sessionId?}]} → 204   (protocol 4)
  *
  * The token is checked first, for every path under /sdk/v1; then an unknown path answers
  * 404 ROUTE_NOT_FOUND and a known path with the wrong method 405 METHOD_NOT_ALLOWED.
@@ -42,6 +43,11 @@ import { HandoffError } from '../core/errors.js';
  *       A watch stream opened at version 1 or 2 gets a `migrate` notice as the `drain` notice
  *       those versions know (same deadline, reason `release`) and `sessions-closed` without
  *       `tokens`, exactly what they got before version 3 (see `noticeForProtocol`).
+ *   4 — adds `POST metrics` (custom metrics the game reports: counters, gauges, samples; the
+ *       release analysis compares them between builds) and the end reason `error` (the game
+ *       ended a session because something went wrong; counted as an abnormal close). A client
+ *       sends either only to an endpoint that answered version 4 or newer; to an older one it
+ *       sends `error` as `disconnected` and keeps its metrics to itself.
  *
  * Notice types are additive: the SDK clients of every version skip a notice type they do not
  * know (watch.ts), and a game server talking raw HTTP should do the same.
@@ -50,7 +56,7 @@ import { HandoffError } from '../core/errors.js';
 export const SDK_PREFIX = '/sdk/v1';
 export const SDK_PROTOCOL_HEADER = 'handoff-sdk-protocol';
 /** The newest protocol version this code speaks, on either side. */
-export const SDK_PROTOCOL_VERSION = 3;
+export const SDK_PROTOCOL_VERSION = 4;
 export const SDK_PROTOCOL_MIN_VERSION = 1;
 
 /**
@@ -106,8 +112,13 @@ export function noticeForProtocol(n: Notice, version: number): Notice {
   return n;
 }
 
-/** The reasons a game server may give for a session it ends; the rest are control-plane reasons. */
-export const SdkEndReasons = ['ended', 'disconnected'] as const;
+/**
+ * The reasons a game server may give for a session it ends; the rest are control-plane reasons.
+ * `error` (protocol 4): the game ended it because something went wrong — an abnormal close.
+ */
+export const SdkEndReasons = ['ended', 'disconnected', 'error'] as const;
+/** The protocol version that added `error` and `POST metrics`. */
+export const SDK_PROTOCOL_METRICS = 4;
 export type SdkEndReason = (typeof SdkEndReasons)[number];
 
 /** Body of `POST sessions/started`. */
@@ -130,6 +141,27 @@ export interface SessionEndedRequest {
 export interface RosterRequest {
   players: string[];
   sessions?: Record<string, string>;
+}
+
+export const MetricKinds = ['counter', 'gauge', 'sample'] as const;
+export type MetricKind = (typeof MetricKinds)[number];
+
+/**
+ * One custom metric report. `counter`: an increment (summed per session, or per server without
+ * `sessionId`); `gauge`: a level read now; `sample`: one measurement (a tick's duration).
+ * Names: lower case letters, digits and `_` in dot-separated segments, at most 57 characters
+ * (the analysis calls it `custom.<name>`).
+ */
+export interface MetricReport {
+  name: string;
+  value: number;
+  kind: MetricKind;
+  sessionId?: string | null;
+}
+
+/** Body of `POST metrics` (protocol 4): reports batched by the client, at most 1,000 per request. */
+export interface MetricsRequest {
+  metrics: MetricReport[];
 }
 
 /** Body of `PUT capacity`. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { defineRoute, noContent, type RouteDef } from '../http/route.js';
 import type { SdkBackend } from './backend.js';
 import { SDK_PREFIX, SDK_PROTOCOL_HEADER, negotiateProtocol, noticeForProtocol } from './protocol.js';
-import { CapacitySchema, RosterSchema, SessionEndedSchema, SessionStartedSchema } from './schemas.js';
+import { CapacitySchema, MetricsSchema, RosterSchema, SessionEndedSchema, SessionStartedSchema } from './schemas.js';
 import type { WatchStreams } from './watch-streams.js';
 
 /** Game servers send small bodies; a smaller limit than the API's bounds what one can make us buffer. */
@@ -40,6 +40,8 @@ export function sdkRoutes(backend: SdkBackend, watches: WatchStreams): RouteDef[
       handler: async ({ principal, body }) => (await backend.setCapacity(principal, body.capacity), noContent()) }),
     route({ method: 'put', path: '/roster', summary: 'The players this server really hosts (protocol 2)', body: RosterSchema, response: Empty, errors: ['VALIDATION_FAILED'],
       handler: async ({ principal, body }) => (await backend.reportRoster(principal, body.players, body.sessions), noContent()) }),
+    route({ method: 'post', path: '/metrics', summary: 'Custom metrics the game reports (protocol 4)', body: MetricsSchema, response: Empty, errors: ['VALIDATION_FAILED'],
+      handler: ({ principal, body }) => (backend.reportMetrics(principal, body.metrics), noContent()) }),
     route({ method: 'post', path: '/shutdown', summary: 'Drain and stop this server', response: Empty,
       handler: async ({ principal }) => (await backend.requestShutdown(principal), noContent()) }),
     route({ method: 'get', path: '/self', summary: 'This server as the control plane sees it', response: z.unknown(),

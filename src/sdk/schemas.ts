@@ -11,8 +11,10 @@
 import { z } from 'zod';
 import type { CloseReason } from '../session/model.js';
 import {
+  MetricKinds,
   SdkEndReasons,
   type CapacityRequest,
+  type MetricsRequest,
   type RosterRequest,
   type SdkEndReason,
   type SessionEndedRequest,
@@ -45,6 +47,19 @@ export const RosterSchema = z.object({
   sessions: z.record(playerId, z.string().min(1).max(128)).default({}),
 });
 
+/**
+ * A name an analysis can refer to; a value that is a number. A report that breaks either fails the
+ * whole batch here (a client bug, seen at once), while a name beyond a build's quota is dropped quietly.
+ */
+export const MetricsSchema = z.object({
+  metrics: z.array(z.object({
+    name: z.string().regex(/^(?=.{1,57}$)[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/, 'lower case letters, digits and _, dot-separated segments, starting with a letter, at most 57 characters'),
+    value: z.number(),
+    kind: z.enum(MetricKinds).default('sample'),
+    sessionId: z.string().min(1).max(128).nullable().default(null),
+  })).max(1_000),
+});
+
 // Compile-time checks: the schemas accept what protocol.ts says clients send, and every reason a
 // game server may give is one the session model knows.
 type Accepts<S extends z.ZodType, _T extends z.input<S>> = true;
@@ -54,5 +69,6 @@ export type _SchemaChecks = [
   Accepts<typeof SessionEndedSchema, SessionEndedRequest>,
   Accepts<typeof CapacitySchema, CapacityRequest>,
   Accepts<typeof RosterSchema, RosterRequest>,
+  Accepts<typeof MetricsSchema, MetricsRequest>,
   Extends<SdkEndReason, CloseReason>,
 ];

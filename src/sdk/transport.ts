@@ -28,6 +28,11 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: SdkError };
 /** HTTP to the SDK endpoint: auth header, JSON, error bodies → SdkError, retries. */
 export class SdkTransport {
   private readonly base: string;
+  /**
+   * The protocol version the endpoint last answered with (its `Handoff-Sdk-Protocol` header), or
+   * null before any answer. A call a newer protocol added is made only when this says the endpoint has it.
+   */
+  endpointVersion: number | null = null;
 
   constructor(private readonly opts: TransportOptions) {
     this.base = opts.url.replace(/\/+$/, '');
@@ -67,6 +72,7 @@ export class SdkTransport {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.opts.requestTimeoutMs),
       });
+      this.noteVersion(res.headers.get(SDK_PROTOCOL_HEADER));
       if (!res.ok) return { ok: false, error: await SdkError.fromResponse(res) };
       text = await res.text();
     } catch (e) {
@@ -78,6 +84,12 @@ export class SdkTransport {
     } catch {
       return { ok: false, error: new SdkError('UNEXPECTED_RESPONSE', `${method} ${path} returned a body that is not JSON`, { retryable: false }) };
     }
+  }
+
+  private noteVersion(header: string | null): void {
+    // An endpoint from before versioning sends no header: it speaks version 1.
+    const v = header === null ? 1 : Number(header);
+    if (Number.isInteger(v) && v > 0) this.endpointVersion = v;
   }
 
   private headers(extra: Record<string, string>): Record<string, string> {

@@ -26,6 +26,7 @@ import type { RuntimeProvider } from '../runtime/port.js';
 import { gameServerProgram } from '../runtime/simulated/game-server.js';
 import { SimulatedHost } from '../runtime/simulated/host.js';
 import { SimulatedRuntime } from '../runtime/simulated/simulated-runtime.js';
+import { SignalService } from '../analysis/signals/service.js';
 import { SdkEndpoint } from '../sdk/endpoint.js';
 import { NoticeHub } from '../sdk/notices.js';
 import { SessionService } from '../session/service.js';
@@ -98,9 +99,11 @@ async function assemble(
   const world = World.fromSnapshot(await store.load(clock.now()));
   await loadLatestRollouts(world, store);
   const metrics = new Metrics(world);
+  const signals = new SignalService(world, clock.now());
   const fatal: { error: HandoffError | null; handler: RequestHandler | null; storeClosed: boolean } = { error: null, handler: null, storeClosed: false };
   const persister = new Persister(store, {
     onCommit: (n, ms) => metrics.committed(n, ms),
+    onCommitted: (batch) => signals.committed(batch),
     onFailure: (e) => {
       // Work still finishing after shutdown (a smoke check's result) finds the store closed: that
       // change is dropped, as a restart redoes it (the smoke check runs again), not a store failure.
@@ -136,12 +139,18 @@ async function assemble(
   });
   reconcilerRef.current = reconciler;
   const fleets = new FleetService(ctx, runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']));
-  const allocations = new AllocationService(ctx, { joinSecret, joinTokenTtlMs: options.joinTokenTtlMs, idempotencyTtlMs: options.idempotencyTtlMs }, metrics);
+  const allocations = new AllocationService(ctx, { joinSecret, joinTokenTtlMs: options.joinTokenTtlMs, idempotencyTtlMs: options.idempotencyTtlMs }, {
+    allocated: (fleet, build, result, seconds, tried) => {
+      metrics.allocated(fleet, build, result, seconds);
+      if (build !== null) signals.allocated(fleet, clock.now(), { build, ms: seconds * 1000 });
+      else if (result === 'NO_CAPACITY' && tried) signals.allocated(fleet, clock.now(), { tried });
+    },
+  });
 
   runtime.onExit((exit) => {
     servers.onExit(exit).catch((e: unknown) => log(`exit handling failed for ${exit.serverId}: ${String(e)}`));
   });
-  const backend = new ControlPlaneSdkBackend(world, servers, sessions, hub);
+  const backend = new ControlPlaneSdkBackend(world, servers, sessions, hub, signals, clock);
   const sdk = await SdkEndpoint.start({ backend, host: '127.0.0.1', port: options.sdkPort }).catch((e: unknown) => {
     throw portError(e, options.sdkPort, '--sdk-port');
   });

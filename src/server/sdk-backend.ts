@@ -3,7 +3,9 @@ import { HandoffError } from '../core/errors.js';
 import type { ServerService } from '../fleet/servers.js';
 import type { SdkBackend } from '../sdk/backend.js';
 import type { NoticeHub } from '../sdk/notices.js';
-import type { Notice, SdkSelf, SdkSessionView } from '../sdk/protocol.js';
+import type { MetricReport, Notice, SdkSelf, SdkSessionView } from '../sdk/protocol.js';
+import type { SignalService } from '../analysis/signals/service.js';
+import type { Clock } from '../core/clock.js';
 import type { CloseReason } from '../session/model.js';
 import type { SessionService } from '../session/service.js';
 import type { World } from '../state/world.js';
@@ -14,6 +16,8 @@ export class ControlPlaneSdkBackend implements SdkBackend {
     private readonly servers: ServerService,
     private readonly sessions: SessionService,
     private readonly notices: NoticeHub,
+    private readonly signals?: SignalService,
+    private readonly clock?: Clock,
   ) {}
 
   authenticate(token: string): string | undefined {
@@ -42,6 +46,10 @@ export class ControlPlaneSdkBackend implements SdkBackend {
 
   reportRoster(serverId: string, players: string[], sessions: Record<string, string>): Promise<void> {
     return this.sessions.reportRoster(serverId, { players, sessions });
+  }
+
+  reportMetrics(serverId: string, metrics: readonly MetricReport[]): void {
+    if (this.signals && this.clock) this.signals.report(serverId, metrics, this.clock.now());
   }
 
   requestShutdown(serverId: string): Promise<void> {

@@ -15,6 +15,7 @@ export const CloseReasons = [
   'server_stopped', // the hosting process was stopped while the session was open
   'roster', // the game server's own roster no longer had the player (their end was never reported)
   'maintenance', // closed at a maintenance window's session deadline, announced in advance: planned downtime
+  'error', // the game ended it because something went wrong (a desync, a fault): reported through the SDK, counted as abnormal
 ] as const;
 export type CloseReason = (typeof CloseReasons)[number];
 

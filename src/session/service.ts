@@ -51,7 +51,7 @@ export class SessionService {
     return [
       { kind: 'putSession', session: { ...closed, ...extra } },
       ...occupancyChanged(this.ctx, closed.server, now),
-      event(now, closed.fleet, 'session.closed', closed.id, `session of ${closed.playerId} closed: ${reason}`, { reason, server: closed.server, build: closed.build }),
+      event(now, closed.fleet, 'session.closed', closed.id, `session of ${closed.playerId} closed: ${reason}`, { reason, server: closed.server, build: closed.build, connectedAt: closed.connectedAt }),
     ];
   }
 

@@ -15,6 +15,8 @@ interface Waiter {
 export interface PersisterHooks {
   /** Called after each commit with its size and duration, for metrics. */
   onCommit?: (mutations: number, ms: number) => void;
+  /** Called after each commit with what became durable (the signal service reads its events). */
+  onCommitted?: (mutations: readonly Mutation[]) => void;
   /**
    * Called once, when a commit fails. Memory is then ahead of the store (later batches were
    * already applied in memory), so the only sound recovery is the restart path: the control
@@ -79,6 +81,7 @@ export class Persister {
     try {
       if (batch.length > 0) await this.store.commit(batch);
       this.hooks.onCommit?.(batch.length, performance.now() - started);
+      if (batch.length > 0) observe(this.hooks.onCommitted, batch);
       for (const w of waiters) w.resolve();
     } catch (e) {
       const err = e instanceof HandoffError ? e : new HandoffError('STORE_UNAVAILABLE', undefined, { cause: String(e) });
@@ -90,5 +93,14 @@ export class Persister {
       for (const w of [...waiters, ...pending]) w.reject(err);
       this.hooks.onFailure?.(err);
     }
+  }
+}
+
+/** An observer's failure is not the store's: the batch is durable whatever the observer does. */
+function observe(hook: PersisterHooks['onCommitted'], batch: readonly Mutation[]): void {
+  try {
+    hook?.(batch);
+  } catch {
+    // A lost signal costs an analysis a sample, never a commit.
   }
 }

@@ -26,6 +26,7 @@ export const CloseReasonRoles: Readonly<Record<CloseReason, CloseRole>> = {
   migrated: 'censored', // cut by a release deadline: the player would have stayed
   maintenance: 'censored', // cut by a maintenance window's deadline: the player would have stayed
   server_crashed: 'censored', // cut by the crash
+  error: 'censored', // cut by a fault the game reported: no way to drain a build either
   server_stopped: 'censored', // cut by the stop
 };
 

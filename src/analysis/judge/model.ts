@@ -48,8 +48,15 @@ export interface MetricResult {
   verdict: Verdict;
   canary: { n: number; value: number | null };
   baseline: { n: number; value: number | null };
-  /** The test used and its figures, when a comparison ran. */
-  test?: { name: 'mann-whitney-u' | 'two-proportion-z'; statistic: number; pValue: number; effect: number } | null;
+  /**
+   * The test used and its figures, when a comparison ran. `statistic`: U of the canary for
+   * Mann–Whitney, z for the two-proportion test, the canary's event count for Fisher's exact
+   * test (used instead of z when an expected count is below 5). `effect` is how much worse the
+   * canary is, positive in the bad direction: for distributions the Hodges–Lehmann shift
+   * relative to the baseline median (0.1 = 10 % worse), for rates the difference of the rates
+   * (0.01 = one percentage point worse). See docs/analysis.md.
+   */
+  test?: { name: 'mann-whitney-u' | 'two-proportion-z' | 'fisher-exact'; statistic: number; pValue: number; effect: number } | null;
   /** One sentence an operator reads in `rollout status`. */
   reason: string;
 }

@@ -6,8 +6,8 @@
 import type { CloseReason, Session } from '../../session/model.js';
 import type { FigureWindow } from '../strategy.js';
 
-/** Close reasons that say a session went wrong for the player: they dropped, or the game crashed. */
-export const AbnormalCloseReasons: readonly CloseReason[] = ['disconnected', 'server_crashed'];
+/** Close reasons that say a session went wrong for the player: they dropped, the game crashed, or it ended the session in error. */
+export const AbnormalCloseReasons: readonly CloseReason[] = ['disconnected', 'server_crashed', 'error'];
 
 export type FigureSession = Pick<Session, 'build' | 'openedAt' | 'connectedAt' | 'closedAt' | 'closeReason'>;
 
@@ -20,7 +20,7 @@ export type VariantFigures = {
   /** Length from connect to close of the closed sessions that connected, in seconds. */
   meanSeconds: number | null;
   medianSeconds: number | null;
-  /** Closed as `disconnected` or `server_crashed`. */
+  /** Closed as `disconnected`, `server_crashed` or `error`. */
   abnormalCloses: number;
   closeReasons: Partial<Record<CloseReason, number>>;
 };

@@ -6,7 +6,7 @@
 import { HandoffError } from '../../core/errors.js';
 import type { CloseReason } from '../../session/model.js';
 import type { SdkBackend } from '../backend.js';
-import type { Notice, SdkSelf, SdkSessionView } from '../protocol.js';
+import type { MetricReport, Notice, SdkSelf, SdkSessionView } from '../protocol.js';
 
 /** Items pushed on one side, awaited in order on the other. */
 export class Inbox<T> {
@@ -90,6 +90,10 @@ export class FakeBackend implements SdkBackend {
     this.record('reportRoster', serverId, players, sessions);
     this.rosters.set(serverId, { players, sessions });
     this.rosterReports.push({ serverId, players, sessions });
+  }
+
+  reportMetrics(serverId: string, metrics: readonly MetricReport[]): void {
+    this.record('reportMetrics', serverId, metrics);
   }
 
   async requestShutdown(serverId: string): Promise<void> {

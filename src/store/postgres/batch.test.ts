@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sampleEvent, sampleIdempotency, sampleServer } from '../fixtures.js';
+import type { EnvSnapshot } from '../../environment/model.js';
+import type { Webhook } from '../../notify/model.js';
 import type { Mutation } from '../port.js';
 import { planBatch } from './batch.js';
 
@@ -38,6 +40,23 @@ describe('planBatch', () => {
     const plan = planBatch(batch);
     expect(plan.map((s) => tableOf(s.text))).toEqual(tables);
     expect(plan.map((s) => s.text.startsWith('DELETE'))).toEqual(batch.map((m) => m.kind === 'expireIdempotency'));
+  });
+
+  it('treats deleting a webhook as a barrier, so a put, a delete and a put again end with the webhook stored', () => {
+    const webhook = { name: 'ops' } as Webhook;
+    const plan = planBatch([
+      { kind: 'putWebhook', webhook },
+      { kind: 'deleteWebhook', name: 'ops' },
+      { kind: 'putWebhook', webhook },
+    ]);
+    expect(plan.map((s) => s.text.split(' ')[0])).toEqual(['INSERT', 'DELETE', 'INSERT']);
+  });
+
+  it('keys environment snapshots by environment and number together', () => {
+    const snap = (environment: string, number: number) => ({ kind: 'putEnvSnapshot', snapshot: { environment, number } as EnvSnapshot }) as const;
+    const [plan] = planBatch([snap('prod', 1), snap('prod', 2), snap('staging', 1), snap('prod', 1)]);
+    expect(plan?.text).toContain('ON CONFLICT (environment, number)');
+    expect(plan?.values.slice(0, 2)).toEqual([['prod', 'prod', 'staging'], [1, 2, 1]]);
   });
 
   it('refuses an unknown mutation kind before producing any SQL', () => {

@@ -4,18 +4,20 @@
  * costs one per table. Pure: no I/O, so the equivalence with applying the mutations one by one
  * is a plain table test (batch.test.ts).
  *
- * Reordering is safe because, between two expiries, a batch holds only upserts and appends:
+ * Reordering is safe because, between two deletes, a batch holds only upserts and appends:
  * upserts to different tables commute, upserts of one key reduce to the last one, and appends
- * keep their order (WITH ORDINALITY … ORDER BY), so events get seqs in batch order. An expiry
- * is a barrier: what comes before it is flushed first.
+ * keep their order (WITH ORDINALITY … ORDER BY), so events get seqs in batch order. A delete
+ * (an expiry, a webhook's removal, retention) is a barrier: what comes before it is flushed first.
  */
 import type { Mutation } from '../port.js';
 import {
   buildRow,
+  deliveryRow,
   eventRow,
   fleetRow,
   idempotencyRow,
   migrationTokenRow,
+  releasePlanRow,
   rolloutRow,
   serverRow,
   sessionRow,
@@ -30,8 +32,9 @@ type Column = readonly [name: string, type: 'text' | 'bigint' | 'smallint'];
 
 interface PutSpec {
   table: string;
-  /** The first column is the primary key. */
+  /** The first `keyColumns` (default 1) columns are the primary key. */
   columns: readonly [Column, ...Column[]];
+  keyColumns?: number;
   row: (m: Mutation) => Record<string, unknown>;
 }
 
@@ -49,7 +52,7 @@ const Puts: Partial<Record<Mutation['kind'], PutSpec>> = {
   },
   putSession: {
     table: 'sessions',
-    columns: [text('id'), text('fleet'), text('server'), text('player_id'), flag('open'), big('opened_at'), text('doc')],
+    columns: [text('id'), text('fleet'), text('server'), text('player_id'), flag('open'), big('opened_at'), big('closed_at'), text('doc')],
     row: (m) => sessionRow(pick(m, 'putSession').session),
   },
   putRollout: {
@@ -65,7 +68,45 @@ const Puts: Partial<Record<Mutation['kind'], PutSpec>> = {
     table: 'migration_tokens', columns: [text('id'), text('fleet'), big('expires_at'), text('doc')],
     row: (m) => migrationTokenRow(pick(m, 'putMigrationToken').token),
   },
+  putReleasePlan: {
+    table: 'release_plans', columns: [text('name'), flag('terminal'), big('created_at'), text('doc')],
+    row: (m) => releasePlanRow(pick(m, 'putReleasePlan').release),
+  },
+  putEnvironment: {
+    table: 'environments', columns: [text('name'), text('doc')],
+    row: (m) => { const e = pick(m, 'putEnvironment').environment; return { name: e.name, doc: JSON.stringify(e) }; },
+  },
+  putEnvSnapshot: {
+    table: 'env_snapshots', columns: [text('environment'), big('number'), text('doc')], keyColumns: 2,
+    row: (m) => { const s = pick(m, 'putEnvSnapshot').snapshot; return { environment: s.environment, number: s.number, doc: JSON.stringify(s) }; },
+  },
+  putWebhook: {
+    table: 'webhooks', columns: [text('name'), text('doc')],
+    row: (m) => { const w = pick(m, 'putWebhook').webhook; return { name: w.name, doc: JSON.stringify(w) }; },
+  },
+  putDelivery: {
+    table: 'webhook_deliveries',
+    columns: [text('id'), text('webhook'), flag('pending'), big('next_attempt_at'), big('created_at'), big('seq'), text('doc')],
+    row: (m) => deliveryRow(pick(m, 'putDelivery').delivery),
+  },
 };
+
+/**
+ * The deletes: each is a barrier (what comes before it is written first, what comes after it
+ * after), so a put and a delete of the same key keep their order.
+ */
+function deleteOf(m: Mutation): Statement | null {
+  switch (m.kind) {
+    // expiresAt <= before: the same boundary `load(now)` uses.
+    case 'expireIdempotency': return { text: 'DELETE FROM idempotency WHERE expires_at <= $1', values: [m.before] };
+    case 'expireMigrationTokens': return { text: 'DELETE FROM migration_tokens WHERE expires_at <= $1', values: [m.before] };
+    case 'deleteWebhook': return { text: 'DELETE FROM webhooks WHERE name = $1', values: [m.name] };
+    case 'deleteEvents': return { text: 'DELETE FROM events WHERE seq <= $1', values: [m.throughSeq] };
+    // `open = 0` in the statement itself: an id of an open session is never deleted.
+    case 'deleteClosedSessions': return { text: 'DELETE FROM sessions WHERE id = ANY($1::text[]) AND open = 0', values: [[...m.ids]] };
+    default: return null;
+  }
+}
 
 const EventColumns: readonly Column[] = [big('at'), text('fleet'), text('kind'), text('subject'), text('doc')];
 
@@ -88,18 +129,17 @@ export function planBatch(mutations: readonly Mutation[]): Statement[] {
       events.push(eventRow(m.event));
       continue;
     }
-    if (m.kind === 'expireIdempotency' || m.kind === 'expireMigrationTokens') {
+    const barrier = deleteOf(m);
+    if (barrier) {
       flush();
-      const table = m.kind === 'expireIdempotency' ? 'idempotency' : 'migration_tokens';
-      // expiresAt <= before: the same boundary `load(now)` uses.
-      out.push({ text: `DELETE FROM ${table} WHERE expires_at <= $1`, values: [m.before] });
+      out.push(barrier);
       continue;
     }
     const spec = Puts[m.kind];
     if (!spec) throw new Error(`Unknown mutation kind: ${String((m as { kind?: unknown }).kind)}`);
     const row = spec.row(m);
     const rows = puts.get(spec) ?? new Map<string, Record<string, unknown>>();
-    rows.set(String(row[spec.columns[0][0]]), row);
+    rows.set(JSON.stringify(keyNames(spec).map((n) => row[n])), row);
     puts.set(spec, rows);
   }
   flush();
@@ -108,10 +148,10 @@ export function planBatch(mutations: readonly Mutation[]): Statement[] {
 
 function upsertMany(spec: PutSpec, rows: Record<string, unknown>[]): Statement {
   const names = spec.columns.map(([n]) => n);
-  const [key, ...rest] = names;
-  const updates = rest.map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+  const keys = keyNames(spec);
+  const updates = names.slice(keys.length).map((c) => `${c} = EXCLUDED.${c}`).join(', ');
   return {
-    text: `INSERT INTO ${spec.table} (${names.join(', ')}) SELECT * FROM ${unnest(spec.columns)} ON CONFLICT (${key}) DO UPDATE SET ${updates}`,
+    text: `INSERT INTO ${spec.table} (${names.join(', ')}) SELECT * FROM ${unnest(spec.columns)} ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${updates}`,
     values: spec.columns.map(([n]) => rows.map((r) => r[n])),
   };
 }
@@ -123,6 +163,10 @@ function appendMany(rows: Record<string, unknown>[]): Statement {
     text: `INSERT INTO events (${names}) SELECT ${qualified} FROM ${unnest(EventColumns)} WITH ORDINALITY AS e(${names}, ord) ORDER BY ord`,
     values: EventColumns.map(([n]) => rows.map((r) => r[n])),
   };
+}
+
+function keyNames(spec: PutSpec): string[] {
+  return spec.columns.slice(0, spec.keyColumns ?? 1).map(([n]) => n);
 }
 
 function unnest(columns: readonly Column[]): string {

@@ -71,6 +71,33 @@ export const pgMigrations: readonly PgMigration[] = [
     version: 2,
     sql: `CREATE TABLE leases (name text PRIMARY KEY, holder text NOT NULL, epoch bigint NOT NULL, expires_at bigint NOT NULL);`,
   },
+  {
+    // SQLite's versions 4–6 at once: release plans; environments with their numbered snapshots
+    // and webhooks with their delivery outbox; closed_at on sessions for retention.
+    version: 3,
+    sql: `
+      CREATE TABLE release_plans (name text PRIMARY KEY, terminal smallint NOT NULL, created_at bigint NOT NULL, doc text NOT NULL);
+      CREATE INDEX release_plans_by_created ON release_plans (created_at DESC, name DESC);
+
+      CREATE TABLE environments (name text PRIMARY KEY, doc text NOT NULL);
+      CREATE TABLE env_snapshots (environment text NOT NULL, number bigint NOT NULL, doc text NOT NULL, PRIMARY KEY (environment, number));
+
+      CREATE TABLE webhooks (name text PRIMARY KEY, doc text NOT NULL);
+      CREATE TABLE webhook_deliveries (
+        id text PRIMARY KEY, webhook text NOT NULL, pending smallint NOT NULL, next_attempt_at bigint,
+        created_at bigint NOT NULL, seq bigint NOT NULL, doc text NOT NULL
+      );
+      CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook, created_at DESC, seq DESC);
+      -- Partial: the outbox reads only what is still to be sent.
+      CREATE INDEX deliveries_pending ON webhook_deliveries (next_attempt_at, id) WHERE pending = 1;
+
+      -- Retention removes closed sessions oldest-closed first and counts them without reading
+      -- the open ones or parsing documents.
+      ALTER TABLE sessions ADD COLUMN closed_at bigint;
+      UPDATE sessions SET closed_at = COALESCE((doc::json->>'closedAt')::bigint, 0) WHERE open = 0;
+      CREATE INDEX sessions_closed ON sessions (closed_at, id) WHERE open = 0;
+    `,
+  },
 ];
 
 /** Any constant works; it names "Handoff is migrating this database" among advisory locks. */

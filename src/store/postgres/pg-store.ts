@@ -5,11 +5,19 @@ import { HandoffError, isHandoffError } from '../../core/errors.js';
 import type { Fleet, GameServer } from '../../fleet/model.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../../session/model.js';
+import type { Environment, EnvSnapshot } from '../../environment/model.js';
+import type { Delivery, Webhook } from '../../notify/model.js';
+import type { ReleaseRecord } from '../../release/model.js';
 import type {
+  ClosedSessionQuery,
+  DeliveryQuery,
+  EnvSnapshotQuery,
   EventQuery,
   IdempotencyRecord,
   Mutation,
   Page,
+  ReleaseQuery,
+  RetentionStats,
   RolloutQuery,
   ServerQuery,
   SessionQuery,
@@ -18,6 +26,7 @@ import type {
 } from '../port.js';
 import { fromDoc, fromDocs, toStoredEvent, type DocRow, type EventRow } from '../sqlite/rows.js';
 import { planBatch } from './batch.js';
+import { ExtraReads } from './extras.js';
 import { checkFence, type Fence } from './lease.js';
 import { applyPgMigrations } from './migrations.js';
 import { connectionConfig, redactUrl } from './url.js';
@@ -45,8 +54,12 @@ export class PostgresStore implements StateStore {
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
   private fence: Fence | null = null;
+  /** Release plans, environments, webhooks and retention (see `extras.ts`). */
+  private readonly extras: ExtraReads;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(private readonly pool: pg.Pool) {
+    this.extras = new ExtraReads((sql, params) => this.query(sql, params));
+  }
 
   /**
    * Connects to `url` (postgres://user@host:port/db) and migrates the schema. Fails with
@@ -194,6 +207,42 @@ export class PostgresStore implements StateStore {
     ]);
     const rows = await this.query<EventRow>(`SELECT seq, doc FROM events${w.sql} ORDER BY seq LIMIT $${w.next}`, [...w.params, q.limit]);
     return rows.map(toStoredEvent);
+  }
+
+  getReleasePlan(name: string): Promise<ReleaseRecord | undefined> {
+    return this.extras.getReleasePlan(name);
+  }
+
+  listReleasePlans(q: ReleaseQuery): Promise<ReleaseRecord[]> {
+    return this.extras.listReleasePlans(q);
+  }
+
+  listEnvironments(): Promise<Environment[]> {
+    return this.extras.listEnvironments();
+  }
+
+  listEnvSnapshots(q: EnvSnapshotQuery): Promise<EnvSnapshot[]> {
+    return this.extras.listEnvSnapshots(q);
+  }
+
+  getEnvSnapshot(environment: string, number: number): Promise<EnvSnapshot | undefined> {
+    return this.extras.getEnvSnapshot(environment, number);
+  }
+
+  listWebhooks(): Promise<Webhook[]> {
+    return this.extras.listWebhooks();
+  }
+
+  listDeliveries(q: DeliveryQuery): Promise<Delivery[]> {
+    return this.extras.listDeliveries(q);
+  }
+
+  listClosedSessions(q: ClosedSessionQuery): Promise<Session[]> {
+    return this.extras.listClosedSessions(q);
+  }
+
+  retentionStats(): Promise<RetentionStats> {
+    return this.extras.retentionStats();
   }
 
   /** Runs `fn` with this store's pool; for backups and leases, which need engine-level access. */
