@@ -91,6 +91,7 @@ export const ErrorCatalogue = {
   RESTORE_TARGET_NOT_EMPTY: { status: 409, retryable: false, message: 'A backup restores only into an empty store; this one already holds state' },
   RESTORE_TARGET_IN_USE: { status: 409, retryable: false, message: 'A running control plane uses the restore target; stop it first' },
   SHUTTING_DOWN: { status: 503, retryable: true, message: 'The control plane is shutting down' },
+  NO_LEADER: { status: 503, retryable: true, message: 'No replica leads the cluster right now, or the leader could not be reached; retry shortly' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
 

@@ -3,6 +3,7 @@
  * Ports (store, runtime, clock) can be injected; everything else is constructed here.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,8 @@ import { gameServerProgram } from '../runtime/simulated/game-server.js';
 import { SimulatedHost } from '../runtime/simulated/host.js';
 import { SimulatedRuntime } from '../runtime/simulated/simulated-runtime.js';
 import { SignalService } from '../analysis/signals/service.js';
+import type { ClusterView } from '../cluster/model.js';
+import { singleNodeView } from '../cluster/view.js';
 import { SdkEndpoint } from '../sdk/endpoint.js';
 import { NoticeHub } from '../sdk/notices.js';
 import { SessionService } from '../session/service.js';
@@ -50,6 +53,8 @@ export interface ControlPlaneDeps {
   log?: (line: string) => void;
   /** What to do after a failed commit. Default: exit with status 75 for a supervisor to restart. */
   onFatal?: (e: unknown) => void;
+  /** The replicas sharing a PostgreSQL store, for `GET /v1/cluster`; absent: this one alone. */
+  cluster?: { view(): Promise<ClusterView> };
 }
 
 export interface ControlPlane {
@@ -68,6 +73,11 @@ export interface ControlPlane {
   readonly api: ApiDeps;
   /** Stops the control plane. Game servers keep running unless `stopServers` is set. */
   close(opts?: { stopServers?: boolean }): Promise<void>;
+  /**
+   * Stops as after a failed commit: new requests are refused with `refusal`, those in flight
+   * answer, then `onFatal` runs (default: exit 75). For a replica that lost its lease.
+   */
+  failStop(refusal: HandoffError): void;
 }
 
 export async function startControlPlane(input: ServerOptions = {}, deps: ControlPlaneDeps = {}): Promise<ControlPlane> {
@@ -109,13 +119,19 @@ async function assemble(
       // change is dropped, as a restart redoes it (the smoke check runs again), not a store failure.
       if (fatal.storeClosed) return log(`a change made after shutdown was dropped: ${String(e)}`);
       log(`store commit failed; stopping so a restart recovers from the store (game servers keep running): ${String(e)}`);
-      // Refuse everything new, let the requests in flight answer 503 STORE_UNAVAILABLE (their
-      // commits were rejected), then exit: a reset connection would tell a client nothing.
-      fatal.error = new HandoffError('STORE_UNAVAILABLE', 'the state store failed; the control plane is restarting');
-      const answered = fatal.handler ? fatal.handler.admission.idle(2_000) : Promise.resolve();
-      void answered.then(() => (deps.onFatal ?? (() => process.exit(75)))(e));
+      failStop(e, new HandoffError('STORE_UNAVAILABLE', 'the state store failed; the control plane is restarting'));
     },
   });
+  /**
+   * Refuse everything new, let the requests in flight answer (a failed or fenced commit answers
+   * 503), then exit: a reset connection would tell a client nothing. Once only.
+   */
+  const failStop = (e: unknown, refusal: HandoffError): void => {
+    if (fatal.error) return;
+    fatal.error = refusal;
+    const answered = fatal.handler ? fatal.handler.admission.idle(2_000) : Promise.resolve();
+    void answered.then(() => (deps.onFatal ?? (() => process.exit(75)))(e));
+  };
   const joinSecret = await ensureSecret(world, persister);
 
   const hub = new NoticeHub((id) => standingNotices(world, id, () => clock.now()));
@@ -167,8 +183,13 @@ async function assemble(
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
   let closing = false;
+  const startedAt = clock.now();
+  // The URL is known once listening; the route is only called after that.
+  const self = { url: '' };
+  const cluster: { view(): Promise<ClusterView> } = deps.cluster ?? { view: () => Promise.resolve(singleNodeView(`${hostname()}:${options.dataDir}`, self.url, startedAt, clock.now())) };
   const handler = createHandler(routes, {
     raw: [
+      { method: 'GET', path: '/v1/cluster', handler: async () => ({ status: 200, contentType: 'application/json', body: JSON.stringify(await cluster.view()) }) },
       { method: 'GET', path: '/healthz', handler: async () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, version: VERSION }) }) },
       { method: 'GET', path: '/openapi.json', handler: async () => ({ status: 200, contentType: 'application/json', body: openapiText }) },
       { method: 'GET', path: '/metrics', handler: async () => ({ status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) },
@@ -185,12 +206,14 @@ async function assemble(
   const http = await listen(handler, options.host, options.port, options.maxConnections).catch((e: unknown) => {
     throw portError(e, options.port, '--port');
   });
+  self.url = serverUrl(http);
   reconciler.start();
 
   let closed = false;
   return {
     options, handler, world, store, reconciler, api,
     url: serverUrl(http),
+    failStop: (refusal) => failStop(refusal, refusal),
     sdkUrl,
     async close(opts = {}) {
       if (closed) return;

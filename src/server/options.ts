@@ -44,7 +44,7 @@ export interface ServerOptions {
   simulationSeed?: number;
   /**
    * The state store: null (default) for SQLite in the data directory, or a PostgreSQL URL
-   * (postgres://user@host:port/db) for replicas sharing one database; see docs/postgres.md.
+   * (postgres://user@host:port/db) for replicas sharing one database; see docs/ha.md.
    */
   store?: string | null;
 }

@@ -30,7 +30,7 @@ export type Row = Record<string, string | number | null>;
 export type BackupLine = BackupHeader | { table: string; row: Row } | { end: true; rows: Record<string, number> };
 
 /** Tables a backup leaves out: bookkeeping of the engine and of this process, not state. */
-export const NotBackedUp: ReadonlySet<string> = new Set(['schema_migrations', 'leases', 'sqlite_sequence']);
+export const NotBackedUp: ReadonlySet<string> = new Set(['schema_migrations', 'leases', 'replicas', 'sqlite_sequence']);
 
 export function parseHeader(line: string | undefined): BackupHeader {
   const h = parseLine(line ?? '', 1) as Partial<BackupHeader>;

@@ -29,12 +29,16 @@ export interface Lease extends Fence {
 /** The database's "now" in epoch milliseconds (clock_timestamp: real time, not the transaction's start). */
 const DB_NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
-/** Takes the lease `name` for `holder` if it is free or expired; null while another holds it. */
+/**
+ * Takes the lease `name` for `holder` if it is free, expired, or already `holder`'s (a replica
+ * restarted after kill -9 need not wait out its own lease); null while another holds it. Every
+ * take bumps the epoch, which fences out any earlier incarnation of the same holder too.
+ */
 export async function acquireLease(client: pg.ClientBase, name: string, holder: string, ttlMs: number): Promise<Lease | null> {
   const { rows } = await client.query<{ epoch: number; expires_at: number }>(
     `INSERT INTO leases AS l (name, holder, epoch, expires_at) VALUES ($1, $2, 1, ${DB_NOW} + $3)
      ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, epoch = l.epoch + 1, expires_at = EXCLUDED.expires_at
-       WHERE l.expires_at <= ${DB_NOW}
+       WHERE l.expires_at <= ${DB_NOW} OR l.holder = EXCLUDED.holder
      RETURNING epoch, expires_at`,
     [name, holder, ttlMs],
   );
@@ -71,4 +75,37 @@ export async function checkFence(client: pg.ClientBase, fence: Fence): Promise<v
     currentEpoch: row ? Number(row.epoch) : null,
     currentHolder: row?.holder ?? null,
   });
+}
+
+/** The lease `name` as stored, with whether it is still live by the database's clock; null if never taken. */
+export async function readLease(client: pg.ClientBase, name: string): Promise<(Lease & { live: boolean; now: number }) | null> {
+  const { rows } = await client.query<{ holder: string; epoch: number; expires_at: number; live: boolean; now: number }>(
+    `SELECT holder, epoch, expires_at, expires_at > ${DB_NOW} AS live, ${DB_NOW} AS now FROM leases WHERE name = $1`,
+    [name],
+  );
+  const row = rows[0];
+  return row ? { name, holder: row.holder, epoch: Number(row.epoch), expiresAt: Number(row.expires_at), live: row.live, now: Number(row.now) } : null;
+}
+
+export interface ReplicaRow {
+  id: string;
+  url: string;
+  startedAt: number;
+  /** Database time of its last heartbeat, epoch ms. */
+  seenAt: number;
+}
+
+/** Records that replica `id`, reachable at `url`, is alive now (database time). */
+export async function heartbeat(client: pg.ClientBase, id: string, url: string): Promise<void> {
+  await client.query(
+    `INSERT INTO replicas (id, url, started_at, seen_at) VALUES ($1, $2, ${DB_NOW}, ${DB_NOW})
+     ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, seen_at = EXCLUDED.seen_at`,
+    [id, url],
+  );
+}
+
+/** Every replica that has ever heartbeated, by id. */
+export async function listReplicas(client: pg.ClientBase): Promise<ReplicaRow[]> {
+  const { rows } = await client.query<{ id: string; url: string; started_at: number; seen_at: number }>('SELECT id, url, started_at, seen_at FROM replicas ORDER BY id');
+  return rows.map((r) => ({ id: r.id, url: r.url, startedAt: Number(r.started_at), seenAt: Number(r.seen_at) }));
 }

@@ -98,6 +98,12 @@ export const pgMigrations: readonly PgMigration[] = [
       CREATE INDEX sessions_closed ON sessions (closed_at, id) WHERE open = 0;
     `,
   },
+  {
+    // The replicas sharing this database: each one's advertised URL and last heartbeat, so a
+    // follower knows where to forward writes and `GET /v1/cluster` can list them.
+    version: 4,
+    sql: `CREATE TABLE replicas (id text PRIMARY KEY, url text NOT NULL, started_at bigint NOT NULL, seen_at bigint NOT NULL);`,
+  },
 ];
 
 /** Any constant works; it names "Handoff is migrating this database" among advisory locks. */

@@ -17,9 +17,15 @@ export interface ControlPlaneConfig {
   portRange: PortRange;
   /** More `handoff server` flags, e.g. `--store postgres://…`. */
   extraArgs?: string[];
+  /**
+   * With `--store postgres://…`: wait until this replica leads (the default) or only until it
+   * listens as a follower.
+   */
+  role?: 'leader' | 'follower';
 }
 
 const LISTENING = /handoff server listening on (http:\/\/\S+) \(SDK (http:\/\/[^,]+),/;
+const FOLLOWING = /handoff replica \S+ listening on (http:\/\/\S+) /;
 /** Output lines kept for failure messages. */
 const KEEP_LINES = 200;
 
@@ -110,8 +116,13 @@ export class ControlPlane {
       child.stdout?.on('data', (chunk: string) => {
         for (const line of chunk.split('\n')) {
           if (line) this.remember(`[#${generation} out] ${line}`);
+          const following = this.config.role === 'follower' ? FOLLOWING.exec(line) : null;
+          if (following) {
+            if (following[1] !== this.url) reject(new Error(`unexpected address: ${line}`));
+            resolve();
+          }
           const m = LISTENING.exec(line);
-          if (m) {
+          if (m && this.config.role !== 'follower') {
             if (m[1] !== this.url || m[2] !== this.sdkUrl) reject(new Error(`unexpected addresses: ${line}`));
             resolve();
           }
