@@ -67,7 +67,9 @@ describePg('replicas sharing one PostgreSQL store', () => {
     const applied = await call(b.url, 'POST', '/v1/apply', {
       builds: [build('v1')],
       fleets: [{ name: 'arena', build: 'v1', capacity: { minServers: 1, maxServers: 2, bufferServers: 0, idleTimeoutSeconds: 600 } }],
-    }).catch((e) => { throw new Error(`DEBUG ${e}\n${a.recentOutput()}\n${b.recentOutput()}`); });
+    }).catch((e: unknown) => {
+      throw new Error(`the follower did not forward the apply: ${String(e)}\n${a.recentOutput()}\n${b.recentOutput()}`);
+    });
     expect(applied.status).toBe(200);
     await waitFor(async () => (await call(b.url, 'GET', '/v1/fleets/arena')).body.status?.serversByState?.Ready >= 1, 'a Ready server');
     const allocated = await call(b.url, 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'through-b' });
@@ -105,6 +107,8 @@ describePg('replicas sharing one PostgreSQL store', () => {
     // The new leader serves, and still knows what the old one wrote under its own epoch.
     let last: Json;
     await waitFor(async () => (last = await call(b.url, 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'after-failover' })).status === 201, 'an allocation on the new leader')
-      .catch((e) => { throw new Error(`DEBUG ${e} ${JSON.stringify(last)}\n${b.recentOutput()}`); });
+      .catch((e: unknown) => {
+        throw new Error(`${String(e)}; last answer ${JSON.stringify(last)}\n${b.recentOutput()}`);
+      });
   }, 60_000);
 });
