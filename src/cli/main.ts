@@ -25,7 +25,8 @@ Commands:
   backup --to FILE            snapshot the state store, while serving (docs/backups.md)
   restore --from FILE         load a backup into an empty store (control plane stopped)
   apply -f FILE               register builds, create or update fleets from YAML or JSON
-  get RESOURCE                list builds, fleets, servers, sessions, rollouts or events
+  get RESOURCE                list builds, fleets, servers, sessions, rollouts, events or
+                              the cluster (replicas, leader, epoch)
   allocate FLEET --player ID  place a player on a game server
   notify FLEET --message TEXT send a maintenance notice to the fleet's game servers
   rollout start FLEET         release a build to a fleet
