@@ -12,6 +12,7 @@ import { AllocationService } from '../allocation/service.js';
 import type { ApiDeps } from '../api/deps.js';
 import { Metrics } from '../api/metrics.js';
 import { openApiDocument } from '../api/openapi.js';
+import { clusterRoutes } from '../api/routes/cluster.js';
 import { allRoutes } from '../api/routes/index.js';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { HandoffError } from '../core/errors.js';
@@ -179,17 +180,16 @@ async function assemble(
   await servers.recover();
 
   const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts };
-  const routes = allRoutes(api);
+  // The URL is known once listening; the route is only called after that.
+  const self = { url: '' };
+  const startedAt = clock.now();
+  const cluster = deps.cluster ?? { view: () => Promise.resolve(singleNodeView(`${hostname()}:${options.dataDir}`, self.url, startedAt, clock.now())) };
+  const routes = [...allRoutes(api), ...clusterRoutes(cluster)];
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
   let closing = false;
-  const startedAt = clock.now();
-  // The URL is known once listening; the route is only called after that.
-  const self = { url: '' };
-  const cluster: { view(): Promise<ClusterView> } = deps.cluster ?? { view: () => Promise.resolve(singleNodeView(`${hostname()}:${options.dataDir}`, self.url, startedAt, clock.now())) };
   const handler = createHandler(routes, {
     raw: [
-      { method: 'GET', path: '/v1/cluster', handler: async () => ({ status: 200, contentType: 'application/json', body: JSON.stringify(await cluster.view()) }) },
       { method: 'GET', path: '/healthz', handler: async () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, version: VERSION }) }) },
       { method: 'GET', path: '/openapi.json', handler: async () => ({ status: 200, contentType: 'application/json', body: openapiText }) },
       { method: 'GET', path: '/metrics', handler: async () => ({ status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) },
