@@ -1,7 +1,8 @@
 /**
- * The HTTP side of a follower replica: it answers `GET /v1/cluster` and `/healthz` itself and
- * forwards everything else — allocations and every other write — to the leader, streaming the
- * request and the answer through unchanged. Without a leader (a take-over under way) or when
+ * The HTTP side of a follower replica: it answers `GET /v1/cluster`, `/healthz` and, given
+ * `reads`, every other `GET /v1/…` itself (from state at most a bounded age old, see
+ * server/follower-reads.ts), and forwards everything else — allocations and every other write
+ * — to the leader, streaming the request and the answer through unchanged. Without a leader (a take-over under way) or when
  * the leader does not answer, it says so with 503 NO_LEADER, which clients retry.
  */
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,6 +12,9 @@ import type { ClusterView } from './model.js';
 export interface FollowerDeps {
   self: string;
   view: () => Promise<ClusterView>;
+  /** The handler for reads and when its state was loaded; absent: reads are forwarded too. */
+  reads?: () => Promise<{ handler: (req: IncomingMessage, res: ServerResponse) => void; loadedAt: number }>;
+  now?: () => number;
 }
 
 /** Hop-by-hop headers: they describe one connection, not the request, so they are not forwarded. */
@@ -23,8 +27,14 @@ export function followerHandler(deps: FollowerDeps): (req: IncomingMessage, res:
 }
 
 async function handle(deps: FollowerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
   if (req.method === 'GET' && path === '/healthz') return json(res, 200, { ok: true, role: 'follower', replica: deps.self });
+  if (req.method === 'GET' && path.startsWith('/v1/') && path !== '/v1/cluster' && deps.reads) {
+    const plane = await deps.reads();
+    res.setHeader('x-handoff-served-by', deps.self);
+    res.setHeader('x-handoff-state-age-ms', String(Math.max(0, (deps.now ?? Date.now)() - plane.loadedAt)));
+    return plane.handler(req, res);
+  }
   const view = await deps.view();
   if (req.method === 'GET' && path === '/v1/cluster') return json(res, 200, view);
   const leader = view.leader;

@@ -263,7 +263,7 @@ function portError(e: unknown, port: number, flag: string): unknown {
 }
 
 /** A finished rollout still decides how its leaving build retires, so each fleet's latest is kept. */
-async function loadLatestRollouts(world: World, store: StateStore): Promise<void> {
+export async function loadLatestRollouts(world: World, store: StateStore): Promise<void> {
   for (const name of world.fleets.keys()) {
     const [latest] = await store.listRollouts({ fleet: name, limit: 1 });
     if (latest && !world.rollouts.has(latest.id)) world.putRollout(latest);

@@ -1,6 +1,7 @@
 /**
  * `handoff server --store postgres://…`: one replica among several sharing the database.
- * It starts as a follower (forwarding requests to the leader, see cluster/follower.ts) and
+ * It starts as a follower (answering reads from the shared store, forwarding writes to the
+ * leader; see cluster/follower.ts and follower-reads.ts) and
  * ticks the leadership lease; once it takes the lease it fences its store with the lease's
  * epoch and becomes the full control plane on the same port. A leader that loses the lease
  * stops as after a failed commit and exits with status 75: a supervisor restarts it as a
@@ -10,11 +11,13 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { followerHandler } from '../cluster/follower.js';
+import { SystemClock } from '../core/clock.js';
 import { HandoffError } from '../core/errors.js';
 import { Leadership } from '../cluster/leadership.js';
 import type { Fence } from '../store/postgres/lease.js';
 import { PostgresStore } from '../store/postgres/pg-store.js';
 import { startControlPlane, serverUrl, type ControlPlane } from './compose.js';
+import { FollowerReads } from './follower-reads.js';
 import { resolveServerOptions, type ServerOptions } from './options.js';
 
 export interface ReplicaOptions {
@@ -24,6 +27,8 @@ export interface ReplicaOptions {
   advertiseUrl?: string;
   /** The leadership lease's time to live. Default 10 s. */
   leaseTtlMs?: number;
+  /** How old the state a follower answers reads from may be. Default 1 s. */
+  readMaxAgeMs?: number;
 }
 
 export interface Replica {
@@ -73,7 +78,9 @@ export async function startReplica(
     },
   });
 
-  follower = createServer(followerHandler({ self: id, view: () => leadership.view() }));
+  const view = { view: () => leadership.view() };
+  const reads = new FollowerReads(store, options, new SystemClock(), view, replica.readMaxAgeMs ?? 1_000, hooks.log);
+  follower = createServer(followerHandler({ self: id, view: view.view, reads: () => reads.current() }));
   // As the control plane's own server (compose.ts `listen`): longer than clients' idle pools, so
   // a client never reuses a connection the server is closing.
   follower.keepAliveTimeout = 65_000;

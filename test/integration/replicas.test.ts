@@ -47,7 +47,7 @@ describePg('replicas sharing one PostgreSQL store', () => {
     if (url) await dropDatabase(url);
   });
 
-  it('elects one leader, forwards a follower\'s writes and allocations to it, and shows both with the epoch', async () => {
+  it('elects one leader, forwards a follower\'s writes and allocations to it, serves reads on the follower, and shows both with the epoch', async () => {
     const a = await replica('a', 'leader');
     const b = await replica('b', 'follower');
     const view = await waitFor(async () => {
@@ -75,6 +75,14 @@ describePg('replicas sharing one PostgreSQL store', () => {
     const allocated = await call(b.url, 'POST', '/v1/allocations', { fleet: 'arena', playerId: 'through-b' });
     expect(allocated.status).toBe(201);
     expect((await call(a.url, 'GET', `/v1/sessions/${allocated.body.sessionId}`)).body).toMatchObject({ playerId: 'through-b' });
+    // Reads the follower answers itself, from the shared store, within a second of the commit.
+    const read = await waitFor(async () => {
+      const res = await fetch(`${b.url}/v1/sessions/${allocated.body.sessionId}`);
+      return res.status === 200 ? res : null;
+    }, 'the follower to serve the new session');
+    expect(read.headers.get('x-handoff-served-by')).toBe('b');
+    expect(Number(read.headers.get('x-handoff-state-age-ms'))).toBeLessThanOrEqual(1_000);
+    expect(await read.json()).toMatchObject({ playerId: 'through-b' });
   }, 60_000);
 
   it('replaces a leader frozen past its lease, and the old leader writes nothing when it wakes', async () => {
