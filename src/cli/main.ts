@@ -11,6 +11,7 @@ import { ExitCodes, type CliIo, type Command, type ExitCode, type Session } from
 import { allocateCommand } from './commands/allocate.js';
 import { applyCommand } from './commands/apply.js';
 import { getCommand } from './commands/get.js';
+import { loadtestCommand } from './commands/loadtest.js';
 import { notifyCommand } from './commands/notify.js';
 import { rolloutAbortCommand, rolloutPromoteCommand, rolloutStatusCommand, rolloutUsage } from './commands/rollout.js';
 import { rolloutStartCommand } from './commands/rollout-start.js';
@@ -29,10 +30,13 @@ Commands:
                               the cluster (replicas, leader, epoch)
   allocate FLEET --player ID  place a player on a game server
   notify FLEET --message TEXT send a maintenance notice to the fleet's game servers
+  loadtest --fleet F --rate N --duration D
+                              offer allocations open loop; allocations/s, latency, errors
   rollout start FLEET         release a build to a fleet
   rollout status FLEET        show (or --watch) the fleet's latest rollout
   rollout promote FLEET       switch a rollout waiting for promotion
   rollout abort FLEET         abort the fleet's latest rollout
+  archive export --to FILE    write old events and closed sessions as JSON lines
   version                     print the CLI version
 
 Global flags (before or after the command):
@@ -47,6 +51,7 @@ const Commands: Readonly<Record<string, Command>> = {
   get: getCommand,
   allocate: allocateCommand,
   notify: notifyCommand,
+  loadtest: loadtestCommand,
   'rollout start': rolloutStartCommand,
   'rollout status': rolloutStatusCommand,
   'rollout promote': rolloutPromoteCommand,
@@ -67,6 +72,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     if (word === 'version') return await printVersion(io, json || inv.rest.includes('--json'));
     if (word === 'server') return await runServer(inv.rest);
     if (word === 'backup' || word === 'restore') return await runBackup(word, inv.rest, io);
+    if (word === 'archive') return await runArchive(inv.rest, io);
 
     const [name, args] = commandName(word, inv.rest);
     const command = Commands[name];
@@ -162,6 +168,12 @@ async function runServer(args: readonly string[]): Promise<ExitCode> {
 async function runBackup(word: 'backup' | 'restore', args: readonly string[], io: CliIo): Promise<ExitCode> {
   const { runBackupCli } = await import('../store/backup/cli.js');
   return runBackupCli(word, args, io);
+}
+
+/** Local like `server`: reads the data directory, not the API. Lazy for the same reason. */
+async function runArchive(args: readonly string[], io: CliIo): Promise<ExitCode> {
+  const { runArchiveCommand } = await import('../retention/cli.js');
+  return runArchiveCommand(args, io.out, io.err);
 }
 
 function processIo(): CliIo {
