@@ -26,8 +26,11 @@ Usage: handoff [--server URL] [--json] <command> [flags]
 
 Commands:
   server [flags]              run the control plane (see: handoff server --help)
+  backup --to FILE            snapshot the state store, while serving (docs/backups.md)
+  restore --from FILE         load a backup into an empty store (control plane stopped)
   apply -f FILE               register builds, create or update fleets from YAML or JSON
-  get RESOURCE                list builds, fleets, servers, sessions, rollouts or events
+  get RESOURCE                list builds, fleets, servers, sessions, rollouts, events or
+                              the cluster (replicas, leader, epoch)
   allocate FLEET --player ID  place a player on a game server
   notify FLEET --message TEXT send a maintenance notice to the fleet's game servers
   loadtest --fleet F --rate N --duration D
@@ -88,6 +91,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     if (word === 'help') return helpFor(io, inv.rest);
     if (word === 'version') return await printVersion(io, json || inv.rest.includes('--json'));
     if (word === 'server') return await runServer(inv.rest);
+    if (word === 'backup' || word === 'restore') return await runBackup(word, inv.rest, io);
     if (word === 'archive') return await runArchive(inv.rest, io);
 
     const [name, args] = commandName(word, inv.rest);
@@ -180,6 +184,12 @@ async function printVersion(io: CliIo, json: boolean): Promise<ExitCode> {
 async function runServer(args: readonly string[]): Promise<ExitCode> {
   const { runServerCommand } = await import('../server/main.js');
   return (await runServerCommand([...args])) === 0 ? ExitCodes.ok : ExitCodes.apiError;
+}
+
+/** Backups work on the store, not through the API; loaded lazily like the server. */
+async function runBackup(word: 'backup' | 'restore', args: readonly string[], io: CliIo): Promise<ExitCode> {
+  const { runBackupCli } = await import('../store/backup/cli.js');
+  return runBackupCli(word, args, io);
 }
 
 /** Local like `server`: reads the data directory, not the API. Lazy for the same reason. */

@@ -42,6 +42,11 @@ export interface ServerOptions {
   runtime?: RuntimeKind;
   /** Seeds the simulated runtime's randomness (boot times, crashes). Default 1. */
   simulationSeed?: number;
+  /**
+   * The state store: null (default) for SQLite in the data directory, or a PostgreSQL URL
+   * (postgres://user@host:port/db) for replicas sharing one database; see docs/ha.md.
+   */
+  store?: string | null;
   /** Retention (src/retention): events older than this many days are removed. Default 30. */
   retainEventsDays?: number;
   /** Retention: only the newest this many events are kept. Default 1,000,000. */
@@ -89,6 +94,7 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     maxConnections: o.maxConnections ?? 4096,
     runtime: o.runtime ?? 'local',
     simulationSeed: o.simulationSeed ?? 1,
+    store: o.store ?? null,
     retainEventsDays: o.retainEventsDays ?? 30,
     retainEventsMax: o.retainEventsMax ?? 1_000_000,
     retainSessionsDays: o.retainSessionsDays ?? 30,
@@ -98,6 +104,7 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     serverLogFiles: o.serverLogFiles ?? 3,
     serverLogRetainDays: o.serverLogRetainDays ?? 7,
   };
+  if (r.store !== null && !/^postgres(ql)?:\/\/./i.test(r.store)) throw new RangeError(`store must be a postgres:// URL (omit it for SQLite in the data directory), got ${r.store}`);
   if (!RuntimeKinds.includes(r.runtime)) throw new RangeError(`runtime must be one of ${RuntimeKinds.join(', ')}, got ${String(r.runtime)}`);
   if (!Number.isSafeInteger(r.simulationSeed)) throw new RangeError(`simulationSeed must be an integer, got ${r.simulationSeed}`);
   for (const [k, v] of Object.entries({ maxInFlight: r.maxInFlight, maxConnections: r.maxConnections })) {
