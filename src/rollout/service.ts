@@ -3,6 +3,7 @@
  * come from operators; `reconcile` runs inside each fleet pass. Every plan is applied in memory
  * first and committed in one transaction, so routing changes take effect on the next allocation.
  */
+import type { AnalysisResult } from '../analysis/judge/model.js';
 import { runSmokeCheck } from '../analysis/smoke.js';
 import { callWebhook } from '../analysis/webhook.js';
 import { canonicalJson } from '../core/canonical-json.js';
@@ -15,9 +16,10 @@ import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import { planAbort, planPromote } from './commands.js';
 import { FiguresReader } from './figures-reader.js';
-import { isTerminalPhase, type Rollout, type RolloutStart } from './model.js';
+import { runMetricsAnalysis, verdictSummary, type AnalysisDeps } from './analysis-run.js';
+import { isTerminalPhase, type AnalysisRecord, type Rollout, type RolloutStart } from './model.js';
 import { strategyFor, strategyOf } from './strategies/index.js';
-import type { AnalysisCheck, PromoteInput, RolloutPlan, RolloutServer } from './strategy.js';
+import type { AnalysisCheck, MetricsCheck, PromoteInput, RolloutPlan, RolloutServer } from './strategy.js';
 
 const UP = new Set(['Starting', 'Ready', 'Active']);
 
@@ -28,7 +30,7 @@ export class RolloutService {
   constructor(
     private readonly ctx: Ctx,
     private readonly sessions: SessionService,
-    private readonly opts: { cwd: string; kick: (fleet: string) => void },
+    private readonly opts: { cwd: string; kick: (fleet: string) => void; signals?: Pick<AnalysisDeps, 'samplesFor'> },
   ) {}
 
   /**
@@ -240,6 +242,7 @@ export class RolloutService {
 
   /** Runs a smoke check or a webhook in the background; its outcome lands in the rollout's `smoke`. */
   private runCheck(r: Rollout, check: AnalysisCheck): void {
+    if ('analysis' in check) return this.runAnalysis(r, check);
     const { serverId } = check;
     this.smokeRunning.add(r.id);
     const target = this.ctx.world.servers.get(serverId) ?? { id: serverId, address: '', ports: {} };
@@ -251,6 +254,48 @@ export class RolloutService {
       .then((o) => this.recordSmoke(r.id, serverId, o.passed, o.detail))
       .catch((e: unknown) => this.recordSmoke(r.id, serverId, false, String(e)))
       .finally(() => this.smokeRunning.delete(r.id));
+  }
+
+  /**
+   * A metrics analysis is judged once its window has passed. Until then nothing runs: each fleet
+   * pass asks again (see `reconcile`), which also resumes it after a restart.
+   */
+  private runAnalysis(r: Rollout, check: MetricsCheck): void {
+    if (this.ctx.clock.now() < check.window.until) return;
+    this.smokeRunning.add(r.id);
+    // Without a signal source every metric has no samples: inconclusive, never a pass.
+    const deps: AnalysisDeps = { samplesFor: (...a) => this.opts.signals?.samplesFor(...a) ?? {}, webhook: callWebhook };
+    void runMetricsAnalysis(r.fleet, check, deps)
+      .catch((e: unknown): AnalysisResult => ({
+        verdict: 'inconclusive',
+        metrics: [{ metric: 'analysis', verdict: 'inconclusive', canary: { n: 0, value: null }, baseline: { n: 0, value: null }, test: null, reason: `The analysis could not run: ${String(e)}` }],
+      }))
+      .then((result) => this.recordVerdict(r.id, check, result))
+      .finally(() => this.smokeRunning.delete(r.id));
+  }
+
+  /**
+   * Stores the verdict on the rollout and applies what it means in the same commit: a failed
+   * analysis re-routes new sessions to the baseline before the next allocation is answered.
+   */
+  private async recordVerdict(id: string, check: MetricsCheck, result: AnalysisResult): Promise<void> {
+    const r = this.ctx.world.rollouts.get(id);
+    // A verdict for a step the release has left (aborted meanwhile, or a stale run) changes nothing.
+    if (!r || r.phase !== 'Verifying' || r.smoke?.state !== 'running' || r.smoke.startedAt !== check.window.since) return;
+    const now = this.ctx.clock.now();
+    const state = result.verdict === 'pass' ? 'passed' : result.verdict === 'fail' ? 'failed' : 'inconclusive';
+    const summary = verdictSummary(result);
+    const record: AnalysisRecord = { step: check.label, verdict: result.verdict, result, window: check.window, canary: check.canary, baseline: check.baseline, at: now };
+    const next: Rollout = { ...r, smoke: { ...r.smoke, state, finishedAt: now, detail: summary }, analyses: [...(r.analyses ?? []), record], updatedAt: now };
+    this.ctx.world.putRollout(next);
+    const figures = result.metrics.map((m) => ({ metric: m.metric, verdict: m.verdict, canary: m.canary, baseline: m.baseline, pValue: m.test?.pValue ?? null }));
+    const mutations: Mutation[] = [
+      { kind: 'putRollout', rollout: next },
+      event(now, r.fleet, 'rollout.verdict', r.id, `${check.label}: analysis ${summary}`, { verdict: result.verdict, step: check.label, metrics: figures }),
+      ...this.apply(next, strategyOf(next).plan({ rollout: next, servers: this.observe(r.fleet), now }), now),
+    ];
+    await this.ctx.persister.persist(mutations).catch(() => undefined);
+    this.opts.kick(r.fleet);
   }
 
   private async recordSmoke(id: string, serverId: string, passed: boolean, detail: string): Promise<void> {
