@@ -21,22 +21,12 @@
  * Routing tables are what strategies produce, so these rules hold for every strategy.
  */
 import type { PartyPolicy } from '../fleet/model.js';
+import { scanCandidates, type Candidate, type CandidateView } from './candidates.js';
 import { compileRouter, matchRule, routeBuilds } from './choose-route.js';
 import type { RoutingTable } from './routing.js';
 
 export { stableHash } from './choose-route.js';
-
-export interface Candidate {
-  id: string;
-  build: string;
-  /** Ready/Active servers take anyone; Draining ones (offered only when they host the party) only party members. */
-  state: string;
-  capacity: number;
-  used: number;
-  createdAt: number;
-  /** On its way out: the runtime was asked to stop it, or the game server asked to shut down. */
-  leaving: boolean;
-}
+export { hasRoom, type Candidate, type CandidateView } from './candidates.js';
 
 export interface ChooseInput {
   playerId: string;
@@ -45,7 +35,11 @@ export interface ChooseInput {
   routing: RoutingTable;
   /** Whether a build accepts a client version (null version: every build does). */
   accepts: (build: string, clientVersion: string | null) => boolean;
-  candidates: readonly Candidate[];
+  /**
+   * The fleet's Ready/Active servers plus the Draining ones hosting the party: a list (scanned on
+   * every question) or a view answered from the control plane's capacity index.
+   */
+  candidates: readonly Candidate[] | CandidateView;
   /** Servers hosting open sessions of the player's party, most members first. */
   partyServers: readonly string[];
   partyPolicy: PartyPolicy;
@@ -68,12 +62,6 @@ export type ChooseResult =
   | { ok: true; serverId: string; build: string }
   | { ok: false; code: 'NO_CAPACITY' | 'CLIENT_UPDATE_REQUIRED'; details: Record<string, unknown> };
 
-const ACCEPTING = new Set(['Ready', 'Active']);
-
-export function hasRoom(c: Candidate): boolean {
-  return ACCEPTING.has(c.state) && !c.leaving && c.used < c.capacity;
-}
-
 /**
  * Whether a server hosting the party may take one more member: it has room and is still
  * running. An old-build server after a switch (Ready/Active, perhaps with a release's drain
@@ -86,7 +74,7 @@ export function hasRoom(c: Candidate): boolean {
  * Starting and Unhealthy servers never take anyone: one is not up yet, the other not answering.
  */
 export function takesPartyMember(c: Candidate): boolean {
-  return (ACCEPTING.has(c.state) || c.state === 'Draining') && !c.leaving && c.used < c.capacity;
+  return (c.state === 'Ready' || c.state === 'Active' || c.state === 'Draining') && !c.leaving && c.used < c.capacity;
 }
 
 /** Routed builds the client can play, in preference order (see `routeBuilds`). */
@@ -96,17 +84,18 @@ export function eligibleBuilds(input: ChooseInput): { builds: readonly string[];
 
 export function chooseServer(input: ChooseInput): ChooseResult {
   const router = compileRouter(input.routing);
+  const view = viewOf(input.candidates);
   if (input.forcedBuild != null) {
-    const forced = forcedPlacement(input, input.forcedBuild, router.open);
+    const forced = forcedPlacement(input, view, input.forcedBuild, router.open);
     if (forced) return { ok: true, serverId: forced.id, build: forced.build };
   }
   const { builds, routed } = routeBuilds(router, input);
   const rule = router.rules.length === 0 ? undefined : matchRule(router, input);
-  const party = partyServer(input, builds, rule?.build);
+  const party = partyServer(input, view, builds, rule?.build);
   if (party) return { ok: true, serverId: party.id, build: party.build };
   if (rule) {
     const accepted = input.accepts(rule.build, input.clientVersion);
-    const best = accepted ? unheldWithRoom(input, rule.build) : undefined;
+    const best = accepted ? unheldWithRoom(input, view, rule.build) : undefined;
     if (best) return { ok: true, serverId: best.id, build: rule.build };
     if (!rule.fallback) {
       const cohort = rule.name ?? rule.index;
@@ -119,21 +108,25 @@ export function chooseServer(input: ChooseInput): ChooseResult {
     return { ok: false, code: 'CLIENT_UPDATE_REQUIRED', details: { clientVersion: input.clientVersion, builds: routed } };
   }
   for (const build of builds) {
-    const best = unheldWithRoom(input, build);
+    const best = unheldWithRoom(input, view, build);
     if (best) return { ok: true, serverId: best.id, build };
   }
   return { ok: false, code: 'NO_CAPACITY', details: { builds } };
 }
 
+function viewOf(candidates: readonly Candidate[] | CandidateView): CandidateView {
+  return isView(candidates) ? candidates : scanCandidates(candidates);
+}
+
+function isView(c: readonly Candidate[] | CandidateView): c is CandidateView {
+  return !Array.isArray(c);
+}
+
 /** The fullest server of `build` with room, unless every free seat of the build is held for migrated players. */
-function unheldWithRoom(input: ChooseInput, build: string): Candidate | undefined {
+function unheldWithRoom(input: ChooseInput, view: CandidateView, build: string): Candidate | undefined {
   const held = input.heldSeats?.get(build) ?? 0;
-  if (held > 0) {
-    let free = 0;
-    for (const c of input.candidates) if (c.build === build && hasRoom(c)) free += c.capacity - c.used;
-    if (free <= held) return undefined;
-  }
-  return fullestWithRoom(input.candidates, build);
+  if (held > 0 && view.freeSeats(build) <= held) return undefined;
+  return view.fullest(build, 1);
 }
 
 /**
@@ -145,19 +138,14 @@ function unheldWithRoom(input: ChooseInput, build: string): Candidate | undefine
  * token was issued), refuses the client, or has no room: the token is a priority, not a promise
  * to strand the player.
  */
-function forcedPlacement(input: ChooseInput, build: string, open: ReadonlySet<string>): Candidate | undefined {
+function forcedPlacement(input: ChooseInput, view: CandidateView, build: string, open: ReadonlySet<string>): Candidate | undefined {
   if (!open.has(build) || !input.accepts(build, input.clientVersion)) return undefined;
   for (const id of input.partyServers) {
-    const c = candidateById(input.candidates, id);
+    const c = view.get(id);
     if (c && c.build === build && takesPartyMember(c)) return c;
   }
   const seats = input.forcedSeats ?? 1;
-  return (seats > 1 ? fullestWithRoom(input.candidates, build, seats) : undefined) ?? fullestWithRoom(input.candidates, build);
-}
-
-function candidateById(candidates: readonly Candidate[], id: string): Candidate | undefined {
-  for (const c of candidates) if (c.id === id) return c;
-  return undefined;
+  return (seats > 1 ? view.fullest(build, seats) : undefined) ?? view.fullest(build, 1);
 }
 
 /**
@@ -165,24 +153,12 @@ function candidateById(candidates: readonly Candidate[], id: string): Candidate 
  * `cohortBuild` the build a cohort rule sends this player to: under `follow-routing` either is
  * "routed" for them.
  */
-function partyServer(input: ChooseInput, routedBuilds: readonly string[], cohortBuild: string | undefined): Candidate | undefined {
-  // No Map per request: a party spans one or two servers, a scan is cheaper than building one.
+function partyServer(input: ChooseInput, view: CandidateView, routedBuilds: readonly string[], cohortBuild: string | undefined): Candidate | undefined {
   for (const id of input.partyServers) {
-    const c = candidateById(input.candidates, id);
+    const c = view.get(id);
     if (!c || !takesPartyMember(c) || !input.accepts(c.build, input.clientVersion)) continue;
     if (input.partyPolicy === 'follow-routing' && !routedBuilds.includes(c.build) && c.build !== cohortBuild) continue;
     return c;
   }
   return undefined;
-}
-
-function fullestWithRoom(candidates: readonly Candidate[], build: string, seats = 1): Candidate | undefined {
-  let best: Candidate | undefined;
-  for (const c of candidates) {
-    if (c.build !== build || !hasRoom(c) || c.capacity - c.used < seats) continue;
-    if (!best || c.used > best.used || (c.used === best.used && (c.createdAt < best.createdAt || (c.createdAt === best.createdAt && c.id < best.id)))) {
-      best = c;
-    }
-  }
-  return best;
 }

@@ -15,8 +15,10 @@ import { readMigrationToken, type MigrationClaims } from '../session/migration-t
 import type { MigrationTokenRecord, Session } from '../session/model.js';
 import { occupancyChanged } from '../session/service.js';
 import type { Ctx } from '../state/context.js';
+import type { World } from '../state/world.js';
 import type { Mutation } from '../store/port.js';
-import { chooseServer, type Candidate } from './choose.js';
+import type { CandidateView } from './candidates.js';
+import { chooseServer } from './choose.js';
 import { closedRetryAfterSeconds } from './routing.js';
 
 export interface AllocationOptions {
@@ -102,17 +104,8 @@ export class AllocationService {
     // A migrated player whose matchmaker forgot the party still rejoins it: the token knows it.
     const partyId = req.partyId ?? migration?.claims.partyId ?? null;
     const partyServers = partyId === null ? [] : world.partyServers(fleet.name, partyId);
-    const candidates: Candidate[] = [];
-    for (const s of world.servers.values()) {
-      if (s.fleet !== fleet.name) continue;
-      // Draining servers take no new players, but may still take a member of a party they host.
-      if (s.state === 'Ready' || s.state === 'Active' || (s.state === 'Draining' && partyServers.includes(s.id))) {
-        candidates.push({
-          id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: world.used(s.id), createdAt: s.createdAt,
-          leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested',
-        });
-      }
-    }
+    // Asked of the capacity index, never a walk of the fleet: the cost does not grow with it.
+    const candidates = fleetCandidates(world, fleet.name, partyServers);
     const heldSeats = world.heldSeats(fleet.name, now);
     // This player's own token holds one of those seats: it is theirs to take.
     if (migration) heldSeats.set(migration.claims.build, (heldSeats.get(migration.claims.build) ?? 1) - 1);
@@ -206,4 +199,21 @@ function hashRequest(req: AllocationRequest): string {
   const { idempotencyKey: _k, migrationToken, ...rest } = req;
   // Without a token, hashed as before the field existed: a retry across an upgrade is the same request.
   return createHash('sha256').update(canonicalJson(migrationToken ? { ...rest, migrationToken } : rest)).digest('base64url');
+}
+
+/**
+ * What placement may look at in a fleet: its Ready/Active servers with room (from the capacity
+ * index) and, for party members, the servers hosting the party, Draining ones included.
+ */
+export function fleetCandidates(world: World, fleet: string, partyServers: readonly string[]): CandidateView {
+  return {
+    get: (id) => {
+      if (!partyServers.includes(id)) return undefined;
+      const c = world.candidate(id);
+      const ok = c !== undefined && world.servers.get(id)?.fleet === fleet && (c.state === 'Ready' || c.state === 'Active' || c.state === 'Draining');
+      return ok ? c : undefined;
+    },
+    fullest: (build, seats) => world.capacity.fullest(fleet, build, seats),
+    freeSeats: (build) => world.capacity.freeSeats(fleet, build),
+  };
 }

@@ -61,6 +61,23 @@ export const ErrorCatalogue = {
 
   // Release analysis
   ANALYSIS_UNKNOWN_METRIC: { status: 422, retryable: false, message: 'The analysis names a metric Handoff does not collect (a built-in signal or custom.NAME)' },
+  // Release plans
+  RELEASE_NOT_FOUND: { status: 404, retryable: false, message: 'No release plan with this name' },
+  RELEASE_PLAN_INVALID: { status: 422, retryable: false, message: 'The release plan is inconsistent (duplicate step names or fleets, an `after` naming no step)' },
+  RELEASE_PLAN_CYCLE: { status: 422, retryable: false, message: 'The steps of the release plan depend on each other in a cycle' },
+  RELEASE_WEBHOOK_UNKNOWN: { status: 422, retryable: false, message: 'A gate names a webhook the release plan does not declare' },
+  RELEASE_IN_PROGRESS: { status: 409, retryable: false, message: 'A different plan with this name is still running; abort it or wait for it to end' },
+  RELEASE_INVALID_PHASE: { status: 409, retryable: false, message: 'The release plan is not in a state that allows this action (nothing waits for approval, or it has ended)' },
+  FLEET_NOT_ALLOCATABLE: { status: 409, retryable: false, message: 'The fleet runs a service without sessions (its build declares no session capacity); clients find it through GET /v1/fleets/{name}/endpoints' },
+  // Environments and notifications
+  ENV_NOT_FOUND: { status: 404, retryable: false, message: 'No environment with this name' },
+  ENV_FLEET_TAKEN: { status: 409, retryable: false, message: 'The fleet already belongs to another environment' },
+  ENV_LIVE_BUILD_MISMATCH: { status: 409, retryable: false, message: "The environment's fleets run different builds, or the live slot names a build they do not run" },
+  ENV_BUSY: { status: 409, retryable: true, message: 'The environment has a release or restore in flight' },
+  ENV_STAGE_LIVE_BUILD: { status: 422, retryable: false, message: 'The build to stage is already live in the environment' },
+  SLOT_BUILD_NOT_FOUND: { status: 404, retryable: false, message: 'An environment slot is bound to a build that is not registered' },
+  SNAPSHOT_NOT_FOUND: { status: 404, retryable: false, message: 'The environment has no snapshot with this number' },
+  WEBHOOK_NOT_FOUND: { status: 404, retryable: false, message: 'No webhook with this name' },
 
   // Game-server SDK
   SDK_UNAUTHORIZED: { status: 401, retryable: false, message: 'Missing or unknown game-server token' },

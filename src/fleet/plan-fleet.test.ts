@@ -41,6 +41,15 @@ describe('planFleet', () => {
     expect(planFleet(obs(busy))).toEqual([]);
   });
 
+  it.each([
+    ['no cap: demand and the buffer want a third server', undefined, [{ kind: 'start', build: 'v1', count: 1 }]],
+    ['a cap of 2: starts nothing though demand wants more', 2, []],
+  ])('keeps a routed build within its cap (%s)', (_case, cap, actions) => {
+    const busy = [srv('a', { state: 'Active', used: 3, emptySince: null }), srv('b', { state: 'Active', used: 1, emptySince: null })];
+    const role: BuildRole = cap === undefined ? { role: 'routed', share: 1 } : { role: 'routed', share: 1, cap };
+    expect(planFleet(obs(busy, { v1: role }))).toEqual(actions);
+  });
+
   it('stops a surplus server only after it has idled for the idle time', () => {
     const fresh = [srv('a'), srv('b'), srv('c', { emptySince: NOW - 10_000 })];
     expect(planFleet(obs(fresh))).toEqual([]);

@@ -13,8 +13,11 @@ import type { ServerState } from './model.js';
 
 /** What a rollout (or the routing table) wants from each build of the fleet. */
 export type BuildRole =
-  /** Takes new sessions: scaled by demand, `share` of the fleet's min/max. */
-  | { role: 'routed'; share: number }
+  /**
+   * Takes new sessions: scaled by demand, `share` of the fleet's min/max. With `cap`, never more
+   * than that many servers up (an in-place canary keeps the whole fleet within its maxServers).
+   */
+  | { role: 'routed'; share: number; cap?: number }
   /** Being prepared for a switch: keep exactly `target` servers up, take no sessions yet. */
   | { role: 'preview'; target: number }
   /**
@@ -116,7 +119,7 @@ export function planFleet(obs: FleetObservation): FleetAction[] {
     } else {
       // Demand is what servers host; an unverified server is kept, not counted as busy, so a
       // restart does not start servers that are surplus once the rosters are in.
-      const desired = desiredServers(obs, up.filter((s) => occupancy(s) > 0).length, role.share);
+      const desired = Math.min(role.cap ?? Infinity, desiredServers(obs, up.filter((s) => occupancy(s) > 0).length, role.share));
       if (up.length < desired && mayStart) actions.push({ kind: 'start', build, count: desired - up.length });
       if (up.length > desired) {
         const surplus = up

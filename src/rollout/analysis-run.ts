@@ -1,18 +1,20 @@
 /**
  * Runs a release's metrics analysis once its window has passed: the canary's and the baseline's
  * signals over the same window go to the judge, and the analysis's webhook (if any) adds its
- * answer as one more result. The service stores the verdict on the rollout; this file only
+ * answer as one more result, and each Prometheus query its own (`prometheus.NAME`). The service stores the verdict on the rollout; this file only
  * decides it, from what its dependencies return.
  */
 import { judge, overallVerdict } from '../analysis/judge/judge.js';
 import type { AnalysisResult, MetricResult, MetricSamples } from '../analysis/judge/model.js';
-import { criteriaOf } from '../analysis/spec.js';
+import { criteriaOf, type PrometheusQuery } from '../analysis/spec.js';
 import type { WebhookCheck } from './checks.js';
 import type { MetricsCheck } from './strategy.js';
 
 export interface AnalysisDeps {
   samplesFor(fleet: string, canary: string, baseline: string, since: number, until: number): Record<string, MetricSamples | undefined>;
   webhook(check: WebhookCheck, payload: Record<string, unknown>): Promise<{ passed: boolean; detail: string }>;
+  /** One Prometheus query judged at `time` (Unix seconds): the window's end. */
+  prometheus(query: PrometheusQuery, time: number): Promise<MetricResult>;
 }
 
 const none = { n: 0, value: null };
@@ -21,14 +23,14 @@ export async function runMetricsAnalysis(fleet: string, check: MetricsCheck, dep
   const { analysis, window } = check;
   const results: MetricResult[] = judge(criteriaOf(analysis), deps.samplesFor(fleet, check.canary, check.baseline, window.since, window.until)).metrics;
   if (analysis.webhook) {
-    const url = analysis.webhook.url;
-    const o = await deps.webhook(analysis.webhook, { ...check.payload, window }).catch((e: unknown) => ({ passed: false, detail: String(e) }));
-    results.push({ metric: 'webhook', verdict: o.passed ? 'pass' : 'fail', canary: none, baseline: none, test: null, reason: `${url}: ${o.detail}` });
+    // The gate sees what the judge found, so an outside suite can weigh it in its answer.
+    const judged = results.map((m) => ({ metric: m.metric, verdict: m.verdict, canary: m.canary, baseline: m.baseline }));
+    const o = await deps.webhook(analysis.webhook, { ...check.payload, window, metrics: judged }).catch((e: unknown) => ({ passed: false, detail: String(e) }));
+    results.push({ metric: 'webhook', verdict: o.passed ? 'pass' : 'fail', canary: none, baseline: none, test: null, reason: `webhook ${o.passed ? 'passed' : 'failed'}: ${o.detail}.` });
   }
-  for (const q of analysis.prometheus) {
-    // Never a silent pass: a query this control plane cannot run leaves the verdict to a person.
-    results.push({ metric: `prometheus.${q.name}`, verdict: 'inconclusive', canary: none, baseline: none, test: null, reason: 'Prometheus queries are not run by the release analysis yet.' });
-  }
+  // Evaluated at the window's end, so a verdict re-run after a restart sees the same instant.
+  const at = Math.floor(window.until / 1000);
+  results.push(...(await Promise.all(analysis.prometheus.map((q) => deps.prometheus(q, at)))));
   return { verdict: overallVerdict(results), metrics: results };
 }
 

@@ -4,12 +4,13 @@
  * first and committed in one transaction, so routing changes take effect on the next allocation.
  */
 import type { AnalysisResult } from '../analysis/judge/model.js';
+import { runPrometheusQuery } from '../analysis/providers/prometheus.js';
 import { runSmokeCheck } from '../analysis/smoke.js';
 import { callWebhook } from '../analysis/webhook.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { GameServer } from '../fleet/model.js';
+import type { Fleet, GameServer } from '../fleet/model.js';
 import type { CloseReason } from '../session/model.js';
 import type { SessionService } from '../session/service.js';
 import { event, type Ctx } from '../state/context.js';
@@ -19,7 +20,7 @@ import { FiguresReader } from './figures-reader.js';
 import { runMetricsAnalysis, verdictSummary, type AnalysisDeps } from './analysis-run.js';
 import { isTerminalPhase, type AnalysisRecord, type Rollout, type RolloutStart } from './model.js';
 import { strategyFor, strategyOf } from './strategies/index.js';
-import type { AnalysisCheck, MetricsCheck, PromoteInput, RolloutPlan, RolloutServer } from './strategy.js';
+import type { AnalysisCheck, MetricsCheck, PromoteInput, RolloutPlan, RolloutServer, Strategy } from './strategy.js';
 
 const UP = new Set(['Starting', 'Ready', 'Active']);
 
@@ -30,7 +31,7 @@ export class RolloutService {
   constructor(
     private readonly ctx: Ctx,
     private readonly sessions: SessionService,
-    private readonly opts: { cwd: string; kick: (fleet: string) => void; signals?: Pick<AnalysisDeps, 'samplesFor'> },
+    private readonly opts: { cwd: string; kick: (fleet: string) => void; signals?: Pick<AnalysisDeps, 'samplesFor'>; prometheusUrl?: string | null },
   ) {}
 
   /**
@@ -51,22 +52,18 @@ export class RolloutService {
     }
     const mutations: Mutation[] = [];
     const active = world.activeRolloutOf(fleet.name);
-    let superseding: Rollout | null = null;
-    if (active) {
-      if (strategyOf(active).hasRouted(active)) superseding = active;
-      else if (!req.replace) {
-        throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${fleet.name} has rollout ${active.id} (${active.phase}), which has not routed any session yet; abort it or start with replace`, { rollout: active.id });
-      } else mutations.push(...this.apply(active, planAbort(active, this.observe(fleet.name), now), now));
+    const superseding = active && strategyOf(active).hasRouted(active) ? active : null;
+    if (active && !superseding && !req.replace) {
+      throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${fleet.name} has rollout ${active.id} (${active.phase}), which has not routed any session yet; abort it or start with replace`, { rollout: active.id });
     }
-    // The build taking most new sessions now is the one this release moves away from.
+    // The build taking most new sessions now is the one this release moves away from. Decided
+    // (with everything else that may refuse the request) before anything changes: a release that
+    // has not routed a session left the main build where it was, so replacing it moves nothing here.
+    const { from, first } = this.begin(fleet, req, now);
+    if (active && !superseding) mutations.push(...this.apply(active, planAbort(active, this.observe(fleet.name), now), now));
     const current = world.fleets.get(fleet.name) ?? fleet;
-    const from = mainBuild(current.routing) ?? current.currentBuild;
-    if (from === req.build) throw new HandoffError('ROLLOUT_SAME_BUILD', `fleet ${fleet.name} already runs ${req.build}`, { build: req.build });
-
-    const running = world.fleetServers(fleet.name).filter((s) => s.build === from && UP.has(s.state)).length;
     const rollout: Rollout = {
-      id: newId('ro'), fleet: fleet.name, fromBuild: from, toBuild: req.build, spec: req.spec,
-      ...strategy.init(req.spec, { capacity: fleet.capacity, runningOld: running, fromBuild: from }, now),
+      id: newId('ro'), fleet: fleet.name, fromBuild: from, toBuild: req.build, spec: req.spec, ...first,
       startFailures: 0, lastFailure: null, smoke: null, previousRouting: current.routing, supersededBy: null,
       createdAt: now, updatedAt: now, readyAt: null, promotedAt: null, switchedAt: null, drainNoticeAt: null,
       migratedAt: null, completedAt: null, abortedAt: null, failedAt: null,
@@ -107,11 +104,33 @@ export class RolloutService {
       if (!world.builds.has(req.build) && !pending.builds.includes(req.build)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${req.build}`, { build: req.build });
       strategyFor(req.spec).validate(req.spec, now);
       if (this.unchanged(req)) continue;
+      // What the strategy refuses for this fleet (the same build is for `start` to judge: the
+      // request may change the fleet first).
+      const fleet = world.fleets.get(req.fleet);
+      if (fleet) {
+        try {
+          this.begin(fleet, req, now);
+        } catch (e) {
+          if (!(e instanceof HandoffError) || e.code !== 'ROLLOUT_SAME_BUILD') throw e;
+        }
+      }
       const active = world.activeRolloutOf(req.fleet);
       if (active && !strategyOf(active).hasRouted(active) && !req.replace) {
         throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${req.fleet} has rollout ${active.id} (${active.phase}), which has not routed any session yet`, { rollout: active.id });
       }
     }
+  }
+
+  /**
+   * Where a release would start from, and its first state: the build taking most new sessions
+   * now is the one it moves away from. Throws what the strategy refuses for this fleet (an
+   * in-place canary replacing more servers than run).
+   */
+  private begin(fleet: Fleet, req: RolloutStart, now: number): { from: string; first: ReturnType<Strategy['init']> } {
+    const from = mainBuild(fleet.routing) ?? fleet.currentBuild;
+    if (from === req.build) throw new HandoffError('ROLLOUT_SAME_BUILD', `fleet ${fleet.name} already runs ${req.build}`, { build: req.build });
+    const running = this.ctx.world.fleetServers(fleet.name).filter((s) => s.build === from && UP.has(s.state)).length;
+    return { from, first: strategyFor(req.spec).init(req.spec, { capacity: fleet.capacity, runningOld: running, fromBuild: from }, now) };
   }
 
   /** Declarative start (`kind: Rollout`): the same release as the fleet's latest is a no-op. */
@@ -264,7 +283,11 @@ export class RolloutService {
     if (this.ctx.clock.now() < check.window.until) return;
     this.smokeRunning.add(r.id);
     // Without a signal source every metric has no samples: inconclusive, never a pass.
-    const deps: AnalysisDeps = { samplesFor: (...a) => this.opts.signals?.samplesFor(...a) ?? {}, webhook: callWebhook };
+    const deps: AnalysisDeps = {
+      samplesFor: (...a) => this.opts.signals?.samplesFor(...a) ?? {},
+      webhook: callWebhook,
+      prometheus: (q, time) => runPrometheusQuery(q, { address: this.opts.prometheusUrl ?? null, time }),
+    };
     void runMetricsAnalysis(r.fleet, check, deps)
       .catch((e: unknown): AnalysisResult => ({
         verdict: 'inconclusive',

@@ -31,6 +31,8 @@ Options:
                           a build's --sim-* arguments set their behaviour, see
                           docs/simulation.md)
   --sim-seed N            seed of the simulated runtime (default 1)
+  --prometheus-url URL    the Prometheus release analyses query when a query names
+                          no address, e.g. http://127.0.0.1:9090 (default: none)
   -h, --help
 `;
 
@@ -51,6 +53,7 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
       'stop-servers-on-exit': { type: 'boolean', default: false },
       runtime: { type: 'string' },
       'sim-seed': { type: 'string' },
+      'prometheus-url': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -65,6 +68,7 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
   if (values['allowed-origin']) options.allowedOrigins = values['allowed-origin'];
   if (values['max-in-flight']) options.maxInFlight = toCount(values['max-in-flight'], '--max-in-flight');
   if (values['max-connections']) options.maxConnections = toCount(values['max-connections'], '--max-connections');
+  if (values['prometheus-url']) options.prometheusUrl = values['prometheus-url'];
   if (values.runtime) {
     if (!(RuntimeKinds as readonly string[]).includes(values.runtime)) throw new RangeError(`--runtime must be one of ${RuntimeKinds.join(', ')}`);
     options.runtime = values.runtime as RuntimeKind;

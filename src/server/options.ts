@@ -42,6 +42,8 @@ export interface ServerOptions {
   runtime?: RuntimeKind;
   /** Seeds the simulated runtime's randomness (boot times, crashes). Default 1. */
   simulationSeed?: number;
+  /** The Prometheus that release analyses query when a query names no `address`. Default none. */
+  prometheusUrl?: string;
 }
 
 export const RuntimeKinds = ['local', 'simulated'] as const;
@@ -73,7 +75,9 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     maxConnections: o.maxConnections ?? 4096,
     runtime: o.runtime ?? 'local',
     simulationSeed: o.simulationSeed ?? 1,
+    prometheusUrl: o.prometheusUrl ?? '',
   };
+  if (r.prometheusUrl && !/^https?:\/\/\S+$/i.test(r.prometheusUrl)) throw new RangeError(`prometheusUrl must be an http:// or https:// URL, got ${r.prometheusUrl}`);
   if (!RuntimeKinds.includes(r.runtime)) throw new RangeError(`runtime must be one of ${RuntimeKinds.join(', ')}, got ${String(r.runtime)}`);
   if (!Number.isSafeInteger(r.simulationSeed)) throw new RangeError(`simulationSeed must be an integer, got ${r.simulationSeed}`);
   for (const [k, v] of Object.entries({ maxInFlight: r.maxInFlight, maxConnections: r.maxConnections })) {

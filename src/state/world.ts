@@ -5,6 +5,8 @@
  * Only indexes and bookkeeping live here — decisions live in the pure planners.
  */
 import type semver from 'semver';
+import type { Candidate } from '../allocation/candidates.js';
+import { CapacityIndex } from '../allocation/capacity-index.js';
 import { acceptsClient, parseClientRange } from '../builds/client-range.js';
 import type { Build } from '../builds/model.js';
 import { isTerminal, type Fleet, type GameServer } from '../fleet/model.js';
@@ -27,6 +29,11 @@ export class World {
   /** Migration tokens not yet expired, used or not, by token id. */
   readonly migrationTokens = new Map<string, MigrationTokenRecord>();
   meta: Record<string, string> = {};
+  /**
+   * Servers with room per fleet and build, fullest first: what allocation asks instead of
+   * walking `servers`. Re-synced below after every change to a server or its session count.
+   */
+  readonly capacity = new CapacityIndex();
 
   private readonly ranges = new Map<string, semver.Range | null>();
   private readonly sessionsByServer = new Map<string, Set<string>>();
@@ -51,6 +58,7 @@ export class World {
       this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout, this.reservedOrder]) {
       m.clear();
     }
+    this.capacity.clear();
     for (const b of s.builds) this.putBuild(b);
     for (const f of s.fleets) this.fleets.set(f.name, f);
     for (const srv of s.servers) this.putServer(srv);
@@ -77,10 +85,26 @@ export class World {
     if (isTerminal(s.state)) {
       this.servers.delete(s.id);
       this.serverByToken.delete(s.token);
-      return;
+    } else {
+      this.servers.set(s.id, s);
+      this.serverByToken.set(s.token, s.id);
     }
-    this.servers.set(s.id, s);
-    this.serverByToken.set(s.token, s.id);
+    this.syncCapacity(s.id);
+  }
+
+  /** The server as the allocator sees it, whatever its state (undefined once it is gone). */
+  candidate(serverId: string): Candidate | undefined {
+    const s = this.servers.get(serverId);
+    if (!s) return undefined;
+    return {
+      id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: this.used(s.id), createdAt: s.createdAt,
+      leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested',
+    };
+  }
+
+  private syncCapacity(serverId: string): void {
+    const s = this.servers.get(serverId);
+    this.capacity.sync(serverId, s?.fleet ?? '', this.candidate(serverId));
   }
 
   serverForToken(token: string): GameServer | undefined {
@@ -126,6 +150,7 @@ export class World {
     let set = this.sessionsByServer.get(s.server);
     if (!set) this.sessionsByServer.set(s.server, (set = new Set()));
     set.add(s.id);
+    this.syncCapacity(s.server);
     this.sessionByPlayer.set(key(s.fleet, s.playerId), s.id);
     if (s.partyId !== null) {
       let party = this.partySessions.get(key(s.fleet, s.partyId));
@@ -158,6 +183,7 @@ export class World {
     const set = this.sessionsByServer.get(s.server);
     set?.delete(id);
     if (set && set.size === 0) this.sessionsByServer.delete(s.server);
+    this.syncCapacity(s.server);
     if (this.sessionByPlayer.get(key(s.fleet, s.playerId)) === id) this.sessionByPlayer.delete(key(s.fleet, s.playerId));
     if (s.partyId !== null) {
       const party = this.partySessions.get(key(s.fleet, s.partyId));

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeQueryContract } from './contract-queries.js';
+import { describeEnvironmentContract } from './contract-environments.js';
+import { describeRetentionContract } from './contract-retention.js';
 import { allocation, append, everyKind, expectEmpty, sorted } from './contract-support.js';
+import { describeReleasePlanContract } from './contract-releases.js';
 import { sampleBuild, sampleEvent, sampleIdempotency, sampleServer, sampleTime } from './fixtures.js';
 import type { Mutation, StateStore } from './port.js';
 
@@ -122,6 +125,9 @@ export function describeStateStoreContract(
     });
 
     describeQueryContract(() => store);
+    describeReleasePlanContract(() => store, () => harness.reopen());
+    describeEnvironmentContract(() => store, () => harness.reopen());
+    describeRetentionContract(() => store);
 
     describe('durability and concurrency', () => {
       it('keeps every record across close and reopen', async () => {

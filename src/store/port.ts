@@ -1,8 +1,11 @@
 import type { Build } from '../builds/model.js';
 import type { NewEvent, StoredEvent } from '../core/events.js';
 import type { Fleet, GameServer } from '../fleet/model.js';
+import type { ReleaseRecord } from '../release/model.js';
 import type { Rollout } from '../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../session/model.js';
+import type { Environment, EnvSnapshot } from '../environment/model.js';
+import type { Delivery, Webhook } from '../notify/model.js';
 
 /** A stored answer to an allocation request, so a retry with the same key gets the same answer. */
 export interface IdempotencyRecord {
@@ -34,7 +37,20 @@ export type Mutation =
   | { kind: 'putMigrationToken'; token: MigrationTokenRecord }
   /** Deletes migration-token records with expiresAt <= before: exactly those `load(before)` leaves out. */
   | { kind: 'expireMigrationTokens'; before: number }
-  | { kind: 'appendEvent'; event: NewEvent };
+  | { kind: 'appendEvent'; event: NewEvent }
+  /** Upserts a release plan and where its run stands, by name. */
+  | { kind: 'putReleasePlan'; release: ReleaseRecord }
+  /** Environments (upsert by name) and their numbered snapshots (upsert by environment and number). */
+  | { kind: 'putEnvironment'; environment: Environment }
+  | { kind: 'putEnvSnapshot'; snapshot: EnvSnapshot }
+  /** Webhook subscriptions (upsert by name; delete leaves their delivery log) and deliveries (upsert by id). */
+  | { kind: 'putWebhook'; webhook: Webhook }
+  | { kind: 'deleteWebhook'; name: string }
+  | { kind: 'putDelivery'; delivery: Delivery }
+  /** Retention: deletes every event with seq <= throughSeq (always a prefix of the log). */
+  | { kind: 'deleteEvents'; throughSeq: number }
+  /** Retention: deletes those of these sessions that are Closed; an open one is never deleted. */
+  | { kind: 'deleteClosedSessions'; ids: readonly string[] };
 
 /** Everything the control plane needs in memory to resume after a restart. */
 export interface Snapshot {
@@ -75,10 +91,40 @@ export interface RolloutQuery extends Page {
   fleet?: string;
 }
 
+export interface ReleaseQuery extends Page {
+  /** true: plans still running only; undefined: all. */
+  active?: boolean;
+}
+
+export interface EnvSnapshotQuery extends Page {
+  environment: string;
+}
+
+export interface DeliveryQuery extends Page {
+  webhook?: string;
+  /** Pending deliveries only, soonest `nextAttemptAt` first (the outbox's work list). */
+  pending?: boolean;
+}
+
 export interface EventQuery extends Page {
   fleet?: string;
   /** Only events with seq greater than this. */
   afterSeq?: number;
+}
+
+export interface ClosedSessionQuery extends Page {
+  /** Only sessions closed strictly before this time. */
+  closedBefore?: number;
+  /** Keyset paging: only sessions after this one in (closedAt, id) order. */
+  after?: { closedAt: number; id: string };
+}
+
+/** What the retention service plans a pass from; a few indexed lookups, no table scan of the log. */
+export interface RetentionStats {
+  /** Lowest and highest event seq stored; null when the log is empty. */
+  oldestEventSeq: number | null;
+  newestEventSeq: number | null;
+  closedSessions: number;
 }
 
 /**
@@ -101,5 +147,20 @@ export interface StateStore {
   listRollouts(q: RolloutQuery): Promise<Rollout[]>;
   /** Oldest first, so a reader can follow with `afterSeq`. */
   listEvents(q: EventQuery): Promise<StoredEvent[]>;
+  getReleasePlan(name: string): Promise<ReleaseRecord | undefined>;
+  /** Newest (by creation) first. */
+  listReleasePlans(q: ReleaseQuery): Promise<ReleaseRecord[]>;
+  /** By name. */
+  listEnvironments(): Promise<Environment[]>;
+  /** Newest (highest number) first. */
+  listEnvSnapshots(q: EnvSnapshotQuery): Promise<EnvSnapshot[]>;
+  getEnvSnapshot(environment: string, number: number): Promise<EnvSnapshot | undefined>;
+  /** By name. */
+  listWebhooks(): Promise<Webhook[]>;
+  /** Newest first, or with `pending` the outbox order (soonest attempt first). */
+  listDeliveries(q: DeliveryQuery): Promise<Delivery[]>;
+  /** Closed sessions, oldest closed first (closedAt, then id): what retention removes first. */
+  listClosedSessions(q: ClosedSessionQuery): Promise<Session[]>;
+  retentionStats(): Promise<RetentionStats>;
   close(): Promise<void>;
 }

@@ -108,6 +108,61 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX migration_tokens_by_expiry ON migration_tokens (expires_at);
     `,
   },
+  {
+    // Release plans (several fleets, one release): the plan and its run, one document per name.
+    version: 4,
+    sql: `
+      CREATE TABLE release_plans (
+        name TEXT PRIMARY KEY,
+        terminal INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX release_plans_by_created ON release_plans (created_at DESC, name DESC);
+    `,
+  },
+  {
+    // Environments with their numbered snapshots, and webhooks with their delivery outbox.
+    version: 5,
+    sql: `
+      CREATE TABLE environments (
+        name TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE env_snapshots (
+        environment TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (environment, number)
+      ) STRICT;
+      CREATE TABLE webhooks (
+        name TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY,
+        webhook TEXT NOT NULL,
+        pending INTEGER NOT NULL,
+        next_attempt_at INTEGER,
+        created_at INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        doc TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook, created_at DESC, seq DESC);
+      -- Partial: the outbox reads only what is still to be sent.
+      CREATE INDEX deliveries_pending ON webhook_deliveries (next_attempt_at, id) WHERE pending = 1;
+    `,
+  },
+  {
+    // Retention removes closed sessions oldest-closed first and counts them: a column and a
+    // partial index over closed sessions only, so neither reads the open ones or parses documents.
+    version: 6,
+    sql: `
+      ALTER TABLE sessions ADD COLUMN closed_at INTEGER;
+      UPDATE sessions SET closed_at = json_extract(doc, '$.closedAt') WHERE open = 0;
+      CREATE INDEX sessions_closed ON sessions (closed_at, id) WHERE open = 0;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

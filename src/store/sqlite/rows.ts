@@ -1,6 +1,7 @@
 import type { Build } from '../../builds/model.js';
 import type { NewEvent, StoredEvent } from '../../core/events.js';
 import { isTerminal, type Fleet, type GameServer } from '../../fleet/model.js';
+import { isTerminalRelease, type ReleaseRecord } from '../../release/model.js';
 import { isTerminalPhase, type Rollout } from '../../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../../session/model.js';
 import type { IdempotencyRecord } from '../port.js';
@@ -45,6 +46,7 @@ export function sessionRow(s: Session) {
     player_id: s.playerId,
     open: s.state !== 'Closed' ? 1 : 0,
     opened_at: s.openedAt,
+    closed_at: s.state === 'Closed' ? (s.closedAt ?? 0) : null,
     doc: JSON.stringify(s),
   };
 }
@@ -65,6 +67,10 @@ export function idempotencyRow(r: IdempotencyRecord) {
 
 export function migrationTokenRow(t: MigrationTokenRecord) {
   return { id: t.id, fleet: t.fleet, expires_at: t.expiresAt, doc: JSON.stringify(t) };
+}
+
+export function releasePlanRow(r: ReleaseRecord) {
+  return { name: r.name, terminal: isTerminalRelease(r.phase) ? 1 : 0, created_at: r.createdAt, doc: JSON.stringify(r) };
 }
 
 export function eventRow(e: NewEvent) {

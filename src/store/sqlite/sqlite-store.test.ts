@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HandoffError } from '../../core/errors.js';
 import { describeStateStoreContract } from '../contract.js';
-import { sampleBuild, sampleFleet } from '../fixtures.js';
+import { sampleBuild, sampleFleet, sampleSession } from '../fixtures.js';
 import { applyMigrations, latestVersion, migrations, type Migration } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -86,6 +86,26 @@ describe('SqliteStore', () => {
     const store = SqliteStore.open(path);
     expect(await store.getFleet(old.name)).toEqual(sampleFleet({ partyPolicy: 'together' }));
     await store.close();
+  });
+
+  it('lets retention find sessions closed before the closed_at column existed', async () => {
+    const gone = sampleSession({ id: 'ses_old', state: 'Closed', closedAt: 1_000, closeReason: 'ended' });
+    raw((db) => {
+      applyMigrations(db, migrations.slice(0, 3));
+      db.prepare('INSERT INTO sessions (id, fleet, server, player_id, open, opened_at, doc) VALUES (?, ?, ?, ?, 0, ?, ?)')
+        .run(gone.id, gone.fleet, gone.server, gone.playerId, gone.openedAt, JSON.stringify(gone));
+    });
+    const store = SqliteStore.open(path, { checkpoint: false });
+    expect(await store.listClosedSessions({ limit: 10, closedBefore: 2_000 })).toEqual([gone]);
+    expect((await store.retentionStats()).closedSessions).toBe(1);
+    await store.close();
+  });
+
+  it('counts closed sessions and finds the oldest events from indexes, without scanning tables', () => {
+    raw((db) => applyMigrations(db));
+    const plan = (sql: string) => raw((db) => db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => (r as { detail: string }).detail).join('; '));
+    expect(plan('SELECT COUNT(*) FROM sessions WHERE open = 0')).toContain('sessions_closed');
+    expect(plan('SELECT doc FROM sessions WHERE open = 0 AND closed_at < 5 ORDER BY closed_at, id LIMIT 10')).toContain('sessions_closed');
   });
 
   it('rolls a failing migration back together with the steps before it', () => {

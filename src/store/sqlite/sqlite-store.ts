@@ -4,20 +4,31 @@ import type { StoredEvent } from '../../core/events.js';
 import { HandoffError, isHandoffError } from '../../core/errors.js';
 import { makePrivateFile, tightenFile } from '../../core/private-files.js';
 import type { Fleet, GameServer } from '../../fleet/model.js';
+import type { ReleaseRecord } from '../../release/model.js';
 import type { Rollout } from '../../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../../session/model.js';
 import type {
+  DeliveryQuery,
+  EnvSnapshotQuery,
+  ClosedSessionQuery,
   EventQuery,
   IdempotencyRecord,
   Mutation,
   Page,
+  ReleaseQuery,
+  RetentionStats,
   RolloutQuery,
   ServerQuery,
   SessionQuery,
   Snapshot,
   StateStore,
 } from '../port.js';
+import { Checkpointer } from './checkpoint.js';
+import { resolveCheckpointPolicy, type CheckpointPolicy } from './checkpoint-policy.js';
 import { applyMigrations } from './migrations.js';
+import { ExtraTables } from './extras.js';
+import type { Environment, EnvSnapshot } from '../../environment/model.js';
+import type { Delivery, Webhook } from '../../notify/model.js';
 import { upsert, where } from './sql.js';
 import { readDurability, WalSync, type Fsync, type SqliteDurability } from './wal-sync.js';
 import {
@@ -28,6 +39,7 @@ import {
   fromDocs,
   idempotencyRow,
   migrationTokenRow,
+  releasePlanRow,
   rolloutRow,
   serverRow,
   sessionRow,
@@ -43,6 +55,11 @@ const READ_FAILED = 'The state store could not be read';
 export interface SqliteStoreOptions {
   /** How the WAL is fsynced after each commit; `fs.fsync` unless a test observes it. */
   fsync?: Fsync;
+  /**
+   * When a worker thread checkpoints the WAL (see checkpoint-policy.ts); `false` for none, as a
+   * test that inspects the WAL needs. Ignored for an in-memory database.
+   */
+  checkpoint?: Partial<CheckpointPolicy> | false;
 }
 
 /**
@@ -53,8 +70,10 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements StateStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly writes: Record<Mutation['kind'], Statement>;
-  private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout', Statement>;
+  private readonly writes: Record<Exclude<Mutation['kind'], 'putEnvironment' | 'putEnvSnapshot' | 'putWebhook' | 'deleteWebhook' | 'putDelivery'>, Statement>;
+  /** Environments, snapshots, webhooks and deliveries (see `extras.ts`). */
+  private readonly extras: ExtraTables;
+  private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout' | 'releasePlan', Statement>;
   /** Prepared list queries keyed by their SQL; there are only a few filter combinations. */
   private readonly queries = new Map<string, Statement>();
   private readonly applyBatch: Database.Transaction<(mutations: readonly Mutation[]) => void>;
@@ -83,8 +102,16 @@ export class SqliteStore implements StateStore {
       // commit survives kill -9 and power loss), but the event loop keeps serving while the
       // disk syncs, and the next group commit grows meanwhile.
       db.pragma('synchronous = NORMAL');
+      // Checkpoints run on a worker thread (checkpoint.ts), not inside COMMIT on the event loop.
+      db.pragma('wal_autocheckpoint = 0');
       applyMigrations(db);
-      return new SqliteStore(db, path === ':memory:' || path === '' ? null : new WalSync(path, options.fsync));
+      const onDisk = path !== ':memory:' && path !== '';
+      const policy = options.checkpoint === false ? null : resolveCheckpointPolicy(options.checkpoint);
+      return new SqliteStore(
+        db,
+        onDisk ? new WalSync(path, options.fsync) : null,
+        onDisk && policy ? new Checkpointer(path, policy) : null,
+      );
     } catch (e) {
       db?.close();
       if (isHandoffError(e)) throw e;
@@ -99,6 +126,7 @@ export class SqliteStore implements StateStore {
     db: Database.Database,
     /** Null for an in-memory database, which has nothing to make durable. */
     private readonly wal: WalSync | null,
+    private readonly checkpointer: Checkpointer | null = null,
   ) {
     this.db = db;
     this.writes = {
@@ -106,7 +134,7 @@ export class SqliteStore implements StateStore {
       putFleet: db.prepare(upsert('fleets', ['name', 'doc'])),
       putServer: db.prepare(upsert('servers', ['id', 'fleet', 'terminal', 'created_at', 'doc'])),
       putSession: db.prepare(
-        upsert('sessions', ['id', 'fleet', 'server', 'player_id', 'open', 'opened_at', 'doc']),
+        upsert('sessions', ['id', 'fleet', 'server', 'player_id', 'open', 'opened_at', 'closed_at', 'doc']),
       ),
       putRollout: db.prepare(upsert('rollouts', ['id', 'fleet', 'terminal', 'created_at', 'doc'])),
       putIdempotency: db.prepare(upsert('idempotency', ['key', 'fleet', 'expires_at', 'doc'])),
@@ -115,16 +143,22 @@ export class SqliteStore implements StateStore {
       putMeta: db.prepare(upsert('meta', ['key', 'value'])),
       putMigrationToken: db.prepare(upsert('migration_tokens', ['id', 'fleet', 'expires_at', 'doc'])),
       expireMigrationTokens: db.prepare('DELETE FROM migration_tokens WHERE expires_at <= ?'),
+      putReleasePlan: db.prepare(upsert('release_plans', ['name', 'terminal', 'created_at', 'doc'])),
       appendEvent: db.prepare(
         'INSERT INTO events (at, fleet, kind, subject, doc) VALUES (@at, @fleet, @kind, @subject, @doc)',
       ),
+      deleteEvents: db.prepare('DELETE FROM events WHERE seq <= ?'),
+      // `open = 0` in the statement itself: an id of an open session is never deleted.
+      deleteClosedSessions: db.prepare('DELETE FROM sessions WHERE id = ? AND open = 0'),
     };
+    this.extras = new ExtraTables(db, (sql, params) => this.docs(sql, params));
     this.byId = {
       build: db.prepare('SELECT doc FROM builds WHERE id = ?'),
       fleet: db.prepare('SELECT doc FROM fleets WHERE name = ?'),
       server: db.prepare('SELECT doc FROM servers WHERE id = ?'),
       session: db.prepare('SELECT doc FROM sessions WHERE id = ?'),
       rollout: db.prepare('SELECT doc FROM rollouts WHERE id = ?'),
+      releasePlan: db.prepare('SELECT doc FROM release_plans WHERE name = ?'),
     };
     // db.transaction rolls back on any throw, so a bad mutation anywhere leaves nothing behind.
     this.applyBatch = db.transaction((mutations: readonly Mutation[]) => {
@@ -166,6 +200,7 @@ export class SqliteStore implements StateStore {
     if (this.wal === null) return;
     try {
       await this.wal.sync();
+      this.checkpointer?.noteCommit();
     } catch (e) {
       throw new HandoffError('STORE_UNAVAILABLE', 'The state store could not sync to disk; the outcome of this change is unknown', { cause: messageOf(e) });
     }
@@ -253,6 +288,57 @@ export class SqliteStore implements StateStore {
     });
   }
 
+  getReleasePlan(name: string): Promise<ReleaseRecord | undefined> {
+    return this.getDoc<ReleaseRecord>('releasePlan', name);
+  }
+
+  listReleasePlans(q: ReleaseQuery): Promise<ReleaseRecord[]> {
+    return guard(READ_FAILED, () => {
+      const w = where([q.active ? 'terminal = 0' : undefined]);
+      return this.docs<ReleaseRecord>(`SELECT doc FROM release_plans${w.sql} ORDER BY created_at DESC, name DESC LIMIT ?`, [...w.params, q.limit]);
+    });
+  }
+
+  listEnvironments(): Promise<Environment[]> {
+    return guard(READ_FAILED, () => this.extras.listEnvironments());
+  }
+
+  listEnvSnapshots(q: EnvSnapshotQuery): Promise<EnvSnapshot[]> {
+    return guard(READ_FAILED, () => this.extras.listEnvSnapshots(q));
+  }
+
+  getEnvSnapshot(environment: string, number: number): Promise<EnvSnapshot | undefined> {
+    return guard(READ_FAILED, () => this.extras.getEnvSnapshot(environment, number));
+  }
+
+  listWebhooks(): Promise<Webhook[]> {
+    return guard(READ_FAILED, () => this.extras.listWebhooks());
+  }
+
+  listDeliveries(q: DeliveryQuery): Promise<Delivery[]> {
+    return guard(READ_FAILED, () => this.extras.listDeliveries(q));
+  }
+
+  listClosedSessions(q: ClosedSessionQuery): Promise<Session[]> {
+    return guard(READ_FAILED, () => {
+      const w = where([
+        'open = 0',
+        q.closedBefore !== undefined ? ['closed_at < ?', q.closedBefore] : undefined,
+      ]);
+      const after = q.after ? ' AND (closed_at, id) > (?, ?)' : '';
+      const params = q.after ? [...w.params, q.after.closedAt, q.after.id] : w.params;
+      return this.docs<Session>(`SELECT doc FROM sessions${w.sql}${after} ORDER BY closed_at, id LIMIT ?`, [...params, q.limit]);
+    });
+  }
+
+  retentionStats(): Promise<RetentionStats> {
+    return guard(READ_FAILED, () => {
+      const seqs = this.rows<{ lo: number | null; hi: number | null }>('SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM events')[0];
+      const closed = this.rows<{ n: number }>('SELECT COUNT(*) AS n FROM sessions WHERE open = 0')[0];
+      return { oldestEventSeq: seqs?.lo ?? null, newestEventSeq: seqs?.hi ?? null, closedSessions: closed?.n ?? 0 };
+    });
+  }
+
   /**
    * The settings of this store's own connection (`synchronous` is per connection, so another
    * connection cannot see it). Durability rests on them: see `open` and `WalSync`.
@@ -261,7 +347,15 @@ export class SqliteStore implements StateStore {
     return readDurability(this.db);
   }
 
-  close(): Promise<void> {
+  /** The WAL checkpointer, for tests that drive it; null when there is none. */
+  walCheckpointer(): Checkpointer | null {
+    return this.checkpointer;
+  }
+
+  async close(): Promise<void> {
+    // First, so its connection is not the last one open: closing the last connection is what
+    // checkpoints and removes the WAL, and the main connection should do that.
+    await this.checkpointer?.close();
     return guard('The state store could not be closed', () => {
       this.wal?.close();
       if (this.db.open) this.db.close();
@@ -282,6 +376,10 @@ export class SqliteStore implements StateStore {
       case 'putMigrationToken': w.putMigrationToken.run(migrationTokenRow(m.token)); return;
       case 'expireMigrationTokens': w.expireMigrationTokens.run(m.before); return;
       case 'appendEvent': w.appendEvent.run(eventRow(m.event)); return;
+      case 'putReleasePlan': w.putReleasePlan.run(releasePlanRow(m.release)); return;
+      case 'putEnvironment': case 'putEnvSnapshot': case 'putWebhook': case 'deleteWebhook': case 'putDelivery': this.extras.apply(m); return;
+      case 'deleteEvents': w.deleteEvents.run(m.throughSeq); return;
+      case 'deleteClosedSessions': for (const id of m.ids) w.deleteClosedSessions.run(id); return;
       default: {
         // Reachable from untyped callers; throwing here rolls the whole batch back.
         const kind: unknown = (m as { kind?: unknown }).kind;

@@ -10,6 +10,7 @@ import type { BuildRole } from '../../../fleet/plan-fleet.js';
 import type { Rollout } from '../../model.js';
 import type { Strategy } from '../../strategy.js';
 import { hasCohort } from '../cohort.js';
+import { inPlaceCount, initialInPlace, isInPlace } from './in-place.js';
 import { canaryProgress, canaryRouting, planCanary, runningCanaryCheck } from './plan.js';
 import { canaryOptions, type CanarySpec } from './spec.js';
 
@@ -51,17 +52,29 @@ export const canary: Strategy<CanarySpec> = {
   summary: 'move a growing share of new sessions to the new build in steps (pauses, checks, a cohort first), then let the old build empty',
   options: canaryOptions,
   validate: (spec) => validateCanary(spec),
-  init: (spec, start) => ({
-    phase: 'Provisioning',
-    message: 'starting canary servers',
-    targetServers: canaryTarget(spec, start.capacity, start.runningOld),
-  }),
+  init(spec, start) {
+    if (!isInPlace(spec)) return { phase: 'Provisioning', message: 'starting canary servers', targetServers: canaryTarget(spec, start.capacity, start.runningOld) };
+    // Throws before anything changes when the count cannot be replaced in place.
+    const n = inPlaceCount(spec, start.runningOld);
+    return {
+      phase: 'Provisioning',
+      message: `taking ${n} ${start.fromBuild} servers out of rotation to replace them in place`,
+      targetServers: n,
+      progressState: { step: 0, stepStartedAt: 0, weight: 0, promotedStep: null, weights: [], inPlace: initialInPlace(n, start.capacity, start.runningOld) },
+    };
+  },
   plan: planCanary,
   roles(r: CanaryRollout, fleetIdleSeconds: number): Map<string, BuildRole> {
     const roles = new Map<string, BuildRole>();
     const oldIdle = { role: 'retiring' as const, idleSeconds: r.spec.oldIdleSeconds ?? fleetIdleSeconds };
-    const { weight } = canaryProgress(r);
-    if (r.phase === 'Provisioning' || (STEPPING.has(r.phase) && weight === 0 && !hasCohort(r.spec.cohort))) {
+    const { weight, inPlace } = canaryProgress(r);
+    const waiting = r.phase === 'Provisioning' || (STEPPING.has(r.phase) && weight === 0 && !hasCohort(r.spec.cohort));
+    if (inPlace && (waiting || STEPPING.has(r.phase) || r.phase === 'Draining')) {
+      // In place: both builds within the caps the planner shares out under the fleet's max.
+      const full = r.phase === 'Draining' || weight === 100;
+      roles.set(r.toBuild, waiting ? { role: 'preview', target: inPlace.canaryCap } : { role: 'routed', share: full ? 1 : weight / 100, cap: inPlace.canaryCap });
+      roles.set(r.fromBuild, full ? oldIdle : { role: 'routed', share: (100 - weight) / 100, cap: inPlace.oldCap });
+    } else if (waiting) {
       // No player is routed to the canary yet: keep its servers up for the next step or check.
       roles.set(r.toBuild, { role: 'preview', target: r.targetServers });
     } else if (r.phase === 'Draining' || r.phase === 'Completed' || (STEPPING.has(r.phase) && weight === 100)) {

@@ -16,8 +16,9 @@ import type { SmokeResult } from '../../checks.js';
 import type { Rollout } from '../../model.js';
 import type { AnalysisSpec } from '../../../analysis/spec.js';
 import { emptyPlan, failedPlan, type AnalysisCheck, type MetricsCheck, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
-import { cohortRules } from '../cohort.js';
+import { cohortRules, hasCohort } from '../cohort.js';
 import { planDrain } from '../drain.js';
+import { IN_PLACE_DRAIN_REASON, isInPlace, provisionInPlace, withCaps, type InPlaceProgress } from './in-place.js';
 import { canarySteps, type CanaryAnalysis, type CanarySpec } from './spec.js';
 
 type CanaryRollout = Rollout & { spec: CanarySpec };
@@ -37,6 +38,8 @@ export type CanaryProgress = {
   promotedStep: number | null;
   /** Every weight the canary was given, and when: the release's weight steps. */
   weights: { weight: number; at: number }[];
+  /** An in-place canary's replacement and role caps (see `in-place.ts`); absent otherwise. */
+  inPlace?: InPlaceProgress;
 };
 
 export function canaryProgress(r: Rollout): CanaryProgress {
@@ -48,6 +51,7 @@ export function canaryProgress(r: Rollout): CanaryProgress {
     weight: num(p.weight, 0),
     promotedStep: typeof p.promotedStep === 'number' ? p.promotedStep : null,
     weights: Array.isArray(p.weights) ? (p.weights as CanaryProgress['weights']) : [],
+    ...(typeof p.inPlace === 'object' && p.inPlace !== null ? { inPlace: p.inPlace as InPlaceProgress } : {}),
   };
 }
 
@@ -61,6 +65,11 @@ export function canaryRouting(r: Pick<CanaryRollout, 'id' | 'fromBuild' | 'toBui
 }
 
 export function planCanary(o: Observation): RolloutPlan {
+  const plan = planSteps(o);
+  return isInPlace(o.rollout.spec) ? withInPlaceCaps(o, plan) : plan;
+}
+
+function planSteps(o: Observation): RolloutPlan {
   const { rollout: r, now } = o;
   switch (r.phase) {
     case 'Provisioning':
@@ -86,6 +95,7 @@ function provisioning(o: Observation): RolloutPlan {
   if (now - r.createdAt > r.spec.readyTimeoutSeconds * 1000) {
     return failedPlan(r, now, `build ${r.toBuild} was not Ready within ${r.spec.readyTimeoutSeconds}s`);
   }
+  if (isInPlace(r.spec)) return provisioningInPlace(o);
   const ready = o.servers.filter((s) => s.build === r.toBuild && READY.has(s.state)).length;
   if (ready < r.targetServers) {
     const message = `waiting for ${r.toBuild}: ${ready}/${r.targetServers} canary servers Ready`;
@@ -93,6 +103,48 @@ function provisioning(o: Observation): RolloutPlan {
   }
   const start: CanaryProgress = { step: 0, stepStartedAt: now, weight: 0, promotedStep: null, weights: [] };
   return run(o, start, { readyAt: now, progressState: start }, true);
+}
+
+/** In place: old servers leave rotation and empty; canary servers start in the room they leave. */
+function provisioningInPlace(o: Observation): RolloutPlan {
+  const { rollout: r, now } = o;
+  const ps = canaryProgress(r);
+  if (!ps.inPlace) return failedPlan(r, now, 'an in-place canary without its progress (a release stored by an older version)');
+  const { drains, next, ready } = provisionInPlace(ps.inPlace, o.servers, r, now);
+  const limit = r.spec.readyTimeoutSeconds;
+  if (next.waitingSince !== null && now - next.waitingSince > limit * 1000) {
+    return failedPlan(r, now, `build ${r.toBuild}: ${ready}/${next.canaryCap} canary servers Ready after ${limit}s`);
+  }
+  const drainServers = drains.map((s) => ({ serverId: s.id, reason: IN_PLACE_DRAIN_REASON }));
+  if (ready >= next.servers) {
+    const start: CanaryProgress = { step: 0, stepStartedAt: now, weight: 0, promotedStep: null, weights: [], inPlace: next };
+    return { ...run(o, start, { readyAt: now, progressState: start }, true), drainServers };
+  }
+  const out = next.drained.length - next.replaced;
+  const sessions = o.servers.filter((s) => next.drained.includes(s.id)).reduce((n, s) => n + s.used, 0);
+  const message = `replacing ${next.servers} ${r.fromBuild} servers in place: ${out} emptying (${sessions} sessions), ${next.replaced} replaced; ${ready}/${next.servers} canary servers Ready`;
+  const patch: Partial<Rollout> = {};
+  if (message !== r.message) patch.message = message;
+  if (JSON.stringify(next) !== JSON.stringify(ps.inPlace)) patch.progressState = { ...ps, inPlace: next };
+  return { ...emptyPlan(), patch, drainServers };
+}
+
+/**
+ * Every pass of an in-place canary until it ends: the room under the fleet's max, shared out
+ * again as role caps from what this pass sees and the plan's own phase and weight.
+ */
+function withInPlaceCaps(o: Observation, plan: RolloutPlan): RolloutPlan {
+  const r = o.rollout;
+  const phase = plan.patch.phase ?? r.phase;
+  if (phase !== 'Provisioning' && phase !== 'Progressing' && phase !== 'Paused' && phase !== 'Verifying' && phase !== 'Draining') return plan;
+  const state = plan.patch.progressState ?? r.progressState ?? {};
+  const ps = canaryProgress({ ...r, progressState: state });
+  if (!ps.inPlace) return plan;
+  const routed = ps.weight > 0 || hasCohort(r.spec.cohort);
+  const drainingNow = plan.drainServers?.length ?? 0;
+  const next = withCaps(ps.inPlace, o.servers, { fromBuild: r.fromBuild, toBuild: r.toBuild, phase, weight: ps.weight, routed: phase !== 'Provisioning' && routed, drainingNow });
+  if (next) plan.patch = { ...plan.patch, progressState: { ...state, inPlace: next } };
+  return plan;
 }
 
 function verifying(o: Observation): RolloutPlan {
@@ -149,7 +201,7 @@ function run(o: Observation, ps: CanaryProgress, extra: Partial<Rollout>, instal
     step++;
     stepStartedAt = now;
   }
-  const next: CanaryProgress = { step, stepStartedAt, weight, promotedStep: ps.promotedStep, weights };
+  const next: CanaryProgress = { step, stepStartedAt, weight, promotedStep: ps.promotedStep, weights, ...(ps.inPlace ? { inPlace: ps.inPlace } : {}) };
   const patch: Partial<Rollout> = { ...extra };
   if (JSON.stringify(next) !== JSON.stringify(canaryProgress(r)) || install) patch.progressState = next;
   const plan: RolloutPlan = { ...emptyPlan(), check };

@@ -4,6 +4,7 @@ import {
   DrainDeadlineSchema, SmokeCheckSchema, WebhookCheckSchema, seconds, type DrainDeadline, type SmokeCheck, type WebhookCheck,
 } from '../../checks.js';
 import { CohortSchema, type Cohort } from '../cohort.js';
+import { ServerBudgetSchema, type ServerBudget } from '../rolling/spec.js';
 
 /**
  * A check between steps: a smoke check against one canary server, a webhook answering 2xx = pass,
@@ -33,6 +34,15 @@ export interface CanarySpec {
   oldIdleSeconds: number | null;
   readyTimeoutSeconds: number;
   maxStartFailures: number;
+  /**
+   * Where the canary runs: `new` servers started beside the old build's (the default), or
+   * `in-place`: `inPlaceServers` of the old build's servers leave rotation and, once empty, are
+   * replaced by canary servers, so the fleet never runs more servers than its maxServers.
+   * Absent (releases stored before it existed): `new`.
+   */
+  servers?: 'new' | 'in-place';
+  /** With `in-place`: how many old servers to replace, a count or a percentage of those running (rounded up). Default 1. */
+  inPlaceServers?: ServerBudget;
 }
 
 export const weight = z.number().min(0, 'a weight is a share of new sessions, 0 to 100').max(100, 'a weight is a share of new sessions, 0 to 100');
@@ -52,6 +62,8 @@ export const canaryOptions = {
   oldIdleSeconds: seconds.nullable().default(null),
   readyTimeoutSeconds: z.number().int().min(1).default(300),
   maxStartFailures: z.number().int().min(1).default(3),
+  servers: z.enum(['new', 'in-place']).default('new'),
+  inPlaceServers: ServerBudgetSchema.default(1),
 };
 
 /** The steps a release runs: the spec's, after an initial smoke check when one is set. */

@@ -13,9 +13,9 @@
  * Progressing → Paused (a batch not Ready in time, or start failures) → `promote` → Progressing.
  */
 import type { RoutingTable } from '../../../allocation/routing.js';
-import type { ServerState } from '../../../fleet/model.js';
 import type { Rollout } from '../../model.js';
 import { emptyPlan, restoredRouting, type RolloutObservation, type RolloutPlan, type RolloutServer } from '../../strategy.js';
+import { emptiestFirst, observeReplacement, roomUnder, type Replacement } from '../replace.js';
 import { asState, progressOf, type RollingProgress } from './progress.js';
 import type { RollingSpec } from './spec.js';
 
@@ -25,40 +25,12 @@ type RollingRollout = Rollout & { spec: RollingSpec };
 /** The `drainReason` of an old server this release took out of rotation. */
 export const ROLLING_DRAIN_REASON = 'release';
 
-const UP: ReadonlySet<ServerState> = new Set(['Starting', 'Ready', 'Active']);
-const READY: ReadonlySet<ServerState> = new Set(['Ready', 'Active']);
-
-/** The fleet as one pass sees it. */
-interface Seen {
-  /** Every old-build server still there, in or out of rotation. */
-  old: readonly RolloutServer[];
-  /** Old servers up and not out of rotation (Starting, Ready, Active): what the old build's role keeps. */
-  oldUp: readonly RolloutServer[];
-  /** Old servers taking new sessions. */
-  oldReady: readonly RolloutServer[];
-  newUp: number;
-  newReady: readonly RolloutServer[];
-  /** Every server of the fleet, of any build and state: what the fleet's size is measured by. */
-  present: number;
-}
+/** The fleet as one pass sees it (see `replace.ts`, shared with the in-place canary). */
+type Seen = Replacement;
 
 export function planRolling(o: Observation): RolloutPlan {
   const phase = o.rollout.phase;
   return phase === 'Progressing' || phase === 'Verifying' || phase === 'Paused' ? step(o) : emptyPlan();
-}
-
-function observe(o: Observation): Seen {
-  const { fromBuild, toBuild } = o.rollout;
-  const old = o.servers.filter((s) => s.build === fromBuild);
-  const fresh = o.servers.filter((s) => s.build === toBuild);
-  return {
-    old,
-    oldUp: old.filter((s) => UP.has(s.state)),
-    oldReady: old.filter((s) => READY.has(s.state)),
-    newUp: fresh.filter((s) => UP.has(s.state)).length,
-    newReady: fresh.filter((s) => READY.has(s.state)),
-    present: o.servers.length,
-  };
 }
 
 /** Servers of the new build that should be Ready once the current batch is done. */
@@ -69,7 +41,7 @@ function goal(p: RollingProgress, size: number): number {
 function step(o: Observation): RolloutPlan {
   const { rollout: r, now } = o;
   const size = r.targetServers;
-  const seen = observe(o);
+  const seen = observeReplacement(o.servers, r.fromBuild, r.toBuild);
   const before = progressOf(r);
   const p: RollingProgress = { ...before, drainedAt: { ...before.drainedAt } };
   const plan = emptyPlan();
@@ -127,7 +99,7 @@ function step(o: Observation): RolloutPlan {
   // Role targets, read by the fleet planner in this same pass: the old build keeps what it has
   // in rotation (never a new old server), the new build grows only into room the fleet has.
   p.oldTarget = seen.oldUp.length - drains.length;
-  const room = size + p.surge - (seen.present - seen.newUp);
+  const room = roomUnder(size + p.surge, seen);
   p.newTarget = Math.max(0, Math.min(goal(p, size), room));
   // Paused: start nothing more (a crash-looping build would only crash again).
   if (phase === 'Paused') p.newTarget = Math.min(p.newTarget, seen.newReady.length);
@@ -184,7 +156,7 @@ function chooseDrains(seen: Seen, p: RollingProgress, size: number, inRotNew: nu
   const byBatch = seen.oldUp.length - (size - goal(p, size));
   const byAvailability = seen.oldReady.length + inRotNew - (size - p.unavailable);
   const n = Math.max(0, Math.min(byBatch, byAvailability));
-  return [...seen.oldReady].sort((a, b) => a.used - b.used || a.id.localeCompare(b.id)).slice(0, n);
+  return emptiestFirst(seen.oldReady, n);
 }
 
 /** A Ready new server not checked yet (an empty one first); any Ready one if all were. */

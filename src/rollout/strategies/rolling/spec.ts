@@ -21,15 +21,16 @@ export interface RollingSpec {
   drain: DrainDeadline | null;
 }
 
-const budget = z.union([
+/** A count of servers, or a percentage (the in-place canary's `inPlaceServers` takes the same). */
+export const ServerBudgetSchema = z.union([
   z.number().int().min(0),
   z.string().regex(/^(100|[1-9]?[0-9])%$/, 'a count of servers, or a percentage from 0% to 100% such as "25%"'),
 ]);
 
 /** The options of a rolling release, with their defaults: one server at a time, no extra server. */
 export const rollingOptions = {
-  maxSurge: budget.default(0),
-  maxUnavailable: budget.default(1),
+  maxSurge: ServerBudgetSchema.default(0),
+  maxUnavailable: ServerBudgetSchema.default(1),
   smoke: SmokeCheckSchema.nullable().default(null),
   batchReadyTimeoutSeconds: z.number().int().min(1).default(300),
   maxStartFailures: z.number().int().min(1).default(3),
@@ -65,13 +66,16 @@ export function validateRolling(spec: Pick<RollingSpec, 'maxSurge' | 'maxUnavail
  * small fleet, one server at a time leaves rotation, as Kubernetes does.
  */
 export function resolveBudget(spec: Pick<RollingSpec, 'maxSurge' | 'maxUnavailable'>, size: number): Budget {
-  const resolve = (b: ServerBudget, round: (x: number) => number): number =>
-    typeof b === 'number' ? b : round((size * Number(b.slice(0, -1))) / 100);
-  const surge = resolve(spec.maxSurge, Math.ceil);
-  let unavailable = Math.min(size, resolve(spec.maxUnavailable, Math.floor));
+  const surge = resolveServers(spec.maxSurge, size, Math.ceil);
+  let unavailable = Math.min(size, resolveServers(spec.maxUnavailable, size, Math.floor));
   if (surge + unavailable === 0) unavailable = 1;
   const batchSize = Math.max(1, Math.min(size, surge + unavailable));
   return { surge, unavailable, batchSize, batches: Math.max(1, Math.ceil(size / batchSize)) };
+}
+
+/** A budget as a number of servers: a count as it is, a percentage of `of` rounded by `round`. */
+export function resolveServers(b: ServerBudget, of: number, round: (x: number) => number): number {
+  return typeof b === 'number' ? b : round((of * Number(b.slice(0, -1))) / 100);
 }
 
 /** The fleet's size for the release: the old build's running servers, within the fleet's min and max, at least one. */

@@ -9,7 +9,9 @@ import { SqliteStore } from '../sqlite-store.js';
 const path = process.argv[2];
 if (path === undefined) throw new Error('usage: commit-loop.ts <db-path>');
 
-const store = SqliteStore.open(path);
+// Checkpoints far more often than in production (every 5 ms, and a TRUNCATE every 64 KiB of
+// WAL), so the kill lands while the worker thread is copying and rewinding the WAL.
+const store = SqliteStore.open(path, { checkpoint: { intervalMs: 5, maxWalBytes: 64 * 1024 } });
 for (let n = 1; ; n++) {
   const id = `ses_${n}`;
   await store.commit([

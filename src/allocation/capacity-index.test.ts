@@ -1,0 +1,139 @@
+/**
+ * The capacity index against the thing it replaces: after any sequence of server and session
+ * changes applied to the `World`, asking the index gives the same answers as scanning every
+ * server the way allocation did before the index (`bruteForceCandidates`, kept here as the oracle).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ServerStates, type GameServer, type ServerState } from '../fleet/model.js';
+import { World } from '../state/world.js';
+import { sampleServer, sampleSession } from '../store/fixtures.js';
+import { scanCandidates, type Candidate } from './candidates.js';
+import { chooseServer } from './choose.js';
+import { fleetCandidates } from './service.js';
+
+const FLEETS = ['f1', 'f2'] as const;
+const BUILDS = ['b1', 'b2', 'b3'] as const;
+
+/** Allocation's candidate list before the index: a walk of every server (the service's old loop). */
+function bruteForceCandidates(world: World, fleet: string, partyServers: readonly string[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const s of world.servers.values()) {
+    if (s.fleet !== fleet) continue;
+    if (s.state === 'Ready' || s.state === 'Active' || (s.state === 'Draining' && partyServers.includes(s.id))) {
+      out.push({
+        id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: world.used(s.id), createdAt: s.createdAt,
+        leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested',
+      });
+    }
+  }
+  return out;
+}
+
+type Op =
+  | { kind: 'add'; fleet: string; build: string; state: ServerState; capacity: number; createdAt: number }
+  | { kind: 'state'; server: number; state: ServerState }
+  | { kind: 'leave'; server: number; how: 'stop' | 'shutdown' }
+  | { kind: 'capacity'; server: number; capacity: number }
+  | { kind: 'open'; server: number; party: string | null }
+  | { kind: 'close'; session: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), fleet: fc.constantFrom(...FLEETS), build: fc.constantFrom(...BUILDS), state: fc.constantFrom(...ServerStates), capacity: fc.integer({ min: 0, max: 5 }), createdAt: fc.integer({ min: 0, max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('state' as const), server: fc.nat(), state: fc.constantFrom(...ServerStates) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('leave' as const), server: fc.nat(), how: fc.constantFrom('stop' as const, 'shutdown' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('capacity' as const), server: fc.nat(), capacity: fc.integer({ min: 0, max: 6 }) }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('open' as const), server: fc.nat(), party: fc.constantFrom(null, 'p1', 'p2') }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('close' as const), session: fc.nat() }) },
+);
+
+function apply(world: World, o: Op, n: number): void {
+  const servers = [...world.servers.values()];
+  const pick = (i: number): GameServer | undefined => servers[i % Math.max(1, servers.length)];
+  switch (o.kind) {
+    case 'add':
+      world.putServer(sampleServer({ id: `s${n}`, token: `t${n}`, fleet: o.fleet, build: o.build, state: o.state, capacity: o.capacity, createdAt: o.createdAt, stopRequestedAt: null, drainReason: null }));
+      return;
+    case 'state': {
+      // A terminal state removes the server, as an exit does.
+      const s = pick(o.server);
+      if (s) world.putServer({ ...s, state: o.state });
+      return;
+    }
+    case 'leave': {
+      const s = pick(o.server);
+      if (s) world.putServer(o.how === 'stop' ? { ...s, state: 'Draining', stopRequestedAt: n } : { ...s, state: 'Draining', drainReason: 'shutdown-requested' });
+      return;
+    }
+    case 'capacity': {
+      const s = pick(o.server);
+      if (s) world.putServer({ ...s, capacity: o.capacity });
+      return;
+    }
+    case 'open': {
+      const s = pick(o.server);
+      if (s) world.addSession(sampleSession({ id: `ses${n}`, fleet: s.fleet, server: s.id, build: s.build, playerId: `pl${n}`, partyId: o.party, state: 'Reserved', closedAt: null, closeReason: null }));
+      return;
+    }
+    case 'close': {
+      const open = [...world.sessions.keys()];
+      const id = open[o.session % Math.max(1, open.length)];
+      if (id !== undefined) world.closeSession(id, 'ended', n);
+    }
+  }
+}
+
+describe('the capacity index', () => {
+  it('answers like a scan of every server after any sequence of server and session changes', () => {
+    fc.assert(fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const world = new World();
+      ops.forEach((o, n) => {
+        apply(world, o, n);
+        for (const fleet of FLEETS) {
+          const oracle = scanCandidates(bruteForceCandidates(world, fleet, []));
+          for (const build of BUILDS) {
+            expect(world.capacity.freeSeats(fleet, build)).toBe(oracle.freeSeats(build));
+            for (const seats of [1, 2, 3, 5]) expect(world.capacity.fullest(fleet, build, seats)).toEqual(oracle.fullest(build, seats));
+          }
+        }
+      });
+    }), { numRuns: 300 });
+  });
+
+  it('places every request, party members and migrated players included, where the full scan would', () => {
+    const request = fc.record({
+      fleet: fc.constantFrom(...FLEETS),
+      party: fc.constantFrom(null, 'p1', 'p2'),
+      weights: fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 3 }), fc.nat({ max: 3 })),
+      forcedBuild: fc.constantFrom(null, ...BUILDS),
+      forcedSeats: fc.integer({ min: 1, max: 4 }),
+      held: fc.nat({ max: 6 }),
+      partyPolicy: fc.constantFrom('together' as const, 'follow-routing' as const),
+    });
+    fc.assert(fc.property(fc.array(op, { maxLength: 60 }), fc.array(request, { minLength: 1, maxLength: 5 }), (ops, requests) => {
+      const world = new World();
+      ops.forEach((o, n) => apply(world, o, n));
+      requests.forEach((r, i) => {
+        const partyServers = r.party === null ? [] : world.partyServers(r.fleet, r.party);
+        const input = {
+          playerId: `new${i}`, partyId: r.party, clientVersion: null, accepts: () => true, partyServers, partyPolicy: r.partyPolicy,
+          routing: { entries: BUILDS.map((build, k) => ({ build, weight: r.weights[k] ?? 0 })) },
+          forcedBuild: r.forcedBuild, forcedSeats: r.forcedSeats, heldSeats: new Map([['b1', r.held]]),
+        };
+        const indexed = chooseServer({ ...input, candidates: fleetCandidates(world, r.fleet, partyServers) });
+        const scanned = chooseServer({ ...input, candidates: bruteForceCandidates(world, r.fleet, partyServers) });
+        expect(indexed).toEqual(scanned);
+      });
+    }), { numRuns: 300 });
+  });
+
+  it('forgets a server once it stops, and finds it again only through a new record', () => {
+    const world = new World();
+    const s = sampleServer({ id: 'a', fleet: 'f1', build: 'b1', state: 'Ready', capacity: 2, stopRequestedAt: null, drainReason: null });
+    world.putServer(s);
+    expect(world.capacity.fullest('f1', 'b1', 1)?.id).toBe('a');
+    world.putServer({ ...s, state: 'Stopped' });
+    expect(world.capacity.fullest('f1', 'b1', 1)).toBeUndefined();
+    expect(world.capacity.size).toBe(0);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * When to checkpoint the SQLite WAL. The store turns SQLite's automatic checkpoint off
+ * (`wal_autocheckpoint=0`): it ran inside COMMIT, on the event loop, copying ~4 MB of pages and
+ * fsyncing the database every 1,000 pages — the p99 spikes of the allocation bench. A worker
+ * thread with its own connection checkpoints instead (`checkpoint.ts`); this decides what it does.
+ *
+ * - PASSIVE after any commit: copies committed frames into the database without taking the write
+ *   lock, so commits on the event loop never wait for it.
+ * - TRUNCATE when the WAL file has reached `maxWalBytes`: under steady writes a PASSIVE checkpoint
+ *   never catches up at the instant a writer starts, so SQLite never rewinds the WAL and the file
+ *   grows for ever. TRUNCATE blocks writers while it copies what PASSIVE left (little) and resets
+ *   the file to zero bytes: a short wait once per `maxWalBytes` of writes, not per 4 MB.
+ * - TRUNCATE when idle for `idleAfterMs` with a non-empty WAL: returns the disk space while
+ *   nobody is writing, so nobody waits.
+ */
+
+export interface CheckpointPolicy {
+  /** How often the WAL is looked at. Default 1 s. */
+  intervalMs: number;
+  /** WAL size at which a blocking TRUNCATE bounds it. Default 64 MiB. */
+  maxWalBytes: number;
+  /** Quiet time after the last commit before the WAL is truncated. Default 10 s. */
+  idleAfterMs: number;
+}
+
+export const DefaultCheckpointPolicy: CheckpointPolicy = {
+  intervalMs: 1_000,
+  maxWalBytes: 64 * 1024 * 1024,
+  idleAfterMs: 10_000,
+};
+
+export interface WalState {
+  now: number;
+  /** Size of the `-wal` file now (0 when missing). */
+  walBytes: number;
+  /** Commits since the last checkpoint began. */
+  commitsSinceCheckpoint: number;
+  /** When the last commit resolved (0: never). */
+  lastCommitAt: number;
+}
+
+export type CheckpointAction = 'none' | 'passive' | 'truncate';
+
+/** Pure: which checkpoint, if any, to run now. */
+export function decideCheckpoint(s: WalState, p: CheckpointPolicy): CheckpointAction {
+  if (s.walBytes >= p.maxWalBytes) return 'truncate';
+  if (s.commitsSinceCheckpoint > 0) return 'passive';
+  if (s.walBytes > 0 && s.now - s.lastCommitAt >= p.idleAfterMs) return 'truncate';
+  return 'none';
+}
+
+export function resolveCheckpointPolicy(p: Partial<CheckpointPolicy> = {}): CheckpointPolicy {
+  const r = { ...DefaultCheckpointPolicy, ...p };
+  for (const [k, v] of Object.entries(r)) {
+    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`checkpoint ${k} must be positive, got ${v}`);
+  }
+  return r;
+}

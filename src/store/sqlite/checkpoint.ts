@@ -1,0 +1,127 @@
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { SystemClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import { decideCheckpoint, type CheckpointAction, type CheckpointPolicy } from './checkpoint-policy.js';
+
+/**
+ * The worker's whole program. A string evaluated as CommonJS rather than a module file, so the
+ * same code runs under tsx, vitest and the compiled `dist/` without a loader in the worker.
+ * Its connection only checkpoints; `synchronous=FULL` so the database file is fsynced before
+ * the WAL is rewound (NORMAL does that too in WAL mode; FULL says it outright).
+ */
+const WorkerSource = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = FULL');
+db.pragma('wal_autocheckpoint = 0');
+parentPort.on('message', (m) => {
+  if (m.mode === 'close') { db.close(); parentPort.close(); return; }
+  try {
+    const [r] = db.pragma('wal_checkpoint(' + m.mode + ')');
+    parentPort.postMessage({ id: m.id, busy: r.busy, log: r.log, checkpointed: r.checkpointed });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
+  }
+});
+`;
+
+export interface CheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+/**
+ * Runs WAL checkpoints off the event loop: a timer on the loop looks at the WAL's size (an
+ * async stat) and decides; a worker thread with its own connection does the copying and
+ * fsyncing. One checkpoint at a time.
+ */
+export class Checkpointer {
+  private readonly worker: Worker;
+  private timer: TimerHandle | undefined;
+  private commits = 0;
+  private lastCommitAt = 0;
+  private busy = false;
+  private closed = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: CheckpointResult) => void; reject: (e: Error) => void }>();
+  private readonly exited: Promise<void>;
+
+  constructor(
+    private readonly dbPath: string,
+    private readonly policy: CheckpointPolicy,
+    private readonly clock: Clock = new SystemClock(),
+    private readonly onError: (e: Error) => void = (e) => process.emitWarning(`WAL checkpoint failed: ${e.message}`),
+  ) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WorkerSource, { eval: true, workerData: { driver, path: dbPath } });
+    // Never keeps the process alive on its own; `close` ends it explicitly.
+    this.worker.unref();
+    this.worker.on('message', (m: { id: number; error?: string } & CheckpointResult) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.error !== undefined) p?.reject(new Error(m.error));
+      else p?.resolve({ busy: m.busy, log: m.log, checkpointed: m.checkpointed });
+    });
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.on('error', (e) => {
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+      this.onError(e);
+    });
+    this.schedule();
+  }
+
+  /** Called by the store after each commit resolves. */
+  noteCommit(): void {
+    this.commits++;
+    this.lastCommitAt = this.clock.now();
+  }
+
+  /** One look at the WAL and, if the policy says so, one checkpoint. Exposed for tests. */
+  async tick(): Promise<CheckpointAction> {
+    if (this.busy || this.closed) return 'none';
+    this.busy = true;
+    try {
+      const walBytes = await stat(`${this.dbPath}-wal`).then((s) => s.size, () => 0);
+      const action = decideCheckpoint(
+        { now: this.clock.now(), walBytes, commitsSinceCheckpoint: this.commits, lastCommitAt: this.lastCommitAt },
+        this.policy,
+      );
+      if (action === 'none') return action;
+      // Counted from when the checkpoint begins: a commit landing during it needs the next one.
+      this.commits = 0;
+      await this.run(action === 'passive' ? 'PASSIVE' : 'TRUNCATE');
+      return action;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  run(mode: 'PASSIVE' | 'TRUNCATE'): Promise<CheckpointResult> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, mode });
+    });
+  }
+
+  /** Stops the timer, lets a running checkpoint finish, and ends the worker and its connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.worker.postMessage({ mode: 'close' });
+    await this.exited;
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.tick().catch((e: unknown) => this.onError(e instanceof Error ? e : new Error(String(e)))).finally(() => this.schedule());
+    }, this.policy.intervalMs);
+  }
+}
