@@ -26,6 +26,8 @@ export interface DemoOptions {
   dataDir: string;
   /** Ports handed to game servers; null = the control plane's default. */
   gamePorts: { from: number; to: number } | null;
+  /** Release a faulty v2 (canary only): the canary's analysis must roll it back. */
+  faultyBuild: boolean;
   help: boolean;
 }
 
@@ -35,7 +37,7 @@ export class DemoUsageError extends Error {
 }
 
 export const demoUsage = `usage: npm start -- [--strategy NAME] [--exit] [--json] [--players N] [--port N]
-                    [--release-after SECONDS] [--data-dir DIR] [--game-ports FROM-TO]
+                    [--release-after SECONDS] [--data-dir DIR] [--game-ports FROM-TO] [--faulty-build]
   --strategy NAME        the release strategy: ${DemoStrategies.join(', ')} (default blue-green)
   --exit                 end after the summary; exit 1 if a session was interrupted without notice
   --json                 print the summary as JSON on stdout (the live view goes to stderr)
@@ -43,7 +45,9 @@ export const demoUsage = `usage: npm start -- [--strategy NAME] [--exit] [--json
   --port N               API port, 0 = any free one (default 7350)
   --release-after S      seconds of play before the release starts (default 8)
   --data-dir DIR         the demo's own data directory, wiped at start (default .handoff/demo)
-  --game-ports FROM-TO   ports for game servers (default the control plane's 7400-7999)`;
+  --game-ports FROM-TO   ports for game servers (default the control plane's 7400-7999)
+  --faulty-build         with --strategy canary: v2 crashes, ends sessions in error and ticks
+                         slowly; the canary's analysis must roll it back (exit 0 only if it did)`;
 
 /** Parses `argv` (without node and the script). Throws DemoUsageError on anything it cannot use. */
 export function parseDemoOptions(argv: readonly string[], root: string): DemoOptions {
@@ -62,6 +66,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
         'release-after': { type: 'string', default: '8' },
         'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
         'game-ports': { type: 'string' },
+        'faulty-build': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -70,6 +75,8 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
     throw new DemoUsageError(e instanceof Error ? e.message : String(e));
   }
   const str = (k: string): string => String(values[k]);
+  const faultyBuild = values['faulty-build'] === true;
+  if (faultyBuild && str('strategy') !== 'canary') throw new DemoUsageError(`--faulty-build runs with --strategy canary (its analysis step is what rolls the faulty build back), not ${str('strategy')}`);
   return {
     strategy: strategyOf(str('strategy')),
     exit: values['exit'] === true,
@@ -79,6 +86,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
     releaseAfterMs: integer('--release-after', str('release-after'), 0, 3_600) * 1000,
     dataDir: path.resolve(root, str('data-dir')),
     gamePorts: values['game-ports'] === undefined ? null : portRange(str('game-ports')),
+    faultyBuild,
     help: values['help'] === true,
   };
 }

@@ -4,6 +4,7 @@ import { abTestScenario } from './ab-test.js';
 import { blueGreenScenario } from './blue-green.js';
 import { canaryScenario } from './canary.js';
 import { dynamicPoolScenario } from './dynamic-pool.js';
+import { faultyCanaryScenario } from './faulty-canary.js';
 import { maintenanceScenario } from './maintenance.js';
 import { rollingScenario } from './rolling.js';
 import type { Scenario } from './types.js';
@@ -17,7 +18,7 @@ const scenarios: Record<DemoStrategy, () => Scenario> = {
   'dynamic-pool': dynamicPoolScenario,
 };
 
-/** A fresh scenario (scenarios remember what they did during one run). */
-export function scenarioFor(strategy: DemoStrategy): Scenario {
-  return scenarios[strategy]();
+/** A fresh scenario (scenarios remember what they did during one run). `faultyBuild`: canary only (options.ts checks). */
+export function scenarioFor(strategy: DemoStrategy, opts: { faultyBuild?: boolean } = {}): Scenario {
+  return opts.faultyBuild ? faultyCanaryScenario() : scenarios[strategy]();
 }
