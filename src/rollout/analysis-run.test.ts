@@ -4,7 +4,8 @@ import type { MetricSamples } from '../analysis/judge/model.js';
 import { judgePrometheus } from '../analysis/providers/prometheus.js';
 import { AnalysisSpecSchema, type AnalysisSpec } from '../analysis/spec.js';
 import { callWebhook } from '../analysis/webhook.js';
-import { runMetricsAnalysis, verdictSummary, type AnalysisDeps } from './analysis-run.js';
+import { sampleRollout } from '../store/fixtures.js';
+import { runMetricsAnalysis, runMetricsAnalysisSafely, verdictSummary, withVerdict, type AnalysisDeps } from './analysis-run.js';
 import type { MetricsCheck } from './strategy.js';
 
 const T0 = 1_000_000;
@@ -77,5 +78,31 @@ describe('runMetricsAnalysis', () => {
     expect((await runMetricsAnalysis('arena', check(a), deps({}, 3))).metrics).toMatchObject([{ metric: 'prometheus.errors', verdict: 'fail', canary: { value: 3 } }]);
     expect((await runMetricsAnalysis('arena', check(a), deps({}, 0))).verdict).toBe('pass');
     expect((await runMetricsAnalysis('arena', check(a), deps({}, null))).verdict).toBe('inconclusive');
+  });
+});
+
+describe('withVerdict', () => {
+  const a = spec({ metrics: [{ metric: 'crash_rate', max: 0.05, minSamples: 3 }] });
+  const running = sampleRollout({ phase: 'Verifying', analyses: [], smoke: { state: 'running', serverId: '', startedAt: T0, finishedAt: null, detail: '' } });
+  const failed = { verdict: 'fail' as const, metrics: [{ metric: 'crash_rate', verdict: 'fail' as const, canary: { n: 4, value: 0.75 }, baseline: { n: 6, value: 0 }, test: null, reason: 'crash_rate is 0.75.' }] };
+
+  it('stores the verdict with its numbers and the window, and logs it as rollout.verdict', () => {
+    const out = withVerdict(running, check(a), failed, T0 + 30_001)!;
+    expect(out.rollout.smoke).toMatchObject({ state: 'failed', finishedAt: T0 + 30_001, detail: 'fail: crash_rate is 0.75.' });
+    expect(out.rollout.analyses).toEqual([{ step: 'step 2/3', verdict: 'fail', result: failed, window: { since: T0, until: T0 + 30_000 }, canary: 'v2', baseline: 'v1', at: T0 + 30_001 }]);
+    expect(out.event).toMatchObject({ kind: 'appendEvent', event: { kind: 'rollout.verdict', data: { verdict: 'fail', step: 'step 2/3' } } });
+  });
+
+  it.each([
+    ['the release was aborted meanwhile', { ...running, phase: 'Aborted' as const }],
+    ['the check is another step\'s (another window)', { ...running, smoke: { ...running.smoke!, startedAt: T0 + 1 } }],
+    ['the step already has its verdict', { ...running, smoke: { ...running.smoke!, state: 'passed' as const } }],
+  ])('changes nothing when %s', (_why, r) => {
+    expect(withVerdict(r, check(a), failed, T0 + 30_001)).toBeNull();
+  });
+
+  it('turns an analysis that throws into an inconclusive verdict, never a pass', async () => {
+    const broken: AnalysisDeps = { samplesFor: () => { throw new Error('boom'); }, webhook: callWebhook, prometheus: () => Promise.reject(new Error('x')) };
+    expect(await runMetricsAnalysisSafely('arena', check(a), broken)).toMatchObject({ verdict: 'inconclusive', metrics: [{ metric: 'analysis', reason: 'The analysis could not run: Error: boom' }] });
   });
 });

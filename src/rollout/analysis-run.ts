@@ -7,7 +7,10 @@
 import { judge, overallVerdict } from '../analysis/judge/judge.js';
 import type { AnalysisResult, MetricResult, MetricSamples } from '../analysis/judge/model.js';
 import { criteriaOf, type PrometheusQuery } from '../analysis/spec.js';
+import { event } from '../state/context.js';
+import type { Mutation } from '../store/port.js';
 import type { WebhookCheck } from './checks.js';
+import type { AnalysisRecord, Rollout } from './model.js';
 import type { MetricsCheck } from './strategy.js';
 
 export interface AnalysisDeps {
@@ -32,6 +35,29 @@ export async function runMetricsAnalysis(fleet: string, check: MetricsCheck, dep
   const at = Math.floor(window.until / 1000);
   results.push(...(await Promise.all(analysis.prometheus.map((q) => deps.prometheus(q, at)))));
   return { verdict: overallVerdict(results), metrics: results };
+}
+
+/** The run, with anything that threw (a bug, a provider's surprise) as an inconclusive verdict: never a pass, never lost. */
+export function runMetricsAnalysisSafely(fleet: string, check: MetricsCheck, deps: AnalysisDeps): Promise<AnalysisResult> {
+  return runMetricsAnalysis(fleet, check, deps).catch((e: unknown): AnalysisResult => ({
+    verdict: 'inconclusive',
+    metrics: [{ metric: 'analysis', verdict: 'inconclusive', canary: none, baseline: none, test: null, reason: `The analysis could not run: ${String(e)}` }],
+  }));
+}
+
+/**
+ * The rollout with the verdict stored (in `analyses`, and as the step's check outcome in
+ * `smoke`), and its `rollout.verdict` event. Null when the verdict is for a step the release has
+ * left (aborted meanwhile, or a stale run): then it changes nothing.
+ */
+export function withVerdict(r: Rollout, check: MetricsCheck, result: AnalysisResult, now: number): { rollout: Rollout; event: Mutation } | null {
+  if (r.phase !== 'Verifying' || r.smoke?.state !== 'running' || r.smoke.startedAt !== check.window.since) return null;
+  const state = result.verdict === 'pass' ? 'passed' : result.verdict === 'fail' ? 'failed' : 'inconclusive';
+  const summary = verdictSummary(result);
+  const record: AnalysisRecord = { step: check.label, verdict: result.verdict, result, window: check.window, canary: check.canary, baseline: check.baseline, at: now };
+  const rollout: Rollout = { ...r, smoke: { ...r.smoke, state, finishedAt: now, detail: summary }, analyses: [...(r.analyses ?? []), record], updatedAt: now };
+  const figures = result.metrics.map((m) => ({ metric: m.metric, verdict: m.verdict, canary: m.canary, baseline: m.baseline, pValue: m.test?.pValue ?? null }));
+  return { rollout, event: event(now, r.fleet, 'rollout.verdict', r.id, `${check.label}: analysis ${summary}`, { verdict: result.verdict, step: check.label, metrics: figures }) };
 }
 
 /** One line for the rollout's message and `smoke.detail`: the verdict, then the reasons that decided it. */

@@ -17,8 +17,8 @@ import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import { planAbort, planPromote } from './commands.js';
 import { FiguresReader } from './figures-reader.js';
-import { runMetricsAnalysis, verdictSummary, type AnalysisDeps } from './analysis-run.js';
-import { isTerminalPhase, type AnalysisRecord, type Rollout, type RolloutStart } from './model.js';
+import { runMetricsAnalysisSafely, withVerdict, type AnalysisDeps } from './analysis-run.js';
+import { isTerminalPhase, type Rollout, type RolloutStart } from './model.js';
 import { strategyFor, strategyOf } from './strategies/index.js';
 import type { AnalysisCheck, MetricsCheck, PromoteInput, RolloutPlan, RolloutServer, Strategy } from './strategy.js';
 
@@ -288,35 +288,23 @@ export class RolloutService {
       webhook: callWebhook,
       prometheus: (q, time) => runPrometheusQuery(q, { address: this.opts.prometheusUrl ?? null, time }),
     };
-    void runMetricsAnalysis(r.fleet, check, deps)
-      .catch((e: unknown): AnalysisResult => ({
-        verdict: 'inconclusive',
-        metrics: [{ metric: 'analysis', verdict: 'inconclusive', canary: { n: 0, value: null }, baseline: { n: 0, value: null }, test: null, reason: `The analysis could not run: ${String(e)}` }],
-      }))
+    void runMetricsAnalysisSafely(r.fleet, check, deps)
       .then((result) => this.recordVerdict(r.id, check, result))
       .finally(() => this.smokeRunning.delete(r.id));
   }
 
   /**
-   * Stores the verdict on the rollout and applies what it means in the same commit: a failed
-   * analysis re-routes new sessions to the baseline before the next allocation is answered.
+   * Stores the verdict and applies what it means in the same commit: a failed analysis
+   * re-routes new sessions to the baseline before the next allocation is answered.
    */
   private async recordVerdict(id: string, check: MetricsCheck, result: AnalysisResult): Promise<void> {
     const r = this.ctx.world.rollouts.get(id);
-    // A verdict for a step the release has left (aborted meanwhile, or a stale run) changes nothing.
-    if (!r || r.phase !== 'Verifying' || r.smoke?.state !== 'running' || r.smoke.startedAt !== check.window.since) return;
     const now = this.ctx.clock.now();
-    const state = result.verdict === 'pass' ? 'passed' : result.verdict === 'fail' ? 'failed' : 'inconclusive';
-    const summary = verdictSummary(result);
-    const record: AnalysisRecord = { step: check.label, verdict: result.verdict, result, window: check.window, canary: check.canary, baseline: check.baseline, at: now };
-    const next: Rollout = { ...r, smoke: { ...r.smoke, state, finishedAt: now, detail: summary }, analyses: [...(r.analyses ?? []), record], updatedAt: now };
-    this.ctx.world.putRollout(next);
-    const figures = result.metrics.map((m) => ({ metric: m.metric, verdict: m.verdict, canary: m.canary, baseline: m.baseline, pValue: m.test?.pValue ?? null }));
-    const mutations: Mutation[] = [
-      { kind: 'putRollout', rollout: next },
-      event(now, r.fleet, 'rollout.verdict', r.id, `${check.label}: analysis ${summary}`, { verdict: result.verdict, step: check.label, metrics: figures }),
-      ...this.apply(next, strategyOf(next).plan({ rollout: next, servers: this.observe(r.fleet), now }), now),
-    ];
+    const judged = r ? withVerdict(r, check, result, now) : null;
+    if (!r || !judged) return;
+    this.ctx.world.putRollout(judged.rollout);
+    const plan = strategyOf(judged.rollout).plan({ rollout: judged.rollout, servers: this.observe(r.fleet), now });
+    const mutations: Mutation[] = [{ kind: 'putRollout', rollout: judged.rollout }, judged.event, ...this.apply(judged.rollout, plan, now)];
     await this.ctx.persister.persist(mutations).catch(() => undefined);
     this.opts.kick(r.fleet);
   }
