@@ -16,6 +16,7 @@ import type { SmokeResult } from '../../checks.js';
 import type { Rollout } from '../../model.js';
 import type { AnalysisSpec } from '../../../analysis/spec.js';
 import { emptyPlan, failedPlan, type AnalysisCheck, type MetricsCheck, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import { gateRunning, INCONCLUSIVE_NEXT, metricsCheck } from '../analysis-gate.js';
 import { cohortRules, hasCohort } from '../cohort.js';
 import { planDrain } from '../drain.js';
 import { IN_PLACE_DRAIN_REASON, isInPlace, provisionInPlace, withCaps, type InPlaceProgress } from './in-place.js';
@@ -154,7 +155,7 @@ function verifying(o: Observation): RolloutPlan {
   if (r.smoke.state === 'failed') return failedPlan(r, now, `${stepLabel(r, ps.step)}: analysis failed${r.smoke.serverId ? ` on ${r.smoke.serverId}` : ''}: ${r.smoke.detail}`);
   if (r.smoke.state === 'inconclusive') {
     // Too little data to judge: a person decides (`promote` continues, `abort` rolls back).
-    return { ...emptyPlan(), patch: { phase: 'Paused', message: `${stepLabel(r, ps.step)}: analysis inconclusive at ${ps.weight}%: ${r.smoke.detail} Promote to continue, abort to roll back.` } };
+    return { ...emptyPlan(), patch: { phase: 'Paused', message: `${stepLabel(r, ps.step)}: analysis inconclusive at ${ps.weight}%: ${r.smoke.detail} ${INCONCLUSIVE_NEXT}` } };
   }
   return run(o, { ...ps, step: ps.step + 1, stepStartedAt: now }, {}, false);
 }
@@ -226,8 +227,8 @@ function startCheck(o: Observation, analysis: CanaryAnalysis, step: number, weig
   if ('metrics' in analysis) {
     const seconds = analysis.metrics.windowSeconds;
     return {
-      check: metricsCheck(r, analysis.metrics, step, weight, now),
-      result: result(''),
+      check: canaryMetricsCheck(r, analysis.metrics, step, weight, now),
+      result: gateRunning(now),
       message: `${stepLabel(r, step)}: analysing ${r.toBuild} against ${r.fromBuild} at ${weight}% for ${seconds}s`,
     };
   }
@@ -250,11 +251,8 @@ export function webhookPayload(r: Rollout, step: number, weight: number): Record
 }
 
 /** A metrics analysis of the canary against the old build over the window starting at `since`. */
-function metricsCheck(r: CanaryRollout, analysis: AnalysisSpec, step: number, weight: number, since: number): MetricsCheck {
-  return {
-    serverId: '', analysis, window: { since, until: since + analysis.windowSeconds * 1000 },
-    canary: r.toBuild, baseline: r.fromBuild, label: stepLabel(r, step), payload: webhookPayload(r, step, weight),
-  };
+function canaryMetricsCheck(r: CanaryRollout, analysis: AnalysisSpec, step: number, weight: number, since: number): MetricsCheck {
+  return metricsCheck(r, analysis, stepLabel(r, step), since, webhookPayload(r, step, weight));
 }
 
 /** The check a Verifying canary waits on (run again after a control-plane restart). */
@@ -264,7 +262,7 @@ export function runningCanaryCheck(r: CanaryRollout): AnalysisCheck | null {
   const s = canarySteps(r.spec)[ps.step];
   if (!s || !('analysis' in s)) return null;
   const { serverId } = r.smoke;
-  if ('metrics' in s.analysis) return metricsCheck(r, s.analysis.metrics, ps.step, ps.weight, r.smoke.startedAt);
+  if ('metrics' in s.analysis) return canaryMetricsCheck(r, s.analysis.metrics, ps.step, ps.weight, r.smoke.startedAt);
   return 'smoke' in s.analysis ? { serverId, smoke: s.analysis.smoke } : { serverId, webhook: s.analysis.webhook, payload: webhookPayload(r, ps.step, ps.weight) };
 }
 
