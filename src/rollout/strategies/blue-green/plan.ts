@@ -1,6 +1,6 @@
 /**
  * Session-aware blue-green as a pure planner: (rollout, observed servers, now) → a plan.
- * Provisioning → [Verifying] → [AwaitingPromotion] → switch → Draining → Completed.
+ * Provisioning → [Verifying: smoke, then a pre-switch analysis] → [AwaitingPromotion] → switch → Draining → Completed.
  * The switch is one routing-table change: every new session goes to the new build at once,
  * while sessions already open stay where they are until they end (or until an optional gentle
  * migration announces a deadline and closes them as `migrated`, with migration tokens). Servers are started and stopped by the fleet
@@ -11,7 +11,9 @@ import type { ServerState } from '../../../fleet/model.js';
 import type { SmokeResult } from '../../checks.js';
 import type { Rollout } from '../../model.js';
 import { planMigration } from '../../plan-migration.js';
-import { emptyPlan, failedPlan, provisioningProblem, restoredRouting, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import type { AnalysisSpec } from '../../../analysis/spec.js';
+import { emptyPlan, failedPlan, provisioningProblem, restoredRouting, type AnalysisCheck, type MetricsCheck, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import { gateRunning, metricsCheck } from '../analysis-gate.js';
 import { blueGreenMigration, type BlueGreenSpec } from './spec.js';
 
 type Observation = RolloutObservation<BlueGreenSpec>;
@@ -61,13 +63,54 @@ function provisioning(o: Observation): RolloutPlan {
       patch: { phase: 'Verifying', readyAt: now, smoke, message: `smoke check running against ${first.id}` },
     };
   }
-  return afterVerification(r, now, { readyAt: now });
+  return afterChecks(r, now, { readyAt: now });
 }
 
 function verifying(r: BlueGreenRollout, now: number): RolloutPlan {
   if (!r.smoke || r.smoke.state === 'running') return emptyPlan();
+  if (gateOf(r) === 'pre-switch') {
+    // The pre-switch verdict (see ../analysis-gate.ts); an inconclusive one waits for a person.
+    const judged = { progressState: { gate: 'pre-switch', judged: true } };
+    if (r.smoke.state === 'failed') return failedPlan(r, now, `pre-switch analysis failed: ${r.smoke.detail}`);
+    if (r.smoke.state === 'inconclusive') {
+      return { ...emptyPlan(), patch: { ...judged, phase: 'AwaitingPromotion', message: `pre-switch analysis inconclusive: ${r.smoke.detail} Promote to switch, abort to roll back.` } };
+    }
+    return afterVerification(r, now, judged);
+  }
   if (r.smoke.state === 'failed') return failedPlan(r, now, `smoke check failed on ${r.smoke.serverId}: ${r.smoke.detail}`);
-  return afterVerification(r, now, {});
+  return afterChecks(r, now, {});
+}
+
+/** The pre-switch analysis, when the release has one it has not judged yet; else on to the switch. */
+function afterChecks(r: BlueGreenRollout, now: number, extra: Partial<Rollout>): RolloutPlan {
+  const analysis = r.spec.analysis?.preSwitch;
+  if (!analysis || gateOf(r) !== null) return afterVerification(r, now, extra);
+  return {
+    ...emptyPlan(),
+    check: preSwitchCheck(r, analysis, now),
+    patch: {
+      ...extra, phase: 'Verifying', smoke: gateRunning(now), progressState: { gate: 'pre-switch', judged: false },
+      message: `pre-switch: analysing ${r.toBuild} against ${r.fromBuild} for ${analysis.windowSeconds}s`,
+    },
+  };
+}
+
+/** Which analysis gate the release has started (its verdict may be in); null before any. */
+function gateOf(r: BlueGreenRollout): 'pre-switch' | null {
+  return r.progressState?.['gate'] === 'pre-switch' ? 'pre-switch' : null;
+}
+
+function preSwitchCheck(r: BlueGreenRollout, analysis: AnalysisSpec, since: number): MetricsCheck {
+  const payload = { rollout: r.id, fleet: r.fleet, strategy: 'blue-green', fromBuild: r.fromBuild, toBuild: r.toBuild, gate: 'pre-switch' };
+  return metricsCheck(r, analysis, 'pre-switch', since, payload);
+}
+
+/** The check a Verifying blue-green release waits on (run again after a control-plane restart). */
+export function runningBlueGreenCheck(r: BlueGreenRollout): AnalysisCheck | null {
+  if (r.phase !== 'Verifying' || !r.smoke) return null;
+  const analysis = r.spec.analysis?.preSwitch;
+  if (gateOf(r) === 'pre-switch' && analysis) return preSwitchCheck(r, analysis, r.smoke.startedAt);
+  return r.spec.smoke ? { serverId: r.smoke.serverId, smoke: r.spec.smoke } : null;
 }
 
 function afterVerification(r: BlueGreenRollout, now: number, extra: Partial<Rollout>): RolloutPlan {
