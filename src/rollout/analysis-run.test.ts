@@ -93,6 +93,10 @@ describe('withVerdict', () => {
     expect(out.event).toMatchObject({ kind: 'appendEvent', event: { kind: 'rollout.verdict', data: { verdict: 'fail', step: 'step 2/3' } } });
   });
 
+  it('records a verdict of a running check outside Verifying too (blue-green after its switch)', () => {
+    expect(withVerdict({ ...running, phase: 'Draining' }, check(a), failed, T0 + 30_001)?.rollout.smoke?.state).toBe('failed');
+  });
+
   it.each([
     ['the release was aborted meanwhile', { ...running, phase: 'Aborted' as const }],
     ['the check is another step\'s (another window)', { ...running, smoke: { ...running.smoke!, startedAt: T0 + 1 } }],

@@ -10,7 +10,7 @@ import { criteriaOf, type PrometheusQuery } from '../analysis/spec.js';
 import { event } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import type { WebhookCheck } from './checks.js';
-import type { AnalysisRecord, Rollout } from './model.js';
+import { isTerminalPhase, type AnalysisRecord, type Rollout } from './model.js';
 import type { MetricsCheck } from './strategy.js';
 
 export interface AnalysisDeps {
@@ -51,7 +51,7 @@ export function runMetricsAnalysisSafely(fleet: string, check: MetricsCheck, dep
  * left (aborted meanwhile, or a stale run): then it changes nothing.
  */
 export function withVerdict(r: Rollout, check: MetricsCheck, result: AnalysisResult, now: number): { rollout: Rollout; event: Mutation } | null {
-  if (r.phase !== 'Verifying' || r.smoke?.state !== 'running' || r.smoke.startedAt !== check.window.since) return null;
+  if (isTerminalPhase(r.phase) || r.smoke?.state !== 'running' || r.smoke.startedAt !== check.window.since) return null;
   const state = result.verdict === 'pass' ? 'passed' : result.verdict === 'fail' ? 'failed' : 'inconclusive';
   const summary = verdictSummary(result);
   const record: AnalysisRecord = { step: check.label, verdict: result.verdict, result, window: check.window, canary: check.canary, baseline: check.baseline, at: now };

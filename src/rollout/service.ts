@@ -176,10 +176,11 @@ export class RolloutService {
   reconcile(fleet: string, now: number): Mutation[] {
     const r = this.ctx.world.activeRolloutOf(fleet);
     if (!r) return [];
-    if (r.phase === 'Verifying' && r.smoke?.state === 'running' && !this.smokeRunning.has(r.id)) {
-      // The control plane restarted while a check ran: run it again.
+    // A check still running after a restart (Verifying, or an analysis its strategy runs in
+    // another phase, such as blue-green's post-switch one): run it again.
+    if (r.smoke?.state === 'running' && !isTerminalPhase(r.phase) && !this.smokeRunning.has(r.id)) {
       const strategy = strategyOf(r);
-      const check = strategy.runningCheck ? strategy.runningCheck(r) : specSmoke(r, r.smoke.serverId);
+      const check = strategy.runningCheck ? strategy.runningCheck(r) : r.phase === 'Verifying' ? specSmoke(r, r.smoke.serverId) : null;
       if (check) this.runCheck(r, check);
     }
     return this.apply(r, strategyOf(r).plan({ rollout: r, servers: this.observe(fleet), now }), now);

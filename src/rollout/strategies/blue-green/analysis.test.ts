@@ -71,3 +71,46 @@ describe('a blue-green release with a pre-switch analysis', () => {
     expect(() => blueGreen.validate(spec({ analysis: { preSwitch: bad } }), T0)).toThrow(expect.objectContaining({ code: 'ANALYSIS_UNKNOWN_METRIC' }));
   });
 });
+
+describe('a blue-green release with a post-switch analysis', () => {
+  const POST = AnalysisSpecSchema.parse({ windowSeconds: 30, metrics: [{ metric: 'abnormal_close_rate', max: 0.05 }] });
+  const switched = (): { plan: ReturnType<typeof planBlueGreen>; r: BG } => apply(rollout({ analysis: { preSwitch: null, postSwitch: POST } }), T0);
+  const after = (state: 'passed' | 'failed' | 'inconclusive', detail: string, over: Partial<BG> = {}): BG => {
+    const { r } = switched();
+    return { ...r, ...over, smoke: { ...r.smoke!, state, finishedAt: T0 + 30_000, detail } };
+  };
+
+  it('switches, and judges the new build against the old over the window that starts with the switch', () => {
+    const { plan, r } = switched();
+    expect(plan.routing?.entries).toEqual([{ build: 'v2', weight: 100 }, { build: 'v1', weight: 0 }]);
+    expect(plan.check).toMatchObject({ label: 'post-switch', window: { since: T0, until: T0 + 30_000 }, canary: 'v2', baseline: 'v1' });
+    expect(r).toMatchObject({ phase: 'Draining', switchedAt: T0, smoke: { state: 'running', serverId: '' } });
+    expect(runningBlueGreenCheck(r)).toEqual(plan.check);
+  });
+
+  it('does not complete before the verdict, and completes once it passed', () => {
+    const { r } = switched();
+    const v2Only: RolloutServer[] = [{ id: 'n1', build: 'v2', state: 'Active', used: 2 }];
+    const holding = planBlueGreen({ rollout: r, servers: v2Only, now: T0 + 5_000 });
+    expect([holding.patch.phase, holding.patch.message]).toEqual([undefined, 'v2 serves; waiting for the post-switch verdict before the release completes']);
+    const passed = after('passed', 'pass: …');
+    const counted = planBlueGreen({ rollout: passed, servers, now: T0 + 30_001 });
+    expect(counted.patch).toMatchObject({ progressState: { gate: 'post-switch', judged: true } });
+    const done = planBlueGreen({ rollout: { ...passed, ...counted.patch, spec: passed.spec } as BG, servers: v2Only, now: T0 + 31_000 });
+    expect(done.patch.phase).toBe('Completed');
+  });
+
+  it('rolls back on a failing verdict: new sessions to v1 again, drain notices called off, v2 players left alone', () => {
+    const p = planBlueGreen({ rollout: after('failed', 'fail: abnormal_close_rate 0.4', { drainNoticeAt: T0 + 1_000 }), servers, now: T0 + 30_001 });
+    expect(p.patch).toMatchObject({ phase: 'Failed', message: 'post-switch analysis failed: fail: abnormal_close_rate 0.4' });
+    expect(p.routing?.entries).toEqual([{ build: 'v1', weight: 100 }, { build: 'v2', weight: 0 }]);
+    expect(p.notices).toEqual([{ serverId: 'o1', notice: { type: 'drain-cancelled', at: T0 + 30_001 } }]);
+    expect([p.migrate, p.closeSessions]).toEqual([[], undefined]);
+  });
+
+  it('keeps the switch on an inconclusive verdict and says so', () => {
+    const p = planBlueGreen({ rollout: after('inconclusive', 'inconclusive: 3 samples'), servers, now: T0 + 30_001 });
+    expect(p.patch).toMatchObject({ progressState: { judged: true }, message: 'post-switch analysis inconclusive (inconclusive: 3 samples); abort rolls back. v1: 1 servers left' });
+    expect(p.patch.phase).toBeUndefined();
+  });
+});

@@ -27,6 +27,7 @@ export const blueGreen: Strategy<BlueGreenSpec> = {
   options: blueGreenOptions,
   validate(spec) {
     if (spec.analysis?.preSwitch) validateAnalysis(spec.analysis.preSwitch);
+    if (spec.analysis?.postSwitch) validateAnalysis(spec.analysis.postSwitch);
     // `drain` is the older spelling of a time-triggered migration: one release says it once.
     if (spec.drain && spec.migration) {
       throw new HandoffError('VALIDATION_FAILED', 'give drain or migration, not both (drain is a migration after a time)', { fields: ['drain', 'migration'] });

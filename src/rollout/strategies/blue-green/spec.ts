@@ -24,6 +24,11 @@ export interface BlueGreenSpec {
 export interface BlueGreenAnalysis {
   /** The new build's servers, Ready and checked but taking no players, against the old build's, before the switch. */
   preSwitch: AnalysisSpec | null;
+  /**
+   * The new build, now taking every new session, against the old build's sessions finishing
+   * over the same window after the switch. The old build is not retired before the verdict.
+   */
+  postSwitch?: AnalysisSpec | null;
 }
 
 /** The options of a blue-green release, with their defaults. */
@@ -35,7 +40,7 @@ export const blueGreenOptions = {
   oldIdleSeconds: seconds.nullable().default(null),
   readyTimeoutSeconds: z.number().int().min(1).default(300),
   maxStartFailures: z.number().int().min(1).default(3),
-  analysis: z.strictObject({ preSwitch: AnalysisSpecSchema.nullable().default(null) }).nullable().default(null),
+  analysis: z.strictObject({ preSwitch: AnalysisSpecSchema.nullable().default(null), postSwitch: AnalysisSpecSchema.nullable().default(null) }).nullable().default(null),
 };
 
 /** The release's gentle migration: `migration`, or the `drain` deadline in its terms. */
