@@ -17,6 +17,8 @@ export interface StartOptions {
   portRange: { from: number; to: number };
   /** Open the V8 inspector on a free loopback port so the bench can profile the server. */
   inspector: boolean;
+  /** More `handoff server` flags (the soak sets retention). */
+  args?: readonly string[];
 }
 
 export interface CpuTimes {
@@ -59,7 +61,7 @@ export class ControlPlaneChild {
   static async start(o: StartOptions): Promise<ControlPlaneChild> {
     const args = [
       'server', '--data-dir', o.dataDir, '--port', '0', '--sdk-port', '0',
-      '--port-range', `${o.portRange.from}-${o.portRange.to}`, '--stop-servers-on-exit',
+      '--port-range', `${o.portRange.from}-${o.portRange.to}`, '--stop-servers-on-exit', ...(o.args ?? []),
     ];
     // Game servers do not inherit NODE_OPTIONS (the runtime passes them a fixed env subset).
     const env = { ...process.env, NODE_OPTIONS: o.inspector ? '--inspect=127.0.0.1:0' : '' };

@@ -9,7 +9,12 @@
  *
  * Options: --requests N --warmup N --concurrency 16,64 --rate N --switch-clients N
  *          --profile-requests N --no-profile --keep-data
- *          --overload-seconds N (0 skips the overload phase) --only overload
+ *          --overload-seconds N (0 skips the overload phase) --only overload|scale|endpoint (or a comma list)
+ *          --only spawn,cold-start,soak and --soak: the growth phases alone (bench/growth.ts)
+ *
+ * Issue 8's phases: `scale` (allocation against fleet size, in process, before the control
+ * plane starts: bench/scale.ts) and `endpoint` (allocation against a bare node:http endpoint,
+ * and open loop at 5,000/s: bench/endpoint.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,12 +23,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ControlPlaneChild, type ShutdownReport } from './control-plane.js';
+import { growthOnly, runGrowth } from './growth.js';
 import { fsyncProbe } from './host.js';
 import { HttpClient } from './http-load.js';
 import { runPhase, type PhaseResult } from './measure.js';
+import { runEndpoint, type EndpointResult } from './endpoint.js';
+import { runScale, type ScaleResult } from './scale.js';
 import { Inspector, summarizeProfile, type CpuProfile } from './profile.js';
 import { OVERLOAD, runOverload } from './overload.js';
-import { NOISY_PCT, environment, judge, renderMarkdown, type BenchResults, type Parameters } from './report.js';
+import { NOISY_PCT, ONLY_PHASES, environment, judge, renderMarkdown, type BenchResults, type OnlyPhase, type Parameters } from './report.js';
 import { round } from './stats.js';
 import { runSwitch, type SwitchResult } from './switch.js';
 
@@ -47,7 +55,9 @@ function parameters(argv: string[]): Parameters & { keepData: boolean } {
     },
     strict: true,
   });
-  if (values.only !== undefined && values.only !== 'overload') throw new RangeError(`--only takes "overload", got ${values.only}`);
+  const only = values.only === undefined ? null : values.only.split(',').map((w) => w.trim());
+  const known: readonly string[] = ONLY_PHASES;
+  for (const w of only ?? []) if (!known.includes(w)) throw new RangeError(`--only takes ${ONLY_PHASES.join(', ')} or a comma list of them, got ${w}`);
   const int = (v: string | undefined, name: string, min = 1): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new RangeError(`--${name} must be a positive integer, got ${v}`);
@@ -62,11 +72,11 @@ function parameters(argv: string[]): Parameters & { keepData: boolean } {
     // Capacity is never the limit: each phase's sessions are deleted before the next one.
     servers: 4,
     sessionsPerServer: 10_000,
-    profile: !values['no-profile'] && values.only === undefined,
+    profile: !values['no-profile'] && (only === null || only.includes('endpoint')),
     profileRequests: int(values['profile-requests'], 'profile-requests'),
     keepData: values['keep-data'] ?? false,
     overloadSeconds: int(values['overload-seconds'], 'overload-seconds', 0),
-    only: values.only === 'overload' ? 'overload' : null,
+    only: only as OnlyPhase[] | null,
   };
 }
 
@@ -135,6 +145,19 @@ async function main(): Promise<number> {
   let profile: BenchResults['profile'] = null;
   let overload: BenchResults['overload'] = null;
   let shutdown: ShutdownReport | null = null;
+  let scale: ScaleResult | null = null;
+  let endpoint: EndpointResult | null = null;
+  const runs = (phase: OnlyPhase): boolean => params.only === null || params.only.includes(phase);
+  const endpointOnly = params.only !== null && params.only.includes('endpoint');
+
+  if (runs('scale')) {
+    log(`scale phase: allocation at 1,000 vs 100,000 servers, in process`);
+    try {
+      scale = await runScale(log);
+    } catch (e) {
+      errors.push(`scale phase: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+  }
 
   log('probing the disk: fdatasync latency for 3 s');
   const disk = fsyncProbe(dataDir, 3_000);
@@ -150,16 +173,18 @@ async function main(): Promise<number> {
   const clients = { closed: new HttpClient(cp.url, maxC), open: new HttpClient(cp.url, 256) };
   try {
     log(`control plane ${cp.url} (pid ${cp.pid})`);
-    if (params.only === null) {
+    const phase = async (name: string, load: PhaseResult['load'], requests: number): Promise<void> => {
+      const r = await runPhase(cp, load.kind === 'open' ? clients.open : clients.closed, { name, load, requests, fleet: FLEET, playerPrefix: `${runId}-${phases.length}`, targetMs: TARGET.p99Ms });
+      phases.push(r);
+      log(`${name}: ${r.throughputPerS}/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms, errors ${JSON.stringify(r.errors)}; server ${r.server.cpuPerAllocUs} µs CPU/alloc, mean batch ${r.server.meanBatch}`);
+    };
+    if (runs('endpoint')) {
       log('registering builds and fleet');
       fleetReadyMs = await setUpFleet(cp, path.join(root, 'bench', 'fixtures', 'bench-server.mjs'), params);
       log(`fleet Ready in ${fleetReadyMs} ms`);
-      const phase = async (name: string, load: PhaseResult['load'], requests: number): Promise<void> => {
-        const r = await runPhase(cp, load.kind === 'open' ? clients.open : clients.closed, { name, load, requests, fleet: FLEET, playerPrefix: `${runId}-${phases.length}`, targetMs: TARGET.p99Ms });
-        phases.push(r);
-        log(`${name}: ${r.throughputPerS}/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms, errors ${JSON.stringify(r.errors)}; server ${r.server.cpuPerAllocUs} µs CPU/alloc, mean batch ${r.server.meanBatch}`);
-      };
-      await phase('warm-up', { kind: 'closed', concurrency: 16 }, params.warmup);
+      await phase('warm-up', { kind: 'closed', concurrency: endpointOnly ? 64 : 16 }, params.warmup);
+    }
+    if (params.only === null) {
       for (const c of params.concurrency) await phase(`closed C=${c}`, { kind: 'closed', concurrency: c }, params.requests);
       await phase(`open ${params.ratePerS}/s`, { kind: 'open', ratePerS: params.ratePerS }, params.requests);
       if (params.profile) {
@@ -174,7 +199,18 @@ async function main(): Promise<number> {
       log(`switch: readyAt → first new-build answer ${switchResult.readyToFirstNewBuildAnswerMs} ms; switchedAt − readyAt ${switchResult.switchedMinusReadyMs} ms; clean ${switchResult.monotonic}; old build retired ${switchResult.retire.completed}`);
       if (!switchResult.monotonic) errors.push('switch: an allocation sent after the first new-build answer went to the old build (or none reached the new build)');
     }
-    if (params.overloadSeconds > 0) {
+    if (runs('endpoint')) {
+      log(`endpoint phase: allocation against a bare node:http endpoint, then open loop`);
+      endpoint = await runEndpoint(cp, { root, fleet: FLEET, runId, requests: params.requests, log });
+      // Their rows join the allocation tables (server CPU, commits, the machine meanwhile).
+      phases.push(...endpoint.phases);
+      // Alone, the phase brings its own profile: where the time goes is what it is about.
+      if (endpointOnly && params.profile) {
+        profile = await profiledPhase(cp, clients.open, params, runId, root, path.join(resultsDir, 'latest.cpuprofile'));
+        if (profile) log(`profiled phase: ${profile.phase.throughputPerS}/s; top: ${profile.summary.byGroup.slice(0, 4).map((c) => `${c.name} ${c.pct}%`).join(', ')}`);
+      }
+    }
+    if (params.overloadSeconds > 0 && runs('overload')) {
       log(`overload phase: ${OVERLOAD.factor}×R offered for ${params.overloadSeconds} s`);
       overload = await runOverload(cp, { root, runId, durationS: params.overloadSeconds, normalMs: TARGET.p99Ms, log });
     }
@@ -201,7 +237,8 @@ async function main(): Promise<number> {
 
   const measured = phases.filter((ph) => ph.name !== 'warm-up');
   const verdicts = measured.map((ph) => judge(ph, TARGET));
-  const openVerdict = verdicts.find((v) => v.phase.startsWith('open'));
+  // The target's own phase (open at R): the endpoint phase's open 5,000/s has its own target.
+  const openVerdict = verdicts.find((v) => v.phase === `open ${params.ratePerS}/s`);
   const results: BenchResults = {
     environment: environment(root, dataDir),
     parameters: params,
@@ -214,6 +251,8 @@ async function main(): Promise<number> {
     ratios: ratios(phases, profile?.phase ?? null),
     switch: switchResult,
     profile,
+    scale,
+    endpoint,
     overload,
     shutdown,
     errors,
@@ -225,6 +264,11 @@ async function main(): Promise<number> {
 
   for (const v of verdicts) log(`${v.pass ? 'PASS' : 'MISS'} ${v.phase}: ${v.why}`);
   log(`target ≥ ${TARGET.allocationsPerS}/s at p99 ≤ ${TARGET.p99Ms} ms: ${results.overall}`);
+  if (scale) log(`${scale.pass ? 'PASS' : 'MISS'} allocation p99 at 100,000 servers / at 1,000: ${scale.allocateP99Ratio}× (target ≤ ${scale.target.p99Ratio}×)`);
+  if (endpoint) {
+    log(`${endpoint.pass.share ? 'PASS' : 'MISS'} allocations/s as a share of the bare endpoint at C=${endpoint.concurrency}: ${Math.round(endpoint.share * 100)} % (target ≥ 50 %)`);
+    log(`${endpoint.pass.openP99 ? 'PASS' : 'MISS'} open ${endpoint.open.load.kind === 'open' ? endpoint.open.load.ratePerS : ''}/s durable: p99 ${endpoint.open.latency.p99Ms} ms (target ≤ 10 ms)`);
+  }
   for (const v of overload?.verdicts ?? []) log(`${v.pass ? 'PASS' : 'MISS'} overload, ${v.target}: ${v.why}`);
   const noisy = phases.filter((ph) => ph.host.othersPct >= NOISY_PCT).map((ph) => `${ph.name} ${ph.host.othersPct}%`);
   if (noisy.length > 0) log(`noisy machine: CPU used by other processes (% of one core): ${noisy.join(', ')}; see latest.md`);
@@ -257,7 +301,18 @@ function ratios(phases: PhaseResult[], profiled: PhaseResult | null): Record<str
   return out;
 }
 
-process.exitCode = await main().catch((e: unknown) => {
+/** The growth phases (spawn, cold start; the soak when asked) after the others, or alone. */
+async function withGrowth(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
+  if (growthOnly(argv)) return runGrowth(root, argv, log);
+  const code = await main();
+  if (argv.some((a) => a.startsWith('--only'))) return code;
+  return Math.max(code, await runGrowth(root, [], log));
+}
+
+process.exitCode = await withGrowth().catch((e: unknown) => {
   process.stderr.write(`[bench] failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   return 1;
 });

@@ -11,6 +11,7 @@ import { ExitCodes, type CliIo, type Command, type ExitCode, type Session } from
 import { allocateCommand } from './commands/allocate.js';
 import { applyCommand } from './commands/apply.js';
 import { getCommand } from './commands/get.js';
+import { loadtestCommand } from './commands/loadtest.js';
 import { notifyCommand } from './commands/notify.js';
 import { rolloutAbortCommand, rolloutPromoteCommand, rolloutStatusCommand, rolloutUsage } from './commands/rollout.js';
 import { rolloutStartCommand } from './commands/rollout-start.js';
@@ -26,10 +27,13 @@ Commands:
   get RESOURCE                list builds, fleets, servers, sessions, rollouts or events
   allocate FLEET --player ID  place a player on a game server
   notify FLEET --message TEXT send a maintenance notice to the fleet's game servers
+  loadtest --fleet F --rate N --duration D
+                              offer allocations open loop; allocations/s, latency, errors
   rollout start FLEET         release a build to a fleet
   rollout status FLEET        show (or --watch) the fleet's latest rollout
   rollout promote FLEET       switch a rollout waiting for promotion
   rollout abort FLEET         abort the fleet's latest rollout
+  archive export --to FILE    write old events and closed sessions as JSON lines
   version                     print the CLI version
 
 Global flags (before or after the command):
@@ -44,6 +48,7 @@ const Commands: Readonly<Record<string, Command>> = {
   get: getCommand,
   allocate: allocateCommand,
   notify: notifyCommand,
+  loadtest: loadtestCommand,
   'rollout start': rolloutStartCommand,
   'rollout status': rolloutStatusCommand,
   'rollout promote': rolloutPromoteCommand,
@@ -63,6 +68,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     if (word === 'help') return helpFor(io, inv.rest);
     if (word === 'version') return await printVersion(io, json || inv.rest.includes('--json'));
     if (word === 'server') return await runServer(inv.rest);
+    if (word === 'archive') return await runArchive(inv.rest, io);
 
     const [name, args] = commandName(word, inv.rest);
     const command = Commands[name];
@@ -152,6 +158,12 @@ async function printVersion(io: CliIo, json: boolean): Promise<ExitCode> {
 async function runServer(args: readonly string[]): Promise<ExitCode> {
   const { runServerCommand } = await import('../server/main.js');
   return (await runServerCommand([...args])) === 0 ? ExitCodes.ok : ExitCodes.apiError;
+}
+
+/** Local like `server`: reads the data directory, not the API. Lazy for the same reason. */
+async function runArchive(args: readonly string[], io: CliIo): Promise<ExitCode> {
+  const { runArchiveCommand } = await import('../retention/cli.js');
+  return runArchiveCommand(args, io.out, io.err);
 }
 
 function processIo(): CliIo {

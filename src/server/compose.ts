@@ -19,6 +19,8 @@ import { originPolicy } from '../http/request-guard.js';
 import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
 import { FleetService } from '../fleet/service.js';
+import { resolveRetentionPolicy } from '../retention/plan.js';
+import { RetentionService } from '../retention/service.js';
 import { RolloutService } from '../rollout/service.js';
 import { LocalRuntime } from '../runtime/local/local-runtime.js';
 import { validateLocalLaunch } from '../runtime/local/validate.js';
@@ -186,6 +188,13 @@ async function assemble(
     throw portError(e, options.port, '--port');
   });
   reconciler.start();
+  const DayMs = 86_400_000;
+  const retention = new RetentionService({
+    store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
+    policy: resolveRetentionPolicy({ eventsMaxAgeMs: options.retainEventsDays * DayMs, eventsMax: options.retainEventsMax, sessionsMaxAgeMs: options.retainSessionsDays * DayMs, sessionsMax: options.retainSessionsMax }),
+    onError: (e) => log(`retention pass failed: ${String(e)}`),
+  });
+  retention.start();
 
   let closed = false;
   return {
@@ -197,6 +206,7 @@ async function assemble(
       closed = true;
       closing = true;
       await reconciler.stop();
+      await retention.stop();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();
@@ -229,7 +239,10 @@ function createRuntime(options: ResolvedServerOptions, clock: Clock): RuntimePro
     const host = new SimulatedHost({ clock, seed: options.simulationSeed, defaultProgram: gameServerProgram() });
     return SimulatedRuntime.create({ host, portRange: options.portRange, address: options.publicAddress, clock });
   }
-  return LocalRuntime.create({ logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock });
+  return LocalRuntime.create({
+    logDir: path.join(options.dataDir, 'logs'), portRange: options.portRange, address: options.publicAddress, clock,
+    logMaxBytes: options.serverLogMaxBytes, logFiles: options.serverLogFiles, logRetainMs: options.serverLogRetainDays * 86_400_000,
+  });
 }
 
 function portError(e: unknown, port: number, flag: string): unknown {

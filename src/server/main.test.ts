@@ -8,7 +8,22 @@ describe('handoff server arguments', () => {
     expect(resolveServerOptions(parseServerArgs([]).options)).toMatchObject({ runtime: 'local', simulationSeed: 1 });
   });
 
+  it('reads the retention and game-server log flags; defaults keep 30 days and 10 MiB × 4 files per server', () => {
+    const argv = ['--retain-events-days', '7', '--retain-events-max', '5000', '--retain-sessions-days', '1.5', '--retain-sessions-max', '900', '--retain-archive-dir', 'archive', '--server-log-max-bytes', '65536', '--server-log-files', '0', '--server-log-retain-days', '2'];
+    expect(resolveServerOptions({ ...parseServerArgs(argv).options, cwd: '/srv' })).toMatchObject({
+      retainEventsDays: 7, retainEventsMax: 5000, retainSessionsDays: 1.5, retainSessionsMax: 900, retainArchiveDir: '/srv/archive',
+      serverLogMaxBytes: 65536, serverLogFiles: 0, serverLogRetainDays: 2,
+    });
+    expect(resolveServerOptions(parseServerArgs([]).options)).toMatchObject({
+      retainEventsDays: 30, retainEventsMax: 1_000_000, retainSessionsDays: 30, retainSessionsMax: 1_000_000, retainArchiveDir: null,
+      serverLogMaxBytes: 10 * 1024 * 1024, serverLogFiles: 3, serverLogRetainDays: 7,
+    });
+  });
+
   it.each([
+    [['--retain-events-days', '0'], '--retain-events-days must be a positive number of days'],
+    [['--retain-sessions-max', 'many'], '--retain-sessions-max'],
+    [['--server-log-files=1.5'], '--server-log-files must be a whole number'],
     [['--runtime', 'docker'], '--runtime must be one of local, simulated'],
     [['--sim-seed', 'abc'], '--sim-seed must be a whole number'],
   ])('refuses %j', (argv, message) => {

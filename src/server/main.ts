@@ -33,6 +33,19 @@ Options:
   --sim-seed N            seed of the simulated runtime (default 1)
   --prometheus-url URL    the Prometheus release analyses query when a query names
                           no address, e.g. http://127.0.0.1:9090 (default: none)
+  --retain-events-days N  remove events older than N days (default 30)
+  --retain-events-max N   keep at most the newest N events (default 1000000)
+  --retain-sessions-days N
+                          remove sessions closed more than N days ago (default 30)
+  --retain-sessions-max N keep at most the newest N closed sessions (default 1000000)
+  --retain-archive-dir DIR
+                          append what retention removes to JSON lines in DIR first
+                          (default: not archived; see handoff archive export)
+  --server-log-max-bytes N
+                          rotate a game server's log at N bytes (default 10485760)
+  --server-log-files N    rotated log files kept per server (default 3)
+  --server-log-retain-days N
+                          remove a stopped server's logs after N days (default 7)
   -h, --help
 `;
 
@@ -54,6 +67,14 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
       runtime: { type: 'string' },
       'sim-seed': { type: 'string' },
       'prometheus-url': { type: 'string' },
+      'retain-events-days': { type: 'string' },
+      'retain-events-max': { type: 'string' },
+      'retain-sessions-days': { type: 'string' },
+      'retain-sessions-max': { type: 'string' },
+      'retain-archive-dir': { type: 'string' },
+      'server-log-max-bytes': { type: 'string' },
+      'server-log-files': { type: 'string' },
+      'server-log-retain-days': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -78,6 +99,18 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
     if (!Number.isSafeInteger(seed)) throw new RangeError('--sim-seed must be a whole number');
     options.simulationSeed = seed;
   }
+  if (values['retain-events-days']) options.retainEventsDays = toDays(values['retain-events-days'], '--retain-events-days');
+  if (values['retain-events-max']) options.retainEventsMax = toCount(values['retain-events-max'], '--retain-events-max');
+  if (values['retain-sessions-days']) options.retainSessionsDays = toDays(values['retain-sessions-days'], '--retain-sessions-days');
+  if (values['retain-sessions-max']) options.retainSessionsMax = toCount(values['retain-sessions-max'], '--retain-sessions-max');
+  if (values['retain-archive-dir']) options.retainArchiveDir = values['retain-archive-dir'];
+  if (values['server-log-max-bytes']) options.serverLogMaxBytes = toCount(values['server-log-max-bytes'], '--server-log-max-bytes');
+  if (values['server-log-files']) {
+    const n = Number(values['server-log-files']);
+    if (!Number.isInteger(n) || n < 0) throw new RangeError('--server-log-files must be a whole number');
+    options.serverLogFiles = n;
+  }
+  if (values['server-log-retain-days']) options.serverLogRetainDays = toDays(values['server-log-retain-days'], '--server-log-retain-days');
   if (values['port-range']) {
     const m = /^(\d+)-(\d+)$/.exec(values['port-range']);
     if (!m) throw new RangeError('--port-range must look like 7400-7999');
@@ -89,6 +122,12 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
 function toCount(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${flag} must be a positive whole number`);
+  return n;
+}
+
+function toDays(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new RangeError(`${flag} must be a positive number of days`);
   return n;
 }
 

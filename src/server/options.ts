@@ -44,6 +44,22 @@ export interface ServerOptions {
   simulationSeed?: number;
   /** The Prometheus that release analyses query when a query names no `address`. Default none. */
   prometheusUrl?: string;
+  /** Retention (src/retention): events older than this many days are removed. Default 30. */
+  retainEventsDays?: number;
+  /** Retention: only the newest this many events are kept. Default 1,000,000. */
+  retainEventsMax?: number;
+  /** Retention: sessions closed more than this many days ago are removed. Default 30. */
+  retainSessionsDays?: number;
+  /** Retention: only the newest this many closed sessions are kept. Default 1,000,000. */
+  retainSessionsMax?: number;
+  /** Retention archives what it removes to JSON lines here first. Default none (null). */
+  retainArchiveDir?: string | null;
+  /** A game server's live log file is rotated at this size. Default 10 MiB. */
+  serverLogMaxBytes?: number;
+  /** Rotated log files kept per game server, besides the live one. Default 3. */
+  serverLogFiles?: number;
+  /** Days a stopped server's log files are kept. Default 7. */
+  serverLogRetainDays?: number;
 }
 
 export const RuntimeKinds = ['local', 'simulated'] as const;
@@ -76,6 +92,14 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     runtime: o.runtime ?? 'local',
     simulationSeed: o.simulationSeed ?? 1,
     prometheusUrl: o.prometheusUrl ?? '',
+    retainEventsDays: o.retainEventsDays ?? 30,
+    retainEventsMax: o.retainEventsMax ?? 1_000_000,
+    retainSessionsDays: o.retainSessionsDays ?? 30,
+    retainSessionsMax: o.retainSessionsMax ?? 1_000_000,
+    retainArchiveDir: o.retainArchiveDir ? path.resolve(cwd, o.retainArchiveDir) : null,
+    serverLogMaxBytes: o.serverLogMaxBytes ?? 10 * 1024 * 1024,
+    serverLogFiles: o.serverLogFiles ?? 3,
+    serverLogRetainDays: o.serverLogRetainDays ?? 7,
   };
   if (r.prometheusUrl && !/^https?:\/\/\S+$/i.test(r.prometheusUrl)) throw new RangeError(`prometheusUrl must be an http:// or https:// URL, got ${r.prometheusUrl}`);
   if (!RuntimeKinds.includes(r.runtime)) throw new RangeError(`runtime must be one of ${RuntimeKinds.join(', ')}, got ${String(r.runtime)}`);
@@ -83,6 +107,13 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
   for (const [k, v] of Object.entries({ maxInFlight: r.maxInFlight, maxConnections: r.maxConnections })) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
   }
+  for (const [k, v] of Object.entries({ retainEventsDays: r.retainEventsDays, retainSessionsDays: r.retainSessionsDays, serverLogRetainDays: r.serverLogRetainDays })) {
+    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${k} must be a positive number of days, got ${v}`);
+  }
+  for (const [k, v] of Object.entries({ retainEventsMax: r.retainEventsMax, retainSessionsMax: r.retainSessionsMax, serverLogMaxBytes: r.serverLogMaxBytes })) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(r.serverLogFiles) || r.serverLogFiles < 0) throw new RangeError(`serverLogFiles must be a whole number, got ${r.serverLogFiles}`);
   for (const origin of r.allowedOrigins) {
     if (!/^https?:\/\/[^/\s]+$/i.test(origin)) throw new RangeError(`allowed origin must look like https://host[:port], got ${origin}`);
   }

@@ -92,7 +92,23 @@ export async function waitFor<T>(cond: () => T | Promise<T>, what: string, timeo
  * on their own schedule (a server turning Ready is committed a moment after the API shows it),
  * so they may change between two snapshots whatever the request did.
  */
+/**
+ * The durable state, once it has settled: the API answers from memory before the group commit
+ * lands, so a digest taken right after a phase change can miss a write already acknowledged in
+ * memory. Two equal reads 100 ms apart (or 5 s) count as settled.
+ */
 export async function durableDigest(cp: ControlPlane): Promise<string> {
+  let last = await readDigest(cp);
+  for (const end = Date.now() + 5000; Date.now() < end;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const next = await readDigest(cp);
+    if (next === last) return next;
+    last = next;
+  }
+  return last;
+}
+
+async function readDigest(cp: ControlPlane): Promise<string> {
   const snap = await cp.store.load(0);
   const events = (await cp.store.listEvents({ limit: 100_000 })).filter((e) => !e.kind.startsWith('server.'));
   const sessions = await cp.store.listSessions({ limit: 100_000 });

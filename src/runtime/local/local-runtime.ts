@@ -8,8 +8,10 @@ import { resolveExecutable } from './executable.js';
 import { resolveLocalRuntimeOptions, type LocalRuntimeOptions, type ResolvedLocalRuntimeOptions } from './options.js';
 import { PortAllocator } from './ports.js';
 import { formatIdentity, pidExists, processIdentity, readBootId, signalGroup } from './proc.js';
-import { findServerProcess } from './scan.js';
+import { LogKeeper } from './log-keeper.js';
+import { findServerProcess, liveServerIds } from './scan.js';
 import { serverEnv, spawnDetached, type Spawned } from './spawn.js';
+import { SpawnQueue } from './spawn-queue.js';
 
 /** A server this runtime watches: one it started, or one it adopted after a restart. */
 interface Tracked {
@@ -40,6 +42,8 @@ export class LocalRuntime implements RuntimeProvider {
   private readonly listeners: ((exit: RuntimeExit) => void)[] = [];
   private pollTimer: TimerHandle | undefined;
   private closed = false;
+  private readonly spawns = new SpawnQueue();
+  private readonly logs: LogKeeper;
 
   /** Validates the options, creates the log directory and reads the host's boot id. */
   static create(opts: LocalRuntimeOptions): LocalRuntime {
@@ -61,7 +65,15 @@ export class LocalRuntime implements RuntimeProvider {
   constructor(
     private readonly options: ResolvedLocalRuntimeOptions,
     private readonly deps: LocalRuntimeDeps,
-  ) {}
+  ) {
+    this.logs = new LogKeeper({
+      dir: options.logDir, policy: options.logs, clock: deps.clock, checkMs: options.logCheckMs,
+      running: () => new Set([...this.servers.keys(), ...this.starting]),
+      alive: liveServerIds,
+      onError: (e) => process.emitWarning(`game-server log upkeep failed: ${e instanceof Error ? e.message : String(e)}`),
+    });
+    this.logs.start();
+  }
 
   async start(launch: ServerLaunch): Promise<RuntimeInstance> {
     this.assertOpen();
@@ -146,6 +158,7 @@ export class LocalRuntime implements RuntimeProvider {
     }
     this.servers.clear();
     this.listeners.length = 0;
+    await this.logs.stop();
   }
 
   private async spawnServer(launch: ServerLaunch): Promise<RuntimeInstance> {
@@ -162,7 +175,7 @@ export class LocalRuntime implements RuntimeProvider {
     let spawned: Spawned;
     try {
       const env = serverEnv(process.env, launch, address, ports);
-      spawned = await spawnDetached({ file, args: build.launch.args, cwd, env, logPath });
+      spawned = await this.spawns.run(() => spawnDetached({ file, args: build.launch.args, cwd, env, logPath }));
     } catch (e) {
       this.deps.ports.release(ports);
       throw startFailed(serverId, e instanceof Error ? e.message : String(e));

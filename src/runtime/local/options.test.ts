@@ -9,6 +9,8 @@ describe('resolveLocalRuntimeOptions', () => {
       portRange: { from: 7000, to: 7099 },
       address: '127.0.0.1',
       adoptPollMs: 1000,
+      logs: { maxBytes: 10 * 1024 * 1024, files: 3, retainMs: 7 * 24 * 3600 * 1000 },
+      logCheckMs: 1000,
     });
   });
 
@@ -20,5 +22,13 @@ describe('resolveLocalRuntimeOptions', () => {
     ['a zero poll interval', { from: 7000, to: 7100 }, 0],
   ])('refuses %s', (_case, portRange, adoptPollMs) => {
     expect(() => resolveLocalRuntimeOptions({ logDir: 'logs', portRange, adoptPollMs })).toThrow(RangeError);
+  });
+
+  it.each([
+    ['a zero log size', { logMaxBytes: 0 }],
+    ['a negative count of rotated logs', { logFiles: -1 }],
+    ['a zero log retention', { logRetainMs: 0 }],
+  ])('refuses %s', (_case, logs) => {
+    expect(() => resolveLocalRuntimeOptions({ logDir: 'logs', portRange: { from: 7000, to: 7099 }, ...logs })).toThrow(RangeError);
   });
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
+import type { LogPolicy } from './log-plan.js';
 import type { PortRange } from './ports.js';
 
 export interface LocalRuntimeOptions {
@@ -13,6 +14,14 @@ export interface LocalRuntimeOptions {
   adoptPollMs?: number;
   /** Schedules the SIGKILL escalation and the adoption polls. Default: the system clock. */
   clock?: Clock;
+  /** A server's live log is rotated past this size (log-plan.ts). Default 10 MiB. */
+  logMaxBytes?: number;
+  /** Rotated log files kept per server. Default 3. */
+  logFiles?: number;
+  /** A gone server's logs are removed after this long without a write. Default 7 days. */
+  logRetainMs?: number;
+  /** How often the log directory is looked at. Default 1000. */
+  logCheckMs?: number;
 }
 
 /** Options with defaults filled in and checked once, at start-up. */
@@ -21,6 +30,8 @@ export interface ResolvedLocalRuntimeOptions {
   portRange: PortRange;
   address: string;
   adoptPollMs: number;
+  logs: LogPolicy;
+  logCheckMs: number;
 }
 
 /**
@@ -39,7 +50,13 @@ export function resolveLocalRuntimeOptions(opts: LocalRuntimeOptions): ResolvedL
   if (opts.logDir === '') throw new RangeError('logDir must not be empty');
   const address = opts.address ?? '127.0.0.1';
   if (address === '') throw new RangeError('address must not be empty');
-  return { logDir: path.resolve(opts.logDir), portRange: { from, to }, address, adoptPollMs };
+  const logs: LogPolicy = { maxBytes: opts.logMaxBytes ?? 10 * 1024 * 1024, files: opts.logFiles ?? 3, retainMs: opts.logRetainMs ?? 7 * 24 * 3600 * 1000 };
+  const logCheckMs = opts.logCheckMs ?? 1000;
+  for (const [k, v] of Object.entries({ logMaxBytes: logs.maxBytes, logRetainMs: logs.retainMs, logCheckMs })) {
+    if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${k} must be positive, got ${v}`);
+  }
+  if (!Number.isInteger(logs.files) || logs.files < 0) throw new RangeError(`logFiles must be a whole number, got ${logs.files}`);
+  return { logDir: path.resolve(opts.logDir), portRange: { from, to }, address, adoptPollMs, logs, logCheckMs };
 }
 
 function isPort(n: number): boolean {

@@ -34,3 +34,28 @@ export function findServerProcess(serverId: string, bootId: string, logDir: stri
   }
   return undefined;
 }
+
+/**
+ * The ids of every live game server on the host (group leaders carrying HANDOFF_SERVER_ID), our
+ * own or not. Log retention asks before removing a server's files: a server this control plane
+ * does not track yet (not adopted since a restart) may still be writing to them.
+ */
+export function liveServerIds(): Set<string> {
+  const ids = new Set<string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let env: string;
+    try {
+      env = readFileSync(`/proc/${entry}/environ`, 'utf8');
+    } catch {
+      continue;
+    }
+    const at = env.indexOf('HANDOFF_SERVER_ID=');
+    if (at < 0) continue;
+    const end = env.indexOf('\0', at);
+    const stat = readProcStat(Number(entry));
+    if (!stat || stat.pgrp !== Number(entry) || stat.state === 'Z' || stat.state === 'X') continue;
+    ids.add(env.slice(at + 'HANDOFF_SERVER_ID='.length, end < 0 ? undefined : end));
+  }
+  return ids;
+}

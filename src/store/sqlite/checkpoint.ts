@@ -114,6 +114,9 @@ export class Checkpointer {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
+    // Held while it closes: with nothing else left on the loop, an unref'd worker would let the
+    // process end before its exit event and leave `await close()` (and main) unsettled (exit 13).
+    this.worker.ref();
     this.worker.postMessage({ mode: 'close' });
     await this.exited;
   }
