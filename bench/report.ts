@@ -21,7 +21,7 @@ import type { SwitchResult } from './switch.js';
 export { NOISY_PCT };
 
 /** The phases `--only` can pick (a comma list of them). */
-export const ONLY_PHASES = ['overload', 'scale', 'endpoint'] as const;
+export const ONLY_PHASES = ['overload', 'fleet-size', 'endpoint'] as const;
 export type OnlyPhase = (typeof ONLY_PHASES)[number];
 
 export interface Parameters {
@@ -78,7 +78,7 @@ export interface BenchResults {
   switch: SwitchResult | null;
   profile: { phase: PhaseResult; summary: ProfileSummary; file: string } | null;
   /** Issue 8: allocation against fleet size, and against a bare endpoint. */
-  scale: ScaleResult | null;
+  fleetSize: ScaleResult | null;
   endpoint: EndpointResult | null;
   overload: OverloadResult | null;
   shutdown: ShutdownReport | null;
@@ -153,7 +153,7 @@ export function renderMarkdown(r: BenchResults): string {
   L.push(`- Parameters: ${p.requests} allocations per phase after ${p.warmup} warm-up; closed loop at C=${p.concurrency.join(', ')}; open loop at ${p.ratePerS}/s; ${p.servers} servers × ${p.sessionsPerServer} sessions; switch stream ${p.switchClients} clients${p.profile ? `; profiled phase ${p.profileRequests} allocations` : ''}; overload ${p.overloadSeconds > 0 ? `${p.overloadSeconds} s` : 'skipped'}`);
   L.push('- Load generator and control plane are separate processes on the same machine (they share its cores); HTTP/1.1 keep-alive, node:http client.', '');
 
-  if (r.scale) L.push(...renderScale(r.scale), '');
+  if (r.fleetSize) L.push(...renderScale(r.fleetSize), '');
   if (r.endpoint) L.push(...renderEndpoint(r.endpoint), '');
   if (r.phases.length > 0) L.push(...renderAllocation(r));
   else L.push(`Allocation phases not run (\`--only ${r.parameters.only?.join(',') ?? ''}\`).`);

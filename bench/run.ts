@@ -9,12 +9,15 @@
  *
  * Options: --requests N --warmup N --concurrency 16,64 --rate N --switch-clients N
  *          --profile-requests N --no-profile --keep-data
- *          --overload-seconds N (0 skips the overload phase) --only overload|scale|endpoint (or a comma list)
+ *          --overload-seconds N (0 skips the overload phase) --only overload|fleet-size|endpoint (or a comma list)
+ *          --only scale|safety  --scale-servers N --scale-sessions N --safety-seconds N
+ *          --full (the session-safety campaign to 3×10^8 sessions: see docs/scale.md)
  *          --only spawn,cold-start,soak and --soak: the growth phases alone (bench/growth.ts)
  *
- * Issue 8's phases: `scale` (allocation against fleet size, in process, before the control
- * plane starts: bench/scale.ts) and `endpoint` (allocation against a bare node:http endpoint,
- * and open loop at 5,000/s: bench/endpoint.ts).
+ * Issue 8's phases: `fleet-size` (allocation against fleet size, in process, before the control
+ * plane starts: bench/scale.ts), `endpoint` (allocation against a bare node:http endpoint, and
+ * open loop at 5,000/s: bench/endpoint.ts), `scale` (one control plane with a large simulated
+ * fleet: bench/scale/) and `safety` (the session-safety simulation).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +37,7 @@ import { OVERLOAD, runOverload } from './overload.js';
 import { NOISY_PCT, ONLY_PHASES, environment, judge, renderMarkdown, type BenchResults, type OnlyPhase, type Parameters } from './report.js';
 import { round } from './stats.js';
 import { runSwitch, type SwitchResult } from './switch.js';
+import { renderScaleMarkdown, safetyPhase, scalePhase, type SafetySection, type ScaleSection } from './scale/report.js';
 
 const FLEET = 'bench';
 const TARGET = { allocationsPerS: 2_000, p99Ms: 20 };
@@ -127,11 +131,52 @@ async function profiledPhase(cp: ControlPlaneChild, client: HttpClient, p: Param
   }
 }
 
+/** Issue 8's scale and safety phases take flags of their own; the rest go to `parameters`. */
+function scaleArgs(argv: string[]): { rest: string[]; only: 'scale' | 'safety' | null; servers: number; sessions: number; safetyS: number; full: boolean } {
+  const out = { rest: [] as string[], only: null as 'scale' | 'safety' | null, servers: 2_000, sessions: 20_000, safetyS: 120, full: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const next = (): number => Number(argv[++i]);
+    if (a === '--full') out.full = true;
+    else if (a === '--scale-servers') out.servers = next();
+    else if (a === '--scale-sessions') out.sessions = next();
+    else if (a === '--safety-seconds') out.safetyS = next();
+    else if (a === '--only' && (argv[i + 1] === 'scale' || argv[i + 1] === 'safety')) out.only = argv[++i] as 'scale' | 'safety';
+    else out.rest.push(a);
+  }
+  return out;
+}
+
+async function scaleAndSafety(root: string, x: ReturnType<typeof scaleArgs>, log: (m: string) => void): Promise<{ scale: ScaleSection | null; safety: SafetySection | null }> {
+  let scale: ScaleSection | null = null;
+  let safety: SafetySection | null = null;
+  if (x.only !== 'safety' && !x.full) {
+    log(`scale phase: ${x.servers} simulated servers, ${x.sessions} sessions (targets: 100,000 / 1,000,000)`);
+    scale = await scalePhase(root, x.servers, x.sessions, log);
+    for (const v of scale.verdicts) log(`${v.pass ? 'PASS' : 'MISS'} scale, ${v.figure}: ${v.value} (target ${v.target})`);
+  }
+  if (x.only !== 'scale') {
+    log(x.full ? 'session-safety campaign, full: to 3×10^8 sessions' : `session-safety campaign, short: ${x.safetyS} s`);
+    safety = await safetyPhase(x.full, x.safetyS * 1000, log);
+    const r = safety.report;
+    log(`${r.interruptions === 0 ? 'PASS' : 'MISS'} safety: ${r.interruptions} interruptions in ${r.sessions} sessions (${r.runs} runs), ${r.sessionsPerS} sessions/s; 3×10^8 would take ~${safety.fullRunEstimateHours ?? '?'} h`);
+  }
+  return { scale, safety };
+}
+
 async function main(): Promise<number> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const params = parameters(process.argv.slice(2));
+  const x = scaleArgs(process.argv.slice(2));
   const resultsDir = path.join(root, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
+  if (x.only !== null || x.full) {
+    const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
+    const only = await scaleAndSafety(root, x, log);
+    writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify({ environment: environment(root, tmpdir()), ...only }, null, 2)}\n`);
+    writeFileSync(path.join(resultsDir, 'latest.md'), `# Handoff bench (${x.full ? '--full' : `--only ${x.only}`})\n${renderScaleMarkdown(only.scale, only.safety)}`);
+    return only.scale?.error ? 1 : 0;
+  }
+  const params = parameters(x.rest);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-bench-'));
   const runId = `r${Date.now().toString(36)}`;
   // A random 64-port window: the runtime skips any port in it that is taken.
@@ -145,17 +190,17 @@ async function main(): Promise<number> {
   let profile: BenchResults['profile'] = null;
   let overload: BenchResults['overload'] = null;
   let shutdown: ShutdownReport | null = null;
-  let scale: ScaleResult | null = null;
+  let fleetSize: ScaleResult | null = null;
   let endpoint: EndpointResult | null = null;
   const runs = (phase: OnlyPhase): boolean => params.only === null || params.only.includes(phase);
   const endpointOnly = params.only !== null && params.only.includes('endpoint');
 
-  if (runs('scale')) {
-    log(`scale phase: allocation at 1,000 vs 100,000 servers, in process`);
+  if (runs('fleet-size')) {
+    log(`fleet-size phase: allocation at 1,000 vs 100,000 servers, in process`);
     try {
-      scale = await runScale(log);
+      fleetSize = await runScale(log);
     } catch (e) {
-      errors.push(`scale phase: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      errors.push(`fleet-size phase: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
   }
 
@@ -251,20 +296,22 @@ async function main(): Promise<number> {
     ratios: ratios(phases, profile?.phase ?? null),
     switch: switchResult,
     profile,
-    scale,
+    fleetSize,
     endpoint,
     overload,
     shutdown,
     errors,
   };
-  writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(path.join(resultsDir, 'latest.md'), renderMarkdown(results));
+  const more = await scaleAndSafety(root, x, log);
+  if (more.scale?.error) errors.push(`scale: ${more.scale.error}`);
+  writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify({ ...results, ...more }, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, 'latest.md'), renderMarkdown(results) + renderScaleMarkdown(more.scale, more.safety));
   if (errors.length === 0 && !params.keepData) rmSync(dataDir, { recursive: true, force: true });
   else log(`data dir kept for inspection: ${dataDir}`);
 
   for (const v of verdicts) log(`${v.pass ? 'PASS' : 'MISS'} ${v.phase}: ${v.why}`);
   log(`target ≥ ${TARGET.allocationsPerS}/s at p99 ≤ ${TARGET.p99Ms} ms: ${results.overall}`);
-  if (scale) log(`${scale.pass ? 'PASS' : 'MISS'} allocation p99 at 100,000 servers / at 1,000: ${scale.allocateP99Ratio}× (target ≤ ${scale.target.p99Ratio}×)`);
+  if (fleetSize) log(`${fleetSize.pass ? 'PASS' : 'MISS'} allocation p99 at 100,000 servers / at 1,000: ${fleetSize.allocateP99Ratio}× (target ≤ ${fleetSize.target.p99Ratio}×)`);
   if (endpoint) {
     log(`${endpoint.pass.share ? 'PASS' : 'MISS'} allocations/s as a share of the bare endpoint at C=${endpoint.concurrency}: ${Math.round(endpoint.share * 100)} % (target ≥ 50 %)`);
     log(`${endpoint.pass.openP99 ? 'PASS' : 'MISS'} open ${endpoint.open.load.kind === 'open' ? endpoint.open.load.ratePerS : ''}/s durable: p99 ${endpoint.open.latency.p99Ms} ms (target ≤ 10 ms)`);
