@@ -13,6 +13,7 @@ import type { BuildSpec } from '../builds/model.js';
 import { JoinTokenPolicies, PartyPolicies, ServerStates, type FleetSpec } from '../fleet/model.js';
 import { CloseReasons, SessionStates } from '../session/model.js';
 import { SmokeCheckSchema, SmokeStates } from '../rollout/checks.js';
+import { Verdicts } from '../analysis/judge/model.js';
 import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrategy } from '../rollout/model.js';
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
 import { RoutingPreferences } from '../allocation/routing.js';
@@ -245,6 +246,28 @@ export const AllocationResponseSchema = z.object({
 });
 export type { AllocationResponse };
 
+const MetricSideSchema = z.object({ n: z.number(), value: z.number().nullable() });
+/** One stored verdict (see `AnalysisRecord` in rollout/model.ts). */
+export const AnalysisRecordSchema = z.object({
+  step: z.string(),
+  verdict: z.enum(Verdicts),
+  window: z.object({ since: z.number(), until: z.number() }),
+  canary: z.string(),
+  baseline: z.string(),
+  at: z.number(),
+  result: z.object({
+    verdict: z.enum(Verdicts),
+    metrics: z.array(z.object({
+      metric: z.string(),
+      verdict: z.enum(Verdicts),
+      canary: MetricSideSchema,
+      baseline: MetricSideSchema,
+      test: z.object({ name: z.string(), statistic: z.number(), pValue: z.number(), effect: z.number() }).nullable().optional(),
+      reason: z.string(),
+    })),
+  }),
+});
+
 export const RolloutViewSchema = z.object({
   id: z.string(),
   fleet: z.string(),
@@ -269,6 +292,8 @@ export const RolloutViewSchema = z.object({
   progressState: z.record(z.string(), z.unknown()),
   /** The release that took over from this one (phase Superseded). */
   supersededBy: z.string().nullable(),
+  /** Every analysis verdict of the release, oldest first, with its numbers per metric. */
+  analyses: z.array(AnalysisRecordSchema),
   progress: z.object({
     /** Per build of this release: servers by state, open sessions and routing weight. */
     builds: z.record(

@@ -9,7 +9,7 @@ describe('parseDemoOptions', () => {
   it('defaults to a blue-green release that keeps serving, on port 7350, with 24 players', () => {
     expect(parse()).toEqual({
       scenario: 'arena', strategy: 'blue-green', canaryServers: 'new', exit: false, json: false, players: 24, port: 7350, releaseAfterMs: 8000,
-      dataDir: path.resolve(ROOT, '.handoff/demo'), gamePorts: null, help: false,
+      dataDir: path.resolve(ROOT, '.handoff/demo'), gamePorts: null, faultyBuild: false, help: false,
     });
   });
 
@@ -20,8 +20,14 @@ describe('parseDemoOptions', () => {
 
   it('reads every flag', () => {
     expect(parse('--exit', '--json', '--players', '6', '--port', '0', '--release-after', '3', '--data-dir', '/tmp/d', '--game-ports', '20000-20049')).toEqual({
-      scenario: 'arena', strategy: 'blue-green', canaryServers: 'new', exit: true, json: true, players: 6, port: 0, releaseAfterMs: 3000, dataDir: '/tmp/d', gamePorts: { from: 20_000, to: 20_049 }, help: false,
+      scenario: 'arena', strategy: 'blue-green', canaryServers: 'new', exit: true, json: true, players: 6, port: 0, releaseAfterMs: 3000, dataDir: '/tmp/d', gamePorts: { from: 20_000, to: 20_049 }, faultyBuild: false, help: false,
     });
+  });
+
+  it('takes --faulty-build with the canary strategy only', () => {
+    expect(parse('--strategy', 'canary', '--faulty-build').faultyBuild).toBe(true);
+    expect(() => parse('--faulty-build')).toThrow(DemoUsageError);
+    expect(() => parse('--strategy', 'rolling', '--faulty-build')).toThrow(/--strategy canary/);
   });
 
   it('runs the canary in place with --canary-servers in-place, and on new servers by default', () => {

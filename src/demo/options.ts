@@ -37,6 +37,8 @@ export interface DemoOptions {
   dataDir: string;
   /** Ports handed to game servers; null = the control plane's default. */
   gamePorts: { from: number; to: number } | null;
+  /** Release a faulty v2 (canary only): the canary's analysis must roll it back. */
+  faultyBuild: boolean;
   help: boolean;
 }
 
@@ -46,7 +48,7 @@ export class DemoUsageError extends Error {
 }
 
 export const demoUsage = `usage: npm start -- [--scenario NAME] [--strategy NAME] [--exit] [--json] [--players N] [--port N]
-                    [--release-after SECONDS] [--data-dir DIR] [--game-ports FROM-TO]
+                    [--release-after SECONDS] [--data-dir DIR] [--game-ports FROM-TO] [--faulty-build]
   --scenario NAME        arena (one fleet, one release under --strategy; the default) or mmorpg (four
                          services of examples/mmorpg released by one release plan; --strategy is ignored)
   --strategy NAME        the release strategy: ${DemoStrategies.join(', ')} (default blue-green)
@@ -57,7 +59,9 @@ export const demoUsage = `usage: npm start -- [--scenario NAME] [--strategy NAME
   --port N               API port, 0 = any free one (default 7350)
   --release-after S      seconds of play before the release starts (default 8)
   --data-dir DIR         the demo's own data directory, wiped at start (default .handoff/demo)
-  --game-ports FROM-TO   ports for game servers (default the control plane's 7400-7999)`;
+  --game-ports FROM-TO   ports for game servers (default the control plane's 7400-7999)
+  --faulty-build         with --strategy canary: v2 crashes, ends sessions in error and ticks
+                         slowly; the canary's analysis must roll it back (exit 0 only if it did)`;
 
 /** Parses `argv` (without node and the script). Throws DemoUsageError on anything it cannot use. */
 export function parseDemoOptions(argv: readonly string[], root: string): DemoOptions {
@@ -78,6 +82,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
         'release-after': { type: 'string', default: '8' },
         'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
         'game-ports': { type: 'string' },
+        'faulty-build': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -87,6 +92,8 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
   }
   const str = (k: string): string => String(values[k]);
   const strategy = strategyOf(str('strategy'));
+  const faultyBuild = values['faulty-build'] === true;
+  if (faultyBuild && strategy !== 'canary') throw new DemoUsageError(`--faulty-build runs with --strategy canary (its analysis step is what rolls the faulty build back), not ${strategy}`);
   return {
     scenario: scenarioOf(str('scenario')),
     strategy,
@@ -98,6 +105,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
     releaseAfterMs: integer('--release-after', str('release-after'), 0, 3_600) * 1000,
     dataDir: path.resolve(root, str('data-dir')),
     gamePorts: values['game-ports'] === undefined ? null : portRange(str('game-ports')),
+    faultyBuild,
     help: values['help'] === true,
   };
 }

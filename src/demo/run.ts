@@ -54,7 +54,7 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
   try {
     const api = httpApi(cp.url);
     io.view(`Handoff demo — control plane ${cp.url} (try: HANDOFF_URL=${cp.url} ./bin/handoff get servers)`);
-    await api.call('POST', '/v1/apply', demoApply(root));
+    await api.call('POST', '/v1/apply', demoApply(root, { faultyBuild: opts.faultyBuild }));
     io.view(`applied builds ${FROM}, ${TO} and fleet ${FLEET} (build ${FROM}); waiting for servers…`);
     while ([...cp.world.fleetServers(FLEET)].filter((s) => s.state === 'Ready').length < 3) await sleep(200);
 
@@ -68,13 +68,14 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
     const ticker = setInterval(live, 1000);
     try {
       await sleep(opts.releaseAfterMs);
-      const scenario = scenarioFor(opts.strategy, { canaryServers: opts.canaryServers });
+      const scenario = scenarioFor(opts.strategy, { canaryServers: opts.canaryServers, faultyBuild: opts.faultyBuild });
       const env: ReleaseEnv = { fleet: FLEET, fromBuild: FROM, toBuild: TO, playerIds: Object.keys(players.stats().byPlayer), now: clock.now() };
       io.view(`▶ releasing ${TO}: ${scenario.headline}${scenario.landed ? '' : ' [depends on the strategy landing]'}`);
       const created = await startRelease(api, scenario, env);
       const releasedAt = clock.now();
       const ctx = { api, rolloutId: String(created['id']), env, say: io.view, now: () => clock.now() };
       const result = await driveRelease(ctx, scenario, { pollMs: 250, timeoutMs: scenario.timeoutMs(env), sleep: (ms) => sleep(ms) });
+      if (scenario.settleMs) await sleep(scenario.settleMs);
       clearInterval(ticker);
       live();
 
@@ -88,6 +89,7 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
         tally: tallySessions(log.join(history)),
         players: stats,
         figures,
+        ...(scenario.releaseEnd ? { releaseEnd: scenario.releaseEnd(result.rollout) } : {}),
       });
       if (opts.json) {
         io.view(formatSummary(summary));

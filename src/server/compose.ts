@@ -150,7 +150,7 @@ async function assemble(
   const runtime = deps.runtime ?? createRuntime(options, clock);
   started.push(() => runtime.close());
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
-  const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick });
+  const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null });
   let sdkUrl = '';
   const servers = new ServerService(ctx, runtime, sessions, {
     onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),

@@ -42,6 +42,8 @@ Options:
   --lease-ttl SECONDS     with --store: the leadership lease's time to live; a paused or
                           dead leader is replaced this long after its last renewal
                           (default 10)
+  --prometheus-url URL    the Prometheus release analyses query when a query names
+                          no address, e.g. http://127.0.0.1:9090 (default: none)
   --retain-events-days N  remove events older than N days (default 30)
   --retain-events-max N   keep at most the newest N events (default 1000000)
   --retain-sessions-days N
@@ -79,6 +81,7 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
       'replica-id': { type: 'string' },
       'advertise-url': { type: 'string' },
       'lease-ttl': { type: 'string' },
+      'prometheus-url': { type: 'string' },
       'retain-events-days': { type: 'string' },
       'retain-events-max': { type: 'string' },
       'retain-sessions-days': { type: 'string' },
@@ -101,6 +104,7 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
   if (values['allowed-origin']) options.allowedOrigins = values['allowed-origin'];
   if (values['max-in-flight']) options.maxInFlight = toCount(values['max-in-flight'], '--max-in-flight');
   if (values['max-connections']) options.maxConnections = toCount(values['max-connections'], '--max-connections');
+  if (values['prometheus-url']) options.prometheusUrl = values['prometheus-url'];
   if (values.runtime) {
     if (!(RuntimeKinds as readonly string[]).includes(values.runtime)) throw new RangeError(`--runtime must be one of ${RuntimeKinds.join(', ')}`);
     options.runtime = values.runtime as RuntimeKind;

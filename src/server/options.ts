@@ -47,6 +47,8 @@ export interface ServerOptions {
    * (postgres://user@host:port/db) for replicas sharing one database; see docs/ha.md.
    */
   store?: string | null;
+  /** The Prometheus that release analyses query when a query names no `address`. Default none. */
+  prometheusUrl?: string;
   /** Retention (src/retention): events older than this many days are removed. Default 30. */
   retainEventsDays?: number;
   /** Retention: only the newest this many events are kept. Default 1,000,000. */
@@ -95,6 +97,7 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     runtime: o.runtime ?? 'local',
     simulationSeed: o.simulationSeed ?? 1,
     store: o.store ?? null,
+    prometheusUrl: o.prometheusUrl ?? '',
     retainEventsDays: o.retainEventsDays ?? 30,
     retainEventsMax: o.retainEventsMax ?? 1_000_000,
     retainSessionsDays: o.retainSessionsDays ?? 30,
@@ -105,6 +108,7 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     serverLogRetainDays: o.serverLogRetainDays ?? 7,
   };
   if (r.store !== null && !/^postgres(ql)?:\/\/./i.test(r.store)) throw new RangeError(`store must be a postgres:// URL (omit it for SQLite in the data directory), got ${r.store}`);
+  if (r.prometheusUrl && !/^https?:\/\/\S+$/i.test(r.prometheusUrl)) throw new RangeError(`prometheusUrl must be an http:// or https:// URL, got ${r.prometheusUrl}`);
   if (!RuntimeKinds.includes(r.runtime)) throw new RangeError(`runtime must be one of ${RuntimeKinds.join(', ')}, got ${String(r.runtime)}`);
   if (!Number.isSafeInteger(r.simulationSeed)) throw new RangeError(`simulationSeed must be an integer, got ${r.simulationSeed}`);
   for (const [k, v] of Object.entries({ maxInFlight: r.maxInFlight, maxConnections: r.maxConnections })) {
