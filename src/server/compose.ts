@@ -191,7 +191,7 @@ async function assemble(
   const DayMs = 86_400_000;
   const retention = new RetentionService({
     store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
-    policy: resolveRetentionPolicy({ eventsMaxAgeMs: options.retainEventsDays * DayMs, eventsMax: options.retainEventsMax, sessionsMaxAgeMs: options.retainSessionsDays * DayMs, sessionsMax: options.retainSessionsMax }),
+    policy: resolveRetentionPolicy({ eventsMaxAgeMs: options.retainEventsDays * DayMs, eventsMax: options.retainEventsMax, sessionsMaxAgeMs: options.retainSessionsDays * DayMs, sessionsMax: options.retainSessionsMax, intervalMs: options.retainIntervalMs }),
     onError: (e) => log(`retention pass failed: ${String(e)}`),
   });
   retention.start();
