@@ -125,7 +125,7 @@ function renderGrowth(r: GrowthResults): string {
   }
   if (r.soak) {
     const s = r.soak;
-    lines.push(`## Soak: ${s.seconds} s at ${s.ratePerS} allocations/s (${s.allocations} allocations)`, '', `Retention: \`${s.retention.join(' ')}\``, '',
+    lines.push(`## Soak: ${s.seconds} s at ${s.ratePerS} allocations/s asked (${s.allocations} allocations, ${Math.round(s.allocations / s.seconds)}/s achieved)`, '', `Retention: \`${s.retention.join(' ')}\``, '',
       `RSS ${s.rssGrowthPct}%, data directory without the WAL ${s.diskGrowthPct}% from the middle to the last third: **${s.flat ? 'flat' : 'not flat'}** (target ±${FLAT_PCT}%). WAL at most ${s.walMaxMb} MiB (truncated at 64 MiB by the checkpointer). Errors: ${JSON.stringify(s.errors)}`, '',
       '| t (s) | RSS (MiB) | data dir without WAL (MiB) | of which game-server logs | WAL (MiB) |', '|---|---|---|---|---|', ...s.samples.map((x) => `| ${x.tS} | ${x.rssMb} | ${x.diskMb} | ${x.logsMb} | ${x.walMb} |`), '');
   }
