@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ShutdownReport } from './control-plane.js';
 import { NOISY_PCT } from './host.js';
+import { renderEndpoint, type EndpointResult } from './endpoint.js';
 import type { PhaseResult } from './measure.js';
+import { renderScale, type ScaleResult } from './scale.js';
 import type { OverloadResult } from './overload.js';
 import { renderOverload } from './overload-report.js';
 import type { ProfileSummary, Share } from './profile.js';
@@ -17,6 +19,10 @@ import { round, type LatencySummary } from './stats.js';
 import type { SwitchResult } from './switch.js';
 
 export { NOISY_PCT };
+
+/** The phases `--only` can pick (a comma list of them). */
+export const ONLY_PHASES = ['overload', 'fleet-size', 'endpoint'] as const;
+export type OnlyPhase = (typeof ONLY_PHASES)[number];
 
 export interface Parameters {
   requests: number;
@@ -30,8 +36,8 @@ export interface Parameters {
   profileRequests: number;
   /** 0: the overload phase was skipped. */
   overloadSeconds: number;
-  /** `--only overload`: the allocation phases, profile and switch were skipped. */
-  only: 'overload' | null;
+  /** `--only X,Y`: only those phases ran (plus, for `endpoint`, the fleet set-up and a warm-up). */
+  only: OnlyPhase[] | null;
 }
 
 export interface Environment {
@@ -71,6 +77,9 @@ export interface BenchResults {
   ratios: Record<string, number>;
   switch: SwitchResult | null;
   profile: { phase: PhaseResult; summary: ProfileSummary; file: string } | null;
+  /** Issue 8: allocation against fleet size, and against a bare endpoint. */
+  fleetSize: ScaleResult | null;
+  endpoint: EndpointResult | null;
   overload: OverloadResult | null;
   shutdown: ShutdownReport | null;
   errors: string[];
@@ -144,8 +153,10 @@ export function renderMarkdown(r: BenchResults): string {
   L.push(`- Parameters: ${p.requests} allocations per phase after ${p.warmup} warm-up; closed loop at C=${p.concurrency.join(', ')}; open loop at ${p.ratePerS}/s; ${p.servers} servers × ${p.sessionsPerServer} sessions; switch stream ${p.switchClients} clients${p.profile ? `; profiled phase ${p.profileRequests} allocations` : ''}; overload ${p.overloadSeconds > 0 ? `${p.overloadSeconds} s` : 'skipped'}`);
   L.push('- Load generator and control plane are separate processes on the same machine (they share its cores); HTTP/1.1 keep-alive, node:http client.', '');
 
+  if (r.fleetSize) L.push(...renderScale(r.fleetSize), '');
+  if (r.endpoint) L.push(...renderEndpoint(r.endpoint), '');
   if (r.phases.length > 0) L.push(...renderAllocation(r));
-  else L.push('Allocation phases not run (`--only overload`).');
+  else L.push(`Allocation phases not run (\`--only ${r.parameters.only?.join(',') ?? ''}\`).`);
   if (r.switch) L.push('', ...renderSwitch(r.switch));
   if (r.profile) L.push('', ...renderProfile(r.profile));
   if (r.overload) L.push('', ...renderOverload(r.overload));

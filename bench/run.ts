@@ -9,8 +9,15 @@
  *
  * Options: --requests N --warmup N --concurrency 16,64 --rate N --switch-clients N
  *          --profile-requests N --no-profile --keep-data
- *          --overload-seconds N (0 skips the overload phase) --only overload
+ *          --overload-seconds N (0 skips the overload phase) --only overload|fleet-size|endpoint (or a comma list)
+ *          --only scale|safety  --scale-servers N --scale-sessions N --safety-seconds N
+ *          --full (the session-safety campaign to 3×10^8 sessions: see docs/scale.md)
  *          --only spawn,cold-start,soak and --soak: the growth phases alone (bench/growth.ts)
+ *
+ * Issue 8's phases: `fleet-size` (allocation against fleet size, in process, before the control
+ * plane starts: bench/scale.ts), `endpoint` (allocation against a bare node:http endpoint, and
+ * open loop at 5,000/s: bench/endpoint.ts), `scale` (one control plane with a large simulated
+ * fleet: bench/scale/) and `safety` (the session-safety simulation).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,11 +30,14 @@ import { growthOnly, runGrowth } from './growth.js';
 import { fsyncProbe } from './host.js';
 import { HttpClient } from './http-load.js';
 import { runPhase, type PhaseResult } from './measure.js';
+import { runEndpoint, type EndpointResult } from './endpoint.js';
+import { runScale, type ScaleResult } from './scale.js';
 import { Inspector, summarizeProfile, type CpuProfile } from './profile.js';
 import { OVERLOAD, runOverload } from './overload.js';
-import { NOISY_PCT, environment, judge, renderMarkdown, type BenchResults, type Parameters } from './report.js';
+import { NOISY_PCT, ONLY_PHASES, environment, judge, renderMarkdown, type BenchResults, type OnlyPhase, type Parameters } from './report.js';
 import { round } from './stats.js';
 import { runSwitch, type SwitchResult } from './switch.js';
+import { renderScaleMarkdown, safetyPhase, scalePhase, type SafetySection, type ScaleSection } from './scale/report.js';
 
 const FLEET = 'bench';
 const TARGET = { allocationsPerS: 2_000, p99Ms: 20 };
@@ -49,7 +59,9 @@ function parameters(argv: string[]): Parameters & { keepData: boolean } {
     },
     strict: true,
   });
-  if (values.only !== undefined && values.only !== 'overload') throw new RangeError(`--only takes "overload", got ${values.only}`);
+  const only = values.only === undefined ? null : values.only.split(',').map((w) => w.trim());
+  const known: readonly string[] = ONLY_PHASES;
+  for (const w of only ?? []) if (!known.includes(w)) throw new RangeError(`--only takes ${ONLY_PHASES.join(', ')} or a comma list of them, got ${w}`);
   const int = (v: string | undefined, name: string, min = 1): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new RangeError(`--${name} must be a positive integer, got ${v}`);
@@ -64,11 +76,11 @@ function parameters(argv: string[]): Parameters & { keepData: boolean } {
     // Capacity is never the limit: each phase's sessions are deleted before the next one.
     servers: 4,
     sessionsPerServer: 10_000,
-    profile: !values['no-profile'] && values.only === undefined,
+    profile: !values['no-profile'] && (only === null || only.includes('endpoint')),
     profileRequests: int(values['profile-requests'], 'profile-requests'),
     keepData: values['keep-data'] ?? false,
     overloadSeconds: int(values['overload-seconds'], 'overload-seconds', 0),
-    only: values.only === 'overload' ? 'overload' : null,
+    only: only as OnlyPhase[] | null,
   };
 }
 
@@ -119,11 +131,52 @@ async function profiledPhase(cp: ControlPlaneChild, client: HttpClient, p: Param
   }
 }
 
+/** Issue 8's scale and safety phases take flags of their own; the rest go to `parameters`. */
+function scaleArgs(argv: string[]): { rest: string[]; only: 'scale' | 'safety' | null; servers: number; sessions: number; safetyS: number; full: boolean } {
+  const out = { rest: [] as string[], only: null as 'scale' | 'safety' | null, servers: 2_000, sessions: 20_000, safetyS: 120, full: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const next = (): number => Number(argv[++i]);
+    if (a === '--full') out.full = true;
+    else if (a === '--scale-servers') out.servers = next();
+    else if (a === '--scale-sessions') out.sessions = next();
+    else if (a === '--safety-seconds') out.safetyS = next();
+    else if (a === '--only' && (argv[i + 1] === 'scale' || argv[i + 1] === 'safety')) out.only = argv[++i] as 'scale' | 'safety';
+    else out.rest.push(a);
+  }
+  return out;
+}
+
+async function scaleAndSafety(root: string, x: ReturnType<typeof scaleArgs>, log: (m: string) => void): Promise<{ scale: ScaleSection | null; safety: SafetySection | null }> {
+  let scale: ScaleSection | null = null;
+  let safety: SafetySection | null = null;
+  if (x.only !== 'safety' && !x.full) {
+    log(`scale phase: ${x.servers} simulated servers, ${x.sessions} sessions (targets: 100,000 / 1,000,000)`);
+    scale = await scalePhase(root, x.servers, x.sessions, log);
+    for (const v of scale.verdicts) log(`${v.pass ? 'PASS' : 'MISS'} scale, ${v.figure}: ${v.value} (target ${v.target})`);
+  }
+  if (x.only !== 'scale') {
+    log(x.full ? 'session-safety campaign, full: to 3×10^8 sessions' : `session-safety campaign, short: ${x.safetyS} s`);
+    safety = await safetyPhase(x.full, x.safetyS * 1000, log);
+    const r = safety.report;
+    log(`${r.interruptions === 0 ? 'PASS' : 'MISS'} safety: ${r.interruptions} interruptions in ${r.sessions} sessions (${r.runs} runs), ${r.sessionsPerS} sessions/s; 3×10^8 would take ~${safety.fullRunEstimateHours ?? '?'} h`);
+  }
+  return { scale, safety };
+}
+
 async function main(): Promise<number> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const params = parameters(process.argv.slice(2));
+  const x = scaleArgs(process.argv.slice(2));
   const resultsDir = path.join(root, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
+  if (x.only !== null || x.full) {
+    const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
+    const only = await scaleAndSafety(root, x, log);
+    writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify({ environment: environment(root, tmpdir()), ...only }, null, 2)}\n`);
+    writeFileSync(path.join(resultsDir, 'latest.md'), `# Handoff bench (${x.full ? '--full' : `--only ${x.only}`})\n${renderScaleMarkdown(only.scale, only.safety)}`);
+    return only.scale?.error ? 1 : 0;
+  }
+  const params = parameters(x.rest);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-bench-'));
   const runId = `r${Date.now().toString(36)}`;
   // A random 64-port window: the runtime skips any port in it that is taken.
@@ -137,6 +190,19 @@ async function main(): Promise<number> {
   let profile: BenchResults['profile'] = null;
   let overload: BenchResults['overload'] = null;
   let shutdown: ShutdownReport | null = null;
+  let fleetSize: ScaleResult | null = null;
+  let endpoint: EndpointResult | null = null;
+  const runs = (phase: OnlyPhase): boolean => params.only === null || params.only.includes(phase);
+  const endpointOnly = params.only !== null && params.only.includes('endpoint');
+
+  if (runs('fleet-size')) {
+    log(`fleet-size phase: allocation at 1,000 vs 100,000 servers, in process`);
+    try {
+      fleetSize = await runScale(log);
+    } catch (e) {
+      errors.push(`fleet-size phase: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+  }
 
   log('probing the disk: fdatasync latency for 3 s');
   const disk = fsyncProbe(dataDir, 3_000);
@@ -152,16 +218,18 @@ async function main(): Promise<number> {
   const clients = { closed: new HttpClient(cp.url, maxC), open: new HttpClient(cp.url, 256) };
   try {
     log(`control plane ${cp.url} (pid ${cp.pid})`);
-    if (params.only === null) {
+    const phase = async (name: string, load: PhaseResult['load'], requests: number): Promise<void> => {
+      const r = await runPhase(cp, load.kind === 'open' ? clients.open : clients.closed, { name, load, requests, fleet: FLEET, playerPrefix: `${runId}-${phases.length}`, targetMs: TARGET.p99Ms });
+      phases.push(r);
+      log(`${name}: ${r.throughputPerS}/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms, errors ${JSON.stringify(r.errors)}; server ${r.server.cpuPerAllocUs} µs CPU/alloc, mean batch ${r.server.meanBatch}`);
+    };
+    if (runs('endpoint')) {
       log('registering builds and fleet');
       fleetReadyMs = await setUpFleet(cp, path.join(root, 'bench', 'fixtures', 'bench-server.mjs'), params);
       log(`fleet Ready in ${fleetReadyMs} ms`);
-      const phase = async (name: string, load: PhaseResult['load'], requests: number): Promise<void> => {
-        const r = await runPhase(cp, load.kind === 'open' ? clients.open : clients.closed, { name, load, requests, fleet: FLEET, playerPrefix: `${runId}-${phases.length}`, targetMs: TARGET.p99Ms });
-        phases.push(r);
-        log(`${name}: ${r.throughputPerS}/s, p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, max ${r.latency.maxMs} ms, errors ${JSON.stringify(r.errors)}; server ${r.server.cpuPerAllocUs} µs CPU/alloc, mean batch ${r.server.meanBatch}`);
-      };
-      await phase('warm-up', { kind: 'closed', concurrency: 16 }, params.warmup);
+      await phase('warm-up', { kind: 'closed', concurrency: endpointOnly ? 64 : 16 }, params.warmup);
+    }
+    if (params.only === null) {
       for (const c of params.concurrency) await phase(`closed C=${c}`, { kind: 'closed', concurrency: c }, params.requests);
       await phase(`open ${params.ratePerS}/s`, { kind: 'open', ratePerS: params.ratePerS }, params.requests);
       if (params.profile) {
@@ -176,7 +244,18 @@ async function main(): Promise<number> {
       log(`switch: readyAt → first new-build answer ${switchResult.readyToFirstNewBuildAnswerMs} ms; switchedAt − readyAt ${switchResult.switchedMinusReadyMs} ms; clean ${switchResult.monotonic}; old build retired ${switchResult.retire.completed}`);
       if (!switchResult.monotonic) errors.push('switch: an allocation sent after the first new-build answer went to the old build (or none reached the new build)');
     }
-    if (params.overloadSeconds > 0) {
+    if (runs('endpoint')) {
+      log(`endpoint phase: allocation against a bare node:http endpoint, then open loop`);
+      endpoint = await runEndpoint(cp, { root, fleet: FLEET, runId, requests: params.requests, log });
+      // Their rows join the allocation tables (server CPU, commits, the machine meanwhile).
+      phases.push(...endpoint.phases);
+      // Alone, the phase brings its own profile: where the time goes is what it is about.
+      if (endpointOnly && params.profile) {
+        profile = await profiledPhase(cp, clients.open, params, runId, root, path.join(resultsDir, 'latest.cpuprofile'));
+        if (profile) log(`profiled phase: ${profile.phase.throughputPerS}/s; top: ${profile.summary.byGroup.slice(0, 4).map((c) => `${c.name} ${c.pct}%`).join(', ')}`);
+      }
+    }
+    if (params.overloadSeconds > 0 && runs('overload')) {
       log(`overload phase: ${OVERLOAD.factor}×R offered for ${params.overloadSeconds} s`);
       overload = await runOverload(cp, { root, runId, durationS: params.overloadSeconds, normalMs: TARGET.p99Ms, log });
     }
@@ -203,7 +282,8 @@ async function main(): Promise<number> {
 
   const measured = phases.filter((ph) => ph.name !== 'warm-up');
   const verdicts = measured.map((ph) => judge(ph, TARGET));
-  const openVerdict = verdicts.find((v) => v.phase.startsWith('open'));
+  // The target's own phase (open at R): the endpoint phase's open 5,000/s has its own target.
+  const openVerdict = verdicts.find((v) => v.phase === `open ${params.ratePerS}/s`);
   const results: BenchResults = {
     environment: environment(root, dataDir),
     parameters: params,
@@ -216,17 +296,26 @@ async function main(): Promise<number> {
     ratios: ratios(phases, profile?.phase ?? null),
     switch: switchResult,
     profile,
+    fleetSize,
+    endpoint,
     overload,
     shutdown,
     errors,
   };
-  writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(path.join(resultsDir, 'latest.md'), renderMarkdown(results));
+  const more = await scaleAndSafety(root, x, log);
+  if (more.scale?.error) errors.push(`scale: ${more.scale.error}`);
+  writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify({ ...results, ...more }, null, 2)}\n`);
+  writeFileSync(path.join(resultsDir, 'latest.md'), renderMarkdown(results) + renderScaleMarkdown(more.scale, more.safety));
   if (errors.length === 0 && !params.keepData) rmSync(dataDir, { recursive: true, force: true });
   else log(`data dir kept for inspection: ${dataDir}`);
 
   for (const v of verdicts) log(`${v.pass ? 'PASS' : 'MISS'} ${v.phase}: ${v.why}`);
   log(`target ≥ ${TARGET.allocationsPerS}/s at p99 ≤ ${TARGET.p99Ms} ms: ${results.overall}`);
+  if (fleetSize) log(`${fleetSize.pass ? 'PASS' : 'MISS'} allocation p99 at 100,000 servers / at 1,000: ${fleetSize.allocateP99Ratio}× (target ≤ ${fleetSize.target.p99Ratio}×)`);
+  if (endpoint) {
+    log(`${endpoint.pass.share ? 'PASS' : 'MISS'} allocations/s as a share of the bare endpoint at C=${endpoint.concurrency}: ${Math.round(endpoint.share * 100)} % (target ≥ 50 %)`);
+    log(`${endpoint.pass.openP99 ? 'PASS' : 'MISS'} open ${endpoint.open.load.kind === 'open' ? endpoint.open.load.ratePerS : ''}/s durable: p99 ${endpoint.open.latency.p99Ms} ms (target ≤ 10 ms)`);
+  }
   for (const v of overload?.verdicts ?? []) log(`${v.pass ? 'PASS' : 'MISS'} overload, ${v.target}: ${v.why}`);
   const noisy = phases.filter((ph) => ph.host.othersPct >= NOISY_PCT).map((ph) => `${ph.name} ${ph.host.othersPct}%`);
   if (noisy.length > 0) log(`noisy machine: CPU used by other processes (% of one core): ${noisy.join(', ')}; see latest.md`);

@@ -1,34 +1,20 @@
 /**
  * The capacity index against the thing it replaces: after any sequence of server and session
  * changes applied to the `World`, asking the index gives the same answers as scanning every
- * server the way allocation did before the index (`bruteForceCandidates`, kept here as the oracle).
+ * server the way allocation did before the index (`scanFleetCandidates` in testing.ts, the oracle).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ServerStates, type GameServer, type ServerState } from '../fleet/model.js';
 import { World } from '../state/world.js';
 import { sampleServer, sampleSession } from '../store/fixtures.js';
-import { scanCandidates, type Candidate } from './candidates.js';
+import { scanCandidates } from './candidates.js';
 import { chooseServer } from './choose.js';
 import { fleetCandidates } from './service.js';
+import { scanFleetCandidates } from './testing.js';
 
 const FLEETS = ['f1', 'f2'] as const;
 const BUILDS = ['b1', 'b2', 'b3'] as const;
-
-/** Allocation's candidate list before the index: a walk of every server (the service's old loop). */
-function bruteForceCandidates(world: World, fleet: string, partyServers: readonly string[]): Candidate[] {
-  const out: Candidate[] = [];
-  for (const s of world.servers.values()) {
-    if (s.fleet !== fleet) continue;
-    if (s.state === 'Ready' || s.state === 'Active' || (s.state === 'Draining' && partyServers.includes(s.id))) {
-      out.push({
-        id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: world.used(s.id), createdAt: s.createdAt,
-        leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested',
-      });
-    }
-  }
-  return out;
-}
 
 type Op =
   | { kind: 'add'; fleet: string; build: string; state: ServerState; capacity: number; createdAt: number }
@@ -90,7 +76,7 @@ describe('the capacity index', () => {
       ops.forEach((o, n) => {
         apply(world, o, n);
         for (const fleet of FLEETS) {
-          const oracle = scanCandidates(bruteForceCandidates(world, fleet, []));
+          const oracle = scanCandidates(scanFleetCandidates(world, fleet, []));
           for (const build of BUILDS) {
             expect(world.capacity.freeSeats(fleet, build)).toBe(oracle.freeSeats(build));
             for (const seats of [1, 2, 3, 5]) expect(world.capacity.fullest(fleet, build, seats)).toEqual(oracle.fullest(build, seats));
@@ -121,7 +107,7 @@ describe('the capacity index', () => {
           forcedBuild: r.forcedBuild, forcedSeats: r.forcedSeats, heldSeats: new Map([['b1', r.held]]),
         };
         const indexed = chooseServer({ ...input, candidates: fleetCandidates(world, r.fleet, partyServers) });
-        const scanned = chooseServer({ ...input, candidates: bruteForceCandidates(world, r.fleet, partyServers) });
+        const scanned = chooseServer({ ...input, candidates: scanFleetCandidates(world, r.fleet, partyServers) });
         expect(indexed).toEqual(scanned);
       });
     }), { numRuns: 300 });

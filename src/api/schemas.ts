@@ -16,6 +16,7 @@ import { SmokeCheckSchema, SmokeStates } from '../rollout/checks.js';
 import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrategy } from '../rollout/model.js';
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
 import { RoutingPreferences } from '../allocation/routing.js';
+import { EnvironmentInputSchema, WebhookInputSchema } from './env-schemas.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, . _ -; at most 63 characters');
 /** Path parameters are validated with the request, like bodies: a malformed one is a 400, never a 500. */
@@ -79,6 +80,9 @@ export const ApplyRequestSchema = z.strictObject({
   fleets: z.array(FleetInputSchema).default([]),
   /** Declared releases (`kind: Rollout`): identical to a fleet's latest release → unchanged; otherwise started. */
   rollouts: z.array(z.lazy(() => RolloutStartSchema)).default([]),
+  /** Environments (`kind: Environment`) and webhooks (`kind: Webhook`); see docs/environments.md, docs/notifications.md. */
+  environments: z.array(EnvironmentInputSchema).default([]),
+  webhooks: z.array(WebhookInputSchema).default([]),
 });
 
 /**

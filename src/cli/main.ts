@@ -11,9 +11,12 @@ import { ExitCodes, type CliIo, type Command, type ExitCode, type Session } from
 import { allocateCommand } from './commands/allocate.js';
 import { applyCommand } from './commands/apply.js';
 import { getCommand } from './commands/get.js';
+import { loadtestCommand } from './commands/loadtest.js';
 import { notifyCommand } from './commands/notify.js';
 import { rolloutAbortCommand, rolloutPromoteCommand, rolloutStatusCommand, rolloutUsage } from './commands/rollout.js';
 import { rolloutStartCommand } from './commands/rollout-start.js';
+import { envCommands, envUsage } from './commands/env.js';
+import { webhookCommands, webhookUsage } from './commands/webhook.js';
 import { DefaultServerUrl, resolveServerUrl, splitInvocation, UsageError } from './usage.js';
 
 const Usage = `handoff: zero-downtime, session-aware releases for dedicated game-server fleets
@@ -26,11 +29,17 @@ Commands:
   get RESOURCE                list builds, fleets, servers, sessions, rollouts or events
   allocate FLEET --player ID  place a player on a game server
   notify FLEET --message TEXT send a maintenance notice to the fleet's game servers
+  loadtest --fleet F --rate N --duration D
+                              offer allocations open loop; allocations/s, latency, errors
   rollout start FLEET         release a build to a fleet
   rollout status FLEET        show (or --watch) the fleet's latest rollout
   rollout promote FLEET       switch a rollout waiting for promotion
   rollout abort FLEET         abort the fleet's latest rollout
   archive export --to FILE    write old events and closed sessions as JSON lines
+  env list|status|snapshot|restore|stage|history
+                              environments: blue/green slots, snapshots, staging
+  webhook list|create|delete|deliveries
+                              webhooks for release events and their delivery log
   version                     print the CLI version
 
 Global flags (before or after the command):
@@ -45,11 +54,17 @@ const Commands: Readonly<Record<string, Command>> = {
   get: getCommand,
   allocate: allocateCommand,
   notify: notifyCommand,
+  loadtest: loadtestCommand,
   'rollout start': rolloutStartCommand,
   'rollout status': rolloutStatusCommand,
   'rollout promote': rolloutPromoteCommand,
   'rollout abort': rolloutAbortCommand,
+  ...envCommands,
+  ...webhookCommands,
 };
+
+/** Commands spelled in two words (`rollout start`, `env stage`), with the group's own usage. */
+const Groups: Readonly<Record<string, string>> = { rollout: rolloutUsage, env: envUsage, webhook: webhookUsage };
 
 /** Runs one invocation and returns its exit code. Never calls `process.exit`: output must flush. */
 async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
@@ -68,7 +83,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
 
     const [name, args] = commandName(word, inv.rest);
     const command = Commands[name];
-    if (!command) return rolloutGroupOrUnknown(io, name, args, inv.global.help === true);
+    if (!command) return groupOrUnknown(io, name, args, inv.global.help === true);
     current = name;
     if (inv.global.help) return showUsage(io, command.usage, true);
     const prepared = command.prepare(args);
@@ -85,18 +100,19 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   }
 }
 
-/** `handoff rollout` alone lists its subcommands; anything else unknown is a usage error. */
-function rolloutGroupOrUnknown(io: CliIo, name: string, args: readonly string[], help: boolean): ExitCode {
-  if (name !== 'rollout') throw new UsageError(`unknown command "${name}"`);
+/** `handoff rollout` (or `env`, `webhook`) alone lists its subcommands; anything else unknown is a usage error. */
+function groupOrUnknown(io: CliIo, name: string, args: readonly string[], help: boolean): ExitCode {
+  const usage = Groups[name];
+  if (usage === undefined) throw new UsageError(`unknown command "${name}"`);
   const sub = args[0];
-  if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown rollout command "${sub}"`, 'rollout');
-  return showUsage(io, rolloutUsage, help || args.includes('-h') || args.includes('--help'));
+  if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown ${name} command "${sub}"`, name);
+  return showUsage(io, usage, help || args.includes('-h') || args.includes('--help'));
 }
 
-/** `rollout start …` is one command spelled in two words. */
+/** `rollout start …`, `env stage …` are commands spelled in two words. */
 function commandName(word: string, rest: readonly string[]): [string, string[]] {
   const sub = rest[0];
-  if (word === 'rollout' && sub !== undefined && Commands[`rollout ${sub}`]) return [`rollout ${sub}`, rest.slice(1)];
+  if (Groups[word] !== undefined && sub !== undefined && Commands[`${word} ${sub}`]) return [`${word} ${sub}`, rest.slice(1)];
   return [word, [...rest]];
 }
 
@@ -113,7 +129,8 @@ function showUsage(io: CliIo, usage: string, asked: boolean): ExitCode {
 function helpFor(io: CliIo, words: readonly string[]): ExitCode {
   const name = words.join(' ');
   if (name === '') return showUsage(io, Usage, true);
-  if (name === 'rollout') return showUsage(io, rolloutUsage, true);
+  const group = Groups[name];
+  if (group !== undefined) return showUsage(io, group, true);
   const command = Commands[name];
   if (!command) throw new UsageError(`no help for "${name}"; run \`handoff --help\``);
   return showUsage(io, command.usage, true);

@@ -55,6 +55,16 @@ fleets:
     expect(manifestToApplyRequest('fleets:\n  - kind: Fleet\n    name: arena\n', 'm.yaml').fleets).toEqual([{ name: 'arena' }]);
   });
 
+  it('sends Environment and Webhook documents in their own lists, and leaves the lists out when none is declared', () => {
+    const text = 'kind: Environment\nname: prod\nfleets: [arena]\n---\nkind: Webhook\nname: ops\nurl: http://127.0.0.1:9/hook\nsecret: sixteen-chars-at-least\nformat: slack\n';
+    expect(manifestToApplyRequest(text, 'm.yaml')).toEqual({
+      builds: [], fleets: [],
+      environments: [{ name: 'prod', fleets: ['arena'] }],
+      webhooks: [{ name: 'ops', url: 'http://127.0.0.1:9/hook', secret: 'sixteen-chars-at-least', format: 'slack' }],
+    });
+    expect(manifestToApplyRequest('kind: Fleet\nname: arena\n', 'm.yaml')).toEqual({ builds: [], fleets: [{ name: 'arena' }] });
+  });
+
   it.each([
     ['an unknown kind, naming the document', 'kind: Build\nid: a\n---\nkind: Server\nid: b\n', /m\.yaml: document 2: unknown kind "Server"/],
     ['a missing kind value', 'kind:\nid: a\n', /document 1: unknown kind null/],
@@ -68,8 +78,10 @@ fleets:
     ['a list that is not a list', 'fleets: {name: arena}\n', /`fleets` must be a list/],
     ['a list item that is not a mapping', 'builds:\n  - arena-1\n', /builds\[0\] must be a mapping/],
     ['a list item of the wrong kind', 'builds:\n  - kind: Fleet\n', /kind "Fleet" does not belong in `builds`/],
+    ['a misspelt field of an Environment document', 'kind: Environment\nname: prod\nfleets: [arena]\nslots: { green: { build: b, warmServer: 1 } }\n',
+      /document 1: unknown field "slots\.green\.warmServer" \(did you mean "warmServers"\?\)/],
     ['invalid YAML', 'kind: Build\n---\nid: [1\nx: 2\n', /document 2: invalid YAML/],
-    ['a file with nothing in it', '# just a comment\n', /no builds, fleets or rollouts found/],
+    ['a file with nothing in it', '# just a comment\n', /no builds, fleets, rollouts, environments or webhooks found/],
   ])('rejects %s', (_what, text, message) => {
     expect(() => manifestToApplyRequest(text, 'm.yaml')).toThrow(UsageError);
     expect(() => manifestToApplyRequest(text, 'm.yaml')).toThrow(message);

@@ -16,6 +16,7 @@
  * field sends nothing. Field values are left to the server to validate.
  */
 import { parseAllDocuments } from 'yaml';
+import { EnvironmentInputSchema, WebhookInputSchema } from '../api/env-schemas.js';
 import { BuildInputSchema, FleetInputSchema, RolloutStartSchema } from '../api/schemas.js';
 import { closest, describeUnknownFields, unknownFields } from '../core/validation.js';
 import { isRecord } from './client.js';
@@ -28,12 +29,15 @@ export interface ApplyRequest {
   fleets: ManifestObject[];
   /** Sent only when the manifest declares releases, so a control plane that predates them still takes the rest. */
   rollouts?: ManifestObject[];
+  /** Likewise sent only when declared (`kind: Environment`, `kind: Webhook`). */
+  environments?: ManifestObject[];
+  webhooks?: ManifestObject[];
 }
 
-const Kinds = { Build: 'builds', Fleet: 'fleets', Rollout: 'rollouts' } as const;
+const Kinds = { Build: 'builds', Fleet: 'fleets', Rollout: 'rollouts', Environment: 'environments', Webhook: 'webhooks' } as const;
 type Kind = keyof typeof Kinds;
-const ListKeys = ['builds', 'fleets', 'rollouts'] as const;
-const Schemas = { builds: BuildInputSchema, fleets: FleetInputSchema, rollouts: RolloutStartSchema } as const;
+const ListKeys = ['builds', 'fleets', 'rollouts', 'environments', 'webhooks'] as const;
+const Schemas = { builds: BuildInputSchema, fleets: FleetInputSchema, rollouts: RolloutStartSchema, environments: EnvironmentInputSchema, webhooks: WebhookInputSchema } as const;
 
 function isKind(value: unknown): value is Kind {
   return typeof value === 'string' && Object.hasOwn(Kinds, value);
@@ -44,7 +48,7 @@ function isKind(value: unknown): value is Kind {
  * `UsageError` naming the 1-based document number for anything structurally wrong.
  */
 export function manifestToApplyRequest(text: string, source: string): ApplyRequest {
-  const request: Required<ApplyRequest> = { builds: [], fleets: [], rollouts: [] };
+  const request: Required<ApplyRequest> = { builds: [], fleets: [], rollouts: [], environments: [], webhooks: [] };
   const docs = parseAllDocuments(text);
   docs.forEach((doc, i) => {
     const where = `${source}: document ${i + 1}`;
@@ -57,11 +61,12 @@ export function manifestToApplyRequest(text: string, source: string): ApplyReque
     if ('kind' in value) addKindDocument(request, value, where);
     else addListDocument(request, value, where);
   });
-  if (request.builds.length === 0 && request.fleets.length === 0 && request.rollouts.length === 0) {
-    throw new UsageError(`${source}: no builds, fleets or rollouts found`);
+  if (ListKeys.every((k) => request[k].length === 0)) {
+    throw new UsageError(`${source}: no builds, fleets, rollouts, environments or webhooks found`);
   }
-  const { rollouts, ...rest } = request;
-  return rollouts.length > 0 ? request : rest;
+  const out: ApplyRequest = { builds: request.builds, fleets: request.fleets };
+  for (const key of ['rollouts', 'environments', 'webhooks'] as const) if (request[key].length > 0) out[key] = request[key];
+  return out;
 }
 
 function addKindDocument(request: Required<ApplyRequest>, doc: ManifestObject, where: string): void {
@@ -86,7 +91,7 @@ function addListDocument(request: Required<ApplyRequest>, doc: ManifestObject, w
     throw new UsageError(
       `${where}: unknown top-level key ${unknown.map((k) => JSON.stringify(k)).join(', ')} ` +
         (hint ? `(did you mean "${hint}"?) ` : '') +
-        '(a document has either `kind: Build|Fleet|Rollout` or `builds:`, `fleets:` and `rollouts:` lists)',
+        '(a document has either `kind: Build|Fleet|Rollout|Environment|Webhook` or `builds:`, `fleets:`, `rollouts:`, `environments:` and `webhooks:` lists)',
     );
   }
   for (const key of ListKeys) {

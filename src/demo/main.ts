@@ -22,7 +22,13 @@ async function main(): Promise<number> {
     return 0;
   }
   const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(`${text}\n`);
+  // Until the demo says otherwise, ending without an answer (the event loop drained while a
+  // cleanup waited on something that never settles) is a failure, never a silent 0.
+  process.exitCode = 1;
   return runDemo(opts, root, {
+    verdict: (code) => {
+      process.exitCode = code;
+    },
     out: write(process.stdout),
     view: write(opts.json ? process.stderr : process.stdout),
     interrupted: () => new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@ const parse = (...argv: string[]) => parseDemoOptions(argv, ROOT);
 describe('parseDemoOptions', () => {
   it('defaults to a blue-green release that keeps serving, on port 7350, with 24 players', () => {
     expect(parse()).toEqual({
-      strategy: 'blue-green', exit: false, json: false, players: 24, port: 7350, releaseAfterMs: 8000,
+      strategy: 'blue-green', canaryServers: 'new', exit: false, json: false, players: 24, port: 7350, releaseAfterMs: 8000,
       dataDir: path.resolve(ROOT, '.handoff/demo'), gamePorts: null, help: false,
     });
   });
@@ -20,8 +20,14 @@ describe('parseDemoOptions', () => {
 
   it('reads every flag', () => {
     expect(parse('--exit', '--json', '--players', '6', '--port', '0', '--release-after', '3', '--data-dir', '/tmp/d', '--game-ports', '20000-20049')).toEqual({
-      strategy: 'blue-green', exit: true, json: true, players: 6, port: 0, releaseAfterMs: 3000, dataDir: '/tmp/d', gamePorts: { from: 20_000, to: 20_049 }, help: false,
+      strategy: 'blue-green', canaryServers: 'new', exit: true, json: true, players: 6, port: 0, releaseAfterMs: 3000, dataDir: '/tmp/d', gamePorts: { from: 20_000, to: 20_049 }, help: false,
     });
+  });
+
+  it('runs the canary in place with --canary-servers in-place, and on new servers by default', () => {
+    expect(parse('--strategy', 'canary', '--canary-servers', 'in-place').canaryServers).toBe('in-place');
+    expect(parse('--strategy=canary', '--canary-servers=new').canaryServers).toBe('new');
+    expect(parse('--strategy', 'canary').canaryServers).toBe('new');
   });
 
   it('resolves a relative data directory against the repository, not the shell', () => {
@@ -34,6 +40,9 @@ describe('parseDemoOptions', () => {
     ['an unknown flag', ['--strat', 'canary'], /--strat/],
     ['a positional argument', ['canary'], /canary/],
     ['a flag without its value', ['--strategy'], /--strategy/],
+    ['--canary-servers with another strategy', ['--strategy', 'rolling', '--canary-servers', 'in-place'], /--canary-servers applies to --strategy canary, not rolling/],
+    ['--canary-servers with the default strategy', ['--canary-servers', 'in-place'], /not blue-green/],
+    ['an unknown canary server mode', ['--strategy', 'canary', '--canary-servers', 'inplace'], /--canary-servers must be one of: new, in-place, got "inplace"/],
     ['a value for a boolean flag', ['--exit=yes'], /--exit/],
     ['no players', ['--players', '0'], /--players must be a whole number from 1 to 10000, got "0"/],
     ['a fractional player count', ['--players', '2.5'], /--players/],

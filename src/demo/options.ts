@@ -9,11 +9,17 @@ import { parseArgs } from 'node:util';
 export const DemoStrategies = ['blue-green', 'rolling', 'canary', 'ab-test', 'maintenance', 'dynamic-pool'] as const;
 export type DemoStrategy = (typeof DemoStrategies)[number];
 
+/** Where a canary runs: servers started beside the old build's, or old servers replaced in place. */
+export const CanaryServers = ['new', 'in-place'] as const;
+export type CanaryServerMode = (typeof CanaryServers)[number];
+
 /** Relative to the repository root. */
 export const DEFAULT_DATA_DIR = '.handoff/demo';
 
 export interface DemoOptions {
   strategy: DemoStrategy;
+  /** The canary's `servers` (only with `--strategy canary`). */
+  canaryServers: CanaryServerMode;
   /** End after the summary (exit status 1 when anyone was interrupted without notice). */
   exit: boolean;
   /** The summary as JSON on stdout; the live view goes to stderr. */
@@ -37,6 +43,7 @@ export class DemoUsageError extends Error {
 export const demoUsage = `usage: npm start -- [--strategy NAME] [--exit] [--json] [--players N] [--port N]
                     [--release-after SECONDS] [--data-dir DIR] [--game-ports FROM-TO]
   --strategy NAME        the release strategy: ${DemoStrategies.join(', ')} (default blue-green)
+  --canary-servers MODE  with --strategy canary: new (default) or in-place (old servers replaced)
   --exit                 end after the summary; exit 1 if a session was interrupted without notice
   --json                 print the summary as JSON on stdout (the live view goes to stderr)
   --players N            simulated players (default 24)
@@ -55,6 +62,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
       allowPositionals: false,
       options: {
         strategy: { type: 'string', default: 'blue-green' },
+        'canary-servers': { type: 'string' },
         exit: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         players: { type: 'string', default: '24' },
@@ -70,8 +78,10 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
     throw new DemoUsageError(e instanceof Error ? e.message : String(e));
   }
   const str = (k: string): string => String(values[k]);
+  const strategy = strategyOf(str('strategy'));
   return {
-    strategy: strategyOf(str('strategy')),
+    strategy,
+    canaryServers: values['canary-servers'] === undefined ? 'new' : canaryServersOf(strategy, str('canary-servers')),
     exit: values['exit'] === true,
     json: values['json'] === true,
     players: integer('--players', str('players'), 1, 10_000),
@@ -87,6 +97,14 @@ function strategyOf(raw: string): DemoStrategy {
   const found = DemoStrategies.find((s) => s === raw);
   if (found) return found;
   throw new DemoUsageError(`unknown strategy "${raw}"; use one of: ${DemoStrategies.join(', ')}`);
+}
+
+function canaryServersOf(strategy: DemoStrategy, raw: string): CanaryServerMode {
+  // A flag that would silently do nothing is a typo's best hiding place.
+  if (strategy !== 'canary') throw new DemoUsageError(`--canary-servers applies to --strategy canary, not ${strategy}`);
+  const found = CanaryServers.find((m) => m === raw);
+  if (found) return found;
+  throw new DemoUsageError(`--canary-servers must be one of: ${CanaryServers.join(', ')}, got "${raw}"`);
 }
 
 function integer(flag: string, raw: string, min: number, max: number): number {

@@ -29,6 +29,11 @@ export interface DemoIo {
   view(line: string): void;
   /** Resolves when the user asks the demo to stop (Ctrl-C). */
   interrupted(): Promise<void>;
+  /**
+   * With --exit, the exit status as soon as the summary decides it, before players and game
+   * servers are stopped: a stop that never settles must not let the process end as a pass.
+   */
+  verdict?(code: number): void;
 }
 
 const FLEET = 'arena';
@@ -63,7 +68,7 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
     const ticker = setInterval(live, 1000);
     try {
       await sleep(opts.releaseAfterMs);
-      const scenario = scenarioFor(opts.strategy);
+      const scenario = scenarioFor(opts.strategy, { canaryServers: opts.canaryServers });
       const env: ReleaseEnv = { fleet: FLEET, fromBuild: FROM, toBuild: TO, playerIds: Object.keys(players.stats().byPlayer), now: clock.now() };
       io.view(`▶ releasing ${TO}: ${scenario.headline}${scenario.landed ? '' : ' [depends on the strategy landing]'}`);
       const created = await startRelease(api, scenario, env);
@@ -90,7 +95,11 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
       } else {
         io.out(formatSummary(summary));
       }
-      if (opts.exit) return summary.passed ? 0 : 1;
+      if (opts.exit) {
+        const code = summary.passed ? 0 : 1;
+        io.verdict?.(code);
+        return code;
+      }
     } finally {
       clearInterval(ticker);
     }

@@ -139,7 +139,7 @@ export class EnvironmentService {
    * (open sessions finish on the build they are on; nobody is cut off), and the snapshot's slot
    * bindings once the fleets run it.
    */
-  async restore(name: string, number: number): Promise<{ environment: Environment; releases: { fleet: string; rollout: string }[] }> {
+  async restore(name: string, number: number, options?: Omit<BlueGreenSpec, 'strategy'>): Promise<{ environment: Environment; releases: { fleet: string; rollout: string }[] }> {
     const snap = await this.getSnapshot(name, number);
     const env = this.get(name);
     const fleets = this.observe(env);
@@ -147,7 +147,7 @@ export class EnvironmentService {
     if (missing !== undefined) throw new HandoffError('SLOT_BUILD_NOT_FOUND', `snapshot #${number} names build ${missing}, which is not registered`, { build: missing, snapshot: number });
     const now = this.ctx.clock.now();
     const plan = planRestore(env, snap, fleets, now);
-    const spec: BlueGreenSpec = { strategy: 'blue-green', ...z.object(blueGreenOptions).parse({}) };
+    const spec: BlueGreenSpec = { strategy: 'blue-green', ...(options ?? z.object(blueGreenOptions).parse({})) };
     const starts: RolloutStart[] = plan.releases.map((fleet) => ({ fleet, build: plan.env.restoring?.build ?? '', replace: false, spec }));
     this.rollouts.precheck(starts, { builds: [], fleets: [] });
     await this.ctx.persister.persist(this.put(env, plan.env, now));

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { HandoffError } from '../core/errors.js';
 import { isJsonMediaType } from './request-guard.js';
@@ -37,12 +38,12 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number, mediaType: 
     });
     req.on('end', () => {
       if (failed) return;
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-      } catch {
-        return reject(new HandoffError('MALFORMED_JSON', 'The request body is not valid UTF-8'));
-      }
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      // A check and a plain decode instead of a fatal TextDecoder built per request.
+      if (!isUtf8(bytes)) return reject(new HandoffError('MALFORMED_JSON', 'The request body is not valid UTF-8'));
+      const decoded = bytes.toString('utf8');
+      // As TextDecoder did: a leading byte-order mark is not part of the JSON.
+      const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
       if (text.trim() === '') return resolve({});
       try {
         resolve(JSON.parse(text) as unknown);

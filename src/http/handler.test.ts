@@ -158,6 +158,16 @@ describe('the HTTP stack', () => {
     expect((await call('POST', '/v1/things', '{"name":"x"}', { 'content-type': 'Application/JSON; charset="UTF-8"' })).status).toBe(201);
   });
 
+  it('reads a body that starts with a UTF-8 byte-order mark as the JSON after it', async () => {
+    const res = await fetch(`${url}/v1/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('\uFEFF{"name":"x"}', 'utf8') });
+    expect(res.status).toBe(201);
+  });
+
+  it('refuses a body that is not valid UTF-8 with MALFORMED_JSON, even where the bad byte sits inside a JSON string', async () => {
+    const res = await fetch(`${url}/v1/things`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from('{"name":"x'), Buffer.from([0xff]), Buffer.from('"}')]) });
+    expect([res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([400, 'MALFORMED_JSON']);
+  });
+
   it.each([
     ['a foreign Host (DNS rebinding)', { host: 'attacker.example' }, 'HOST_NOT_ALLOWED'],
     ['a foreign Host with our port', { host: 'attacker.example:80' }, 'HOST_NOT_ALLOWED'],

@@ -101,7 +101,7 @@ export function createHandler<A>(routes: readonly RouteDef[], opts: HttpStackOpt
       const body = route.body ? readJsonBody(req, route.maxBodyBytes ?? opts.maxBodyBytes, opts.bodyMediaType) : Promise.resolve(undefined);
       body
         .then(async (value) => {
-          const input = parseInput(route, match.rawParams, target.search, value);
+          const input = parseInput(route, match.keys, match.rawParams, target.search, value);
           const out = await route.handler({ ...input, headers: { get }, principal });
           if (out instanceof StreamResult) {
             // A stream lives as long as its client: it must not hold an admission slot.

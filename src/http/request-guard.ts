@@ -94,6 +94,8 @@ function isIpLiteral(name: string): boolean {
  * `text/plain;json` that a substring test would let through.
  */
 export function isJsonMediaType(contentType: string): boolean {
+  // What nearly every client sends, answered without splitting strings on the hot path.
+  if (contentType === 'application/json') return true;
   const [type = '', ...params] = contentType.split(';');
   if (type.trim().toLowerCase() !== 'application/json') return false;
   return params.every((p) => {

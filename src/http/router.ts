@@ -16,7 +16,7 @@ export interface CompiledRoute {
 }
 
 export type Match =
-  | { kind: 'found'; route: RouteDef; rawParams: string[] }
+  | { kind: 'found'; route: RouteDef; keys: readonly string[]; rawParams: string[] }
   | { kind: 'options'; methods: string[] }
   | { kind: 'method' }
   | { kind: 'none' };
@@ -51,20 +51,22 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, p
     const m = c.re.exec(path);
     if (!m) continue;
     methods.push(c.method);
-    if (c.method === method) return { kind: 'found', route: c.route, rawParams: m.slice(1) };
+    if (c.method === method) return { kind: 'found', route: c.route, keys: c.keys, rawParams: m.slice(1) };
   }
   if (methods.length === 0) return { kind: 'none' };
   return method === 'OPTIONS' ? { kind: 'options', methods } : { kind: 'method' };
 }
 
-/** Decodes and validates params, query and body against the route's schemas. */
-export function parseInput(route: RouteDef, rawParams: readonly string[], search: string, body: unknown): { params: unknown; query: unknown; body: unknown } {
-  const keys = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+/**
+ * Decodes and validates params, query and body against the route's schemas. `keys` are the
+ * route's parameter names as compiled once (the hot path no longer re-reads the path pattern).
+ */
+export function parseInput(route: RouteDef, keys: readonly string[], rawParams: readonly string[], search: string, body: unknown): { params: unknown; query: unknown; body: unknown } {
   const decoded: Record<string, string> = {};
   keys.forEach((k, i) => (decoded[k] = decodeParam(rawParams[i] ?? '', k)));
   return {
     params: validate(route.params, decoded, 'path'),
-    query: validate(route.query, Object.fromEntries(new URLSearchParams(search)), 'query'),
+    query: validate(route.query, search === '' ? {} : Object.fromEntries(new URLSearchParams(search)), 'query'),
     body: route.body ? validate(route.body, body, 'body') : undefined,
   };
 }

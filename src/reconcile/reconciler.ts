@@ -16,7 +16,7 @@ import type { SessionService } from '../session/service.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import type { GameServer } from '../fleet/model.js';
-import { planFleet, type FleetAction } from '../fleet/plan-fleet.js';
+import { planFleet, type BuildRole, type FleetAction } from '../fleet/plan-fleet.js';
 import type { ServerService } from '../fleet/servers.js';
 
 export interface ReconcilerOptions {
@@ -26,12 +26,16 @@ export interface ReconcilerOptions {
   stallThresholdMs?: number;
   /** Told of each stall of the control plane itself (e.g. to log it). */
   onStall?: (gapMs: number) => void;
+  /** Adds roles from above the fleet (an environment's warm servers of a staged build). */
+  adjustRoles?: (fleet: string, roles: Map<string, BuildRole>) => Map<string, BuildRole>;
 }
 
 export class FleetReconciler {
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** A kicked pass is already queued: later kicks before it runs ride on it. */
+  private kickQueued = false;
   private stopped = true;
   private readonly inflight = new Set<Promise<unknown>>();
   private nextIdempotencySweep = 0;
@@ -68,7 +72,24 @@ export class FleetReconciler {
   kick(): void {
     if (this.stopped) return;
     if (this.running) this.again = true;
-    else setImmediate(() => void this.runPass());
+    else if (!this.kickQueued) {
+      // Without this, a burst of N events (N servers reporting Ready in one commit) queued N
+      // passes, each finishing before the next began: N full passes instead of one.
+      this.kickQueued = true;
+      setImmediate(() => {
+        this.kickQueued = false;
+        void this.runPass();
+      });
+    }
+  }
+
+  /**
+   * Runs one pass now (or waits for the one running) and resolves when it has committed: how the
+   * scale bench times a pass on a fake clock. The regular schedule carries on afterwards.
+   */
+  async passNow(): Promise<void> {
+    if (this.running) await this.running;
+    await this.runPass();
   }
 
   private schedule(ms: number): void {
@@ -116,6 +137,7 @@ export class FleetReconciler {
     const fleet = this.ctx.world.fleets.get(name);
     if (!fleet) return;
     const servers = this.ctx.world.fleetServers(name);
+    const roles = fleetRoles(fleet.routing, fleet.capacity.idleTimeoutSeconds, this.ctx.world.latestRolloutOf(name) ?? null);
     const actions = planFleet({
       capacity: fleet.capacity,
       health: fleet.health,
@@ -124,7 +146,7 @@ export class FleetReconciler {
         roster: this.sessions.rosters.size(s.id), unverified: this.sessions.rosters.isUnverified(s.id), createdAt: s.createdAt,
         lastHealthAt: s.lastHealthAt, emptySince: s.emptySince, stopRequestedAt: s.stopRequestedAt,
       })),
-      roles: fleetRoles(fleet.routing, fleet.capacity.idleTimeoutSeconds, this.ctx.world.latestRolloutOf(name) ?? null),
+      roles: this.opts.adjustRoles ? this.opts.adjustRoles(name, roles) : roles,
       startNotBefore: this.servers.startNotBefore(name),
       observingSince,
       now,

@@ -3,6 +3,7 @@
  * come from operators; `reconcile` runs inside each fleet pass. Every plan is applied in memory
  * first and committed in one transaction, so routing changes take effect on the next allocation.
  */
+import type { RoutingTable } from '../allocation/routing.js';
 import { runSmokeCheck } from '../analysis/smoke.js';
 import { callWebhook } from '../analysis/webhook.js';
 import { canonicalJson } from '../core/canonical-json.js';
@@ -206,6 +207,10 @@ export class RolloutService {
       }
     }
     const fleet = world.fleets.get(r.fleet);
+    if (fleet && plan.routing && !plan.patch.phase && weightsOf(plan.routing) !== weightsOf(fleet.routing)) {
+      // A step inside a phase (a canary weight, a rolling batch's switch): webhooks hear of it as `step`.
+      out.push(event(now, r.fleet, 'rollout.step', r.id, `new sessions: ${weightsOf(plan.routing)}`, { routing: plan.routing.entries }));
+    }
     if (fleet && (plan.routing || plan.completeFleetWith)) {
       const next = { ...fleet, routing: plan.routing ?? fleet.routing, currentBuild: plan.completeFleetWith ?? fleet.currentBuild, updatedAt: now };
       world.fleets.set(fleet.name, next);
@@ -304,4 +309,9 @@ function mainBuild(routing: { entries: readonly { build: string; weight: number 
   let best: { build: string; weight: number } | null = null;
   for (const e of routing.entries) if (e.weight > 0 && (!best || e.weight > best.weight)) best = e;
   return best?.build ?? null;
+}
+
+/** A routing table's weights in one line (`v1 90, v2 10`), to tell a step from a tick that changed nothing. */
+function weightsOf(t: RoutingTable): string {
+  return t.entries.map((e) => `${e.build} ${e.weight}`).join(', ');
 }

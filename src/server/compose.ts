@@ -32,6 +32,10 @@ import { SignalService } from '../analysis/signals/service.js';
 import { SdkEndpoint } from '../sdk/endpoint.js';
 import { NoticeHub } from '../sdk/notices.js';
 import { SessionService } from '../session/service.js';
+import { EnvironmentService } from '../environment/service.js';
+import { Notifier } from '../notify/service.js';
+import { DefaultRetryPolicy } from '../notify/retry.js';
+import type { LaunchValidator } from '../builds/service.js';
 import type { Ctx } from '../state/context.js';
 import { Persister } from '../state/persister.js';
 import { World } from '../state/world.js';
@@ -134,13 +138,18 @@ async function assemble(
     onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),
     sdkUrl: () => sdkUrl, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
   });
+  const checkLaunch: LaunchValidator = runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']);
+  const onLoopError = (what: string) => (e: unknown) => log(`${what} error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  const environments = await EnvironmentService.create(ctx, rollouts, { intervalMs: options.reconcileIntervalMs, checkLaunch, onError: onLoopError('environment') });
+  const notifier = await Notifier.create(ctx, { intervalMs: options.reconcileIntervalMs, policy: DefaultRetryPolicy, timeoutMs: 10_000, random: Math.random, onError: onLoopError('notifier') });
   const reconciler = new FleetReconciler(ctx, clock, servers, sessions, rollouts, {
+    adjustRoles: (fleet, roles) => environments.adjustRoles(fleet, roles),
     intervalMs: options.reconcileIntervalMs,
     onError: (e) => log(`reconcile error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     onStall: (ms) => log(`control plane stalled for ${ms} ms; health and start deadlines restart from now`),
   });
   reconcilerRef.current = reconciler;
-  const fleets = new FleetService(ctx, runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']));
+  const fleets = new FleetService(ctx, checkLaunch);
   const allocations = new AllocationService(ctx, { joinSecret, joinTokenTtlMs: options.joinTokenTtlMs, idempotencyTtlMs: options.idempotencyTtlMs }, {
     allocated: (fleet, build, result, seconds, tried) => {
       metrics.allocated(fleet, build, result, seconds);
@@ -164,7 +173,7 @@ async function assemble(
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
 
-  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts };
+  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts, environments, notifier };
   const routes = allRoutes(api);
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
@@ -195,6 +204,8 @@ async function assemble(
     onError: (e) => log(`retention pass failed: ${String(e)}`),
   });
   retention.start();
+  environments.start();
+  notifier.start();
 
   let closed = false;
   return {
@@ -207,6 +218,8 @@ async function assemble(
       closing = true;
       await reconciler.stop();
       await retention.stop();
+      await environments.stop();
+      await notifier.stop();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

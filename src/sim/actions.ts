@@ -8,12 +8,14 @@ export async function runAction(sim: Sim, action: Action): Promise<void> {
   switch (action.do) {
     case 'release': {
       const before = cp.up ? routedBuilds(cp.world.fleets.get(FLEET)?.routing) : [];
-      const answer = await cp.startRelease({ ...atTimes(action.request, sim.clock.now()), fleet: FLEET, build: action.build });
+      const current = cp.up ? (cp.world.fleets.get(FLEET)?.currentBuild ?? '') : '';
+      const request = withBuilds(atTimes(action.request, sim.clock.now()), { $build: action.build, $current: current });
+      const answer = await cp.startRelease({ ...request, fleet: FLEET, build: action.build });
       if (answer.ok) {
         sim.releases.push(answer.value.id);
         sim.routedBefore.set(answer.value.id, before);
       }
-      else monitor.violation('unexpected-answer', `the release of ${action.build} was refused: ${answer.code}`);
+      else monitor.violation('unexpected-answer', `the release of ${action.build} was refused: ${answer.code}: ${answer.message}`);
       return;
     }
     case 'abort':
@@ -72,4 +74,18 @@ export function atTimes(request: Record<string, unknown>, now: number): Record<s
     out[k] = typeof rel === 'number' ? now + rel : v;
   }
   return out;
+}
+
+/**
+ * Options that name builds (an A/B test's variants) must follow the release they belong to, so
+ * one row can be released as v1 and then as v2: the string `"$build"` stands for the build
+ * being released, `"$current"` for the fleet's current build when the release is asked for.
+ */
+export function withBuilds<T>(value: T, names: Record<string, string>): T {
+  if (typeof value === 'string') return (names[value] ?? value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => withBuilds(v, names)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withBuilds(v, names)])) as T;
+  }
+  return value;
 }

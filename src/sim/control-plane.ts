@@ -24,7 +24,7 @@ import type { World } from '../state/world.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 
 /** An API answer: the value, or the error code a client would have seen. */
-export type Answer<T> = { ok: true; value: T } | { ok: false; code: string; retryable: boolean; retryAfterSeconds?: number };
+export type Answer<T> = { ok: true; value: T } | { ok: false; code: string; message: string; retryable: boolean; retryAfterSeconds?: number };
 
 export interface SimControlPlaneOptions {
   clock: FakeClock;
@@ -122,13 +122,13 @@ export class SimControlPlane {
 
   private async request<T>(run: (cp: ControlPlane) => Promise<T>): Promise<Answer<T>> {
     const cp = this.cp;
-    if (!cp) return { ok: false, code: 'UNAVAILABLE', retryable: true };
+    if (!cp) return { ok: false, code: 'UNAVAILABLE', message: 'the control plane is down', retryable: true };
     try {
       return { ok: true, value: await run(cp) };
     } catch (e) {
       // A schema error is the scenario's mistake, not an answer to simulate: let it fail the run.
       if (!isHandoffError(e)) throw e;
-      return { ok: false, code: e.code, retryable: e.retryable, ...(e.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: e.retryAfterSeconds }) };
+      return { ok: false, code: e.code, message: e.message, retryable: e.retryable, ...(e.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: e.retryAfterSeconds }) };
     }
   }
 }

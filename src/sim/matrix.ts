@@ -29,6 +29,11 @@ export interface StrategyRow {
   promote?: { afterMs: number; input?: PromoteInput };
   /** Also run v0 → v1 → v2 back to back. Default: when the release completes. */
   backToBack?: boolean;
+  /**
+   * How long after `routedIn` begins v2 is released (default 45 s, time for v1 to host sessions).
+   * Shorter where the old build empties fast, as a maintenance window's deadline makes it.
+   */
+  backToBackAfterMs?: number;
   /** Anything else the row's scenarios share (fleet shape, server behaviour, workload, build arguments). */
   scenario?: Partial<Scenario>;
 }
@@ -75,7 +80,7 @@ export function scenariosFor(row: StrategyRow, opts: MatrixOptions, kinds: reado
     out.push(make('back-to-back v0 → v1 → v2', [
       first,
       // v2 starts while v0 (its leavers) and v1 (the new sessions) both still host players.
-      { when: { phase: row.routedIn ?? 'Draining', afterMs: 45_000 }, action: release('v2'), requires: { hosting: ['v0', 'v1'] } },
+      { when: { phase: row.routedIn ?? 'Draining', afterMs: row.backToBackAfterMs ?? 45_000 }, action: release('v2'), requires: { hosting: ['v0', 'v1'] } },
     ], ['Superseded', outcome], ['v0', 'v1', 'v2']));
   }
   if (kinds.includes('random-abort')) {

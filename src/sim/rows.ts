@@ -24,14 +24,24 @@ export const rows: StrategyRow[] = [
     interruptIn: ['Paused', 'Draining'], routedIn: 'Paused', settleInPhaseMs: { Paused: 10_000, Draining: 30_000 },
   },
   {
-    name: 'ab-test ended by choosing a variant', request: { strategy: 'ab-test', variants: [{ name: 'A', build: 'v0', weight: 50 }, { name: 'B', build: 'v1', weight: 50 }], oldIdleSeconds: 30 },
-    interruptIn: ['Progressing'], routedIn: 'Progressing', settleInPhaseMs: { Progressing: 10_000 }, promote: { afterMs: 40_000, input: { variant: 'B' } }, backToBack: false,
+    // No room beside the old build: one old server leaves rotation and is replaced once empty.
+    // The pause is long enough for back to back to land in it, while the old build still runs
+    // the servers a second in-place release replaces (at 100 % it may be down to one).
+    name: 'canary in place on a full fleet',
+    request: { strategy: 'canary', servers: 'in-place', inPlaceServers: 1, steps: [{ setWeight: 25 }, { pause: { seconds: 90 } }, { setWeight: 100 }], oldIdleSeconds: 30 },
+    interruptIn: ['Provisioning', 'Paused', 'Draining'], routedIn: 'Paused', settleInPhaseMs: { Paused: 10_000, Draining: 30_000 },
+    scenario: { fleet: { minServers: 4, maxServers: 4, bufferServers: 0 } },
+  },
+  {
+    name: 'ab-test ended by choosing a variant', request: { strategy: 'ab-test', variants: [{ name: 'A', build: '$current', weight: 50 }, { name: 'B', build: '$build', weight: 50 }], oldIdleSeconds: 30 },
+    interruptIn: ['Progressing'], routedIn: 'Progressing', settleInPhaseMs: { Progressing: 10_000 }, promote: { afterMs: 40_000, input: { variant: 'B' } },
   },
   { name: 'dynamic-pool', request: { strategy: 'dynamic-pool', servers: 'match', oldIdleSeconds: 20 }, interruptIn: ['Provisioning', 'Progressing'], routedIn: 'Progressing', settleInPhaseMs: { Progressing: 10_000 } },
   {
     // Window a minute after the request, notice 30 s ahead, stragglers closed (announced) 30 s into it.
     name: 'maintenance window', request: { strategy: 'maintenance', startsAt: { $inMs: 60_000 }, durationSeconds: 120, noticeLeadSeconds: 30, sessionDeadlineSeconds: 30 },
-    interruptIn: ['Scheduled', 'Progressing'], settleInPhaseMs: { Scheduled: 20_000 }, backToBack: false,
+    // Back to back: v2 while the reopened fleet hosts v1 and v0's stragglers have not reached the deadline.
+    interruptIn: ['Scheduled', 'Progressing'], settleInPhaseMs: { Scheduled: 20_000 }, backToBackAfterMs: 5_000,
   },
   { name: 'blue-green whose smoke check fails', request: { ...base, smoke: { kind: 'command', command: ['sh', '-c', 'sleep 0.05; exit 1'] } }, interruptIn: ['Verifying'], outcome: 'Failed' },
 ];

@@ -5,8 +5,9 @@
  * fleet never runs more servers than its max, and no player is ever disconnected.
  */
 import { describe, expect, it } from 'vitest';
-import { must, useHarness, waitFor, type Api, type Player, type RolloutView, type ServerView } from './harness.js';
-import { FLEET, V1, V2, arenaBuild, expectNoInterruptedSessions, expectStoppedOnlyWhenEmpty, waitForBuildStopped, waitForPhase } from './support/release.js';
+import { must, useHarness, waitFor, type Api, type Player, type RolloutView } from './harness.js';
+import { applyFullFleet, peakServers, waitForServer } from './support/full-fleet.js';
+import { FLEET, V1, V2, expectNoInterruptedSessions, expectStoppedOnlyWhenEmpty, waitForBuildStopped, waitForPhase } from './support/release.js';
 
 const harness = useHarness('rolling.e2e');
 const MAX = 2;
@@ -15,7 +16,7 @@ describe('a rolling release on a fleet with zero spare capacity', () => {
   it('replaces every server batch by batch, never above maxServers, without disconnecting a player', async () => {
     const h = harness();
     const { api } = h;
-    await applyFullFleet(api);
+    await applyFullFleet(api, MAX);
 
     // Four players fill one v1 server, a fifth plays alone on the other.
     const early: Player[] = [];
@@ -84,48 +85,10 @@ describe('a rolling release on a fleet with zero spare capacity', () => {
   }, 120_000);
 });
 
-/** Both builds, and the fleet on v1 with no spare capacity: exactly MAX servers, no warm buffer. */
-async function applyFullFleet(api: Api): Promise<void> {
-  must(
-    await api.apply({
-      builds: [arenaBuild(V1, '1.0.0', 4), arenaBuild(V2, '2.0.0', 4)],
-      fleets: [{
-        name: FLEET,
-        build: V1,
-        capacity: { minServers: MAX, maxServers: MAX, bufferServers: 0, idleTimeoutSeconds: 600 },
-        health: { timeoutSeconds: 15, startTimeoutSeconds: 45, stopGraceSeconds: 5 },
-      }],
-    }),
-    'apply builds and fleet',
-  );
-  await waitFor(async () => (await api.servers(FLEET)).filter((s) => s.build === V1 && s.state === 'Ready').length === MAX, {
-    what: `${MAX} Ready ${V1} servers`,
-    timeoutMs: 45_000,
-  });
-}
-
-async function waitForServer(api: Api, id: string | undefined, cond: (s: ServerView) => boolean): Promise<ServerView> {
-  return waitFor(async () => (await api.servers(FLEET, { all: true })).find((s) => s.id === id && cond(s)), { what: `server ${id} to change`, timeoutMs: 30_000 });
-}
-
 async function waitForRollout(api: Api, id: string, cond: (r: RolloutView) => boolean): Promise<RolloutView> {
   return waitFor(async () => {
     const r = must(await api.rollout(id), `get rollout ${id}`);
     if (['Failed', 'Aborted', 'Paused'].includes(r.phase)) throw new Error(`rollout ${id} is ${r.phase}: ${r.message}`);
     return cond(r) ? r : null;
   }, { what: `rollout ${id} to progress`, timeoutMs: 45_000 });
-}
-
-/** Most servers alive at once, from each server's record (created before its spawn) to its exit. */
-function peakServers(servers: readonly ServerView[]): number {
-  const edges = servers.flatMap((s) => [
-    { at: s.createdAt, delta: 1 },
-    { at: s.stoppedAt ?? Number.POSITIVE_INFINITY, delta: -1 },
-  ]);
-  // An exit and a record at the same instant: the exit first, the slot was free.
-  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let live = 0;
-  let peak = 0;
-  for (const e of edges) peak = Math.max(peak, (live += e.delta));
-  return peak;
 }

@@ -46,6 +46,15 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     ['a maintenance notice lead longer than the time left', 'POST', '/v1/rollouts', { ...maintenanceAt(60_000), noticeLeadSeconds: 600 }, 422, 'ROLLOUT_INVALID_SPEC'],
     ['a maintenance window without a notice lead', 'POST', '/v1/rollouts', { ...maintenanceAt(60_000) }, 400, 'VALIDATION_FAILED'],
     ['a maintenance start that is no time', 'POST', '/v1/rollouts', { ...maintenanceAt(60_000), startsAt: 'tomorrow', noticeLeadSeconds: 0 }, 400, 'VALIDATION_FAILED'],
+    ['an environment slot bound to a missing build, next to a valid build', 'POST', '/v1/apply', { builds: [fixtureBuild('v8')], environments: [{ name: 'prod', fleets: ['arena'], slots: { green: { build: 'ghost' } } }] }, 404, 'SLOT_BUILD_NOT_FOUND'],
+    ['an environment put with a slot bound to a missing build', 'PUT', '/v1/environments/prod', { fleets: ['arena'], slots: { green: { build: 'ghost', warmServers: 1 } } }, 404, 'SLOT_BUILD_NOT_FOUND'],
+    ['an environment over a fleet that does not exist', 'POST', '/v1/apply', { environments: [{ name: 'prod', fleets: ['ghost'] }] }, 404, 'FLEET_NOT_FOUND'],
+    ['an environment whose live slot names a build the fleets do not run', 'POST', '/v1/apply', { environments: [{ name: 'prod', fleets: ['arena'], slots: { blue: { build: 'v2' } } }] }, 409, 'ENV_LIVE_BUILD_MISMATCH'],
+    ['a stage in an unknown environment', 'POST', '/v1/environments/ghost/stage', { build: 'v2' }, 404, 'ENV_NOT_FOUND'],
+    ['a restore in an unknown environment', 'POST', '/v1/environments/ghost/restore', { snapshot: 1 }, 404, 'ENV_NOT_FOUND'],
+    ['a webhook with a short secret', 'PUT', '/v1/webhooks/ops', { url: 'http://127.0.0.1:9/h', secret: 'short' }, 400, 'VALIDATION_FAILED'],
+    ['a webhook for an unknown event', 'POST', '/v1/apply', { webhooks: [{ name: 'ops', url: 'http://127.0.0.1:9/h', secret: 'sixteen-characters!', events: ['finished'] }] }, 400, 'VALIDATION_FAILED'],
+    ['a webhook that is no URL', 'PUT', '/v1/webhooks/ops', { url: 'ftp://example/x', secret: 'sixteen-characters!' }, 400, 'VALIDATION_FAILED'],
     ['a blue-green option on a maintenance window', 'POST', '/v1/rollouts', { ...maintenanceAt(60_000), noticeLeadSeconds: 0, autoPromote: false }, 400, 'UNKNOWN_FIELD'],
   ];
 
@@ -71,6 +80,18 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     expect([r.status, r.body.error.code]).toEqual([400, 'UNKNOWN_FIELD']);
     expect(r.body.error.details.fields).toEqual([{ path, field: path.split('.').at(-1), suggestion }]);
     expect(r.body.error.message).toContain(`did you mean "${suggestion}"?`);
+    expect(await durableDigest(t.cp)).toBe(before);
+  });
+
+  it('refuses to stage a missing build in an environment, and refuses a second environment over its fleet, changing nothing', async () => {
+    expect((await t.call('PUT', '/v1/environments/live', { fleets: ['arena'] })).body).toEqual({ name: 'live', result: 'created' });
+    const before = await durableDigest(t.cp);
+    const stage = await t.call('POST', '/v1/environments/live/stage', { build: 'ghost', warmServers: 2 });
+    expect([stage.status, stage.body.error.code]).toEqual([404, 'SLOT_BUILD_NOT_FOUND']);
+    const taken = await t.call('POST', '/v1/apply', { builds: [fixtureBuild('v8')], environments: [{ name: 'other', fleets: ['arena'] }] });
+    expect([taken.status, taken.body.error.code]).toEqual([409, 'ENV_FLEET_TAKEN']);
+    const live = await t.call('POST', '/v1/environments/live/stage', { build: 'v1' });
+    expect([live.status, live.body.error.code]).toEqual([422, 'ENV_STAGE_LIVE_BUILD']);
     expect(await durableDigest(t.cp)).toBe(before);
   });
 

@@ -56,6 +56,10 @@ describe('canary and A/B releases', () => {
     ['an A/B test of a build that does not exist', ab([{ build: 'v2', weight: 50 }, { build: 'ghost', weight: 50 }]), 404, 'BUILD_NOT_FOUND'],
     ['an A/B test without the release build', ab([{ build: 'v1', weight: 50 }, { build: 'v3', weight: 50 }]), 422, 'ROLLOUT_VARIANTS_INVALID'],
     ['an unknown strategy', { fleet: 'arena', build: 'v2', strategy: 'big-bang' }, 400, 'VALIDATION_FAILED'],
+    ['an in-place canary replacing every server the old build runs', canary({ servers: 'in-place', inPlaceServers: '100%' }), 422, 'ROLLOUT_INVALID_SPEC'],
+    ['an in-place canary replacing no server', canary({ servers: 'in-place', inPlaceServers: 0 }), 422, 'ROLLOUT_INVALID_SPEC'],
+    ['an in-place server count that is no count or percentage', canary({ servers: 'in-place', inPlaceServers: 'two' }), 400, 'VALIDATION_FAILED'],
+    ['canary servers that are neither new nor in place', canary({ servers: 'sideways' }), 400, 'VALIDATION_FAILED'],
   ])('refuses %s with a coded 4xx and changes nothing', async (_what, body, status, code) => {
     const before = await durableDigest(t.cp);
     const r = await t.call('POST', '/v1/rollouts', body);

@@ -113,5 +113,6 @@ async function readDigest(cp: ControlPlane): Promise<string> {
   const events = (await cp.store.listEvents({ limit: 100_000 })).filter((e) => !e.kind.startsWith('server.'));
   const sessions = await cp.store.listSessions({ limit: 100_000 });
   const rollouts = await cp.store.listRollouts({ limit: 1000 });
-  return JSON.stringify({ builds: snap.builds, fleets: snap.fleets, sessions, rollouts, events, idem: snap.idempotency });
+  const [environments, webhooks] = [await cp.store.listEnvironments(), await cp.store.listWebhooks()];
+  return JSON.stringify({ builds: snap.builds, fleets: snap.fleets, sessions, rollouts, events, idem: snap.idempotency, environments, webhooks });
 }

@@ -16,6 +16,8 @@ const ApplyResultSchema = z.object({
   builds: z.array(z.object({ id: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
   fleets: z.array(z.object({ name: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
   rollouts: z.array(z.object({ fleet: z.string(), build: z.string(), id: z.string(), result: z.enum(['created', 'unchanged']) })),
+  environments: z.array(z.object({ name: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
+  webhooks: z.array(z.object({ name: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
 });
 
 export function fleetRoutes(d: ApiDeps): RouteDef[] {
@@ -30,18 +32,22 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
       method: 'post', path: '/v1/apply', tag: 'fleets', role: 'operator',
       summary: 'Register builds, create or update fleets, and declare releases; checked in full before anything is applied',
       body: ApplyRequestSchema, response: ApplyResultSchema,
-      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE', 'BUILD_NOT_FOUND', 'FLEET_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD'],
+      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE', 'BUILD_NOT_FOUND', 'FLEET_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD', 'ENV_FLEET_TAKEN', 'ENV_LIVE_BUILD_MISMATCH', 'SLOT_BUILD_NOT_FOUND'],
       handler: async ({ body }) => {
         const releases = body.rollouts.map((r) => toRolloutStart(r as RolloutStartRequest));
         // Releases are checked against the builds and fleets of the same request before anything is committed.
         d.rollouts.precheck(releases, { builds: body.builds.map((b) => b.id), fleets: body.fleets.map((f) => f.name) });
+        d.environments.precheck(body.environments, { builds: body.builds.map((b) => b.id), fleets: body.fleets.map((f) => ({ name: f.name, build: f.build })) });
+        d.notifier.precheck(body.webhooks);
         const out = await d.fleets.apply(body);
         const rollouts = [];
         for (const r of releases) {
           const { result, rollout } = await d.rollouts.declare(r);
           rollouts.push({ fleet: r.fleet, build: r.build, id: rollout.id, result });
         }
-        return { ...out, rollouts };
+        const environments = await d.environments.apply(body.environments);
+        const webhooks = await d.notifier.apply(body.webhooks);
+        return { ...out, rollouts, environments, webhooks };
       },
     }),
     defineRoute({

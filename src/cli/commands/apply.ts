@@ -6,9 +6,9 @@ import type { ApplyView } from '../views.js';
 export const applyUsage = `Usage: handoff apply -f FILE
 
 Register builds, create or update fleets and declare releases from a YAML or JSON manifest (\`-f -\` reads stdin).
-A manifest is either a stream of documents, each with \`kind: Build\`, \`kind: Fleet\` or
-\`kind: Rollout\` and the object's fields, or one document with \`builds:\`, \`fleets:\` and
-\`rollouts:\` lists. Builds are immutable: re-applying the same build is "unchanged", changing
+A manifest is either a stream of documents, each with \`kind: Build\`, \`kind: Fleet\`,
+\`kind: Rollout\`, \`kind: Environment\` or \`kind: Webhook\` and the object's fields, or one
+document with \`builds:\`, \`fleets:\`, \`rollouts:\`, \`environments:\` and \`webhooks:\` lists. Builds are immutable: re-applying the same build is "unchanged", changing
 one under the same id is an error. A Rollout identical to the fleet's latest release is
 "unchanged"; a different one starts a release (superseding one that already routes sessions).
 
@@ -29,6 +29,8 @@ export function renderApplyResult(view: ApplyView): string {
     ...view.builds.map((b) => `build/${b.id} ${b.result}`),
     ...view.fleets.map((f) => `fleet/${f.name} ${f.result}`),
     ...(view.rollouts ?? []).map((r) => `rollout/${r.fleet} ${r.build} ${r.result} (${r.id})`),
+    ...(view.environments ?? []).map((e) => `environment/${e.name} ${e.result}`),
+    ...(view.webhooks ?? []).map((w) => `webhook/${w.name} ${w.result}`),
   ];
   return lines.length ? lines.join('\n') : 'Nothing to apply.';
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../usage.js';
-import { parseRolloutStart, type RolloutStartRequest } from './rollout-start.js';
+import { parseRolloutStart } from './rollout-start.js';
 import { parseSteps } from './rollout-start-steps.js';
 
-function requestOf(args: string[]): RolloutStartRequest {
+function requestOf(args: string[]): object {
   const parsed = parseRolloutStart(args);
   if (parsed.help) throw new Error('expected a request, got help');
   return parsed.input;
@@ -50,6 +50,13 @@ describe('parseRolloutStart for canary and ab-test', () => {
     });
   });
 
+  it('builds an in-place canary request: which servers, and how many old ones to replace', () => {
+    expect(requestOf(['arena', '--build', 'v2', '--strategy', 'canary', '--steps', '25, 100', '--servers', 'in-place', '--in-place-servers', '25%'])).toEqual({
+      fleet: 'arena', build: 'v2', strategy: 'canary', steps: [{ setWeight: 25 }, { setWeight: 100 }], cohort: null, servers: 'in-place', inPlaceServers: '25%',
+    });
+    expect(requestOf(['arena', '--build', 'v2', '--strategy', 'canary', '--steps', '100', '--servers', 'new'])).toMatchObject({ servers: 'new' });
+  });
+
   it('builds an A/B request with named variants in order, the cohort on the release build', () => {
     expect(requestOf(['arena', '--build', 'v2', '--strategy', 'ab-test', '--variant', 'A:v1=50', '--variant', 'v2=50', '--cohort-player', 'alice', '--drain-deadline', '10m'])).toEqual({
       fleet: 'arena', build: 'v2', strategy: 'ab-test',
@@ -69,6 +76,10 @@ describe('parseRolloutStart for canary and ab-test', () => {
     [['--strategy', 'ab-test', '--variant', 'v1:50'], /\[NAME:\]BUILD=WEIGHT/],
     [['--strategy', 'ab-test', '--variant', 'v1=101', '--variant', 'b=0'], /weight 101 is not between 0 and 100/],
     [['--strategy', 'canary', '--steps', '100', '--cohort-attr', 'beta'], /"beta" is not KEY=VALUE/],
+    [['--strategy', 'canary', '--steps', '100', '--servers', 'inplace'], /--servers: "inplace" is not new or in-place/],
+    [['--strategy', 'canary', '--steps', '100', '--in-place-servers', '2'], /--in-place-servers needs --servers in-place/],
+    [['--strategy', 'canary', '--steps', '100', '--servers', 'in-place', '--in-place-servers', 'two'], /--in-place-servers: "two" is not a count or a percentage/],
+    [['--strategy', 'rolling', '--in-place-servers', '2'], /--in-place-servers applies to --strategy canary/],
   ])('rejects %j', (flags, message) => {
     expect(() => parseRolloutStart(['arena', '--build', 'v2', ...flags])).toThrow(message);
   });

@@ -22,6 +22,9 @@ servers batch by batch as they empty (rolling).
                             (repeatable, or comma-separated)
   --cohort-attr K=V         ... and players whose allocation has attribute K=V
   --cohort-region R         ... in region R (with --cohort-attr: both must hold)
+  --servers new|in-place    canary: start canary servers beside the old build's (default), or
+                            replace some old servers in place as they empty (never above max)
+  --in-place-servers N|P%   canary in place: old servers to replace (server default 1)
   --variant [N:]BUILD=W     ab-test (repeatable, 2 or more, weights summing to 100): serve
                             BUILD to W% of new sessions, as variant N; B must be one of them
   --smoke-http PORT:PATH    before switching, GET PATH on the named port of one new server
@@ -78,6 +81,9 @@ export interface RolloutStartRequest {
   maxSurge?: number | string;
   maxUnavailable?: number | string;
   batchReadyTimeoutSeconds?: number;
+  /** Canary: where its servers run. */
+  servers?: 'new' | 'in-place';
+  inPlaceServers?: number | string;
   migration?: MigrationRequest;
 }
 
@@ -120,6 +126,7 @@ export function parseRolloutStart(args: readonly string[], now: () => number = D
     'max-unavailable': { type: 'string' },
     'batch-ready-timeout': { type: 'string' },
     servers: { type: 'string' },
+    'in-place-servers': { type: 'string' },
     'migrate-after': { type: 'string' },
     'migrate-below': { type: 'string' },
     'migrate-notice': { type: 'string' },
@@ -152,7 +159,8 @@ export function parseRolloutStart(args: readonly string[], now: () => number = D
   only('--cohort-*', cohort !== null, ['canary', 'ab-test']);
   const migration = migrationFrom(values);
   if (strategy === 'dynamic-pool') return { global: values, help: false, input: dynamicPoolFrom(fleet, values.build, values, migration) };
-  only('--servers', values.servers !== undefined, ['dynamic-pool']);
+  only('--servers', values.servers !== undefined, ['dynamic-pool', 'canary']);
+  only('--in-place-servers', values['in-place-servers'] !== undefined, ['canary']);
   only('--no-auto-promote', values['no-auto-promote'] === true, ['blue-green']);
   only('--smoke-http/--smoke-cmd', values['smoke-http'] !== undefined || values['smoke-cmd'] !== undefined, ['blue-green', 'canary', 'rolling']);
   only('--migrate-*', migration !== null, ['blue-green']);
@@ -176,6 +184,14 @@ export function parseRolloutStart(args: readonly string[], now: () => number = D
     if (values.steps === undefined) throw new UsageError('--steps is required with --strategy canary (e.g. --steps "10, pause 5m, 50, pause, 100")', 'rollout start');
     request.steps = parseSteps('--steps', values.steps);
     request.cohort = cohort;
+    if (values.servers !== undefined) {
+      if (values.servers !== 'new' && values.servers !== 'in-place') throw new UsageError(`--servers: "${values.servers}" is not new or in-place (a canary's servers)`, 'rollout start');
+      request.servers = values.servers;
+    }
+    if (values['in-place-servers'] !== undefined) {
+      if (request.servers !== 'in-place') throw new UsageError('--in-place-servers needs --servers in-place', 'rollout start');
+      request.inPlaceServers = parseServerBudget('--in-place-servers', values['in-place-servers']);
+    }
   }
   if (strategy === 'ab-test') {
     if (values.variant === undefined) throw new UsageError('--variant is required with --strategy ab-test (e.g. --variant A:v1=50 --variant B:v2=50)', 'rollout start');

@@ -2,8 +2,11 @@
  * Canary. A share of new sessions goes to the new build in steps;
  * two players are in an allow-list cohort and go to the canary whatever the weight; the demo
  * holds the last pause for a few seconds of play, then promotes, as an operator would.
+ * `--canary-servers in-place`: one old server leaves rotation and, once empty, is replaced by the
+ * canary server, so the fleet never runs more servers than its max.
  */
 import { duration, num, phaseOf, playersOnBothBuilds, weightSteps } from './figures.js';
+import type { CanaryServerMode } from '../options.js';
 import type { RolloutRecord, Scenario } from './types.js';
 
 /** How long the demo lets players play at a pause that waits for `promote`. */
@@ -18,18 +21,20 @@ export function awaitsPromotion(r: RolloutRecord): boolean {
   return phase === 'AwaitingPromotion' || phase === 'Paused' || flagged;
 }
 
-export function canaryScenario(): Scenario {
+export function canaryScenario(servers: CanaryServerMode = 'new'): Scenario {
   let pausedSince: number | null = null;
+  const where = servers === 'in-place' ? ' (in place: one old server replaced once empty)' : '';
   return {
     strategy: 'canary',
     landed: true,
-    headline: `canary: 20% of new sessions, 5 s pause, 50% until promoted, then 100%; players sim-1…sim-${COHORT_SIZE} always on the canary`,
+    headline: `canary${where}: 20% of new sessions, 5 s pause, 50% until promoted, then 100%; players sim-1…sim-${COHORT_SIZE} always on the canary`,
     request: (env) => ({
       fleet: env.fleet, build: env.toBuild, strategy: 'canary',
       steps: [{ setWeight: 20 }, { pause: { seconds: 5 } }, { setWeight: 50 }, { pause: {} }, { setWeight: 100 }],
       cohort: { players: env.playerIds.slice(0, COHORT_SIZE) },
       smoke: { kind: 'http', port: 'game', path: '/healthz' },
       drain: { deadlineSeconds: 60, noticeLeadSeconds: 57 }, oldIdleSeconds: 2,
+      ...(servers === 'in-place' ? { servers: 'in-place', inPlaceServers: 1 } : {}),
     }),
     timeoutMs: () => 240_000,
     async step(ctx, rollout) {

@@ -1,5 +1,5 @@
 /** The scenario of each strategy the demo can release with: one module and one line each. */
-import type { DemoStrategy } from '../options.js';
+import type { CanaryServerMode, DemoStrategy } from '../options.js';
 import { abTestScenario } from './ab-test.js';
 import { blueGreenScenario } from './blue-green.js';
 import { canaryScenario } from './canary.js';
@@ -8,16 +8,21 @@ import { maintenanceScenario } from './maintenance.js';
 import { rollingScenario } from './rolling.js';
 import type { Scenario } from './types.js';
 
-const scenarios: Record<DemoStrategy, () => Scenario> = {
+/** Scenario choices a flag makes (only the canary has one). */
+export interface ScenarioOptions {
+  canaryServers: CanaryServerMode;
+}
+
+const scenarios: Record<DemoStrategy, (o: ScenarioOptions) => Scenario> = {
   'blue-green': blueGreenScenario,
   rolling: rollingScenario,
-  canary: canaryScenario,
+  canary: (o) => canaryScenario(o.canaryServers),
   'ab-test': abTestScenario,
   maintenance: maintenanceScenario,
   'dynamic-pool': dynamicPoolScenario,
 };
 
 /** A fresh scenario (scenarios remember what they did during one run). */
-export function scenarioFor(strategy: DemoStrategy): Scenario {
-  return scenarios[strategy]();
+export function scenarioFor(strategy: DemoStrategy, o: ScenarioOptions = { canaryServers: 'new' }): Scenario {
+  return scenarios[strategy](o);
 }

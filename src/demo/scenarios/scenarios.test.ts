@@ -30,6 +30,14 @@ describe('scenarios', () => {
     expect(RolloutStartSchema.safeParse(scenarioFor(strategy).request(env)).error).toBeUndefined();
   });
 
+  it('sends an in-place canary request the control plane accepts, only when asked to', () => {
+    const inPlace = scenarioFor('canary', { canaryServers: 'in-place' });
+    expect(inPlace.request(env)).toMatchObject({ strategy: 'canary', servers: 'in-place', inPlaceServers: 1 });
+    expect(RolloutStartSchema.safeParse(inPlace.request(env)).error).toBeUndefined();
+    expect(inPlace.headline).toMatch(/in place/);
+    expect(scenarioFor('canary').request(env)).not.toHaveProperty('servers');
+  });
+
   it('hands out a fresh scenario per run, so what one run did is not remembered by the next', () => {
     expect(scenarioFor('canary')).not.toBe(scenarioFor('canary'));
   });

@@ -1,5 +1,6 @@
 /**
- * Over random releases, fleets and times, the canary and A/B planners never close a session
+ * Over random releases, fleets and times, the canary (on new servers or in place), A/B and
+ * blue-green planners never close a session
  * that was not announced (a `migrate` only after a drain notice went out in an earlier pass),
  * and every routing table they emit is one the allocator accepts.
  */
@@ -9,6 +10,7 @@ import { routingIssues } from '../../allocation/decide-routing.js';
 import { RolloutPhases, type Rollout } from '../model.js';
 import type { RolloutServer } from '../strategy.js';
 import type { AbTestSpec } from './ab-test/spec.js';
+import type { BlueGreenSpec } from './blue-green/spec.js';
 import type { CanarySpec } from './canary/spec.js';
 import type { Cohort } from './cohort.js';
 import { strategyFor } from './index.js';
@@ -21,9 +23,13 @@ const cohortArb: fc.Arbitrary<Cohort | null> = fc.option(
 );
 const limits = { oldIdleSeconds: null, readyTimeoutSeconds: 300, maxStartFailures: 3 };
 
-const canaryArb = fc.record({ drain: drainArb, cohort: cohortArb, smoke: fc.constant(null), w: fc.integer({ min: 0, max: 100 }) }).map(
-  ({ w, ...rest }): CanarySpec => ({ strategy: 'canary', steps: [{ setWeight: w }, { pause: { seconds: 30 } }, { analysis: { webhook: { url: 'http://x/', timeoutSeconds: 1 } } }, { setWeight: 100 }], ...rest, ...limits }),
+const canaryArb = fc.record({ drain: drainArb, cohort: cohortArb, smoke: fc.constant(null), w: fc.integer({ min: 0, max: 100 }), inPlace: fc.boolean() }).map(
+  ({ w, inPlace, ...rest }): CanarySpec => ({
+    strategy: 'canary', steps: [{ setWeight: w }, { pause: { seconds: 30 } }, { analysis: { webhook: { url: 'http://x/', timeoutSeconds: 1 } } }, { setWeight: 100 }], ...rest, ...limits,
+    ...(inPlace ? { servers: 'in-place' as const, inPlaceServers: 2 } : {}),
+  }),
 );
+const blueGreenArb = fc.record({ drain: drainArb, autoPromote: fc.boolean() }).map(({ drain, autoPromote }): BlueGreenSpec => ({ strategy: 'blue-green', autoPromote, smoke: null, drain, ...limits }));
 const abArb = fc.record({ drain: drainArb, cohort: cohortArb, w: fc.integer({ min: 1, max: 99 }) }).map(
   ({ w, drain, cohort }): AbTestSpec => ({
     strategy: 'ab-test', drain, ...limits,
@@ -32,7 +38,7 @@ const abArb = fc.record({ drain: drainArb, cohort: cohortArb, w: fc.integer({ mi
 );
 
 const serverArb = fc.record({
-  id: fc.uuid(),
+  id: fc.integer({ min: 0, max: 11 }).map((n) => `s${n}`),
   build: fc.constantFrom('v1', 'v2', 'v0'),
   state: fc.constantFrom('Starting', 'Ready', 'Active', 'Draining', 'Unhealthy'),
   used: fc.integer({ min: 0, max: 8 }),
@@ -41,7 +47,8 @@ const serverArb = fc.record({
 const timeArb = fc.option(fc.integer({ min: T0, max: T0 + 1_000_000 }), { nil: null });
 
 const rolloutArb = fc.record({
-  spec: fc.oneof(canaryArb, abArb) as fc.Arbitrary<CanarySpec | AbTestSpec>,
+  spec: fc.oneof(canaryArb, abArb, blueGreenArb) as fc.Arbitrary<CanarySpec | AbTestSpec | BlueGreenSpec>,
+  drained: fc.uniqueArray(fc.integer({ min: 0, max: 7 }), { maxLength: 2 }),
   phase: fc.constantFrom(...RolloutPhases),
   step: fc.integer({ min: 0, max: 4 }),
   weight: fc.constantFrom(0, 20, 100),
@@ -55,24 +62,30 @@ const rolloutArb = fc.record({
   id: 'ro_x', fleet: 'arena', fromBuild: 'v1', toBuild: 'v2', spec: x.spec, phase: x.phase, message: '', targetServers: 1,
   startFailures: x.startFailures, lastFailure: null,
   smoke: x.smoke === null ? null : { state: x.smoke, serverId: 'n1', startedAt: T0, finishedAt: null, detail: '' },
-  progressState: { step: x.step, stepStartedAt: T0, weight: x.weight, weights: [{ weight: x.weight, at: T0 }], targets: { v2: 1 }, winner: x.winner, decidedAt: x.winner ? T0 : null },
+  progressState: {
+    step: x.step, stepStartedAt: T0, weight: x.weight, weights: [{ weight: x.weight, at: T0 }], targets: { v2: 1 }, winner: x.winner, decidedAt: x.winner ? T0 : null,
+    // An in-place canary's servers taken out of rotation (ids the server arbitrary may or may not produce).
+    inPlace: { servers: 2, maxServers: 8, drained: x.drained.map((n) => `s${n}`), replaced: 0, oldCap: 4, canaryCap: 2, waitingSince: null },
+  },
   previousRouting: { entries: [{ build: 'v1', weight: 100 }] },
   createdAt: T0, updatedAt: T0, readyAt: T0, promotedAt: null, switchedAt: x.switchedAt, drainNoticeAt: x.drainNoticeAt,
   migratedAt: x.migratedAt, completedAt: null, abortedAt: null, failedAt: null,
 }));
 
-describe('canary and A/B planners', () => {
+describe('canary, A/B and blue-green planners', () => {
   it('close sessions only on servers of builds told to drain in an earlier pass, and emit only usable routing tables', () => {
     fc.assert(
-      fc.property(rolloutArb, fc.array(serverArb, { maxLength: 8 }), fc.integer({ min: T0 + 1_000_000, max: T0 + 3_000_000 }), (r, servers, now) => {
+      fc.property(rolloutArb, fc.uniqueArray(serverArb, { maxLength: 8, selector: (s) => s.id }), fc.integer({ min: T0 + 1_000_000, max: T0 + 3_000_000 }), (r, servers, now) => {
         const plan = strategyFor(r.spec).plan({ rollout: r, servers, now });
+        const winner = r.spec.strategy === 'ab-test' ? (r.progressState?.winner ?? r.toBuild) : r.toBuild;
         if (plan.migrate.length > 0) {
           expect(r.drainNoticeAt, 'a drain notice went out before').not.toBeNull();
           expect(r.drainNoticeAt ?? Infinity).toBeLessThanOrEqual(now);
           expect(plan.notices, 'no notice in the same plan as the close').toEqual([]);
-          const winner = r.spec.strategy === 'ab-test' ? (r.progressState?.winner ?? r.toBuild) : r.toBuild;
           for (const id of plan.migrate) expect(servers.find((s) => s.id === id)?.build).not.toBe(winner);
         }
+        // Taking a server out of rotation (its players stay) is for the builds players are leaving.
+        for (const { serverId } of plan.drainServers ?? []) expect(servers.find((s) => s.id === serverId)?.build).not.toBe(winner);
         if (plan.routing) expect(routingIssues(plan.routing)).toEqual([]);
       }),
       { numRuns: 2_000 },

@@ -91,10 +91,12 @@ function provisioning(o: Observation): RolloutPlan {
   const { rollout: r, now } = o;
   const failed = crashLooping(r, now);
   if (failed) return failed;
+  // In place, the ready timer starts only once canary servers are asked for: old servers may
+  // take any time to empty first, and that is waiting for players, not for the build.
+  if (isInPlace(r.spec)) return provisioningInPlace(o);
   if (now - r.createdAt > r.spec.readyTimeoutSeconds * 1000) {
     return failedPlan(r, now, `build ${r.toBuild} was not Ready within ${r.spec.readyTimeoutSeconds}s`);
   }
-  if (isInPlace(r.spec)) return provisioningInPlace(o);
   const ready = o.servers.filter((s) => s.build === r.toBuild && READY.has(s.state)).length;
   if (ready < r.targetServers) {
     const message = `waiting for ${r.toBuild}: ${ready}/${r.targetServers} canary servers Ready`;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rollingSize } from './spec.js';
-import { simulateRolling, type SimInput } from './simulation.js';
+import { simulateRolling, type RollingSimInput as SimInput } from './testing.js';
 
 const smoke = { kind: 'http' as const, port: 'game', path: '/', expectStatus: 200, timeoutSeconds: 5 };
 

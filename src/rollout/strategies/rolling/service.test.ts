@@ -50,8 +50,11 @@ describe('a rolling release through the rollout service', () => {
     expect(world.fleets.get('arena')?.routing.entries).toEqual([{ build: 'v1', weight: 100 }, { build: 'v2', weight: 0 }]);
     const events = (await store.listEvents({ limit: 100 })).map((e) => `${e.kind} ${e.subject}`);
     expect(events).toContain('server.draining srv_b');
-    // A second pass changes nothing more: one server out of rotation at a time.
-    rollouts.reconcile('arena', clock.now() + 1000);
+    // The routing changed inside the phase: one `rollout.step` (what webhooks hear as `step`).
+    expect(events.filter((e) => e === `rollout.step ${r.id}`)).toHaveLength(1);
+    // A second pass changes nothing more: one server out of rotation at a time, and no second step.
+    await store.commit(rollouts.reconcile('arena', clock.now() + 1000));
+    expect((await store.listEvents({ limit: 100 })).filter((e) => e.kind === 'rollout.step')).toHaveLength(1);
     expect([...world.servers.values()].filter((s) => s.state === 'Draining').map((s) => s.id)).toEqual(['srv_b']);
   });
 

@@ -2,6 +2,7 @@
 import { planPromote } from '../../commands.js';
 import type { Rollout } from '../../model.js';
 import type { RolloutPlan, RolloutServer } from '../../strategy.js';
+import { simulateRelease, type SimInput, type SimResult } from '../simulation.js';
 import { rolling } from './index.js';
 import { planRolling } from './plan.js';
 import { progressOf, type RollingProgress } from './progress.js';
@@ -41,4 +42,11 @@ export function stepRolling(r: RollingRollout, servers: readonly RolloutServer[]
 /** An operator's `promote`, applied as the service applies it. */
 export function promoted(r: RollingRollout, now: number): RollingRollout {
   return { ...r, ...planPromote(r, {}, now), updatedAt: now } as RollingRollout;
+}
+
+export type RollingSimInput = SimInput & { spec: Partial<RollingSpec> };
+
+/** A rolling release of v1 → v2 run pass by pass with the real fleet planner (see `../simulation.ts`). */
+export function simulateRolling(input: RollingSimInput, maxPasses?: number): SimResult<RollingRollout> {
+  return simulateRelease(input, { strategy: rolling, start: (capacity, running) => startedRolling(input.spec, capacity, running) }, maxPasses);
 }

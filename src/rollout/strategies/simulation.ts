@@ -1,20 +1,25 @@
 /**
- * A deterministic simulation of a fleet under a rolling release, for property tests: the
- * rolling planner and the real fleet planner (`planFleet` over `fleetRoles`) run pass by pass
- * while servers start, players come and go, and an operator resumes pauses or aborts. Random
- * choices come from a list of numbers (fast-check draws it), so every run can be replayed.
+ * A deterministic simulation of a fleet under a release, for property tests: the strategy's
+ * planner and the real fleet planner (`planFleet` over `fleetRoles`) run pass by pass while
+ * servers start, players come and go, and an operator resumes pauses or aborts. Random choices
+ * come from a list of numbers (fast-check draws it), so every run can be replayed. Used by the
+ * strategies that replace servers in place (rolling, the in-place canary).
  */
-import type { RoutingTable } from '../../../allocation/routing.js';
-import type { ServerState } from '../../../fleet/model.js';
-import { planFleet } from '../../../fleet/plan-fleet.js';
-import { planAbort } from '../../commands.js';
-import { isTerminalPhase } from '../../model.js';
-import { fleetRoles } from '../../roles.js';
-import type { RolloutServer } from '../../strategy.js';
-import { rolling } from './index.js';
-import { planRolling } from './plan.js';
-import type { RollingSpec } from './spec.js';
-import { promoted, startedRolling, T0, type RollingRollout } from './testing.js';
+import type { RoutingTable } from '../../allocation/routing.js';
+import type { ServerState } from '../../fleet/model.js';
+import { planFleet } from '../../fleet/plan-fleet.js';
+import { planAbort, planPromote } from '../commands.js';
+import { isTerminalPhase, type Rollout } from '../model.js';
+import { fleetRoles } from '../roles.js';
+import type { RolloutServer, Strategy } from '../strategy.js';
+
+/** The release under test: its strategy, and the release as it starts on a fleet. */
+export interface ReleaseUnderTest<R extends Rollout> {
+  strategy: Pick<Strategy, 'abortable' | 'plan'>;
+  start(capacity: { minServers: number; maxServers: number }, running: number): R;
+}
+
+export const SIM_T0 = 5_000_000;
 
 export interface SimInput {
   maxServers: number;
@@ -22,7 +27,6 @@ export interface SimInput {
   /** Old servers running when the release starts (at most maxServers). */
   running: number;
   sessionsPerServer: number;
-  spec: Partial<RollingSpec>;
   /** Abort at this pass, if any. */
   abortAt: number | null;
   /** Passes during which players keep arriving; afterwards they only leave. */
@@ -40,8 +44,8 @@ interface SimServer {
   createdAt: number;
 }
 
-export interface SimResult {
-  rollout: RollingRollout;
+export interface SimResult<R extends Rollout = Rollout> {
+  rollout: R;
   /** Most servers of the fleet at once (any state but stopped). */
   peak: number;
   /** Servers asked to stop while hosting a session (must stay empty). */
@@ -53,7 +57,8 @@ export interface SimResult {
   passes: number;
 }
 
-export function simulateRolling(input: SimInput, maxPasses = 600): SimResult {
+export function simulateRelease<R extends Rollout>(input: SimInput, release: ReleaseUnderTest<R>, maxPasses = 600): SimResult<R> {
+  const T0 = SIM_T0;
   let i = 0;
   const rand = (): number => {
     const v = input.random.length === 0 ? 0 : (input.random[i % input.random.length] ?? 0);
@@ -61,7 +66,7 @@ export function simulateRolling(input: SimInput, maxPasses = 600): SimResult {
     return (v % 1000) / 1000;
   };
   const capacity = { minServers: input.minServers, maxServers: input.maxServers };
-  let r = startedRolling(input.spec, capacity, input.running);
+  let r = release.start(capacity, input.running);
   let routing: RoutingTable = { entries: [{ build: 'v1', weight: 100 }] };
   let seq = 0;
   const servers = new Map<string, SimServer>();
@@ -73,7 +78,7 @@ export function simulateRolling(input: SimInput, maxPasses = 600): SimResult {
     const sessions = Math.floor(rand() * (input.sessionsPerServer + 1));
     add('v1', sessions > 0 ? 'Active' : 'Ready', T0, sessions);
   }
-  const result: SimResult = { rollout: r, peak: servers.size, stoppedWithSessions: [], closedByRelease: 0, left: {}, passes: 0 };
+  const result: SimResult<R> = { rollout: r, peak: servers.size, stoppedWithSessions: [], closedByRelease: 0, left: {}, passes: 0 };
   const setSessions = (s: SimServer, n: number, now: number): void => {
     s.sessions = n;
     if (s.state === 'Ready' && n > 0) s.state = 'Active';
@@ -112,19 +117,19 @@ export function simulateRolling(input: SimInput, maxPasses = 600): SimResult {
       for (let k = 0; k < arrivals; k++) allocate(routing, servers, input.sessionsPerServer, rand(), now, setSessions);
     }
 
-    if (input.abortAt === pass && rolling.abortable.includes(r.phase)) {
+    if (input.abortAt === pass && release.strategy.abortable.includes(r.phase)) {
       const p = planAbort(r, observe(servers), now);
-      r = { ...r, ...p.patch } as RollingRollout;
+      r = { ...r, ...p.patch };
       if (p.routing) routing = p.routing;
     }
     // An operator resumes a pause after a while (a fixed delay: the random source is a cycle that
     // may never come up low enough, which is not a property of the planner).
     if (r.phase === 'Paused') pausedPasses += 1;
     else pausedPasses = 0;
-    if (pausedPasses > 3) r = promoted(r, now);
+    if (pausedPasses > 3) r = { ...r, ...planPromote(r, {}, now), updatedAt: now };
     if (!isTerminalPhase(r.phase)) {
-      const plan = planRolling({ rollout: r, servers: observe(servers), now });
-      r = { ...r, ...plan.patch, updatedAt: now } as RollingRollout;
+      const plan = release.strategy.plan({ rollout: r, servers: observe(servers), now });
+      r = { ...r, ...plan.patch, updatedAt: now };
       if (plan.routing) routing = plan.routing;
       for (const { serverId } of plan.drainServers ?? []) {
         const s = servers.get(serverId);
@@ -137,8 +142,8 @@ export function simulateRolling(input: SimInput, maxPasses = 600): SimResult {
           setSessions(s, 0, now);
         }
       }
-      // The smoke check answers at once (the service records it before the next pass).
-      if (plan.smokeOn !== null && r.smoke) r = { ...r, smoke: { ...r.smoke, state: 'passed', finishedAt: now } };
+      // A check answers at once (the service records it before the next pass).
+      if ((plan.smokeOn !== null || plan.check) && r.smoke) r = { ...r, smoke: { ...r.smoke, state: 'passed', finishedAt: now } };
     }
 
     const actions = planFleet({

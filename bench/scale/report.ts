@@ -1,0 +1,91 @@
+/**
+ * The `scale` and `safety` phases of `npm run bench` (issue 8, targets 3 and 4): run, judged
+ * against their targets, and rendered as a section of latest.md. The scale phase runs in a child
+ * process (its resident memory is its own); the safety campaign in this one.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { runSafety, type SafetyReport } from '../../src/sim/safety.js';
+import { SCALE_TARGET, type ScaleResult } from './phase.js';
+
+export const SAFETY_TARGET = { sessions: 3e8, interruptions: 0 };
+
+export interface ScaleSection {
+  target: typeof SCALE_TARGET;
+  result: ScaleResult | null;
+  error: string | null;
+  verdicts: { figure: string; value: string; target: string; pass: boolean }[];
+}
+
+export interface SafetySection {
+  target: typeof SAFETY_TARGET;
+  full: boolean;
+  report: SafetyReport;
+  /** Wall-clock time 3×10^8 sessions would take at the measured rate. */
+  fullRunEstimateHours: number | null;
+}
+
+export async function scalePhase(root: string, servers: number, sessions: number, log: (m: string) => void): Promise<ScaleSection> {
+  const out = await new Promise<{ stdout: string; error: string | null }>((resolve) => {
+    const child = execFile(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', path.join(root, 'bench', 'scale', 'phase.ts'), '--servers', String(servers), '--sessions', String(sessions)],
+      { cwd: root, maxBuffer: 64 * 1024 * 1024, timeout: 20 * 60_000 }, (e, stdout) => resolve({ stdout, error: e ? String(e) : null }));
+    child.stderr?.on('data', (d: Buffer) => { for (const line of d.toString().split('\n')) if (line.trim()) log(line.replace(/^\[scale\] /, 'scale: ')); });
+  });
+  const last = out.stdout.trim().split('\n').pop() ?? '';
+  let result: ScaleResult | null = null;
+  try {
+    result = JSON.parse(last) as ScaleResult;
+  } catch {
+    return { target: SCALE_TARGET, result: null, error: out.error ?? 'no result', verdicts: [] };
+  }
+  const t = SCALE_TARGET;
+  const at = `at ${result.shape.servers.toLocaleString('en')} servers / ${result.shape.sessions.toLocaleString('en')} sessions`;
+  const verdicts = [
+    { figure: 'scale reached', value: at, target: `${t.servers.toLocaleString('en')} servers / ${t.sessions.toLocaleString('en')} sessions`, pass: result.shape.servers >= t.servers && result.shape.sessions >= t.sessions },
+    { figure: 'reconcile pass p50 (max)', value: `${result.pass.p50Ms} ms (${result.pass.maxMs} ms) ${at}`, target: `≤ ${t.passMs} ms`, pass: result.pass.maxMs <= t.passMs },
+    { figure: 'resident memory', value: `${result.rssMb} MB ${at}`, target: `≤ ${t.rssMb} MB`, pass: result.rssMb <= t.rssMb },
+    { figure: 'restart on that store → first answered allocation', value: `${result.restartToFirstAllocationMs} ms ${at}`, target: `≤ ${t.coldStartMs} ms`, pass: result.restartToFirstAllocationMs <= t.coldStartMs },
+    {
+      figure: 'blue-green release', value: `${result.blueGreen.phase}, ${result.blueGreen.interrupted} interrupted, ${result.blueGreen.servers.toLocaleString('en')} servers / ${result.blueGreen.sessions.toLocaleString('en')} sessions, ${result.blueGreen.simulatedS} s simulated in ${Math.round(result.blueGreen.wallMs / 1000)} s`,
+      target: `${t.blueGreenServers.toLocaleString('en')} servers / ${t.blueGreenSessions.toLocaleString('en')} sessions, Completed, 0 interrupted`,
+      pass: result.blueGreen.phase === 'Completed' && result.blueGreen.interrupted === 0 && result.blueGreen.servers >= t.blueGreenServers && result.blueGreen.sessions >= t.blueGreenSessions,
+    },
+  ];
+  return { target: t, result, error: out.error, verdicts };
+}
+
+export async function safetyPhase(full: boolean, budgetMs: number, log: (m: string) => void): Promise<SafetySection> {
+  let last = performance.now();
+  const report = await runSafety({
+    sessions: full ? SAFETY_TARGET.sessions : Infinity, budgetMs: full ? Infinity : budgetMs, baseSeed: 8,
+    onRun: (name, sessions, interruptions) => {
+      if (performance.now() - last > 10_000 || interruptions > 0) log(`safety: ${name}: ${sessions} sessions, ${interruptions} interrupted`);
+      last = performance.now();
+    },
+  });
+  const estimate = report.sessionsPerS > 0 ? Math.round((SAFETY_TARGET.sessions / report.sessionsPerS / 3600) * 10) / 10 : null;
+  return { target: SAFETY_TARGET, full, report, fullRunEstimateHours: estimate };
+}
+
+export function renderScaleMarkdown(scale: ScaleSection | null, safety: SafetySection | null): string {
+  const lines: string[] = [];
+  if (scale) {
+    lines.push('', '## Scale (issue 8, target 3)', '');
+    if (scale.error) lines.push(`Error: ${scale.error}`, '');
+    lines.push('| figure | measured | target | |', '|---|---|---|---|');
+    for (const v of scale.verdicts) lines.push(`| ${v.figure} | ${v.value} | ${v.target} | ${v.pass ? 'PASS' : 'MISS'} |`);
+    if (scale.result) lines.push('', `Seeding through the real doors: ${scale.result.setup.bootMs} ms to boot the servers, ${scale.result.setup.sessionsPerS} sessions/s to open the sessions. See docs/scale.md.`);
+  }
+  if (safety) {
+    const r = safety.report;
+    lines.push('', '## Session safety (issue 8, target 4)', '');
+    lines.push('| figure | measured | target | |', '|---|---|---|---|');
+    lines.push(`| sessions simulated | ${r.sessions.toLocaleString('en')} in ${r.runs} runs (${r.simulatedHours} h simulated, ${Math.round(r.wallMs / 1000)} s)${safety.full ? '' : ' — short version'} | ≥ ${SAFETY_TARGET.sessions.toExponential(0)} (--full) | ${r.sessions >= SAFETY_TARGET.sessions ? 'PASS' : 'MISS'} |`);
+    lines.push(`| interruptions | ${r.interruptions} | 0 | ${r.interruptions === 0 ? 'PASS' : 'MISS'} |`);
+    lines.push(`| simulated sessions/s | ${r.sessionsPerS} (3×10^8 would take ~${safety.fullRunEstimateHours ?? '?'} h) | | |`);
+    if (r.upperBound95 !== null) lines.push(`| interruption rate, 95 % upper bound (3/n) | ${r.upperBound95.toExponential(1)} | ≤ 1e-8 | ${r.upperBound95 <= 1e-8 ? 'PASS' : 'MISS'} |`);
+    if (Object.keys(r.otherViolations).length > 0) lines.push('', `Other violations: ${JSON.stringify(r.otherViolations)}`);
+    for (const e of r.examples) lines.push(`- ${e}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
