@@ -17,6 +17,7 @@ import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrateg
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
 import { RoutingPreferences } from '../allocation/routing.js';
 import { EnvironmentInputSchema, WebhookInputSchema } from './env-schemas.js';
+import { ReleasePlanSchema } from './release-schemas.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, . _ -; at most 63 characters');
 /** Path parameters are validated with the request, like bodies: a malformed one is a 400, never a 500. */
@@ -42,7 +43,8 @@ export const BuildInputSchema = z.strictObject({
     workingDir: z.string().min(1).nullable().default(null),
   }),
   ports: z.array(PortSpecSchema).max(16).default([{ name: 'game', protocol: 'tcp' }]),
-  sessionsPerServer: z.number().int().min(1).max(10_000),
+  /** 0: a service without sessions (request/response, e.g. payments): found through its endpoints, never allocated. */
+  sessionsPerServer: z.number().int().min(0).max(10_000),
   compatibleClients: z.string().min(1).default('*'),
   labels,
 });
@@ -83,6 +85,8 @@ export const ApplyRequestSchema = z.strictObject({
   /** Environments (`kind: Environment`) and webhooks (`kind: Webhook`); see docs/environments.md, docs/notifications.md. */
   environments: z.array(EnvironmentInputSchema).default([]),
   webhooks: z.array(WebhookInputSchema).default([]),
+  /** Declared release plans (`kind: ReleasePlan`): identical to the stored plan → unchanged; otherwise started. */
+  releasePlans: z.array(ReleasePlanSchema).default([]),
 });
 
 /**

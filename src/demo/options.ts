@@ -9,6 +9,10 @@ import { parseArgs } from 'node:util';
 export const DemoStrategies = ['blue-green', 'rolling', 'canary', 'ab-test', 'maintenance', 'dynamic-pool'] as const;
 export type DemoStrategy = (typeof DemoStrategies)[number];
 
+/** `arena`: one fleet, one release under `--strategy`. `mmorpg`: four services, one release plan (examples/mmorpg). */
+export const DemoScenarios = ['arena', 'mmorpg'] as const;
+export type DemoScenario = (typeof DemoScenarios)[number];
+
 /** Where a canary runs: servers started beside the old build's, or old servers replaced in place. */
 export const CanaryServers = ['new', 'in-place'] as const;
 export type CanaryServerMode = (typeof CanaryServers)[number];
@@ -17,6 +21,7 @@ export type CanaryServerMode = (typeof CanaryServers)[number];
 export const DEFAULT_DATA_DIR = '.handoff/demo';
 
 export interface DemoOptions {
+  scenario: DemoScenario;
   strategy: DemoStrategy;
   /** The canary's `servers` (only with `--strategy canary`). */
   canaryServers: CanaryServerMode;
@@ -40,8 +45,10 @@ export class DemoUsageError extends Error {
   override readonly name = 'DemoUsageError';
 }
 
-export const demoUsage = `usage: npm start -- [--strategy NAME] [--exit] [--json] [--players N] [--port N]
+export const demoUsage = `usage: npm start -- [--scenario NAME] [--strategy NAME] [--exit] [--json] [--players N] [--port N]
                     [--release-after SECONDS] [--data-dir DIR] [--game-ports FROM-TO]
+  --scenario NAME        arena (one fleet, one release under --strategy; the default) or mmorpg (four
+                         services of examples/mmorpg released by one release plan; --strategy is ignored)
   --strategy NAME        the release strategy: ${DemoStrategies.join(', ')} (default blue-green)
   --canary-servers MODE  with --strategy canary: new (default) or in-place (old servers replaced)
   --exit                 end after the summary; exit 1 if a session was interrupted without notice
@@ -61,6 +68,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
       strict: true,
       allowPositionals: false,
       options: {
+        scenario: { type: 'string', default: 'arena' },
         strategy: { type: 'string', default: 'blue-green' },
         'canary-servers': { type: 'string' },
         exit: { type: 'boolean', default: false },
@@ -80,6 +88,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
   const str = (k: string): string => String(values[k]);
   const strategy = strategyOf(str('strategy'));
   return {
+    scenario: scenarioOf(str('scenario')),
     strategy,
     canaryServers: values['canary-servers'] === undefined ? 'new' : canaryServersOf(strategy, str('canary-servers')),
     exit: values['exit'] === true,
@@ -91,6 +100,12 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
     gamePorts: values['game-ports'] === undefined ? null : portRange(str('game-ports')),
     help: values['help'] === true,
   };
+}
+
+function scenarioOf(raw: string): DemoScenario {
+  const found = DemoScenarios.find((s) => s === raw);
+  if (found) return found;
+  throw new DemoUsageError(`unknown scenario "${raw}"; use one of: ${DemoScenarios.join(', ')}`);
 }
 
 function strategyOf(raw: string): DemoStrategy {

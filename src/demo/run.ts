@@ -120,7 +120,7 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
  * Empties the demo's data directory for a fresh start, but only the default one, one the demo made
  * or an empty one, and never one a running demo still uses (the lock says so).
  */
-function prepareDataDir(dir: string, root: string): void {
+export function prepareDataDir(dir: string, root: string): void {
   const ours = dir === path.resolve(root, DEFAULT_DATA_DIR) || existsSync(path.join(dir, MARKER));
   if (!ours && existsSync(dir) && readdirSync(dir).length > 0) {
     throw new DemoUsageError(`--data-dir ${dir} is not empty and was not made by the demo; the demo wipes its data directory, so give it its own`);
@@ -133,15 +133,15 @@ function prepareDataDir(dir: string, root: string): void {
 }
 
 /** Every session of the fleet, closed ones included. */
-async function sessionHistory(api: DemoApi, cp: ControlPlane) {
+export async function sessionHistory(api: DemoApi, cp: ControlPlane, fleet: string = FLEET) {
   // The API writes pending changes to the store before it answers a listing; the store then
   // has every session (the API itself caps a listing at 1000, fewer than a long demo opens).
-  await api.call('GET', `/v1/sessions?fleet=${FLEET}&limit=1`);
-  const all = await cp.store.listSessions({ fleet: FLEET, limit: 1_000_000 });
+  await api.call('GET', `/v1/sessions?fleet=${fleet}&limit=1`);
+  const all = await cp.store.listSessions({ fleet, limit: 1_000_000 });
   return all.map((s) => ({ id: s.id, playerId: s.playerId, build: s.build, openedAt: s.openedAt, closedAt: s.closedAt, closeReason: s.closeReason }));
 }
 
-function httpApi(baseUrl: string): DemoApi {
+export function httpApi(baseUrl: string): DemoApi {
   return {
     async call(method, route, body) {
       const res = await fetch(`${baseUrl}${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -19,6 +19,7 @@ import { originPolicy } from '../http/request-guard.js';
 import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
 import { FleetService } from '../fleet/service.js';
+import { ReleaseService } from '../release/service.js';
 import { resolveRetentionPolicy } from '../retention/plan.js';
 import { RetentionService } from '../retention/service.js';
 import { RolloutService } from '../rollout/service.js';
@@ -173,7 +174,11 @@ async function assemble(
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
 
-  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts, environments, notifier };
+  const releases = new ReleaseService(ctx, rollouts, {
+    intervalMs: options.reconcileIntervalMs,
+    onError: (e) => log(`release plan error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
+  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts, releases, environments, notifier };
   const routes = allRoutes(api);
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
@@ -208,6 +213,7 @@ async function assemble(
   retention.start();
   environments.start();
   notifier.start();
+  await releases.start();
 
   let closed = false;
   return {
@@ -218,6 +224,7 @@ async function assemble(
       if (closed) return;
       closed = true;
       closing = true;
+      await releases.stop();
       await reconciler.stop();
       await retention.stop();
       await environments.stop();
