@@ -38,7 +38,7 @@ import { SdkEndpoint } from '../sdk/endpoint.js';
 import { NoticeHub } from '../sdk/notices.js';
 import { SessionService } from '../session/service.js';
 import { EnvironmentService } from '../environment/service.js';
-import { Notifier } from '../notify/service.js';
+import { CursorKey, Notifier } from '../notify/service.js';
 import { DefaultRetryPolicy } from '../notify/retry.js';
 import type { LaunchValidator } from '../builds/service.js';
 import type { Ctx } from '../state/context.js';
@@ -227,8 +227,10 @@ async function assemble(
   const DayMs = 86_400_000;
   const retention = new RetentionService({
     store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
-    policy: resolveRetentionPolicy({ eventsMaxAgeMs: options.retainEventsDays * DayMs, eventsMax: options.retainEventsMax, sessionsMaxAgeMs: options.retainSessionsDays * DayMs, sessionsMax: options.retainSessionsMax }),
+    policy: resolveRetentionPolicy({ eventsMaxAgeMs: options.retainEventsDays * DayMs, eventsMax: options.retainEventsMax, sessionsMaxAgeMs: options.retainSessionsDays * DayMs, sessionsMax: options.retainSessionsMax, intervalMs: options.retainIntervalMs }),
     onError: (e) => log(`retention pass failed: ${String(e)}`),
+    // Webhooks must still hear of events their outbox has not fanned out.
+    eventsReadUpTo: () => (notifier.list().length > 0 ? Number(world.meta[CursorKey] ?? '0') : null),
   });
   retention.start();
   environments.start();

@@ -59,6 +59,8 @@ export interface ServerOptions {
   retainSessionsMax?: number;
   /** Retention archives what it removes to JSON lines here first. Default none (null). */
   retainArchiveDir?: string | null;
+  /** Time between retention passes with no backlog. Default 60,000 (tests shorten it). */
+  retainIntervalMs?: number;
   /** A game server's live log file is rotated at this size. Default 10 MiB. */
   serverLogMaxBytes?: number;
   /** Rotated log files kept per game server, besides the live one. Default 3. */
@@ -103,6 +105,7 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     retainSessionsDays: o.retainSessionsDays ?? 30,
     retainSessionsMax: o.retainSessionsMax ?? 1_000_000,
     retainArchiveDir: o.retainArchiveDir ? path.resolve(cwd, o.retainArchiveDir) : null,
+    retainIntervalMs: o.retainIntervalMs ?? 60_000,
     serverLogMaxBytes: o.serverLogMaxBytes ?? 10 * 1024 * 1024,
     serverLogFiles: o.serverLogFiles ?? 3,
     serverLogRetainDays: o.serverLogRetainDays ?? 7,
@@ -117,7 +120,7 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
   for (const [k, v] of Object.entries({ retainEventsDays: r.retainEventsDays, retainSessionsDays: r.retainSessionsDays, serverLogRetainDays: r.serverLogRetainDays })) {
     if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${k} must be a positive number of days, got ${v}`);
   }
-  for (const [k, v] of Object.entries({ retainEventsMax: r.retainEventsMax, retainSessionsMax: r.retainSessionsMax, serverLogMaxBytes: r.serverLogMaxBytes })) {
+  for (const [k, v] of Object.entries({ retainIntervalMs: r.retainIntervalMs, retainEventsMax: r.retainEventsMax, retainSessionsMax: r.retainSessionsMax, serverLogMaxBytes: r.serverLogMaxBytes })) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
   }
   if (!Number.isInteger(r.serverLogFiles) || r.serverLogFiles < 0) throw new RangeError(`serverLogFiles must be a whole number, got ${r.serverLogFiles}`);
