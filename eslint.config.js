@@ -32,7 +32,7 @@ export default tseslint.config(
     files: [
       'src/**/plan*.ts', 'src/**/decide*.ts', 'src/**/choose*.ts', 'src/**/transitions.ts',
       'src/rollout/roles.ts', 'src/rollout/commands.ts', 'src/rollout/strategy.ts', 'src/rollout/strategies/**/*.ts',
-      'src/allocation/routing*.ts',
+      'src/allocation/routing*.ts', 'src/runtime/local/log-plan.ts',
     ],
     ignores: ['**/*.test.ts'],
     rules: {

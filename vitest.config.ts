@@ -11,5 +11,7 @@ export default defineConfig({
     reporters: ['default', './test/support/summary-reporter.ts'],
     // Fails a test file that leaves a process it started running.
     setupFiles: ['./test/support/process-guard.ts'],
+    // One throwaway PostgreSQL cluster for the run (skipped without the binaries; see the file).
+    globalSetup: ['./test/support/postgres-global.ts'],
   },
 });

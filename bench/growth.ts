@@ -5,10 +5,10 @@
  *   soak        memory and disk of a control plane under steady load (--soak: one hour)
  * `npm run bench` runs spawn and cold-start after its other phases; `--only spawn|cold-start|soak`
  * (comma-separated) runs just these, `--soak` the one-hour soak. Results go to
- * bench/results/growth.{json,md}. Options: --spawn-servers N --spawn-ballast-mb N
+ * bench/results/growth.{json,md}; a phase not run keeps its previous figures there. Options: --spawn-servers N --spawn-ballast-mb N
  * --cold-start-runs N --soak-seconds N --soak-rate N.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -70,11 +70,24 @@ export async function runGrowth(root: string, argv: readonly string[], log: (m: 
 
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
+  // Phases not run this time keep their last figures (the hour-long soak is not rerun lightly).
+  const previous = readPrevious(path.join(dir, 'growth.json'));
+  results.spawn ??= phases.has('spawn') ? null : previous?.spawn ?? null;
+  results.coldStart ??= phases.has('cold-start') ? null : previous?.coldStart ?? null;
+  results.soak ??= phases.has('soak') ? null : previous?.soak ?? null;
   writeFileSync(path.join(dir, 'growth.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(dir, 'growth.md'), renderGrowth(results));
   for (const e of results.errors) log(`ERROR ${e.split('\n')[0] ?? ''}`);
   log('results: bench/results/growth.md');
   return results.errors.length === 0 ? 0 : 1;
+}
+
+function readPrevious(file: string): GrowthResults | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as GrowthResults;
+  } catch {
+    return null;
+  }
 }
 
 async function soak(root: string, seconds: number, ratePerS: number, results: GrowthResults, log: (m: string) => void): Promise<void> {
@@ -112,7 +125,7 @@ function renderGrowth(r: GrowthResults): string {
   }
   if (r.soak) {
     const s = r.soak;
-    lines.push(`## Soak: ${s.seconds} s at ${s.ratePerS} allocations/s (${s.allocations} allocations)`, '', `Retention: \`${s.retention.join(' ')}\``, '',
+    lines.push(`## Soak: ${s.seconds} s at ${s.ratePerS} allocations/s asked (${s.allocations} allocations, ${Math.round(s.allocations / s.seconds)}/s achieved)`, '', `Retention: \`${s.retention.join(' ')}\``, '',
       `RSS ${s.rssGrowthPct}%, data directory without the WAL ${s.diskGrowthPct}% from the middle to the last third: **${s.flat ? 'flat' : 'not flat'}** (target ±${FLAT_PCT}%). WAL at most ${s.walMaxMb} MiB (truncated at 64 MiB by the checkpointer). Errors: ${JSON.stringify(s.errors)}`, '',
       '| t (s) | RSS (MiB) | data dir without WAL (MiB) | of which game-server logs | WAL (MiB) |', '|---|---|---|---|---|', ...s.samples.map((x) => `| ${x.tS} | ${x.rssMb} | ${x.diskMb} | ${x.logsMb} | ${x.walMb} |`), '');
   }

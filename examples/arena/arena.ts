@@ -14,6 +14,10 @@ export interface ArenaDeps {
   options: ArenaOptions;
   clock: Clock;
   log(line: string): void;
+  /** Draws the demo faults (`--crash-rate`, `--abnormal-close-rate`); default Math.random. */
+  random?: () => number;
+  /** Ends the process at once, as a crash does (the `--crash-rate` fault). */
+  crash?: (why: string) => void;
 }
 
 export interface Arena {
@@ -104,6 +108,7 @@ export async function startArena(deps: ArenaDeps): Promise<Arena> {
           return;
         }
         room.join(playerId, session.sessionId, token, link);
+        injectFaults(playerId, session.sessionId);
       } catch (e) {
         const code = e instanceof SdkError ? e.code : 'INTERNAL';
         log(`join refused player=${playerId} code=${code}`);
@@ -127,7 +132,28 @@ export async function startArena(deps: ArenaDeps): Promise<Arena> {
       ws.ping();
     }
   }, HEARTBEAT_MS);
-  const ticker = setInterval(() => room.tick(), options.tickMs);
+  const ticker = setInterval(tick, options.tickMs);
+
+  /** One tick; its time goes to release analyses as `custom.tick_ms` (see `--slow-tick-ms`). */
+  function tick(): void {
+    const started = performance.now();
+    room.tick();
+    // Busy on purpose: a slow build holds the event loop, it does not sleep.
+    while (performance.now() - started < options.slowTickMs) { /* spin */ }
+    sdk.metric('tick_ms', performance.now() - started, { kind: 'sample' });
+  }
+
+  /** The demo faults, drawn once per session started (see options.ts). */
+  function injectFaults(playerId: string, sessionId: string): void {
+    const random = deps.random ?? Math.random;
+    if (options.crashRate > 0 && random() < options.crashRate && deps.crash) {
+      const crash = deps.crash;
+      setTimeout(() => crash(`--crash-rate ${options.crashRate} (session ${sessionId})`), options.tickMs);
+    }
+    if (options.abnormalCloseRate > 0 && random() < options.abnormalCloseRate) {
+      setTimeout(() => room.fail(playerId, sessionId, 'desync'), options.tickMs);
+    }
+  }
 
   http.listen(sdk.port('game'), '0.0.0.0');
   await once(http, 'listening');

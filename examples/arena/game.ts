@@ -108,6 +108,17 @@ export class ArenaRoom {
     }, this.opts.reconnectGraceMs);
   }
 
+  /** Ends a player's session in error (a desync, say): the socket closes with 4003, reported as `error`. */
+  fail(playerId: string, sessionId: string, why: string): void {
+    const seat = this.seats.get(playerId);
+    // The session may have ended meanwhile, and the player joined again in a new one.
+    if (!seat || seat.sessionId !== sessionId) return;
+    this.release(seat);
+    seat.link?.close(ArenaCloseCodes.gameError, why);
+    this.opts.log(`session ended in error player=${playerId} session=${seat.sessionId} why=${why}`);
+    this.report(playerId, seat.sessionId, 'error');
+  }
+
   /** Sends the game state to every connected player. The server calls it on an interval. */
   tick(): void {
     const players: PlayerView[] = [...this.seats.values()].map((s) => ({

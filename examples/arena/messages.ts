@@ -15,6 +15,8 @@ export const ArenaCloseCodes = {
   rejected: 4001,
   /** The same player connected again; the newer socket wins. */
   superseded: 4002,
+  /** The game ended the session in error (the `--abnormal-close-rate` fault): reported as `error`. */
+  gameError: 4003,
 } as const;
 
 export interface PlayerView {

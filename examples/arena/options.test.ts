@@ -9,6 +9,9 @@ describe('parseArenaOptions', () => {
       neverReady: false,
       reconnectGraceMs: 5_000,
       tickMs: 500,
+      crashRate: 0,
+      abnormalCloseRate: 0,
+      slowTickMs: 0,
     });
   });
 
@@ -28,10 +31,18 @@ describe('parseArenaOptions', () => {
     expect(opts).toMatchObject({ crashOnStart: true, neverReady: true, reconnectGraceMs: 0, tickMs: 50 });
   });
 
+  it('reads the fault switches', () => {
+    expect(parseArenaOptions(['--crash-rate', '0.2', '--abnormal-close-rate=1', '--slow-tick-ms', '40'], {})).toMatchObject({ crashRate: 0.2, abnormalCloseRate: 1, slowTickMs: 40 });
+  });
+
   it.each([
     [['--reconnect-grace-ms', '-1']],
     [['--reconnect-grace-ms', 'soon']],
     [['--tick-ms', '0']],
+    [['--crash-rate', '1.5']],
+    [['--abnormal-close-rate', 'often']],
+    [['--crash-rate', '']],
+    [['--slow-tick-ms', '-5']],
     [['--no-such-flag']],
   ])('rejects %j', (argv) => {
     expect(() => parseArenaOptions(argv, {})).toThrow();

@@ -147,6 +147,25 @@ describe('arena server (real process, fake SDK endpoint)', () => {
     expect(sdk.calls).toEqual([]);
   });
 
+  it('crashes (exit 70, no goodbye) one tick after a session starts with --crash-rate 1', async () => {
+    const { port, exited } = await start(['--crash-rate', '1', '--tick-ms', '50']);
+    sdk.allocate('p1', 'tok-1');
+    const player = TestPlayer.connect(port, 'p1', 'tok-1');
+    await player.next('welcome');
+    expect(await exited).toEqual({ code: 70, signal: null });
+    expect(sdk.calls.some((c) => c.path.endsWith('/sessions/ended') || c.path.endsWith('/shutdown'))).toBe(false);
+  });
+
+  it('ends a session in error (4003 to the player, "error" to Handoff) with --abnormal-close-rate 1, and keeps running', async () => {
+    const { port } = await start(['--abnormal-close-rate', '1', '--tick-ms', '50']);
+    sdk.allocate('p1', 'tok-1');
+    const player = TestPlayer.connect(port, 'p1', 'tok-1');
+    await player.next('welcome');
+    expect(await player.closed).toEqual({ code: 4003, reason: 'desync' });
+    await sdk.waitForPath('/sessions/ended', { playerId: 'p1', reason: 'error' });
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  });
+
   it('listens and pings health but never reports ready with --never-ready', async () => {
     arena = await spawnArena(sdk, ['--never-ready']);
     await Promise.all([sdk.waitForPath('/health'), sdk.watching()]);

@@ -2,6 +2,7 @@
  * Arena: a small WebSocket game server hosted by Handoff. Run by the control plane as
  *   node --import tsx examples/arena/server.ts [--version X] [--reconnect-grace-ms N]
  *     [--tick-ms N] [--crash-on-start] [--never-ready]
+ *     [--crash-rate P] [--abnormal-close-rate P] [--slow-tick-ms N]   (demo faults, see options.ts)
  * with HANDOFF_SDK_URL, HANDOFF_TOKEN, HANDOFF_SERVER_ID, HANDOFF_ADDRESS and HANDOFF_PORTS set.
  * One log line per notable event goes to stdout, which the control plane writes to the server's log.
  */
@@ -27,7 +28,12 @@ async function main(): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const arena = await startArena({ sdk, options, clock: new SystemClock(), log });
+  const crash = (why: string): void => {
+    log(`crashing: ${why}`);
+    // A crash: no shutdown, no goodbye to players or the control plane.
+    process.exit(70);
+  };
+  const arena = await startArena({ sdk, options, clock: new SystemClock(), log, crash });
   void signalled.then((why) => arena.shutdown(why));
   // Whatever ended the arena (a signal or a shutdown notice), the process goes with it.
   await arena.closed;

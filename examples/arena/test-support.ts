@@ -96,6 +96,7 @@ export class FakeSdk {
       case 'POST /health':
       case 'POST /sessions/ended':
       case 'POST /shutdown':
+      case 'POST /metrics':
       case 'PUT /roster':
         return reply(res, 204);
       case 'POST /sessions/started':
@@ -140,6 +141,8 @@ function error(code: string) {
 }
 
 function reply(res: ServerResponse, status: number, body?: unknown): void {
+  // As the current control plane: protocol 4 takes the `error` end reason and metrics.
+  res.setHeader('Handoff-Sdk-Protocol', '4');
   if (body === undefined) {
     res.writeHead(status).end();
     return;

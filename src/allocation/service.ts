@@ -8,7 +8,7 @@ import type { AllocationRequest, AllocationResponse } from './model.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { GameServer } from '../fleet/model.js';
+import type { Fleet, GameServer } from '../fleet/model.js';
 import { decideMigrationToken } from '../session/decide-migration-token.js';
 import { signJoinToken } from '../session/join-token.js';
 import { readMigrationToken, type MigrationClaims } from '../session/migration-token.js';
@@ -81,6 +81,9 @@ export class AllocationService {
       }
     }
 
+    if (!sessionCapable(fleet, (b) => world.builds.get(b)?.sessionsPerServer ?? 0)) {
+      throw new HandoffError('FLEET_NOT_ALLOCATABLE', `fleet ${fleet.name} runs a service without sessions; find its servers through GET /v1/fleets/${fleet.name}/endpoints`, { fleet: fleet.name });
+    }
     const open = world.openSessionOf(fleet.name, req.playerId);
     if (open) {
       const server = world.servers.get(open.server);
@@ -216,4 +219,13 @@ export function fleetCandidates(world: World, fleet: string, partyServers: reado
     fullest: (build, seats) => world.capacity.fullest(fleet, build, seats),
     freeSeats: (build) => world.capacity.freeSeats(fleet, build),
   };
+}
+
+/**
+ * Whether any build the fleet routes new sessions to hosts sessions. A request/response service
+ * (payments) declares `sessionsPerServer: 0`: it is found through its endpoints, never allocated.
+ */
+export function sessionCapable(fleet: Pick<Fleet, 'routing' | 'currentBuild'>, sessionsPerServer: (build: string) => number): boolean {
+  const routed = [...fleet.routing.entries.filter((e) => e.weight > 0).map((e) => e.build), ...(fleet.routing.rules ?? []).map((r) => r.build)];
+  return (routed.length > 0 ? routed : [fleet.currentBuild]).some((b) => sessionsPerServer(b) > 0);
 }

@@ -1,5 +1,6 @@
 import type { AllocationService } from '../allocation/service.js';
 import type { FleetService } from '../fleet/service.js';
+import type { ReleaseService } from '../release/service.js';
 import type { RolloutService } from '../rollout/service.js';
 import type { SessionService } from '../session/service.js';
 import type { Ctx } from '../state/context.js';
@@ -15,4 +16,5 @@ export interface ApiDeps {
   rollouts: RolloutService;
   environments: EnvironmentService;
   notifier: Notifier;
+  releases: ReleaseService;
 }

@@ -13,10 +13,12 @@ import type { BuildSpec } from '../builds/model.js';
 import { JoinTokenPolicies, PartyPolicies, ServerStates, type FleetSpec } from '../fleet/model.js';
 import { CloseReasons, SessionStates } from '../session/model.js';
 import { SmokeCheckSchema, SmokeStates } from '../rollout/checks.js';
+import { Verdicts } from '../analysis/judge/model.js';
 import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrategy } from '../rollout/model.js';
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
 import { RoutingPreferences } from '../allocation/routing.js';
 import { EnvironmentInputSchema, WebhookInputSchema } from './env-schemas.js';
+import { ReleasePlanSchema } from './release-schemas.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, . _ -; at most 63 characters');
 /** Path parameters are validated with the request, like bodies: a malformed one is a 400, never a 500. */
@@ -42,7 +44,8 @@ export const BuildInputSchema = z.strictObject({
     workingDir: z.string().min(1).nullable().default(null),
   }),
   ports: z.array(PortSpecSchema).max(16).default([{ name: 'game', protocol: 'tcp' }]),
-  sessionsPerServer: z.number().int().min(1).max(10_000),
+  /** 0: a service without sessions (request/response, e.g. payments): found through its endpoints, never allocated. */
+  sessionsPerServer: z.number().int().min(0).max(10_000),
   compatibleClients: z.string().min(1).default('*'),
   labels,
 });
@@ -83,6 +86,8 @@ export const ApplyRequestSchema = z.strictObject({
   /** Environments (`kind: Environment`) and webhooks (`kind: Webhook`); see docs/environments.md, docs/notifications.md. */
   environments: z.array(EnvironmentInputSchema).default([]),
   webhooks: z.array(WebhookInputSchema).default([]),
+  /** Declared release plans (`kind: ReleasePlan`): identical to the stored plan → unchanged; otherwise started. */
+  releasePlans: z.array(ReleasePlanSchema).default([]),
 });
 
 /**
@@ -241,6 +246,28 @@ export const AllocationResponseSchema = z.object({
 });
 export type { AllocationResponse };
 
+const MetricSideSchema = z.object({ n: z.number(), value: z.number().nullable() });
+/** One stored verdict (see `AnalysisRecord` in rollout/model.ts). */
+export const AnalysisRecordSchema = z.object({
+  step: z.string(),
+  verdict: z.enum(Verdicts),
+  window: z.object({ since: z.number(), until: z.number() }),
+  canary: z.string(),
+  baseline: z.string(),
+  at: z.number(),
+  result: z.object({
+    verdict: z.enum(Verdicts),
+    metrics: z.array(z.object({
+      metric: z.string(),
+      verdict: z.enum(Verdicts),
+      canary: MetricSideSchema,
+      baseline: MetricSideSchema,
+      test: z.object({ name: z.string(), statistic: z.number(), pValue: z.number(), effect: z.number() }).nullable().optional(),
+      reason: z.string(),
+    })),
+  }),
+});
+
 export const RolloutViewSchema = z.object({
   id: z.string(),
   fleet: z.string(),
@@ -265,6 +292,8 @@ export const RolloutViewSchema = z.object({
   progressState: z.record(z.string(), z.unknown()),
   /** The release that took over from this one (phase Superseded). */
   supersededBy: z.string().nullable(),
+  /** Every analysis verdict of the release, oldest first, with its numbers per metric. */
+  analyses: z.array(AnalysisRecordSchema),
   progress: z.object({
     /** Per build of this release: servers by state, open sessions and routing weight. */
     builds: z.record(

@@ -71,6 +71,7 @@ export function rolloutView(world: World, r: Rollout): RolloutView {
   return {
     ...rest,
     supersededBy: r.supersededBy ?? null,
+    analyses: r.analyses ?? [],
     progressState: r.progressState ?? {},
     strategy: spec.strategy,
     spec: { ...spec },

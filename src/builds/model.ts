@@ -24,7 +24,11 @@ export interface Build {
   version: string;
   launch: LaunchSpec;
   ports: PortSpec[];
-  /** How many player sessions one server of this build hosts. */
+  /**
+   * How many player sessions one server of this build hosts. 0: a service without sessions (a
+   * request/response service such as payments); its fleet is found through its endpoints and
+   * refuses allocations with FLEET_NOT_ALLOCATABLE.
+   */
   sessionsPerServer: number;
   /** Semver range of client versions this build accepts, e.g. `>=1.4.0 <2`. `*` accepts all. */
   compatibleClients: string;

@@ -2,11 +2,12 @@
  * How each `handoff get` resource renders as a table: its columns and one row per item.
  * Pure, with `now` passed in, so the tables are unit-tested without a server or a clock.
  */
+import type { ClusterView, ReplicaView } from '../cluster/model.js';
 import { ServerStates } from '../fleet/model.js';
 import { formatAge, formatCounts, formatTime, orDash, renderTable, truncate } from './table.js';
 import type { BuildView, EventView, FleetView, RolloutView, ServerView, SessionView } from './views.js';
 
-export const ListResources = ['builds', 'fleets', 'servers', 'sessions', 'rollouts', 'events'] as const;
+export const ListResources = ['builds', 'fleets', 'servers', 'sessions', 'rollouts', 'events', 'cluster'] as const;
 export type ListResource = (typeof ListResources)[number];
 
 export function isListResource(value: string): value is ListResource {
@@ -65,8 +66,20 @@ const events: Columns<EventView> = {
   row: (e) => [String(e.seq), formatTime(e.at), orDash(e.fleet), e.kind, e.subject, e.message],
 };
 
+const cluster: Columns<ReplicaView> = {
+  headers: ['REPLICA', 'ROLE', 'URL', 'SEEN'],
+  row: (r, now) => [r.id, r.role, r.url, formatAge(r.seenAt, now)],
+};
+
 // Each entry's item type is checked above; the list itself comes off the wire untyped.
-const AllColumns: Record<ListResource, Columns<unknown>> = { builds, fleets, servers, sessions, rollouts, events };
+const AllColumns: Record<ListResource, Columns<unknown>> = { builds, fleets, servers, sessions, rollouts, events, cluster };
+
+/** `get cluster`: who leads under which epoch, then the replicas. */
+export function renderCluster(view: ClusterView, now: number): string {
+  const epoch = view.epoch === null ? 'none (SQLite: one replica)' : String(view.epoch);
+  const head = `lease ${view.lease}: leader ${view.leader?.id ?? 'none (a take-over is under way)'}, epoch ${epoch}`;
+  return `${head}\n${renderList('cluster', view.items, now)}`;
+}
 
 /** The table for `get <resource>`, or a one-line note when the list is empty. */
 export function renderList(resource: ListResource, items: readonly unknown[], now: number): string {

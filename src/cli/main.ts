@@ -17,6 +17,7 @@ import { rolloutAbortCommand, rolloutPromoteCommand, rolloutStatusCommand, rollo
 import { rolloutStartCommand } from './commands/rollout-start.js';
 import { envCommands, envUsage } from './commands/env.js';
 import { webhookCommands, webhookUsage } from './commands/webhook.js';
+import { releaseAbortCommand, releaseApplyCommand, releaseApproveCommand, releaseStatusCommand, releaseUsage } from './commands/release.js';
 import { DefaultServerUrl, resolveServerUrl, splitInvocation, UsageError } from './usage.js';
 
 const Usage = `handoff: zero-downtime, session-aware releases for dedicated game-server fleets
@@ -25,8 +26,11 @@ Usage: handoff [--server URL] [--json] <command> [flags]
 
 Commands:
   server [flags]              run the control plane (see: handoff server --help)
+  backup --to FILE            snapshot the state store, while serving (docs/backups.md)
+  restore --from FILE         load a backup into an empty store (control plane stopped)
   apply -f FILE               register builds, create or update fleets from YAML or JSON
-  get RESOURCE                list builds, fleets, servers, sessions, rollouts or events
+  get RESOURCE                list builds, fleets, servers, sessions, rollouts, events or
+                              the cluster (replicas, leader, epoch)
   allocate FLEET --player ID  place a player on a game server
   notify FLEET --message TEXT send a maintenance notice to the fleet's game servers
   loadtest --fleet F --rate N --duration D
@@ -35,6 +39,10 @@ Commands:
   rollout status FLEET        show (or --watch) the fleet's latest rollout
   rollout promote FLEET       switch a rollout waiting for promotion
   rollout abort FLEET         abort the fleet's latest rollout
+  release apply -f FILE       apply a release plan (several fleets, dependency order, gates)
+  release status NAME         show a release plan and its steps
+  release approve NAME        pass the approval gate a step waits at
+  release abort NAME          stop a release plan
   archive export --to FILE    write old events and closed sessions as JSON lines
   env list|status|snapshot|restore|stage|history
                               environments: blue/green slots, snapshots, staging
@@ -61,10 +69,14 @@ const Commands: Readonly<Record<string, Command>> = {
   'rollout abort': rolloutAbortCommand,
   ...envCommands,
   ...webhookCommands,
+  'release apply': releaseApplyCommand,
+  'release status': releaseStatusCommand,
+  'release approve': releaseApproveCommand,
+  'release abort': releaseAbortCommand,
 };
 
 /** Commands spelled in two words (`rollout start`, `env stage`), with the group's own usage. */
-const Groups: Readonly<Record<string, string>> = { rollout: rolloutUsage, env: envUsage, webhook: webhookUsage };
+const Groups: Readonly<Record<string, string>> = { rollout: rolloutUsage, release: releaseUsage, env: envUsage, webhook: webhookUsage };
 
 /** Runs one invocation and returns its exit code. Never calls `process.exit`: output must flush. */
 async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
@@ -79,6 +91,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     if (word === 'help') return helpFor(io, inv.rest);
     if (word === 'version') return await printVersion(io, json || inv.rest.includes('--json'));
     if (word === 'server') return await runServer(inv.rest);
+    if (word === 'backup' || word === 'restore') return await runBackup(word, inv.rest, io);
     if (word === 'archive') return await runArchive(inv.rest, io);
 
     const [name, args] = commandName(word, inv.rest);
@@ -100,7 +113,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   }
 }
 
-/** `handoff rollout` (or `env`, `webhook`) alone lists its subcommands; anything else unknown is a usage error. */
+/** `handoff rollout` (or `release`, `env`, `webhook`) alone lists its subcommands; anything else unknown is a usage error. */
 function groupOrUnknown(io: CliIo, name: string, args: readonly string[], help: boolean): ExitCode {
   const usage = Groups[name];
   if (usage === undefined) throw new UsageError(`unknown command "${name}"`);
@@ -109,7 +122,7 @@ function groupOrUnknown(io: CliIo, name: string, args: readonly string[], help: 
   return showUsage(io, usage, help || args.includes('-h') || args.includes('--help'));
 }
 
-/** `rollout start …`, `env stage …` are commands spelled in two words. */
+/** `rollout start …`, `release apply …`, `env stage …` are commands spelled in two words. */
 function commandName(word: string, rest: readonly string[]): [string, string[]] {
   const sub = rest[0];
   if (Groups[word] !== undefined && sub !== undefined && Commands[`${word} ${sub}`]) return [`${word} ${sub}`, rest.slice(1)];
@@ -171,6 +184,12 @@ async function printVersion(io: CliIo, json: boolean): Promise<ExitCode> {
 async function runServer(args: readonly string[]): Promise<ExitCode> {
   const { runServerCommand } = await import('../server/main.js');
   return (await runServerCommand([...args])) === 0 ? ExitCodes.ok : ExitCodes.apiError;
+}
+
+/** Backups work on the store, not through the API; loaded lazily like the server. */
+async function runBackup(word: 'backup' | 'restore', args: readonly string[], io: CliIo): Promise<ExitCode> {
+  const { runBackupCli } = await import('../store/backup/cli.js');
+  return runBackupCli(word, args, io);
 }
 
 /** Local like `server`: reads the data directory, not the API. Lazy for the same reason. */

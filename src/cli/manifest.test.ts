@@ -51,6 +51,20 @@ fleets:
     expect(request.builds).toEqual([{ id: 42, sessionsPerServer: 'lots' }]);
   });
 
+  it('collects release plans next to builds and fleets, and leaves the list out when there are none', () => {
+    const yaml = `kind: Fleet\nname: arena\n---\nkind: ReleasePlan\nname: season\nsteps:\n  - { name: a, fleet: arena, build: arena-2, strategy: rolling, after: [] }\n`;
+    expect(manifestToApplyRequest(yaml, 'm.yaml')).toEqual({
+      builds: [], fleets: [{ name: 'arena' }],
+      releasePlans: [{ name: 'season', steps: [{ name: 'a', fleet: 'arena', build: 'arena-2', strategy: 'rolling', after: [] }] }],
+    });
+    expect(manifestToApplyRequest('kind: Fleet\nname: arena\n', 'm.yaml')).not.toHaveProperty('releasePlans');
+  });
+
+  it('refuses a misspelt field in a release plan step, naming it', () => {
+    const yaml = `kind: ReleasePlan\nname: season\nsteps:\n  - { name: a, fleet: arena, build: arena-2, aftr: [] }\n`;
+    expect(() => manifestToApplyRequest(yaml, 'm.yaml')).toThrow(/m\.yaml: document 1: unknown field "steps\.0\.aftr"/);
+  });
+
   it('tolerates a matching kind on a list item and drops it', () => {
     expect(manifestToApplyRequest('fleets:\n  - kind: Fleet\n    name: arena\n', 'm.yaml').fleets).toEqual([{ name: 'arena' }]);
   });
@@ -81,7 +95,7 @@ fleets:
     ['a misspelt field of an Environment document', 'kind: Environment\nname: prod\nfleets: [arena]\nslots: { green: { build: b, warmServer: 1 } }\n',
       /document 1: unknown field "slots\.green\.warmServer" \(did you mean "warmServers"\?\)/],
     ['invalid YAML', 'kind: Build\n---\nid: [1\nx: 2\n', /document 2: invalid YAML/],
-    ['a file with nothing in it', '# just a comment\n', /no builds, fleets, rollouts, environments or webhooks found/],
+    ['a file with nothing in it', '# just a comment\n', /no builds, fleets, rollouts, release plans, environments or webhooks found/],
   ])('rejects %s', (_what, text, message) => {
     expect(() => manifestToApplyRequest(text, 'm.yaml')).toThrow(UsageError);
     expect(() => manifestToApplyRequest(text, 'm.yaml')).toThrow(message);

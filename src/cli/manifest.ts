@@ -7,7 +7,9 @@
  *   ...                    rollouts: [...]   (one document, no `kind`)
  *
  * A `kind: Rollout` document declares a release (`fleet`, `build`, `strategy` and its options):
- * the server starts it unless it is identical to the fleet's latest release.
+ * the server starts it unless it is identical to the fleet's latest release. A `kind: ReleasePlan`
+ * document declares a release plan (`name`, `failurePolicy`, `webhooks`, `steps`): several
+ * fleets' releases in dependency order; started unless identical to the stored plan.
  *
  * That structure is checked here, and so are field names, with the same strict schemas and
  * the same check the server runs (so the two cannot disagree), because only here can an
@@ -17,6 +19,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { EnvironmentInputSchema, WebhookInputSchema } from '../api/env-schemas.js';
+import { ReleasePlanSchema } from '../api/release-schemas.js';
 import { BuildInputSchema, FleetInputSchema, RolloutStartSchema } from '../api/schemas.js';
 import { closest, describeUnknownFields, unknownFields } from '../core/validation.js';
 import { isRecord } from './client.js';
@@ -29,15 +32,16 @@ export interface ApplyRequest {
   fleets: ManifestObject[];
   /** Sent only when the manifest declares releases, so a control plane that predates them still takes the rest. */
   rollouts?: ManifestObject[];
-  /** Likewise sent only when declared (`kind: Environment`, `kind: Webhook`). */
+  /** Likewise sent only when declared (`kind: ReleasePlan`, `kind: Environment`, `kind: Webhook`). */
+  releasePlans?: ManifestObject[];
   environments?: ManifestObject[];
   webhooks?: ManifestObject[];
 }
 
-const Kinds = { Build: 'builds', Fleet: 'fleets', Rollout: 'rollouts', Environment: 'environments', Webhook: 'webhooks' } as const;
+const Kinds = { Build: 'builds', Fleet: 'fleets', Rollout: 'rollouts', ReleasePlan: 'releasePlans', Environment: 'environments', Webhook: 'webhooks' } as const;
 type Kind = keyof typeof Kinds;
-const ListKeys = ['builds', 'fleets', 'rollouts', 'environments', 'webhooks'] as const;
-const Schemas = { builds: BuildInputSchema, fleets: FleetInputSchema, rollouts: RolloutStartSchema, environments: EnvironmentInputSchema, webhooks: WebhookInputSchema } as const;
+const ListKeys = ['builds', 'fleets', 'rollouts', 'releasePlans', 'environments', 'webhooks'] as const;
+const Schemas = { builds: BuildInputSchema, fleets: FleetInputSchema, rollouts: RolloutStartSchema, releasePlans: ReleasePlanSchema, environments: EnvironmentInputSchema, webhooks: WebhookInputSchema } as const;
 
 function isKind(value: unknown): value is Kind {
   return typeof value === 'string' && Object.hasOwn(Kinds, value);
@@ -48,7 +52,7 @@ function isKind(value: unknown): value is Kind {
  * `UsageError` naming the 1-based document number for anything structurally wrong.
  */
 export function manifestToApplyRequest(text: string, source: string): ApplyRequest {
-  const request: Required<ApplyRequest> = { builds: [], fleets: [], rollouts: [], environments: [], webhooks: [] };
+  const request: Required<ApplyRequest> = { builds: [], fleets: [], rollouts: [], releasePlans: [], environments: [], webhooks: [] };
   const docs = parseAllDocuments(text);
   docs.forEach((doc, i) => {
     const where = `${source}: document ${i + 1}`;
@@ -62,10 +66,10 @@ export function manifestToApplyRequest(text: string, source: string): ApplyReque
     else addListDocument(request, value, where);
   });
   if (ListKeys.every((k) => request[k].length === 0)) {
-    throw new UsageError(`${source}: no builds, fleets, rollouts, environments or webhooks found`);
+    throw new UsageError(`${source}: no builds, fleets, rollouts, release plans, environments or webhooks found`);
   }
   const out: ApplyRequest = { builds: request.builds, fleets: request.fleets };
-  for (const key of ['rollouts', 'environments', 'webhooks'] as const) if (request[key].length > 0) out[key] = request[key];
+  for (const key of ['rollouts', 'releasePlans', 'environments', 'webhooks'] as const) if (request[key].length > 0) out[key] = request[key];
   return out;
 }
 
@@ -91,7 +95,7 @@ function addListDocument(request: Required<ApplyRequest>, doc: ManifestObject, w
     throw new UsageError(
       `${where}: unknown top-level key ${unknown.map((k) => JSON.stringify(k)).join(', ')} ` +
         (hint ? `(did you mean "${hint}"?) ` : '') +
-        '(a document has either `kind: Build|Fleet|Rollout|Environment|Webhook` or `builds:`, `fleets:`, `rollouts:`, `environments:` and `webhooks:` lists)',
+        '(a document has either `kind: Build|Fleet|Rollout|ReleasePlan|Environment|Webhook` or `builds:`, `fleets:`, `rollouts:`, `releasePlans:`, `environments:` and `webhooks:` lists)',
     );
   }
   for (const key of ListKeys) {

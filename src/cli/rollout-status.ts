@@ -4,6 +4,7 @@
  */
 import { ServerStates } from '../fleet/model.js';
 import { isTerminalPhase } from '../rollout/model.js';
+import { renderAnalyses } from './rollout-analyses.js';
 import { nextStep, renderFigures } from './rollout-figures.js';
 import { formatCounts, formatDuration, renderTable } from './table.js';
 import type { RolloutView } from './views.js';
@@ -29,7 +30,9 @@ export function renderRolloutStatus(r: RolloutView, now: number, forecasts: read
   ];
   if (r.smoke) {
     const took = r.smoke.finishedAt === null ? '' : ` in ${formatDuration(r.smoke.finishedAt - r.smoke.startedAt)}`;
-    lines.push(`smoke    ${r.smoke.state} on ${r.smoke.serverId}${took}${r.smoke.detail ? `: ${r.smoke.detail}` : ''}`);
+    // A metrics analysis is about builds, not one server (its serverId is empty).
+    const head = r.smoke.serverId ? `smoke    ${r.smoke.state} on ${r.smoke.serverId}` : `check    ${r.smoke.state}`;
+    lines.push(`${head}${took}${r.smoke.detail ? `: ${r.smoke.detail}` : ''}`);
   }
   lines.push(`timings  ${renderTimings(r, now)}`);
   // Rolling releases and A/B tests render their own figures (batches, variants) below.
@@ -39,6 +42,7 @@ export function renderRolloutStatus(r: RolloutView, now: number, forecasts: read
   for (const f of forecasts) lines.push(`forecast ${renderForecast(f)}`);
   const next = nextStep(r);
   if (next) lines.push(`next     ${next}`);
+  if (r.analyses.length > 0) lines.push('', renderAnalyses(r));
   lines.push('', renderBuildTable(r));
   const figures = renderFigures(r);
   if (figures) lines.push('', figures);

@@ -111,6 +111,7 @@ export function rolloutView(over: Partial<RolloutView> = {}): RolloutView {
       draining: [],
     },
     progressState: {},
+    analyses: [],
     supersededBy: null,
     createdAt: Noon - 120_000,
     updatedAt: Noon - 5000,

@@ -21,6 +21,8 @@ export interface ApplyView {
   /** Absent from control planes before environments and webhooks. */
   environments?: { name: string; result: string }[];
   webhooks?: { name: string; result: string }[];
+  /** Absent from control planes before release plans. */
+  releasePlans?: { name: string; result: string }[];
 }
 
 /** Environments and webhooks (`/v1/environments`, `/v1/webhooks`). */

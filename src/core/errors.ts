@@ -86,7 +86,12 @@ export const ErrorCatalogue = {
 
   // Platform
   STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'The state store could not commit; nothing was changed' },
+  STORE_FENCED: { status: 503, retryable: true, message: 'This control plane no longer holds the leadership lease (its fencing epoch is stale); nothing was changed' },
+  BACKUP_INVALID: { status: 422, retryable: false, message: 'The backup file is not a complete Handoff backup (wrong format, unknown version, or truncated)' },
+  RESTORE_TARGET_NOT_EMPTY: { status: 409, retryable: false, message: 'A backup restores only into an empty store; this one already holds state' },
+  RESTORE_TARGET_IN_USE: { status: 409, retryable: false, message: 'A running control plane uses the restore target; stop it first' },
   SHUTTING_DOWN: { status: 503, retryable: true, message: 'The control plane is shutting down' },
+  NO_LEADER: { status: 503, retryable: true, message: 'No replica leads the cluster right now, or the leader could not be reached; retry shortly' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
 

@@ -2,7 +2,8 @@
  * `npm start`: the demo. Starts the control plane on the embedded default (SQLite under
  * .handoff/demo), a fleet of the Arena example game, simulated players who play and come
  * back, and then a session-aware release to a second build under `--strategy` (blue-green by
- * default). Prints a live view and a summary. See `options.ts` for the flags.
+ * default). Prints a live view and a summary. `--scenario mmorpg` releases the four services of
+ * examples/mmorpg with one release plan instead. See `options.ts` for the flags.
  *
  * Exit status: 0 when the demo passed (with --exit) or was stopped with Ctrl-C; 1 when a session
  * was interrupted without notice or the release did not complete; 2 when the demo could not run
@@ -11,6 +12,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DemoUsageError, demoUsage, parseDemoOptions } from './options.js';
+import { runMmorpg } from './mmorpg/run.js';
 import { runDemo } from './run.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,7 +27,7 @@ async function main(): Promise<number> {
   // Until the demo says otherwise, ending without an answer (the event loop drained while a
   // cleanup waited on something that never settles) is a failure, never a silent 0.
   process.exitCode = 1;
-  return runDemo(opts, root, {
+  return (opts.scenario === 'mmorpg' ? runMmorpg : runDemo)(opts, root, {
     verdict: (code) => {
       process.exitCode = code;
     },

@@ -8,8 +8,8 @@ const parse = (...argv: string[]) => parseDemoOptions(argv, ROOT);
 describe('parseDemoOptions', () => {
   it('defaults to a blue-green release that keeps serving, on port 7350, with 24 players', () => {
     expect(parse()).toEqual({
-      strategy: 'blue-green', canaryServers: 'new', exit: false, json: false, players: 24, port: 7350, releaseAfterMs: 8000,
-      dataDir: path.resolve(ROOT, '.handoff/demo'), gamePorts: null, help: false,
+      scenario: 'arena', strategy: 'blue-green', canaryServers: 'new', exit: false, json: false, players: 24, port: 7350, releaseAfterMs: 8000,
+      dataDir: path.resolve(ROOT, '.handoff/demo'), gamePorts: null, faultyBuild: false, help: false,
     });
   });
 
@@ -20,14 +20,24 @@ describe('parseDemoOptions', () => {
 
   it('reads every flag', () => {
     expect(parse('--exit', '--json', '--players', '6', '--port', '0', '--release-after', '3', '--data-dir', '/tmp/d', '--game-ports', '20000-20049')).toEqual({
-      strategy: 'blue-green', canaryServers: 'new', exit: true, json: true, players: 6, port: 0, releaseAfterMs: 3000, dataDir: '/tmp/d', gamePorts: { from: 20_000, to: 20_049 }, help: false,
+      scenario: 'arena', strategy: 'blue-green', canaryServers: 'new', exit: true, json: true, players: 6, port: 0, releaseAfterMs: 3000, dataDir: '/tmp/d', gamePorts: { from: 20_000, to: 20_049 }, faultyBuild: false, help: false,
     });
+  });
+
+  it('takes --faulty-build with the canary strategy only', () => {
+    expect(parse('--strategy', 'canary', '--faulty-build').faultyBuild).toBe(true);
+    expect(() => parse('--faulty-build')).toThrow(DemoUsageError);
+    expect(() => parse('--strategy', 'rolling', '--faulty-build')).toThrow(/--strategy canary/);
   });
 
   it('runs the canary in place with --canary-servers in-place, and on new servers by default', () => {
     expect(parse('--strategy', 'canary', '--canary-servers', 'in-place').canaryServers).toBe('in-place');
     expect(parse('--strategy=canary', '--canary-servers=new').canaryServers).toBe('new');
     expect(parse('--strategy', 'canary').canaryServers).toBe('new');
+  });
+
+  it('accepts --scenario mmorpg', () => {
+    expect(parse('--scenario', 'mmorpg', '--exit').scenario).toBe('mmorpg');
   });
 
   it('resolves a relative data directory against the repository, not the shell', () => {
@@ -37,6 +47,7 @@ describe('parseDemoOptions', () => {
   it.each<[string, string[], RegExp]>([
     ['an unknown strategy, naming the valid ones', ['--strategy', 'blue_green'], /unknown strategy "blue_green"; use one of: blue-green, rolling, canary, ab-test, maintenance, dynamic-pool/],
     ['an empty strategy', ['--strategy', ''], /unknown strategy ""/],
+    ['an unknown scenario, naming the valid ones', ['--scenario', 'mmo'], /unknown scenario "mmo"; use one of: arena, mmorpg/],
     ['an unknown flag', ['--strat', 'canary'], /--strat/],
     ['a positional argument', ['canary'], /canary/],
     ['a flag without its value', ['--strategy'], /--strategy/],

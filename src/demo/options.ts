@@ -9,6 +9,10 @@ import { parseArgs } from 'node:util';
 export const DemoStrategies = ['blue-green', 'rolling', 'canary', 'ab-test', 'maintenance', 'dynamic-pool'] as const;
 export type DemoStrategy = (typeof DemoStrategies)[number];
 
+/** `arena`: one fleet, one release under `--strategy`. `mmorpg`: four services, one release plan (examples/mmorpg). */
+export const DemoScenarios = ['arena', 'mmorpg'] as const;
+export type DemoScenario = (typeof DemoScenarios)[number];
+
 /** Where a canary runs: servers started beside the old build's, or old servers replaced in place. */
 export const CanaryServers = ['new', 'in-place'] as const;
 export type CanaryServerMode = (typeof CanaryServers)[number];
@@ -17,6 +21,7 @@ export type CanaryServerMode = (typeof CanaryServers)[number];
 export const DEFAULT_DATA_DIR = '.handoff/demo';
 
 export interface DemoOptions {
+  scenario: DemoScenario;
   strategy: DemoStrategy;
   /** The canary's `servers` (only with `--strategy canary`). */
   canaryServers: CanaryServerMode;
@@ -32,6 +37,8 @@ export interface DemoOptions {
   dataDir: string;
   /** Ports handed to game servers; null = the control plane's default. */
   gamePorts: { from: number; to: number } | null;
+  /** Release a faulty v2 (canary only): the canary's analysis must roll it back. */
+  faultyBuild: boolean;
   help: boolean;
 }
 
@@ -40,8 +47,10 @@ export class DemoUsageError extends Error {
   override readonly name = 'DemoUsageError';
 }
 
-export const demoUsage = `usage: npm start -- [--strategy NAME] [--exit] [--json] [--players N] [--port N]
-                    [--release-after SECONDS] [--data-dir DIR] [--game-ports FROM-TO]
+export const demoUsage = `usage: npm start -- [--scenario NAME] [--strategy NAME] [--exit] [--json] [--players N] [--port N]
+                    [--release-after SECONDS] [--data-dir DIR] [--game-ports FROM-TO] [--faulty-build]
+  --scenario NAME        arena (one fleet, one release under --strategy; the default) or mmorpg (four
+                         services of examples/mmorpg released by one release plan; --strategy is ignored)
   --strategy NAME        the release strategy: ${DemoStrategies.join(', ')} (default blue-green)
   --canary-servers MODE  with --strategy canary: new (default) or in-place (old servers replaced)
   --exit                 end after the summary; exit 1 if a session was interrupted without notice
@@ -50,7 +59,9 @@ export const demoUsage = `usage: npm start -- [--strategy NAME] [--exit] [--json
   --port N               API port, 0 = any free one (default 7350)
   --release-after S      seconds of play before the release starts (default 8)
   --data-dir DIR         the demo's own data directory, wiped at start (default .handoff/demo)
-  --game-ports FROM-TO   ports for game servers (default the control plane's 7400-7999)`;
+  --game-ports FROM-TO   ports for game servers (default the control plane's 7400-7999)
+  --faulty-build         with --strategy canary: v2 crashes, ends sessions in error and ticks
+                         slowly; the canary's analysis must roll it back (exit 0 only if it did)`;
 
 /** Parses `argv` (without node and the script). Throws DemoUsageError on anything it cannot use. */
 export function parseDemoOptions(argv: readonly string[], root: string): DemoOptions {
@@ -61,6 +72,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
       strict: true,
       allowPositionals: false,
       options: {
+        scenario: { type: 'string', default: 'arena' },
         strategy: { type: 'string', default: 'blue-green' },
         'canary-servers': { type: 'string' },
         exit: { type: 'boolean', default: false },
@@ -70,6 +82,7 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
         'release-after': { type: 'string', default: '8' },
         'data-dir': { type: 'string', default: DEFAULT_DATA_DIR },
         'game-ports': { type: 'string' },
+        'faulty-build': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -79,7 +92,10 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
   }
   const str = (k: string): string => String(values[k]);
   const strategy = strategyOf(str('strategy'));
+  const faultyBuild = values['faulty-build'] === true;
+  if (faultyBuild && strategy !== 'canary') throw new DemoUsageError(`--faulty-build runs with --strategy canary (its analysis step is what rolls the faulty build back), not ${strategy}`);
   return {
+    scenario: scenarioOf(str('scenario')),
     strategy,
     canaryServers: values['canary-servers'] === undefined ? 'new' : canaryServersOf(strategy, str('canary-servers')),
     exit: values['exit'] === true,
@@ -89,8 +105,15 @@ export function parseDemoOptions(argv: readonly string[], root: string): DemoOpt
     releaseAfterMs: integer('--release-after', str('release-after'), 0, 3_600) * 1000,
     dataDir: path.resolve(root, str('data-dir')),
     gamePorts: values['game-ports'] === undefined ? null : portRange(str('game-ports')),
+    faultyBuild,
     help: values['help'] === true,
   };
+}
+
+function scenarioOf(raw: string): DemoScenario {
+  const found = DemoScenarios.find((s) => s === raw);
+  if (found) return found;
+  throw new DemoUsageError(`unknown scenario "${raw}"; use one of: ${DemoScenarios.join(', ')}`);
 }
 
 function strategyOf(raw: string): DemoStrategy {

@@ -54,7 +54,7 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
   try {
     const api = httpApi(cp.url);
     io.view(`Handoff demo — control plane ${cp.url} (try: HANDOFF_URL=${cp.url} ./bin/handoff get servers)`);
-    await api.call('POST', '/v1/apply', demoApply(root));
+    await api.call('POST', '/v1/apply', demoApply(root, { faultyBuild: opts.faultyBuild }));
     io.view(`applied builds ${FROM}, ${TO} and fleet ${FLEET} (build ${FROM}); waiting for servers…`);
     while ([...cp.world.fleetServers(FLEET)].filter((s) => s.state === 'Ready').length < 3) await sleep(200);
 
@@ -68,13 +68,14 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
     const ticker = setInterval(live, 1000);
     try {
       await sleep(opts.releaseAfterMs);
-      const scenario = scenarioFor(opts.strategy, { canaryServers: opts.canaryServers });
+      const scenario = scenarioFor(opts.strategy, { canaryServers: opts.canaryServers, faultyBuild: opts.faultyBuild });
       const env: ReleaseEnv = { fleet: FLEET, fromBuild: FROM, toBuild: TO, playerIds: Object.keys(players.stats().byPlayer), now: clock.now() };
       io.view(`▶ releasing ${TO}: ${scenario.headline}${scenario.landed ? '' : ' [depends on the strategy landing]'}`);
       const created = await startRelease(api, scenario, env);
       const releasedAt = clock.now();
       const ctx = { api, rolloutId: String(created['id']), env, say: io.view, now: () => clock.now() };
       const result = await driveRelease(ctx, scenario, { pollMs: 250, timeoutMs: scenario.timeoutMs(env), sleep: (ms) => sleep(ms) });
+      if (scenario.settleMs) await sleep(scenario.settleMs);
       clearInterval(ticker);
       live();
 
@@ -88,6 +89,7 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
         tally: tallySessions(log.join(history)),
         players: stats,
         figures,
+        ...(scenario.releaseEnd ? { releaseEnd: scenario.releaseEnd(result.rollout) } : {}),
       });
       if (opts.json) {
         io.view(formatSummary(summary));
@@ -120,7 +122,7 @@ export async function runDemo(opts: DemoOptions, root: string, io: DemoIo): Prom
  * Empties the demo's data directory for a fresh start, but only the default one, one the demo made
  * or an empty one, and never one a running demo still uses (the lock says so).
  */
-function prepareDataDir(dir: string, root: string): void {
+export function prepareDataDir(dir: string, root: string): void {
   const ours = dir === path.resolve(root, DEFAULT_DATA_DIR) || existsSync(path.join(dir, MARKER));
   if (!ours && existsSync(dir) && readdirSync(dir).length > 0) {
     throw new DemoUsageError(`--data-dir ${dir} is not empty and was not made by the demo; the demo wipes its data directory, so give it its own`);
@@ -133,15 +135,15 @@ function prepareDataDir(dir: string, root: string): void {
 }
 
 /** Every session of the fleet, closed ones included. */
-async function sessionHistory(api: DemoApi, cp: ControlPlane) {
+export async function sessionHistory(api: DemoApi, cp: ControlPlane, fleet: string = FLEET) {
   // The API writes pending changes to the store before it answers a listing; the store then
   // has every session (the API itself caps a listing at 1000, fewer than a long demo opens).
-  await api.call('GET', `/v1/sessions?fleet=${FLEET}&limit=1`);
-  const all = await cp.store.listSessions({ fleet: FLEET, limit: 1_000_000 });
+  await api.call('GET', `/v1/sessions?fleet=${fleet}&limit=1`);
+  const all = await cp.store.listSessions({ fleet, limit: 1_000_000 });
   return all.map((s) => ({ id: s.id, playerId: s.playerId, build: s.build, openedAt: s.openedAt, closedAt: s.closedAt, closeReason: s.closeReason }));
 }
 
-function httpApi(baseUrl: string): DemoApi {
+export function httpApi(baseUrl: string): DemoApi {
   return {
     async call(method, route, body) {
       const res = await fetch(`${baseUrl}${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -39,7 +39,10 @@ export class SessionLog {
       this.seen.set(e.sessionId, s);
     }
     if (e.type === 'notice') s.notices.push({ kind: e.kind, at: this.now() });
-    if (e.type === 'closed') {
+    // A session the player already left stays left: allocating again right after leaving can hand
+    // back the same session (its end is still being reported), and the game then refuses the
+    // join. That refusal cuts no play short; the player allocates again and gets a new session.
+    if (e.type === 'closed' && s.outcome?.kind !== 'completed') {
       s.outcome = e.outcome;
       s.closedAt = this.now();
     }

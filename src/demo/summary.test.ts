@@ -73,3 +73,15 @@ describe('demo summary', () => {
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });
+
+describe('demo summary of a release meant to be rolled back', () => {
+  it('passes a faulty build\'s release only when the scenario says it was rolled back, and says why not otherwise', () => {
+    const failed = { id: 'ro_1', phase: 'Failed', message: 'step 2/3: analysis failed' };
+    const crashed = rec('a', { build: 'v2', closeReason: 'server_crashed', playerOutcome: { kind: 'interrupted', cause: 'close:1006' } });
+    const ok = summarize(input([crashed], { rollout: failed, releaseEnd: { ok: true, problem: '' } }));
+    expect(ok).toMatchObject({ passed: true, interruptedWithoutNotice: 0, sessions: { lostToServerCrashes: 1 } });
+    const notRolledBack = summarize(input([crashed], { releaseEnd: { ok: false, problem: 'the faulty build was not rolled back by its analysis' } }));
+    expect(notRolledBack.passed).toBe(false);
+    expect(formatSummary(notRolledBack)).toContain('FAIL: the faulty build was not rolled back by its analysis');
+  });
+});

@@ -29,8 +29,10 @@ export interface DemoSummary {
   crossCheck: { playersView: number; controlPlaneView: number; agree: boolean; disagreements: string[] };
   players: { sessionsOpened: number; allocationErrors: Record<string, number>; drainNotices: number };
   figures: Figure[];
-  /** Nobody interrupted without notice, and the release ran to completion. */
+  /** Nobody interrupted without notice, and the release ended as its scenario expects (completed, or rolled back for a faulty build). */
   passed: boolean;
+  /** Why the release's end does not count as a pass, when it does not. */
+  releaseProblem: string | null;
 }
 
 export interface SummaryInput {
@@ -40,11 +42,18 @@ export interface SummaryInput {
   tally: SessionTally;
   players: PlayerStats;
   figures: Figure[];
+  /**
+   * The scenario's judgement of how the release ended; default: it must be Completed. A faulty
+   * build's release must instead be rolled back by its analysis.
+   */
+  releaseEnd?: { ok: boolean; problem: string };
 }
 
 export function summarize(i: SummaryInput): DemoSummary {
   const { tally: t } = i;
   const interrupted = t.counts.interrupted;
+  const end = i.releaseEnd ?? { ok: i.rollout.phase === 'Completed', problem: 'the release did not complete' };
+  const releaseOk = end.ok && !i.timedOut;
   return {
     strategy: i.strategy,
     rollout: { ...i.rollout, timedOut: i.timedOut },
@@ -62,7 +71,8 @@ export function summarize(i: SummaryInput): DemoSummary {
     crossCheck: { playersView: t.playersSawCut, controlPlaneView: t.controlPlaneCut, agree: t.disagreements.length === 0, disagreements: t.disagreements },
     players: { sessionsOpened: i.players.sessionsOpened, allocationErrors: i.players.allocationErrors, drainNotices: i.players.drainNotices },
     figures: i.figures,
-    passed: interrupted === 0 && i.rollout.phase === 'Completed' && !i.timedOut,
+    passed: interrupted === 0 && releaseOk,
+    releaseProblem: releaseOk ? null : i.timedOut ? 'the release did not complete' : end.problem,
   };
 }
 
@@ -98,7 +108,7 @@ export function formatSummary(s: DemoSummary): string {
     if (s.crossCheck.disagreements.length > 10) lines.push(`    … and ${s.crossCheck.disagreements.length - 10} more`);
   }
   for (const f of s.figures) lines.push(line(f.label, f.text));
-  const why = s.interruptedWithoutNotice > 0 ? 'players were disconnected without notice' : 'the release did not complete';
+  const why = s.interruptedWithoutNotice > 0 ? 'players were disconnected without notice' : (s.releaseProblem ?? 'the release did not complete');
   lines.push(line('result', s.passed ? 'PASS: no player was disconnected without notice' : `FAIL: ${why}`));
   return lines.join('\n');
 }

@@ -6,12 +6,13 @@ import { z } from 'zod';
 import { HandoffError } from '../core/errors.js';
 import { createHandler, type RequestHandler } from './handler.js';
 import { originPolicy } from './request-guard.js';
-import { defineRoute, noContent } from './route.js';
+import { defineRoute, noContent, withStatus } from './route.js';
 
 const LIMIT = 1024;
 let release: () => void = () => undefined;
 const gate = () => new Promise<void>((r) => (release = r));
 let gateOpen: Promise<void> = Promise.resolve();
+let pollersWaiting = 0;
 
 const routes = [
   defineRoute({
@@ -47,6 +48,14 @@ const routes = [
   defineRoute({
     method: 'post', path: '/v1/slow', tag: 't', role: 'operator', summary: 'waits for the test', errors: [], response: z.undefined(),
     handler: async () => (await gateOpen, noContent()),
+  }),
+  defineRoute({
+    method: 'get', path: '/v1/poll', tag: 't', role: 'viewer', summary: 'a long poll that waits for the test', errors: [], response: z.object({ v: z.string() }), longPoll: true,
+    handler: async ({ headers }) => {
+      pollersWaiting += 1;
+      await gateOpen;
+      return headers.get('if-none-match') === '"1"' ? withStatus(304, undefined as unknown as { v: string }, { etag: '"1"' }) : withStatus(200, { v: '2' }, { etag: '"2"' });
+    },
   }),
 ];
 
@@ -212,6 +221,23 @@ describe('the HTTP stack', () => {
     expect((await Promise.all(slow)).map((r) => r.status)).toEqual([204, 204, 204, 204]);
     expect((await call('GET', '/v1/things/ab')).status).toBe(200);
     expect(handler.admission.current).toBe(0);
+  });
+
+  it('holds no admission slot for a long poll while it waits, and sends its headers with a bodiless 304', async () => {
+    gateOpen = gate();
+    const polls = [...Array.from({ length: 6 }, () => call('GET', '/v1/poll', undefined, { 'if-none-match': '"1"' })), call('GET', '/v1/poll')];
+    try {
+      for (let i = 0; i < 500 && pollersWaiting < 7; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(pollersWaiting).toBe(7);
+      // Seven pollers wait past a limit of four, and ordinary requests still get in.
+      expect((await call('GET', '/v1/things/ab')).status).toBe(200);
+      expect(handler.admission.current).toBe(0);
+    } finally {
+      release();
+    }
+    const answers = await Promise.all(polls);
+    expect(answers.slice(0, 6).map((r) => [r.status, r.headers.get('etag'), r.json])).toEqual(Array.from({ length: 6 }, () => [304, '"1"', '']));
+    expect([answers[6]?.status, answers[6]?.headers.get('etag'), answers[6]?.json]).toEqual([200, '"2"', { v: '2' }]);
   });
 
   it("sends an error's retry hint as Retry-After", async () => {

@@ -102,6 +102,7 @@ export function createHandler<A>(routes: readonly RouteDef[], opts: HttpStackOpt
       body
         .then(async (value) => {
           const input = parseInput(route, match.keys, match.rawParams, target.search, value);
+          if (route.longPoll) release();
           const out = await route.handler({ ...input, headers: { get }, principal });
           if (out instanceof StreamResult) {
             // A stream lives as long as its client: it must not hold an admission slot.
@@ -109,8 +110,8 @@ export function createHandler<A>(routes: readonly RouteDef[], opts: HttpStackOpt
             if (corsOrigin) res.setHeader('access-control-allow-origin', corsOrigin);
             return out.open(res);
           }
-          const { status, body: payload } = isHandlerResult(out) ? out : { status: route.status ?? 200, body: out };
-          const headers: Record<string, string> = corsOrigin ? { 'access-control-allow-origin': corsOrigin, vary: 'origin' } : {};
+          const { status, body: payload, headers: extra } = isHandlerResult(out) ? out : { status: route.status ?? 200, body: out, headers: undefined };
+          const headers: Record<string, string> = { ...extra, ...(corsOrigin ? { 'access-control-allow-origin': corsOrigin, vary: 'origin' } : {}) };
           if (payload === undefined) return send(res, status, headers, '', opts);
           send(res, status, { ...headers, 'content-type': 'application/json' }, JSON.stringify(payload), opts);
         })
@@ -154,10 +155,12 @@ function preflight(res: ServerResponse, methods: readonly string[], corsOrigin: 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string, opts: HttpStackOptions<unknown>): void {
   if (res.headersSent || res.destroyed) return;
   const all: Record<string, string | number> = { ...opts.responseHeaders, ...headers };
-  if (status !== 204) all['content-length'] = Buffer.byteLength(body);
+  // 204 and 304 carry no body (RFC 9110); a 304's headers describe the representation the client holds.
+  const bodiless = status === 204 || status === 304;
+  if (!bodiless) all['content-length'] = Buffer.byteLength(body);
   if (opts.isClosing?.()) all['connection'] = 'close';
   res.writeHead(status, all);
-  res.end(status === 204 ? undefined : body);
+  res.end(bodiless ? undefined : body);
 }
 
 function sendError(

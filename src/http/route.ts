@@ -25,8 +25,10 @@ export interface HandlerInput<P, Q, B, A = unknown> {
 
 export interface HandlerResult<R> {
   status: number;
-  /** `undefined` with a 204 sends no body. */
+  /** `undefined` with a 204 or 304 sends no body. */
   body: R;
+  /** Extra response headers (an `etag`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** A response the handler writes itself (Server-Sent Events). */
@@ -49,6 +51,12 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown, R = unknown, A 
   response: z.ZodType<R>;
   /** Success status when the handler returns a plain body. */
   status?: number;
+  /**
+   * The handler may hold the request open waiting for a change (a long poll). Such a request
+   * gives its admission slot back once validated: it waits on an event, not on work, and a
+   * crowd of pollers must not make the control plane shed the requests that do work.
+   */
+  longPoll?: boolean;
   /** Error codes this route can answer with, for the OpenAPI document. */
   errors: readonly ErrorCode[];
   handler: (input: HandlerInput<P, Q, B, A>) => Promise<R | HandlerResult<R> | StreamResult> | R | HandlerResult<R> | StreamResult;
@@ -64,8 +72,8 @@ export function defineRoute<P, Q, B, R, A = unknown>(def: RouteDef<P, Q, B, R, A
 
 const RESULT = Symbol('handoff.handlerResult');
 
-export function withStatus<R>(status: number, body: R): HandlerResult<R> {
-  return Object.assign(Object.create(null) as object, { status, body, [RESULT]: true }) as HandlerResult<R>;
+export function withStatus<R>(status: number, body: R, headers?: Readonly<Record<string, string>>): HandlerResult<R> {
+  return Object.assign(Object.create(null) as object, { status, body, [RESULT]: true }, headers ? { headers } : {}) as HandlerResult<R>;
 }
 
 /** A 204 with no body. */

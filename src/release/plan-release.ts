@@ -80,6 +80,10 @@ export function planRelease(plan: ReleasePlanSpec, state: ReleaseRecord, rollout
   }
 
   // 3. Rolling back: one step at a time, the most recently completed first.
+  if (phase === 'RollingBack' && state.abortRequested) {
+    // The rollback under way runs to its end (it is a release of its own); nothing more is undone.
+    [phase, message, finishedAt] = ['Aborted', `${message.split('; rolling back')[0] ?? message}; rollback stopped by operator`, now];
+  }
   if (phase === 'RollingBack') {
     const broken = steps.find((s) => s.phase === 'RollbackFailed');
     if (broken) [phase, message, finishedAt] = ['Failed', `rollback of step ${broken.name} failed (${broken.message}); rollback stopped`, now];

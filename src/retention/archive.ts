@@ -1,6 +1,7 @@
-import { open } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
+import path from 'node:path';
 import type { StoredEvent } from '../core/events.js';
-import { PrivateFileMode } from '../core/private-files.js';
+import { PrivateDirMode, PrivateFileMode } from '../core/private-files.js';
 import type { Session } from '../session/model.js';
 import type { StateStore } from '../store/port.js';
 
@@ -16,11 +17,13 @@ export function archiveText(lines: readonly ArchiveLine[]): string {
 }
 
 /**
- * Appends lines to `file` (created 0600: events and sessions name players) and fsyncs it, so
+ * Appends lines to `file` (created 0600 in a 0700 directory: events and sessions name players) and fsyncs it, so
  * records are on disk before the commit that deletes them.
  */
 export async function appendArchive(file: string, lines: readonly ArchiveLine[]): Promise<void> {
   if (lines.length === 0) return;
+  // Created on first use (private, like the data directory): an operator names it, need not make it.
+  await mkdir(path.dirname(file), { recursive: true, mode: PrivateDirMode });
   const fh = await open(file, 'a', PrivateFileMode);
   try {
     await fh.appendFile(archiveText(lines));

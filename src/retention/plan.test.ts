@@ -15,6 +15,7 @@ describe('planRetention', () => {
     ['stops at the first event it keeps, so the log loses only a prefix', stats({ newestEventSeq: 5, oldestEvents: [ev(1, now - 5_000), ev(2, now), ev(3, now - 5_000)] }), 1, [], false],
     ['removes events beyond the newest eventsMax sequence numbers', stats({ newestEventSeq: 12, oldestEvents: [ev(1, now), ev(2, now), ev(3, now), ev(4, now)] }), 2, [], false],
     ['removes at most a batch and asks for another pass', stats({ newestEventSeq: 100, oldestEvents: [ev(1, 0), ev(2, 0), ev(3, 0), ev(4, 0), ev(5, 0)] }), 4, [], true],
+    ['keeps events the webhook outbox has not read yet, however old', stats({ newestEventSeq: 5, oldestEvents: [ev(1, 0), ev(2, 0), ev(3, 0)], eventsReadUpTo: 1 }), 1, [], false],
     ['removes sessions closed longer ago than the age limit', stats({ closedSessions: 2, oldestClosedSessions: [ses('a', now - 2_000), ses('b', now)] }), null, ['a'], false],
     ['removes the oldest closed sessions beyond sessionsMax', stats({ closedSessions: 5, oldestClosedSessions: [ses('a', now), ses('b', now), ses('c', now), ses('d', now)] }), null, ['a', 'b'], false],
   ] as const)('%s', (_name, s, throughSeq, ids, more) => {

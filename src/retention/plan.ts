@@ -38,6 +38,11 @@ export interface RetentionStatsView {
   newestEventSeq: number | null;
   /** The oldest `batchSize` events, oldest first. */
   oldestEvents: ReadonlyArray<{ seq: number; at: number }>;
+  /**
+   * Events after this sequence number are still to be read (the webhook outbox's cursor) and are
+   * kept whatever their age or count; null when nothing follows the log.
+   */
+  eventsReadUpTo?: number | null;
   closedSessions: number;
   /** The oldest `batchSize` closed sessions, oldest closed first. */
   oldestClosedSessions: ReadonlyArray<{ id: string; closedAt: number }>;
@@ -59,8 +64,9 @@ export function planRetention(now: number, policy: RetentionPolicy, stats: Reten
   const lowestKeptSeq = stats.newestEventSeq === null ? -Infinity : stats.newestEventSeq - policy.eventsMax + 1;
   const events = stats.oldestEvents.slice(0, policy.batchSize);
   let eventCount = 0;
+  const readUpTo = stats.eventsReadUpTo ?? Infinity;
   for (const e of events) {
-    if (e.at < eventCutoff || e.seq < lowestKeptSeq) eventCount++;
+    if (e.seq <= readUpTo && (e.at < eventCutoff || e.seq < lowestKeptSeq)) eventCount++;
     else break;
   }
 

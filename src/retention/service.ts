@@ -16,6 +16,8 @@ export interface RetentionDeps {
    */
   archiveDir?: string | null;
   onError: (e: unknown) => void;
+  /** How far a reader of the event log (the webhook outbox) has got; null when none follows it. */
+  eventsReadUpTo?: () => number | null;
 }
 
 /**
@@ -49,6 +51,7 @@ export class RetentionService {
     const plan = planRetention(now, policy, {
       newestEventSeq: stats.newestEventSeq,
       oldestEvents,
+      eventsReadUpTo: this.deps.eventsReadUpTo?.() ?? null,
       closedSessions: stats.closedSessions,
       oldestClosedSessions: oldestClosed.map((s) => ({ id: s.id, closedAt: s.closedAt ?? 0 })),
     });

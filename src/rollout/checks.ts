@@ -22,7 +22,8 @@ export interface DrainDeadline {
   noticeLeadSeconds: number;
 }
 
-export const SmokeStates = ['running', 'passed', 'failed'] as const;
+/** `inconclusive`: a metrics analysis that could not decide (too little data): a person must. */
+export const SmokeStates = ['running', 'passed', 'failed', 'inconclusive'] as const;
 export type SmokeState = (typeof SmokeStates)[number];
 
 export interface SmokeResult {

@@ -4,6 +4,7 @@
  * the commands it accepts; see `strategy.ts`); the spec is a discriminated union of theirs.
  */
 import type { RoutingTable } from '../allocation/routing.js';
+import type { AnalysisResult, Verdict } from '../analysis/judge/model.js';
 import type { SmokeResult } from './checks.js';
 import type { AbTestSpec } from './strategies/ab-test/spec.js';
 import type { BlueGreenSpec } from './strategies/blue-green/spec.js';
@@ -41,6 +42,20 @@ export interface RolloutStart {
   spec: RolloutSpec;
 }
 
+/** One verdict of a release analysis, kept on the rollout (and so in the store) with its numbers. */
+export interface AnalysisRecord {
+  /** Where in the release it ran, e.g. `step 2/4`. */
+  step: string;
+  verdict: Verdict;
+  /** Per metric: the canary's and the baseline's figures, the test, and why. */
+  result: AnalysisResult;
+  /** The window the samples came from (ms): the canary and the baseline over the same one. */
+  window: { since: number; until: number };
+  canary: string;
+  baseline: string;
+  at: number;
+}
+
 export interface Rollout {
   id: string;
   fleet: string;
@@ -57,6 +72,8 @@ export interface Rollout {
   /** The most recent start failure of a new-build server (exit code, log file), for operators. */
   lastFailure: string | null;
   smoke: SmokeResult | null;
+  /** Every analysis verdict of the release, oldest first (absent on records before analyses). */
+  analyses?: AnalysisRecord[];
   /** Strategy-owned progress (batch, step, variant figures); JSON, read only by its strategy. */
   progressState?: Record<string, unknown>;
   /** The routing table before this release: what `abort` restores (absent on 0.1.0 records). */

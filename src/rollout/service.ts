@@ -3,6 +3,8 @@
  * come from operators; `reconcile` runs inside each fleet pass. Every plan is applied in memory
  * first and committed in one transaction, so routing changes take effect on the next allocation.
  */
+import type { AnalysisResult } from '../analysis/judge/model.js';
+import { runPrometheusQuery } from '../analysis/providers/prometheus.js';
 import type { RoutingTable } from '../allocation/routing.js';
 import { runSmokeCheck } from '../analysis/smoke.js';
 import { callWebhook } from '../analysis/webhook.js';
@@ -16,9 +18,10 @@ import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import { planAbort, planPromote } from './commands.js';
 import { FiguresReader } from './figures-reader.js';
+import { runMetricsAnalysisSafely, withVerdict, type AnalysisDeps } from './analysis-run.js';
 import { isTerminalPhase, type Rollout, type RolloutStart } from './model.js';
 import { strategyFor, strategyOf } from './strategies/index.js';
-import type { AnalysisCheck, PromoteInput, RolloutPlan, RolloutServer, Strategy } from './strategy.js';
+import type { AnalysisCheck, MetricsCheck, PromoteInput, RolloutPlan, RolloutServer, Strategy } from './strategy.js';
 
 const UP = new Set(['Starting', 'Ready', 'Active']);
 
@@ -29,7 +32,7 @@ export class RolloutService {
   constructor(
     private readonly ctx: Ctx,
     private readonly sessions: SessionService,
-    private readonly opts: { cwd: string; kick: (fleet: string) => void },
+    private readonly opts: { cwd: string; kick: (fleet: string) => void; signals?: Pick<AnalysisDeps, 'samplesFor'>; prometheusUrl?: string | null },
   ) {}
 
   /**
@@ -174,10 +177,11 @@ export class RolloutService {
   reconcile(fleet: string, now: number): Mutation[] {
     const r = this.ctx.world.activeRolloutOf(fleet);
     if (!r) return [];
-    if (r.phase === 'Verifying' && r.smoke?.state === 'running' && !this.smokeRunning.has(r.id)) {
-      // The control plane restarted while a check ran: run it again.
+    // A check still running after a restart (Verifying, or an analysis its strategy runs in
+    // another phase, such as blue-green's post-switch one): run it again.
+    if (r.smoke?.state === 'running' && !isTerminalPhase(r.phase) && !this.smokeRunning.has(r.id)) {
       const strategy = strategyOf(r);
-      const check = strategy.runningCheck ? strategy.runningCheck(r) : specSmoke(r, r.smoke.serverId);
+      const check = strategy.runningCheck ? strategy.runningCheck(r) : r.phase === 'Verifying' ? specSmoke(r, r.smoke.serverId) : null;
       if (check) this.runCheck(r, check);
     }
     return this.apply(r, strategyOf(r).plan({ rollout: r, servers: this.observe(fleet), now }), now);
@@ -263,6 +267,7 @@ export class RolloutService {
 
   /** Runs a smoke check or a webhook in the background; its outcome lands in the rollout's `smoke`. */
   private runCheck(r: Rollout, check: AnalysisCheck): void {
+    if ('analysis' in check) return this.runAnalysis(r, check);
     const { serverId } = check;
     this.smokeRunning.add(r.id);
     const target = this.ctx.world.servers.get(serverId) ?? { id: serverId, address: '', ports: {} };
@@ -274,6 +279,40 @@ export class RolloutService {
       .then((o) => this.recordSmoke(r.id, serverId, o.passed, o.detail))
       .catch((e: unknown) => this.recordSmoke(r.id, serverId, false, String(e)))
       .finally(() => this.smokeRunning.delete(r.id));
+  }
+
+  /**
+   * A metrics analysis is judged once its window has passed. Until then nothing runs: each fleet
+   * pass asks again (see `reconcile`), which also resumes it after a restart.
+   */
+  private runAnalysis(r: Rollout, check: MetricsCheck): void {
+    if (this.ctx.clock.now() < check.window.until) return;
+    this.smokeRunning.add(r.id);
+    // Without a signal source every metric has no samples: inconclusive, never a pass.
+    const deps: AnalysisDeps = {
+      samplesFor: (...a) => this.opts.signals?.samplesFor(...a) ?? {},
+      webhook: callWebhook,
+      prometheus: (q, time) => runPrometheusQuery(q, { address: this.opts.prometheusUrl ?? null, time }),
+    };
+    void runMetricsAnalysisSafely(r.fleet, check, deps)
+      .then((result) => this.recordVerdict(r.id, check, result))
+      .finally(() => this.smokeRunning.delete(r.id));
+  }
+
+  /**
+   * Stores the verdict and applies what it means in the same commit: a failed analysis
+   * re-routes new sessions to the baseline before the next allocation is answered.
+   */
+  private async recordVerdict(id: string, check: MetricsCheck, result: AnalysisResult): Promise<void> {
+    const r = this.ctx.world.rollouts.get(id);
+    const now = this.ctx.clock.now();
+    const judged = r ? withVerdict(r, check, result, now) : null;
+    if (!r || !judged) return;
+    this.ctx.world.putRollout(judged.rollout);
+    const plan = strategyOf(judged.rollout).plan({ rollout: judged.rollout, servers: this.observe(r.fleet), now });
+    const mutations: Mutation[] = [{ kind: 'putRollout', rollout: judged.rollout }, judged.event, ...this.apply(judged.rollout, plan, now)];
+    await this.ctx.persister.persist(mutations).catch(() => undefined);
+    this.opts.kick(r.fleet);
   }
 
   private async recordSmoke(id: string, serverId: string, passed: boolean, detail: string): Promise<void> {

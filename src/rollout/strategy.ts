@@ -5,6 +5,7 @@
  * name: adding one is a folder under `strategies/` plus one line in `strategies/index.ts`.
  */
 import type { z } from 'zod';
+import type { AnalysisSpec } from '../analysis/spec.js';
 import type { RoutingTable } from '../allocation/routing.js';
 import type { BuildRole } from '../fleet/plan-fleet.js';
 import type { ServerState } from '../fleet/model.js';
@@ -36,7 +37,25 @@ export interface RolloutObservation<S extends RolloutSpec = RolloutSpec> {
  */
 export type AnalysisCheck =
   | { serverId: string; smoke: SmokeCheck }
-  | { serverId: string; webhook: WebhookCheck; payload: Record<string, unknown> };
+  | { serverId: string; webhook: WebhookCheck; payload: Record<string, unknown> }
+  | MetricsCheck;
+
+/**
+ * A metrics analysis: the canary's and the baseline's signals over `window`, judged once the
+ * window has passed. `serverId` is '' (it is about builds); the rollout's `smoke.startedAt` is
+ * `window.since`, so the service can tell a verdict for this step from a stale one.
+ */
+export interface MetricsCheck {
+  serverId: string;
+  analysis: AnalysisSpec;
+  window: { since: number; until: number };
+  canary: string;
+  baseline: string;
+  /** Where in the release it runs, e.g. `step 2/4`. */
+  label: string;
+  /** Passed to the analysis's webhook, if it has one. */
+  payload: Record<string, unknown>;
+}
 
 /** Which builds' sessions `rollout status` reports figures for, and over which time window. */
 export interface FigureWindow {

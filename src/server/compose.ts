@@ -3,6 +3,7 @@
  * Ports (store, runtime, clock) can be injected; everything else is constructed here.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { AllocationService } from '../allocation/service.js';
 import type { ApiDeps } from '../api/deps.js';
 import { Metrics } from '../api/metrics.js';
 import { openApiDocument } from '../api/openapi.js';
+import { clusterRoutes } from '../api/routes/cluster.js';
 import { allRoutes } from '../api/routes/index.js';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { HandoffError } from '../core/errors.js';
@@ -19,6 +21,7 @@ import { originPolicy } from '../http/request-guard.js';
 import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
 import { FleetService } from '../fleet/service.js';
+import { ReleaseService } from '../release/service.js';
 import { resolveRetentionPolicy } from '../retention/plan.js';
 import { RetentionService } from '../retention/service.js';
 import { RolloutService } from '../rollout/service.js';
@@ -29,18 +32,20 @@ import { gameServerProgram } from '../runtime/simulated/game-server.js';
 import { SimulatedHost } from '../runtime/simulated/host.js';
 import { SimulatedRuntime } from '../runtime/simulated/simulated-runtime.js';
 import { SignalService } from '../analysis/signals/service.js';
+import type { ClusterView } from '../cluster/model.js';
+import { singleNodeView } from '../cluster/view.js';
 import { SdkEndpoint } from '../sdk/endpoint.js';
 import { NoticeHub } from '../sdk/notices.js';
 import { SessionService } from '../session/service.js';
 import { EnvironmentService } from '../environment/service.js';
-import { Notifier } from '../notify/service.js';
+import { CursorKey, Notifier } from '../notify/service.js';
 import { DefaultRetryPolicy } from '../notify/retry.js';
 import type { LaunchValidator } from '../builds/service.js';
 import type { Ctx } from '../state/context.js';
 import { Persister } from '../state/persister.js';
 import { World } from '../state/world.js';
 import type { StateStore } from '../store/port.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
@@ -56,6 +61,8 @@ export interface ControlPlaneDeps {
   log?: (line: string) => void;
   /** What to do after a failed commit. Default: exit with status 75 for a supervisor to restart. */
   onFatal?: (e: unknown) => void;
+  /** The replicas sharing a PostgreSQL store, for `GET /v1/cluster`; absent: this one alone. */
+  cluster?: { view(): Promise<ClusterView> };
 }
 
 export interface ControlPlane {
@@ -74,6 +81,11 @@ export interface ControlPlane {
   readonly api: ApiDeps;
   /** Stops the control plane. Game servers keep running unless `stopServers` is set. */
   close(opts?: { stopServers?: boolean }): Promise<void>;
+  /**
+   * Stops as after a failed commit: new requests are refused with `refusal`, those in flight
+   * answer, then `onFatal` runs (default: exit 75). For a replica that lost its lease.
+   */
+  failStop(refusal: HandoffError): void;
 }
 
 export async function startControlPlane(input: ServerOptions = {}, deps: ControlPlaneDeps = {}): Promise<ControlPlane> {
@@ -100,7 +112,7 @@ async function assemble(
   started: (() => Promise<void> | void)[],
   lock: DataDirLock,
 ): Promise<ControlPlane> {
-  const store = deps.store ?? SqliteStore.open(path.join(options.dataDir, 'handoff.db'));
+  const store = deps.store ?? (await openStore(options.store, options.dataDir));
   started.push(() => store.close());
   const world = World.fromSnapshot(await store.load(clock.now()));
   await loadLatestRollouts(world, store);
@@ -115,13 +127,19 @@ async function assemble(
       // change is dropped, as a restart redoes it (the smoke check runs again), not a store failure.
       if (fatal.storeClosed) return log(`a change made after shutdown was dropped: ${String(e)}`);
       log(`store commit failed; stopping so a restart recovers from the store (game servers keep running): ${String(e)}`);
-      // Refuse everything new, let the requests in flight answer 503 STORE_UNAVAILABLE (their
-      // commits were rejected), then exit: a reset connection would tell a client nothing.
-      fatal.error = new HandoffError('STORE_UNAVAILABLE', 'the state store failed; the control plane is restarting');
-      const answered = fatal.handler ? fatal.handler.admission.idle(2_000) : Promise.resolve();
-      void answered.then(() => (deps.onFatal ?? (() => process.exit(75)))(e));
+      failStop(e, new HandoffError('STORE_UNAVAILABLE', 'the state store failed; the control plane is restarting'));
     },
   });
+  /**
+   * Refuse everything new, let the requests in flight answer (a failed or fenced commit answers
+   * 503), then exit: a reset connection would tell a client nothing. Once only.
+   */
+  const failStop = (e: unknown, refusal: HandoffError): void => {
+    if (fatal.error) return;
+    fatal.error = refusal;
+    const answered = fatal.handler ? fatal.handler.admission.idle(2_000) : Promise.resolve();
+    void answered.then(() => (deps.onFatal ?? (() => process.exit(75)))(e));
+  };
   const joinSecret = await ensureSecret(world, persister);
 
   const hub = new NoticeHub((id) => standingNotices(world, id, () => clock.now()));
@@ -132,7 +150,7 @@ async function assemble(
   const runtime = deps.runtime ?? createRuntime(options, clock);
   started.push(() => runtime.close());
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
-  const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick });
+  const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null });
   let sdkUrl = '';
   const servers = new ServerService(ctx, runtime, sessions, {
     onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),
@@ -173,8 +191,16 @@ async function assemble(
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
 
-  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts, environments, notifier };
-  const routes = allRoutes(api);
+  const releases = new ReleaseService(ctx, rollouts, {
+    intervalMs: options.reconcileIntervalMs,
+    onError: (e) => log(`release plan error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
+  const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts, releases, environments, notifier };
+  // The URL is known once listening; the route is only called after that.
+  const self = { url: '' };
+  const startedAt = clock.now();
+  const cluster = deps.cluster ?? { view: () => Promise.resolve(singleNodeView(`${hostname()}:${options.dataDir}`, self.url, startedAt, clock.now())) };
+  const routes = [...allRoutes(api), ...clusterRoutes(cluster)];
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
   let closing = false;
@@ -196,26 +222,32 @@ async function assemble(
   const http = await listen(handler, options.host, options.port, options.maxConnections).catch((e: unknown) => {
     throw portError(e, options.port, '--port');
   });
+  self.url = serverUrl(http);
   reconciler.start();
   const DayMs = 86_400_000;
   const retention = new RetentionService({
     store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
-    policy: resolveRetentionPolicy({ eventsMaxAgeMs: options.retainEventsDays * DayMs, eventsMax: options.retainEventsMax, sessionsMaxAgeMs: options.retainSessionsDays * DayMs, sessionsMax: options.retainSessionsMax }),
+    policy: resolveRetentionPolicy({ eventsMaxAgeMs: options.retainEventsDays * DayMs, eventsMax: options.retainEventsMax, sessionsMaxAgeMs: options.retainSessionsDays * DayMs, sessionsMax: options.retainSessionsMax, intervalMs: options.retainIntervalMs }),
     onError: (e) => log(`retention pass failed: ${String(e)}`),
+    // Webhooks must still hear of events their outbox has not fanned out.
+    eventsReadUpTo: () => (notifier.list().length > 0 ? Number(world.meta[CursorKey] ?? '0') : null),
   });
   retention.start();
   environments.start();
   notifier.start();
+  await releases.start();
 
   let closed = false;
   return {
     options, handler, world, store, reconciler, api,
     url: serverUrl(http),
+    failStop: (refusal) => failStop(refusal, refusal),
     sdkUrl,
     async close(opts = {}) {
       if (closed) return;
       closed = true;
       closing = true;
+      await releases.stop();
       await reconciler.stop();
       await retention.stop();
       await environments.stop();
@@ -266,7 +298,7 @@ function portError(e: unknown, port: number, flag: string): unknown {
 }
 
 /** A finished rollout still decides how its leaving build retires, so each fleet's latest is kept. */
-async function loadLatestRollouts(world: World, store: StateStore): Promise<void> {
+export async function loadLatestRollouts(world: World, store: StateStore): Promise<void> {
   for (const name of world.fleets.keys()) {
     const [latest] = await store.listRollouts({ fleet: name, limit: 1 });
     if (latest && !world.rollouts.has(latest.id)) world.putRollout(latest);

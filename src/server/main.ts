@@ -1,6 +1,7 @@
 /** `handoff server`: runs the control plane in the foreground until SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
 import { startControlPlane } from './compose.js';
+import { startReplica, type ReplicaOptions } from './replica.js';
 import { RuntimeKinds, type RuntimeKind, type ServerOptions } from './options.js';
 
 const HELP = `Usage: handoff server [options]
@@ -31,6 +32,18 @@ Options:
                           a build's --sim-* arguments set their behaviour, see
                           docs/simulation.md)
   --sim-seed N            seed of the simulated runtime (default 1)
+  --store URL             keep state in PostgreSQL (postgres://user@host:port/db) instead
+                          of SQLite under --data-dir. Several servers may share one
+                          database: one leads, the others forward to it; see docs/ha.md
+  --replica-id ID         with --store: this replica's id, unique and stable across
+                          restarts (default <hostname>:<data dir>)
+  --advertise-url URL     with --store: where the other replicas reach this one's API
+                          (default http://<host>:<port>)
+  --lease-ttl SECONDS     with --store: the leadership lease's time to live; a paused or
+                          dead leader is replaced this long after its last renewal
+                          (default 10)
+  --prometheus-url URL    the Prometheus release analyses query when a query names
+                          no address, e.g. http://127.0.0.1:9090 (default: none)
   --retain-events-days N  remove events older than N days (default 30)
   --retain-events-max N   keep at most the newest N events (default 1000000)
   --retain-sessions-days N
@@ -47,7 +60,7 @@ Options:
   -h, --help
 `;
 
-export function parseServerArgs(argv: string[]): { options: ServerOptions; stopServers: boolean; help: boolean } {
+export function parseServerArgs(argv: string[]): { options: ServerOptions; replica: ReplicaOptions; stopServers: boolean; help: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -64,6 +77,11 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
       'stop-servers-on-exit': { type: 'boolean', default: false },
       runtime: { type: 'string' },
       'sim-seed': { type: 'string' },
+      store: { type: 'string' },
+      'replica-id': { type: 'string' },
+      'advertise-url': { type: 'string' },
+      'lease-ttl': { type: 'string' },
+      'prometheus-url': { type: 'string' },
       'retain-events-days': { type: 'string' },
       'retain-events-max': { type: 'string' },
       'retain-sessions-days': { type: 'string' },
@@ -86,6 +104,7 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
   if (values['allowed-origin']) options.allowedOrigins = values['allowed-origin'];
   if (values['max-in-flight']) options.maxInFlight = toCount(values['max-in-flight'], '--max-in-flight');
   if (values['max-connections']) options.maxConnections = toCount(values['max-connections'], '--max-connections');
+  if (values['prometheus-url']) options.prometheusUrl = values['prometheus-url'];
   if (values.runtime) {
     if (!(RuntimeKinds as readonly string[]).includes(values.runtime)) throw new RangeError(`--runtime must be one of ${RuntimeKinds.join(', ')}`);
     options.runtime = values.runtime as RuntimeKind;
@@ -95,6 +114,7 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
     if (!Number.isSafeInteger(seed)) throw new RangeError('--sim-seed must be a whole number');
     options.simulationSeed = seed;
   }
+  if (values.store) options.store = values.store;
   if (values['retain-events-days']) options.retainEventsDays = toDays(values['retain-events-days'], '--retain-events-days');
   if (values['retain-events-max']) options.retainEventsMax = toCount(values['retain-events-max'], '--retain-events-max');
   if (values['retain-sessions-days']) options.retainSessionsDays = toDays(values['retain-sessions-days'], '--retain-sessions-days');
@@ -112,7 +132,19 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; stopS
     if (!m) throw new RangeError('--port-range must look like 7400-7999');
     options.portRange = { from: Number(m[1]), to: Number(m[2]) };
   }
-  return { options, stopServers: values['stop-servers-on-exit'] ?? false, help: values.help ?? false };
+  const replica: ReplicaOptions = {};
+  if (values['replica-id']) replica.id = values['replica-id'];
+  if (values['advertise-url']) {
+    if (!/^https?:\/\/[^/\s]+\/?$/i.test(values['advertise-url'])) throw new RangeError('--advertise-url must look like http://host:port');
+    replica.advertiseUrl = values['advertise-url'];
+  }
+  if (values['lease-ttl']) {
+    const seconds = Number(values['lease-ttl']);
+    if (!Number.isFinite(seconds) || seconds < 0.3) throw new RangeError('--lease-ttl must be a number of seconds, at least 0.3');
+    replica.leaseTtlMs = Math.round(seconds * 1000);
+  }
+  if (Object.keys(replica).length > 0 && !values.store) throw new RangeError('--replica-id, --advertise-url and --lease-ttl need --store postgres://…');
+  return { options, replica, stopServers: values['stop-servers-on-exit'] ?? false, help: values.help ?? false };
 }
 
 function toCount(v: string, flag: string): number {
@@ -135,11 +167,12 @@ function toPort(v: string, flag: string): number {
 
 /** Runs until SIGINT/SIGTERM; resolves to the process exit status (1 when it could not start). */
 export async function runServerCommand(argv: string[]): Promise<number> {
-  const { options, stopServers, help } = parseServerArgs(argv);
+  const { options, replica, stopServers, help } = parseServerArgs(argv);
   if (help) {
     process.stdout.write(HELP);
     return 0;
   }
+  if (options.store) return runReplica(options, replica, stopServers);
   let cp: Awaited<ReturnType<typeof startControlPlane>>;
   try {
     cp = await startControlPlane(options);
@@ -155,6 +188,35 @@ export async function runServerCommand(argv: string[]): Promise<number> {
     const stop = (signal: string): void => {
       process.stdout.write(`${signal}: shutting down${stopServers ? ' and stopping game servers' : '; game servers keep running'}\n`);
       cp.close({ stopServers }).then(resolve, (e: unknown) => {
+        process.stderr.write(`shutdown error: ${String(e)}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+/** A replica on a shared PostgreSQL store (see replica.ts); runs until SIGINT/SIGTERM, or exits 75 when it loses the lease. */
+async function runReplica(options: ServerOptions, replicaOptions: ReplicaOptions, stopServers: boolean): Promise<number> {
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  let replica: Awaited<ReturnType<typeof startReplica>>;
+  try {
+    // Losing the lease ends in exit 75 (see replica.ts): a supervisor restarts this replica as a follower.
+    replica = await startReplica(options, replicaOptions, {
+      log,
+      onLeading: (cp, fence) => void process.stdout.write(`handoff server listening on ${cp.url} (SDK ${cp.sdkUrl}, data ${cp.options.dataDir}, leader with epoch ${fence.epoch})\n`),
+    });
+  } catch (e) {
+    process.stderr.write(`handoff server: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  process.stdout.write(`handoff replica ${replica.id} listening on ${replica.url} (follows until it takes the leadership lease)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      process.stdout.write(`${signal}: shutting down\n`);
+      replica.close({ stopServers }).then(resolve, (e: unknown) => {
         process.stderr.write(`shutdown error: ${String(e)}\n`);
         resolve();
       });

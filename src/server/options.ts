@@ -42,6 +42,13 @@ export interface ServerOptions {
   runtime?: RuntimeKind;
   /** Seeds the simulated runtime's randomness (boot times, crashes). Default 1. */
   simulationSeed?: number;
+  /**
+   * The state store: null (default) for SQLite in the data directory, or a PostgreSQL URL
+   * (postgres://user@host:port/db) for replicas sharing one database; see docs/ha.md.
+   */
+  store?: string | null;
+  /** The Prometheus that release analyses query when a query names no `address`. Default none. */
+  prometheusUrl?: string;
   /** Retention (src/retention): events older than this many days are removed. Default 30. */
   retainEventsDays?: number;
   /** Retention: only the newest this many events are kept. Default 1,000,000. */
@@ -52,6 +59,8 @@ export interface ServerOptions {
   retainSessionsMax?: number;
   /** Retention archives what it removes to JSON lines here first. Default none (null). */
   retainArchiveDir?: string | null;
+  /** Time between retention passes with no backlog. Default 60,000 (tests shorten it). */
+  retainIntervalMs?: number;
   /** A game server's live log file is rotated at this size. Default 10 MiB. */
   serverLogMaxBytes?: number;
   /** Rotated log files kept per game server, besides the live one. Default 3. */
@@ -89,15 +98,20 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     maxConnections: o.maxConnections ?? 4096,
     runtime: o.runtime ?? 'local',
     simulationSeed: o.simulationSeed ?? 1,
+    store: o.store ?? null,
+    prometheusUrl: o.prometheusUrl ?? '',
     retainEventsDays: o.retainEventsDays ?? 30,
     retainEventsMax: o.retainEventsMax ?? 1_000_000,
     retainSessionsDays: o.retainSessionsDays ?? 30,
     retainSessionsMax: o.retainSessionsMax ?? 1_000_000,
     retainArchiveDir: o.retainArchiveDir ? path.resolve(cwd, o.retainArchiveDir) : null,
+    retainIntervalMs: o.retainIntervalMs ?? 60_000,
     serverLogMaxBytes: o.serverLogMaxBytes ?? 10 * 1024 * 1024,
     serverLogFiles: o.serverLogFiles ?? 3,
     serverLogRetainDays: o.serverLogRetainDays ?? 7,
   };
+  if (r.store !== null && !/^postgres(ql)?:\/\/./i.test(r.store)) throw new RangeError(`store must be a postgres:// URL (omit it for SQLite in the data directory), got ${r.store}`);
+  if (r.prometheusUrl && !/^https?:\/\/\S+$/i.test(r.prometheusUrl)) throw new RangeError(`prometheusUrl must be an http:// or https:// URL, got ${r.prometheusUrl}`);
   if (!RuntimeKinds.includes(r.runtime)) throw new RangeError(`runtime must be one of ${RuntimeKinds.join(', ')}, got ${String(r.runtime)}`);
   if (!Number.isSafeInteger(r.simulationSeed)) throw new RangeError(`simulationSeed must be an integer, got ${r.simulationSeed}`);
   for (const [k, v] of Object.entries({ maxInFlight: r.maxInFlight, maxConnections: r.maxConnections })) {
@@ -106,7 +120,7 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
   for (const [k, v] of Object.entries({ retainEventsDays: r.retainEventsDays, retainSessionsDays: r.retainSessionsDays, serverLogRetainDays: r.serverLogRetainDays })) {
     if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${k} must be a positive number of days, got ${v}`);
   }
-  for (const [k, v] of Object.entries({ retainEventsMax: r.retainEventsMax, retainSessionsMax: r.retainSessionsMax, serverLogMaxBytes: r.serverLogMaxBytes })) {
+  for (const [k, v] of Object.entries({ retainIntervalMs: r.retainIntervalMs, retainEventsMax: r.retainEventsMax, retainSessionsMax: r.retainSessionsMax, serverLogMaxBytes: r.serverLogMaxBytes })) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be a positive integer, got ${v}`);
   }
   if (!Number.isInteger(r.serverLogFiles) || r.serverLogFiles < 0) throw new RangeError(`serverLogFiles must be a whole number, got ${r.serverLogFiles}`);

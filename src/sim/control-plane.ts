@@ -11,9 +11,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ReleasePlanSchema, toReleasePlan } from '../api/release-schemas.js';
 import { ApplyRequestSchema, AllocationRequestSchema, RolloutStartSchema, toRolloutStart, type AllocationResponse, type RolloutStartRequest } from '../api/schemas.js';
 import type { FakeClock } from '../core/clock.js';
 import { isHandoffError } from '../core/errors.js';
+import type { ReleaseRecord } from '../release/model.js';
 import type { Rollout } from '../rollout/model.js';
 import type { PromoteInput } from '../rollout/strategy.js';
 import type { SimulatedHost } from '../runtime/simulated/host.js';
@@ -113,6 +115,21 @@ export class SimControlPlane {
 
   abort(id: string): Promise<Answer<Rollout>> {
     return this.request((cp) => cp.api.rollouts.abort(id));
+  }
+
+  /** POST /v1/releases: `body` is the API's plan (`kind: ReleasePlan` without its kind). */
+  applyPlan(body: Record<string, unknown>): Promise<Answer<{ result: string; release: ReleaseRecord }>> {
+    return this.request((cp) => cp.api.releases.apply(toReleasePlan(ReleasePlanSchema.parse(body))));
+  }
+
+  /** GET /v1/releases/{name} */
+  plan(name: string): Promise<Answer<ReleaseRecord>> {
+    return this.request((cp) => cp.api.releases.get(name));
+  }
+
+  /** POST /v1/releases/{name}/approve */
+  approvePlan(name: string, step: string | null = null): Promise<Answer<ReleaseRecord>> {
+    return this.request((cp) => cp.api.releases.approve(name, step));
   }
 
   /** DELETE /v1/sessions/{id} (reason `api`). */

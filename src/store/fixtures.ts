@@ -124,6 +124,11 @@ export function sampleRollout(overrides: Partial<Rollout> = {}): Rollout {
     startFailures: 1,
     lastFailure: 'exit code 1 (log: /var/log/handoff/srv_8.log)',
     smoke: { state: 'running', serverId: 'srv_9', startedAt: sampleTime + 8_000, finishedAt: null, detail: '' },
+    // A stored verdict, so the contract suites prove verdicts survive a reopen with their numbers.
+    analyses: [{
+      step: 'step 2/3', verdict: 'fail', window: { since: sampleTime, until: sampleTime + 30_000 }, canary: 'bld_2', baseline: 'bld_1', at: sampleTime + 30_000,
+      result: { verdict: 'fail', metrics: [{ metric: 'crash_rate', verdict: 'fail', canary: { n: 4, value: 0.75 }, baseline: { n: 6, value: 0 }, test: { name: 'fisher-exact', statistic: 3, pValue: 0.033, effect: 0.75 }, reason: 'crash_rate is higher.' }] },
+    }],
     createdAt: sampleTime + 7_000,
     updatedAt: sampleTime + 8_000,
     readyAt: sampleTime + 8_000,

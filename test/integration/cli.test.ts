@@ -85,4 +85,37 @@ capacity: { minServers: 1, maxServers: 3, bufferServers: 0, idleTimeoutSeconds: 
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('FLEET_NOT_FOUND');
   });
+
+  it('declares an environment and a webhook with apply, stages, snapshots and shows them, and exits 1 on a missing build', async () => {
+    const file = path.join(path.dirname(manifest), 'env.yaml');
+    writeFileSync(file, 'kind: Environment\nname: prod\nfleets: [cli]\n---\nkind: Webhook\nname: ops\nurl: http://127.0.0.1:9/hook\nsecret: cli-test-secret-0123456789\nformat: slack\n');
+    // Run alone, the fleet is not there yet (the first test creates it, then releases it to cli-v2).
+    if ((await t.call('GET', '/v1/fleets/cli')).status === 404) expect((await handoff(t.cp.url, 'apply', '-f', manifest)).code).toBe(0);
+    const applied = await handoff(t.cp.url, 'apply', '-f', file);
+    expect(applied.stderr).toBe('');
+    expect([applied.code, applied.stdout.trim().split('\n')]).toEqual([0, ['environment/prod created', 'webhook/ops created']]);
+    const running = (await t.call('GET', '/v1/fleets/cli')).body.currentBuild as string;
+    const other = running === 'cli-v1' ? 'cli-v2' : 'cli-v1';
+
+    const staged = await handoff(t.cp.url, 'env', 'stage', 'prod', '--build', other, '--warm-servers', '0');
+    expect([staged.code, staged.stdout.trim()]).toEqual([0, `${other} staged in prod (slot green, 0 warm server(s) per fleet)`]);
+    const snap = await handoff(t.cp.url, 'env', 'snapshot', 'prod');
+    expect(snap.stdout).toContain(`snapshot #1 of prod taken: blue live on ${running}`);
+    const list = await handoff(t.cp.url, 'env', 'list');
+    expect(list.stdout).toMatch(new RegExp(`prod\\s+cli\\s+blue\\s+${running}\\s+${other}\\s+0 warm\\s+#1`));
+    const status = await handoff(t.cp.url, 'env', 'status', 'prod');
+    expect(status.stdout).toContain('History (newest first):');
+    expect(status.stdout).toContain('snapshot #1: manual');
+    const history = JSON.parse((await handoff(t.cp.url, 'env', 'history', 'prod', '--json')).stdout) as { items: { action: string }[] };
+    expect(history.items.map((h) => h.action)).toEqual(['snapshot', 'stage', 'created']);
+    const hooks = await handoff(t.cp.url, 'webhook', 'list');
+    expect(hooks.stdout).toMatch(/ops\s+http:\/\/127\.0\.0\.1:9\/hook\s+all\s+slack/);
+    expect(hooks.stdout).not.toContain('cli-test-secret');
+
+    const before = await durableDigest(t.cp);
+    const missing = await handoff(t.cp.url, 'env', 'stage', 'prod', '--build', 'ghost');
+    expect([missing.code, missing.stderr.trim()]).toEqual([1, 'error SLOT_BUILD_NOT_FOUND: build ghost is not registered']);
+    expect(await durableDigest(t.cp)).toBe(before);
+    expect((await handoff(t.cp.url, 'webhook', 'delete', 'ops')).stdout.trim()).toBe('webhook/ops deleted');
+  }, 120_000);
 });

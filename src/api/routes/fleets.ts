@@ -5,6 +5,8 @@ import { defineRoute, type RouteDef } from '../../http/route.js';
 import { toRolloutStart, type RolloutStartRequest } from '../schemas.js';
 import { ApplyRequestSchema, BuildIdParamsSchema, BuildInputSchema, BuildViewSchema, FleetInputSchema, FleetViewSchema, ListQuerySchema, NameParamsSchema, listOf } from '../schemas.js';
 import { fleetView } from '../views.js';
+import { toReleasePlan } from '../release-schemas.js';
+import { PlanErrors } from './releases.js';
 
 const MaintenanceNoticeSchema = z.strictObject({
   message: z.string().min(1).max(500),
@@ -18,6 +20,7 @@ const ApplyResultSchema = z.object({
   rollouts: z.array(z.object({ fleet: z.string(), build: z.string(), id: z.string(), result: z.enum(['created', 'unchanged']) })),
   environments: z.array(z.object({ name: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
   webhooks: z.array(z.object({ name: z.string(), result: z.enum(['created', 'updated', 'unchanged']) })),
+  releasePlans: z.array(z.object({ name: z.string(), result: z.enum(['created', 'unchanged']) })),
 });
 
 export function fleetRoutes(d: ApiDeps): RouteDef[] {
@@ -32,12 +35,16 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
       method: 'post', path: '/v1/apply', tag: 'fleets', role: 'operator',
       summary: 'Register builds, create or update fleets, and declare releases; checked in full before anything is applied',
       body: ApplyRequestSchema, response: ApplyResultSchema,
-      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE', 'BUILD_NOT_FOUND', 'FLEET_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD', 'ENV_FLEET_TAKEN', 'ENV_LIVE_BUILD_MISMATCH', 'SLOT_BUILD_NOT_FOUND'],
+      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'BUILD_IMMUTABLE', 'BUILD_EXECUTABLE_NOT_FOUND', 'BUILD_WORKDIR_NOT_FOUND', 'BUILD_INVALID_CLIENT_RANGE', 'BUILD_NOT_FOUND', 'FLEET_NOT_FOUND', 'FLEET_INVALID_CAPACITY', 'FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', 'ROLLOUT_IN_PROGRESS', 'ROLLOUT_SAME_BUILD', 'ENV_FLEET_TAKEN', 'ENV_LIVE_BUILD_MISMATCH', 'SLOT_BUILD_NOT_FOUND', ...PlanErrors],
       handler: async ({ body }) => {
         const releases = body.rollouts.map((r) => toRolloutStart(r as RolloutStartRequest));
-        // Releases are checked against the builds and fleets of the same request before anything is committed.
-        d.rollouts.precheck(releases, { builds: body.builds.map((b) => b.id), fleets: body.fleets.map((f) => f.name) });
-        d.environments.precheck(body.environments, { builds: body.builds.map((b) => b.id), fleets: body.fleets.map((f) => ({ name: f.name, build: f.build })) });
+        const plans = body.releasePlans.map(toReleasePlan);
+        // Releases, plans, environments and webhooks are checked against the builds and fleets of
+        // the same request before anything is committed.
+        const pending = { builds: body.builds.map((b) => b.id), fleets: body.fleets.map((f) => f.name) };
+        d.rollouts.precheck(releases, pending);
+        await d.releases.precheck(plans, pending);
+        d.environments.precheck(body.environments, { builds: pending.builds, fleets: body.fleets.map((f) => ({ name: f.name, build: f.build })) });
         d.notifier.precheck(body.webhooks);
         const out = await d.fleets.apply(body);
         const rollouts = [];
@@ -47,7 +54,9 @@ export function fleetRoutes(d: ApiDeps): RouteDef[] {
         }
         const environments = await d.environments.apply(body.environments);
         const webhooks = await d.notifier.apply(body.webhooks);
-        return { ...out, rollouts, environments, webhooks };
+        const releasePlans = [];
+        for (const p of plans) releasePlans.push({ name: p.name, result: (await d.releases.apply(p)).result });
+        return { ...out, rollouts, environments, webhooks, releasePlans };
       },
     }),
     defineRoute({

@@ -16,7 +16,7 @@ export function sessionRoutes(d: ApiDeps): RouteDef[] {
       method: 'post', path: '/v1/allocations', tag: 'allocation', role: 'allocator',
       summary: 'Place a player: returns the session, its server and a join token (201 new, 200 reconnect or idempotent replay)',
       body: AllocationRequestSchema, response: AllocationResponseSchema, status: 201,
-      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'FLEET_NOT_FOUND', 'NO_CAPACITY', 'REGION_NOT_SERVED', 'CLIENT_UPDATE_REQUIRED', 'IDEMPOTENCY_KEY_REUSED', 'MIGRATION_TOKEN_INVALID', 'STORE_UNAVAILABLE'],
+      errors: ['VALIDATION_FAILED', 'UNKNOWN_FIELD', 'MALFORMED_JSON', 'FLEET_NOT_FOUND', 'NO_CAPACITY', 'REGION_NOT_SERVED', 'CLIENT_UPDATE_REQUIRED', 'IDEMPOTENCY_KEY_REUSED', 'MIGRATION_TOKEN_INVALID', 'STORE_UNAVAILABLE', 'FLEET_NOT_ALLOCATABLE'],
       handler: async ({ body, headers }) => {
         const key = headers.get('idempotency-key');
         const req = key && body.idempotencyKey === null ? { ...body, idempotencyKey: key } : body;

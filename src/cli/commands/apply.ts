@@ -7,10 +7,13 @@ export const applyUsage = `Usage: handoff apply -f FILE
 
 Register builds, create or update fleets and declare releases from a YAML or JSON manifest (\`-f -\` reads stdin).
 A manifest is either a stream of documents, each with \`kind: Build\`, \`kind: Fleet\`,
-\`kind: Rollout\`, \`kind: Environment\` or \`kind: Webhook\` and the object's fields, or one
-document with \`builds:\`, \`fleets:\`, \`rollouts:\`, \`environments:\` and \`webhooks:\` lists. Builds are immutable: re-applying the same build is "unchanged", changing
+\`kind: Rollout\`, \`kind: ReleasePlan\`, \`kind: Environment\` or \`kind: Webhook\` and the object's
+fields, or one document with \`builds:\`, \`fleets:\`, \`rollouts:\`, \`releasePlans:\`, \`environments:\`
+and \`webhooks:\` lists. Builds are immutable: re-applying the same build is "unchanged", changing
 one under the same id is an error. A Rollout identical to the fleet's latest release is
 "unchanged"; a different one starts a release (superseding one that already routes sessions).
+A ReleasePlan identical to the stored plan is "unchanged"; a new one starts (see
+\`handoff release --help\`).
 
   -f, --file FILE   the manifest; - for stdin
   --json            print the API response`;
@@ -31,6 +34,7 @@ export function renderApplyResult(view: ApplyView): string {
     ...(view.rollouts ?? []).map((r) => `rollout/${r.fleet} ${r.build} ${r.result} (${r.id})`),
     ...(view.environments ?? []).map((e) => `environment/${e.name} ${e.result}`),
     ...(view.webhooks ?? []).map((w) => `webhook/${w.name} ${w.result}`),
+    ...(view.releasePlans ?? []).map((p) => `releaseplan/${p.name} ${p.result}`),
   ];
   return lines.length ? lines.join('\n') : 'Nothing to apply.';
 }
@@ -48,7 +52,7 @@ export const applyCommand = defineCommand({
 });
 
 /** A missing or unreadable file is the caller's mistake, not the server's: exit 2. */
-async function readManifest(readFile: (path: string) => Promise<string>, path: string): Promise<string> {
+export async function readManifest(readFile: (path: string) => Promise<string>, path: string): Promise<string> {
   try {
     return await readFile(path);
   } catch (e) {

@@ -1,13 +1,15 @@
 import { defineCommand, ExitCodes, printResult, type Parsed } from '../command.js';
 import type { Query } from '../client.js';
-import { isListResource, ListResources, renderList, type ListResource } from '../lists.js';
+import type { ClusterView } from '../../cluster/model.js';
+import { isListResource, ListResources, renderCluster, renderList, type ListResource } from '../lists.js';
 import { parsePositiveInt } from '../parse.js';
 import { expectPositionals, parseCommandArgs, UsageError } from '../usage.js';
 import type { ListView } from '../views.js';
 
 export const getUsage = `Usage: handoff get <${ListResources.join('|')}> [--fleet F] [--all] [--limit N]
 
-List what the control plane knows.
+List what the control plane knows. \`get cluster\` shows the replicas sharing a PostgreSQL
+store, which one leads and its lease's fencing epoch.
 
   --fleet F    only this fleet's servers, sessions, rollouts or events
   --all        servers: include stopped and crashed ones; sessions: include closed ones
@@ -48,6 +50,11 @@ export const getCommand = defineCommand({
   usage: getUsage,
   parse: parseGet,
   async execute(input, session) {
+    if (input.resource === 'cluster') {
+      const res = await session.api.get<ClusterView>(input.path, {});
+      printResult(session, res.text, () => renderCluster(res.data, session.io.now()));
+      return ExitCodes.ok;
+    }
     const res = await session.api.get<ListView<unknown>>(input.path, input.query);
     printResult(session, res.text, () => renderList(input.resource, res.data.items, session.io.now()));
     return ExitCodes.ok;

@@ -4,6 +4,7 @@ import { abTestScenario } from './ab-test.js';
 import { blueGreenScenario } from './blue-green.js';
 import { canaryScenario } from './canary.js';
 import { dynamicPoolScenario } from './dynamic-pool.js';
+import { faultyCanaryScenario } from './faulty-canary.js';
 import { maintenanceScenario } from './maintenance.js';
 import { rollingScenario } from './rolling.js';
 import type { Scenario } from './types.js';
@@ -11,6 +12,7 @@ import type { Scenario } from './types.js';
 /** Scenario choices a flag makes (only the canary has one). */
 export interface ScenarioOptions {
   canaryServers: CanaryServerMode;
+  faultyBuild?: boolean;
 }
 
 const scenarios: Record<DemoStrategy, (o: ScenarioOptions) => Scenario> = {
@@ -22,7 +24,10 @@ const scenarios: Record<DemoStrategy, (o: ScenarioOptions) => Scenario> = {
   'dynamic-pool': dynamicPoolScenario,
 };
 
-/** A fresh scenario (scenarios remember what they did during one run). */
+/**
+ * A fresh scenario (scenarios remember what they did during one run). `faultyBuild`: the
+ * canary of a faulty v2 (options.ts allows it with the canary strategy only).
+ */
 export function scenarioFor(strategy: DemoStrategy, o: ScenarioOptions = { canaryServers: 'new' }): Scenario {
-  return scenarios[strategy](o);
+  return o.faultyBuild ? faultyCanaryScenario() : scenarios[strategy](o);
 }

@@ -107,4 +107,11 @@ export interface Scenario {
   step?(ctx: DriveContext, rollout: RolloutRecord, trace: readonly TraceSample[]): Promise<void>;
   /** The strategy's own figures for the summary. Pure. */
   figures(input: FigureInput): Figure[];
+  /**
+   * Whether the release ended as this scenario means it to (default: Completed), and if not, why.
+   * A faulty build's scenario passes only when the release was rolled back. Pure.
+   */
+  releaseEnd?(rollout: RolloutRecord): { ok: boolean; problem: string };
+  /** How long to let the fleet settle after the release ends before the summary is taken (default 0). */
+  settleMs?: number;
 }

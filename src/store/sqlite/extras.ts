@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { Environment, EnvSnapshot } from '../../environment/model.js';
 import type { Delivery, Webhook } from '../../notify/model.js';
 import type { DeliveryQuery, EnvSnapshotQuery, Mutation } from '../port.js';
+import { deliveryRow } from './rows.js';
 import { upsert, where } from './sql.js';
 
 type ExtraMutation = Extract<Mutation, { kind: 'putEnvironment' | 'putEnvSnapshot' | 'putWebhook' | 'deleteWebhook' | 'putDelivery' }>;
@@ -64,11 +65,4 @@ export class ExtraTables {
     const order = q.pending ? 'next_attempt_at, id' : 'created_at DESC, seq DESC';
     return this.docs<Delivery>(`SELECT doc FROM webhook_deliveries${w.sql} ORDER BY ${order} LIMIT ?`, [...w.params, q.limit]);
   }
-}
-
-function deliveryRow(d: Delivery) {
-  return {
-    id: d.id, webhook: d.webhook, pending: d.state === 'pending' ? 1 : 0,
-    next_attempt_at: d.nextAttemptAt, created_at: d.createdAt, seq: d.seq, doc: JSON.stringify(d),
-  };
 }

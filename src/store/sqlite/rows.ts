@@ -4,6 +4,7 @@ import { isTerminal, type Fleet, type GameServer } from '../../fleet/model.js';
 import { isTerminalRelease, type ReleaseRecord } from '../../release/model.js';
 import { isTerminalPhase, type Rollout } from '../../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../../session/model.js';
+import type { Delivery } from '../../notify/model.js';
 import type { IdempotencyRecord } from '../port.js';
 
 /**
@@ -71,6 +72,13 @@ export function migrationTokenRow(t: MigrationTokenRecord) {
 
 export function releasePlanRow(r: ReleaseRecord) {
   return { name: r.name, terminal: isTerminalRelease(r.phase) ? 1 : 0, created_at: r.createdAt, doc: JSON.stringify(r) };
+}
+
+export function deliveryRow(d: Delivery) {
+  return {
+    id: d.id, webhook: d.webhook, pending: d.state === 'pending' ? 1 : 0,
+    next_attempt_at: d.nextAttemptAt, created_at: d.createdAt, seq: d.seq, doc: JSON.stringify(d),
+  };
 }
 
 export function eventRow(e: NewEvent) {

@@ -15,9 +15,17 @@ export interface ControlPlaneConfig {
   port: number;
   sdkPort: number;
   portRange: PortRange;
+  /** More `handoff server` flags, e.g. `--store postgres://…`. */
+  extraArgs?: string[];
+  /**
+   * With `--store postgres://…`: wait until this replica leads (the default) or only until it
+   * listens as a follower.
+   */
+  role?: 'leader' | 'follower';
 }
 
 const LISTENING = /handoff server listening on (http:\/\/\S+) \(SDK (http:\/\/[^,]+),/;
+const FOLLOWING = /handoff replica \S+ listening on (http:\/\/\S+) /;
 /** Output lines kept for failure messages. */
 const KEEP_LINES = 200;
 
@@ -87,7 +95,7 @@ export class ControlPlane {
 
   private async spawnChild(): Promise<void> {
     const { dataDir, port, sdkPort, portRange } = this.config;
-    const args = ['server', '--data-dir', dataDir, '--port', String(port), '--sdk-port', String(sdkPort), '--port-range', `${portRange.from}-${portRange.to}`];
+    const args = ['server', '--data-dir', dataDir, '--port', String(port), '--sdk-port', String(sdkPort), '--port-range', `${portRange.from}-${portRange.to}`, ...(this.config.extraArgs ?? [])];
     const generation = ++this.generation;
     const child = spawn(path.join(repoRoot, 'bin/handoff'), args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -108,8 +116,13 @@ export class ControlPlane {
       child.stdout?.on('data', (chunk: string) => {
         for (const line of chunk.split('\n')) {
           if (line) this.remember(`[#${generation} out] ${line}`);
+          const following = this.config.role === 'follower' ? FOLLOWING.exec(line) : null;
+          if (following) {
+            if (following[1] !== this.url) reject(new Error(`unexpected address: ${line}`));
+            resolve();
+          }
           const m = LISTENING.exec(line);
-          if (m) {
+          if (m && this.config.role !== 'follower') {
             if (m[1] !== this.url || m[2] !== this.sdkUrl) reject(new Error(`unexpected addresses: ${line}`));
             resolve();
           }

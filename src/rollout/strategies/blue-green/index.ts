@@ -3,11 +3,12 @@
  * optionally smoke-check one and wait for `promote`, then switch every new session to the new
  * build at once while open sessions finish where they are (or migrate at an optional deadline).
  */
+import { validateAnalysis } from '../../../analysis/spec.js';
 import { HandoffError } from '../../../core/errors.js';
 import type { BuildRole } from '../../../fleet/plan-fleet.js';
 import type { Rollout, RolloutPhase } from '../../model.js';
 import type { Strategy } from '../../strategy.js';
-import { planBlueGreen } from './plan.js';
+import { planBlueGreen, runningBlueGreenCheck } from './plan.js';
 import { blueGreenOptions, type BlueGreenSpec } from './spec.js';
 
 const PRE_SWITCH: ReadonlySet<RolloutPhase> = new Set(['Provisioning', 'Verifying', 'AwaitingPromotion']);
@@ -25,6 +26,8 @@ export const blueGreen: Strategy<BlueGreenSpec> = {
   summary: 'start the new build beside the old, switch every new session at once, let the old build empty',
   options: blueGreenOptions,
   validate(spec) {
+    if (spec.analysis?.preSwitch) validateAnalysis(spec.analysis.preSwitch);
+    if (spec.analysis?.postSwitch) validateAnalysis(spec.analysis.postSwitch);
     // `drain` is the older spelling of a time-triggered migration: one release says it once.
     if (spec.drain && spec.migration) {
       throw new HandoffError('VALIDATION_FAILED', 'give drain or migration, not both (drain is a migration after a time)', { fields: ['drain', 'migration'] });
@@ -55,4 +58,5 @@ export const blueGreen: Strategy<BlueGreenSpec> = {
     return { promotedAt: now };
   },
   hasRouted: (r) => r.switchedAt !== null,
+  runningCheck: runningBlueGreenCheck,
 };

@@ -4,6 +4,7 @@
  * optional cohort on it from the start; at 100 % the old build empties and retires.
  */
 import { validateRoutingTable } from '../../../allocation/decide-routing.js';
+import { validateAnalysis } from '../../../analysis/spec.js';
 import { HandoffError } from '../../../core/errors.js';
 import type { BuildRole } from '../../../fleet/plan-fleet.js';
 import type { Rollout } from '../../model.js';
@@ -23,6 +24,7 @@ type CanaryRollout = Rollout & { spec: CanarySpec };
 export function validateCanary(spec: CanarySpec): void {
   let previous = 0;
   spec.steps.forEach((s, i) => {
+    if ('analysis' in s && 'metrics' in s.analysis) validateAnalysis(s.analysis.metrics);
     if (!('setWeight' in s)) return;
     if (s.setWeight < previous) {
       throw new HandoffError('ROLLOUT_STEPS_INVALID', `steps[${i}]: setWeight ${s.setWeight} is lower than an earlier ${previous}; a canary only grows, so its players stay on it`, { step: i, weight: s.setWeight, previous });

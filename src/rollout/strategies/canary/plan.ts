@@ -14,7 +14,9 @@ import { takesNewSessions, type RoutingTable } from '../../../allocation/routing
 import type { ServerState } from '../../../fleet/model.js';
 import type { SmokeResult } from '../../checks.js';
 import type { Rollout } from '../../model.js';
-import { emptyPlan, failedPlan, type AnalysisCheck, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import type { AnalysisSpec } from '../../../analysis/spec.js';
+import { emptyPlan, failedPlan, type AnalysisCheck, type MetricsCheck, type RolloutObservation, type RolloutPlan } from '../../strategy.js';
+import { gateRunning, INCONCLUSIVE_NEXT, metricsCheck } from '../analysis-gate.js';
 import { cohortRules, hasCohort } from '../cohort.js';
 import { planDrain } from '../drain.js';
 import { IN_PLACE_DRAIN_REASON, isInPlace, provisionInPlace, withCaps, type InPlaceProgress } from './in-place.js';
@@ -153,6 +155,10 @@ function verifying(o: Observation): RolloutPlan {
   const ps = canaryProgress(r);
   if (!r.smoke || r.smoke.state === 'running') return emptyPlan();
   if (r.smoke.state === 'failed') return failedPlan(r, now, `${stepLabel(r, ps.step)}: analysis failed${r.smoke.serverId ? ` on ${r.smoke.serverId}` : ''}: ${r.smoke.detail}`);
+  if (r.smoke.state === 'inconclusive') {
+    // Too little data to judge: a person decides (`promote` continues, `abort` rolls back).
+    return { ...emptyPlan(), patch: { phase: 'Paused', message: `${stepLabel(r, ps.step)}: analysis inconclusive at ${ps.weight}%: ${r.smoke.detail} ${INCONCLUSIVE_NEXT}` } };
+  }
   return run(o, { ...ps, step: ps.step + 1, stepStartedAt: now }, {}, false);
 }
 
@@ -184,6 +190,11 @@ function run(o: Observation, ps: CanaryProgress, extra: Partial<Rollout>, instal
         wait = { phase: 'Paused', message: `${stepLabel(r, step)}: paused at ${weight}% ${until}` };
         break;
       }
+    } else if (s && 'metrics' in s.analysis && ps.promotedStep === step) {
+      // An operator continued past this analysis's inconclusive verdict: on to the next step.
+    } else if (s && 'metrics' in s.analysis && step === ps.step && r.phase === 'Paused' && r.smoke?.state === 'inconclusive') {
+      wait = { phase: 'Paused' };
+      break;
     } else if (s) {
       const started = startCheck(o, s.analysis, step, weight);
       wait = started ? { phase: 'Verifying', smoke: started.result, message: started.message } : { phase: 'Progressing', message: `${stepLabel(r, step)}: waiting for a Ready ${r.toBuild} server to check` };
@@ -215,6 +226,14 @@ function startCheck(o: Observation, analysis: CanaryAnalysis, step: number, weig
   const { rollout: r, now } = o;
   const target = o.servers.find((s) => s.build === r.toBuild && READY.has(s.state));
   const result = (serverId: string): SmokeResult => ({ state: 'running', serverId, startedAt: now, finishedAt: null, detail: '' });
+  if ('metrics' in analysis) {
+    const seconds = analysis.metrics.windowSeconds;
+    return {
+      check: canaryMetricsCheck(r, analysis.metrics, step, weight, now),
+      result: gateRunning(now),
+      message: `${stepLabel(r, step)}: analysing ${r.toBuild} against ${r.fromBuild} at ${weight}% for ${seconds}s`,
+    };
+  }
   if ('smoke' in analysis) {
     if (!target) return null;
     return { check: { serverId: target.id, smoke: analysis.smoke }, result: result(target.id), message: `${stepLabel(r, step)}: smoke check on ${target.id} at ${weight}%` };
@@ -233,6 +252,11 @@ export function webhookPayload(r: Rollout, step: number, weight: number): Record
   return { rollout: r.id, fleet: r.fleet, strategy: r.spec.strategy, fromBuild: r.fromBuild, toBuild: r.toBuild, step: step + 1, steps, weight };
 }
 
+/** A metrics analysis of the canary against the old build over the window starting at `since`. */
+function canaryMetricsCheck(r: CanaryRollout, analysis: AnalysisSpec, step: number, weight: number, since: number): MetricsCheck {
+  return metricsCheck(r, analysis, stepLabel(r, step), since, webhookPayload(r, step, weight));
+}
+
 /** The check a Verifying canary waits on (run again after a control-plane restart). */
 export function runningCanaryCheck(r: CanaryRollout): AnalysisCheck | null {
   if (r.phase !== 'Verifying' || !r.smoke) return null;
@@ -240,6 +264,7 @@ export function runningCanaryCheck(r: CanaryRollout): AnalysisCheck | null {
   const s = canarySteps(r.spec)[ps.step];
   if (!s || !('analysis' in s)) return null;
   const { serverId } = r.smoke;
+  if ('metrics' in s.analysis) return canaryMetricsCheck(r, s.analysis.metrics, ps.step, ps.weight, r.smoke.startedAt);
   return 'smoke' in s.analysis ? { serverId, smoke: s.analysis.smoke } : { serverId, webhook: s.analysis.webhook, payload: webhookPayload(r, ps.step, ps.weight) };
 }
 

@@ -1,12 +1,18 @@
 import { z } from 'zod';
+import { AnalysisSpecSchema, type AnalysisSpec } from '../../../analysis/spec.js';
 import {
   DrainDeadlineSchema, SmokeCheckSchema, WebhookCheckSchema, seconds, type DrainDeadline, type SmokeCheck, type WebhookCheck,
 } from '../../checks.js';
 import { CohortSchema, type Cohort } from '../cohort.js';
 import { ServerBudgetSchema, type ServerBudget } from '../rolling/spec.js';
 
-/** A check between steps: a smoke check against one canary server, or a webhook answering 2xx = pass. */
-export type CanaryAnalysis = { smoke: SmokeCheck } | { webhook: WebhookCheck };
+/**
+ * A check between steps: a smoke check against one canary server, a webhook answering 2xx = pass,
+ * or a metrics analysis: the canary's signals against the baseline's over `windowSeconds` from
+ * the step's start, judged (pass → next step; fail → the release fails and new sessions go back
+ * to the baseline; inconclusive → Paused until `promote` or `abort`).
+ */
+export type CanaryAnalysis = { smoke: SmokeCheck } | { webhook: WebhookCheck } | { metrics: AnalysisSpec };
 
 export type CanaryStep =
   /** Share of *new sessions* (0–100) that go to the canary from now on. */
@@ -44,7 +50,7 @@ export const weight = z.number().min(0, 'a weight is a share of new sessions, 0 
 const CanaryStepSchema = z.union([
   z.strictObject({ setWeight: weight }),
   z.strictObject({ pause: z.strictObject({ seconds: z.number().int().min(1).optional() }) }),
-  z.strictObject({ analysis: z.union([z.strictObject({ smoke: SmokeCheckSchema }), z.strictObject({ webhook: WebhookCheckSchema })]) }),
+  z.strictObject({ analysis: z.union([z.strictObject({ smoke: SmokeCheckSchema }), z.strictObject({ webhook: WebhookCheckSchema }), z.strictObject({ metrics: AnalysisSpecSchema })]) }),
 ]);
 
 /** The options of a canary release, with their defaults. */

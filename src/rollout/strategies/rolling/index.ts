@@ -8,7 +8,7 @@ import { HandoffError } from '../../../core/errors.js';
 import type { BuildRole } from '../../../fleet/plan-fleet.js';
 import type { Rollout, RolloutPhase } from '../../model.js';
 import type { Strategy } from '../../strategy.js';
-import { planRolling } from './plan.js';
+import { planRolling, runningRollingCheck } from './plan.js';
 import { asState, initialProgress, progressOf } from './progress.js';
 import { resolveBudget, rollingOptions, rollingSize, validateRolling, type RollingSpec } from './spec.js';
 
@@ -52,4 +52,5 @@ export const rolling: Strategy<RollingSpec> = {
     return { phase: 'Progressing', promotedAt: now, message: 'resumed by promote', progressState };
   },
   hasRouted: (r) => r.switchedAt !== null,
+  runningCheck: runningRollingCheck,
 };

@@ -10,11 +10,14 @@
  * Draining and sets the role targets the fleet planner keeps (see `index.ts`).
  *
  * Progressing ⇄ [Verifying: a smoke check on one new server per batch] → Completed;
+ * Progressing ⇄ [Verifying: an analysis once a batch is in rotation, before the next] (inconclusive → Paused);
  * Progressing → Paused (a batch not Ready in time, or start failures) → `promote` → Progressing.
  */
 import type { RoutingTable } from '../../../allocation/routing.js';
 import type { Rollout } from '../../model.js';
-import { emptyPlan, restoredRouting, type RolloutObservation, type RolloutPlan, type RolloutServer } from '../../strategy.js';
+import type { AnalysisSpec } from '../../../analysis/spec.js';
+import { emptyPlan, restoredRouting, type AnalysisCheck, type MetricsCheck, type RolloutObservation, type RolloutPlan, type RolloutServer } from '../../strategy.js';
+import { gateRunning, INCONCLUSIVE_NEXT, metricsCheck } from '../analysis-gate.js';
 import { emptiestFirst, observeReplacement, roomUnder, type Replacement } from '../replace.js';
 import { asState, progressOf, type RollingProgress } from './progress.js';
 import type { RollingSpec } from './spec.js';
@@ -49,7 +52,15 @@ function step(o: Observation): RolloutPlan {
   let phase = r.phase;
   let message: string | null = null;
 
-  if (phase === 'Verifying' && r.smoke && r.smoke.state !== 'running') {
+  if (phase === 'Verifying' && r.smoke && r.smoke.state !== 'running' && p.analysingBatch != null) {
+    // The batch's verdict (see ../analysis-gate.ts); an inconclusive one lets a person decide.
+    const label = `batch ${p.batch}/${p.batches}`;
+    if (r.smoke.state === 'failed') return fail(r, now, `${label}: analysis failed: ${r.smoke.detail}`);
+    p.analysingBatch = null;
+    p.analysedBatch = p.batch;
+    phase = r.smoke.state === 'inconclusive' ? 'Paused' : 'Progressing';
+    if (phase === 'Paused') message = `${label}: analysis inconclusive: ${r.smoke.detail} ${INCONCLUSIVE_NEXT}`;
+  } else if (phase === 'Verifying' && r.smoke && r.smoke.state !== 'running') {
     if (r.smoke.state === 'failed') return fail(r, now, `smoke check failed on ${r.smoke.serverId} (batch ${p.batch}/${p.batches}): ${r.smoke.detail}`);
     phase = 'Progressing';
     p.verifiedBatch = p.batch;
@@ -86,7 +97,13 @@ function step(o: Observation): RolloutPlan {
   const batchDone = newDone && verified && seen.oldUp.length <= size - goal(p, size);
   const lastDone = batchDone && p.batch === p.batches;
   if (phase === 'Progressing' && lastDone && seen.old.length === 0) return complete(r, now, p);
-  if (phase === 'Progressing' && batchDone && !lastDone) {
+  if (phase === 'Progressing' && batchDone && !lastDone && r.spec.analysis && (p.analysedBatch ?? 0) < p.batch) {
+    // The batch is in rotation: judge it before the next one takes more old servers away.
+    phase = 'Verifying';
+    p.analysingBatch = p.batch;
+    patch.smoke = gateRunning(now);
+    message = `batch ${p.batch}/${p.batches}: analysing ${r.toBuild} against ${r.fromBuild} for ${r.spec.analysis.windowSeconds}s`;
+  } else if (phase === 'Progressing' && batchDone && !lastDone) {
     p.batch += 1;
     p.waitingSince = null;
   }
@@ -112,6 +129,8 @@ function step(o: Observation): RolloutPlan {
     if (weight > 0 && r.switchedAt === null) patch.switchedAt = now;
   }
 
+  // Asked for once this pass's weight is known: the gate's payload reports it.
+  if (phase === 'Verifying' && r.phase !== 'Verifying' && p.analysingBatch === p.batch && r.spec.analysis) plan.check = rollingMetricsCheck(r, r.spec.analysis, p, now);
   drainDeadlines(o, p, plan);
 
   const outOfRotation = seen.old.filter((s) => s.state === 'Draining' || drains.includes(s));
@@ -234,6 +253,20 @@ function complete(r: RollingRollout, now: number, p: RollingProgress): RolloutPl
       ...(r.switchedAt === null ? { switchedAt: now } : {}),
     },
   };
+}
+
+/** The analysis of batch `p.batch`, over the window starting at `since`. */
+export function rollingMetricsCheck(r: RollingRollout, analysis: AnalysisSpec, p: Pick<RollingProgress, 'batch' | 'batches' | 'weight'>, since: number): MetricsCheck {
+  const payload = { rollout: r.id, fleet: r.fleet, strategy: 'rolling', fromBuild: r.fromBuild, toBuild: r.toBuild, batch: p.batch, batches: p.batches, weight: p.weight };
+  return metricsCheck(r, analysis, `batch ${p.batch}/${p.batches}`, since, payload);
+}
+
+/** The check a Verifying rolling release waits on (run again after a control-plane restart). */
+export function runningRollingCheck(r: RollingRollout): AnalysisCheck | null {
+  if (r.phase !== 'Verifying' || !r.smoke) return null;
+  const p = progressOf(r);
+  if (p.analysingBatch != null && r.spec.analysis) return rollingMetricsCheck(r, r.spec.analysis, p, r.smoke.startedAt);
+  return r.spec.smoke ? { serverId: r.smoke.serverId, smoke: r.spec.smoke } : null;
 }
 
 function fail(r: RollingRollout, now: number, message: string): RolloutPlan {

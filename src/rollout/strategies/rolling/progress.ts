@@ -24,6 +24,9 @@ export interface RollingProgress extends Budget {
   admitted: number;
   /** The last batch whose smoke check passed. */
   verifiedBatch: number;
+  /** With an analysis: the last batch it judged (or a person let pass); the batch under judgement, if any. */
+  analysedBatch?: number;
+  analysingBatch?: number | null;
   /** Servers the smoke check already ran against (a later batch checks another one). */
   smoked: string[];
   /** The new build's weight last written to the routing table; null before the first. */
@@ -42,7 +45,7 @@ export interface RollingProgress extends Budget {
 export function initialProgress(budget: Budget, runningOld: number): RollingProgress {
   return {
     ...budget, batch: 1, replaced: 0, inRotation: 0, oldInRotation: runningOld, outOfRotation: 0,
-    oldTarget: runningOld, newTarget: 0, admitted: 0, verifiedBatch: 0, smoked: [], weight: null,
+    oldTarget: runningOld, newTarget: 0, admitted: 0, verifiedBatch: 0, analysedBatch: 0, analysingBatch: null, smoked: [], weight: null,
     waitingSince: null, failureBase: 0, drainedAt: {}, noticed: [], migrated: [],
   };
 }

@@ -39,7 +39,7 @@ describe('rolling budgets', () => {
 
   const options = z.strictObject(rollingOptions);
   it('defaults to one server at a time and no extra server', () => {
-    expect(options.parse({})).toEqual({ maxSurge: 0, maxUnavailable: 1, smoke: null, batchReadyTimeoutSeconds: 300, maxStartFailures: 3, drain: null });
+    expect(options.parse({})).toEqual({ analysis: null, maxSurge: 0, maxUnavailable: 1, smoke: null, batchReadyTimeoutSeconds: 300, maxStartFailures: 3, drain: null });
   });
 
   it.each([['-1'], ['101%'], ['25'], ['2.5%'], [-1], [1.5], ['%']])('refuses the budget %j', (value) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AnalysisSpecSchema, validateAnalysis, type AnalysisSpec } from '../../../analysis/spec.js';
 import { HandoffError } from '../../../core/errors.js';
 import { DrainDeadlineSchema, SmokeCheckSchema, type DrainDeadline, type SmokeCheck } from '../../checks.js';
 
@@ -19,6 +20,11 @@ export interface RollingSpec {
   maxStartFailures: number;
   /** Optional: close what is left on an old server this long after it left rotation, with a notice first. */
   drain: DrainDeadline | null;
+  /**
+   * Optional: after each batch but the last is in rotation, the new build is judged against the
+   * old one over `windowSeconds` before the next batch begins (absent on records before it).
+   */
+  analysis?: AnalysisSpec | null;
 }
 
 /** A count of servers, or a percentage (the in-place canary's `inPlaceServers` takes the same). */
@@ -35,6 +41,7 @@ export const rollingOptions = {
   batchReadyTimeoutSeconds: z.number().int().min(1).default(300),
   maxStartFailures: z.number().int().min(1).default(3),
   drain: DrainDeadlineSchema.nullable().default(null),
+  analysis: AnalysisSpecSchema.nullable().default(null),
 };
 
 /** How many servers a release replaces at once, resolved against the fleet's size. */
@@ -51,7 +58,8 @@ function isZero(b: ServerBudget): boolean {
 }
 
 /** Both budgets zero: no server could ever leave rotation or be added, so nothing would be replaced. */
-export function validateRolling(spec: Pick<RollingSpec, 'maxSurge' | 'maxUnavailable'>): void {
+export function validateRolling(spec: Pick<RollingSpec, 'maxSurge' | 'maxUnavailable' | 'analysis'>): void {
+  if (spec.analysis) validateAnalysis(spec.analysis);
   if (isZero(spec.maxSurge) && isZero(spec.maxUnavailable)) {
     throw new HandoffError('ROLLOUT_NO_PROGRESS', 'maxSurge and maxUnavailable are both 0: no server could be replaced; allow one extra server (maxSurge) or one out of rotation (maxUnavailable)', {
       maxSurge: spec.maxSurge,

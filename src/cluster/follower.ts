@@ -1,0 +1,71 @@
+/**
+ * The HTTP side of a follower replica: it answers `GET /v1/cluster`, `/healthz` and, given
+ * `reads`, every other `GET /v1/…` itself (from state at most a bounded age old, see
+ * server/follower-reads.ts), and forwards everything else — allocations and every other write
+ * — to the leader, streaming the request and the answer through unchanged. Without a leader (a take-over under way) or when
+ * the leader does not answer, it says so with 503 NO_LEADER, which clients retry.
+ */
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { HandoffError } from '../core/errors.js';
+import type { ClusterView } from './model.js';
+
+export interface FollowerDeps {
+  self: string;
+  view: () => Promise<ClusterView>;
+  /** The handler for reads and when its state was loaded; absent: reads are forwarded too. */
+  reads?: () => Promise<{ handler: (req: IncomingMessage, res: ServerResponse) => void; loadedAt: number }>;
+  now?: () => number;
+}
+
+/** Hop-by-hop headers: they describe one connection, not the request, so they are not forwarded. */
+const HopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+export function followerHandler(deps: FollowerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(deps, req, res).catch((e: unknown) => send(res, e instanceof HandoffError ? e : new HandoffError('NO_LEADER', undefined, { cause: String(e) })));
+  };
+}
+
+async function handle(deps: FollowerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  if (req.method === 'GET' && path === '/healthz') return json(res, 200, { ok: true, role: 'follower', replica: deps.self });
+  if (req.method === 'GET' && path.startsWith('/v1/') && path !== '/v1/cluster' && deps.reads) {
+    const plane = await deps.reads();
+    res.setHeader('x-handoff-served-by', deps.self);
+    res.setHeader('x-handoff-state-age-ms', String(Math.max(0, (deps.now ?? Date.now)() - plane.loadedAt)));
+    return plane.handler(req, res);
+  }
+  const view = await deps.view();
+  if (req.method === 'GET' && path === '/v1/cluster') return json(res, 200, view);
+  const leader = view.leader;
+  if (!leader || leader.id === deps.self) throw new HandoffError('NO_LEADER');
+  const target = new URL(req.url ?? '/', leader.url);
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HopByHop.has(k)) headers[k] = v;
+  // The leader checks Host against its own names (DNS-rebinding protection): address it by them.
+  headers.host = target.host;
+  headers['x-handoff-forwarded-by'] = deps.self;
+  await new Promise<void>((resolve, reject) => {
+    const upstream = request(target, { method: req.method, headers }, (answer) => {
+      const out: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(answer.headers)) if (v !== undefined && !HopByHop.has(k)) out[k] = v;
+      res.writeHead(answer.statusCode ?? 502, out);
+      answer.pipe(res);
+      answer.on('end', resolve);
+      answer.on('error', reject);
+    });
+    upstream.on('error', (e) => reject(new HandoffError('NO_LEADER', undefined, { leader: leader.id, cause: e.message })));
+    req.pipe(upstream);
+  });
+}
+
+function send(res: ServerResponse, e: HandoffError): void {
+  if (res.headersSent) return void res.destroy();
+  json(res, e.status, e.toBody(), e.retryable ? { 'retry-after': '1' } : {});
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}

@@ -1,0 +1,90 @@
+/**
+ * One replica's side of leadership: every `ttlMs / 3` it heartbeats, then renews the lease it
+ * holds or tries to take it. Taking it calls `onAcquired` with the fence (the epoch) the
+ * store's commits must carry; losing it calls `onLost`. Losing is also enforced without this
+ * loop: a leader that is paused (SIGSTOP, GC, partition) past its lease wakes up with a stale
+ * epoch, and the database refuses its commits (see store/postgres/lease.ts).
+ */
+import type { Fence } from '../store/postgres/lease.js';
+import { acquireLease, heartbeat, listReplicas, readLease, renewLease } from '../store/postgres/lease.js';
+import type { PostgresStore } from '../store/postgres/pg-store.js';
+import { ControlPlaneLease, type ClusterView } from './model.js';
+import { clusterView } from './view.js';
+
+export interface LeadershipOptions {
+  /** This replica's id: unique among the replicas, stable across its restarts. */
+  id: string;
+  /** The lease's time to live; a paused or dead leader is replaced this long after its last renewal. */
+  ttlMs: number;
+  /** Which lease; one per fleet later. Default `control-plane`. */
+  lease?: string;
+  onAcquired: (fence: Fence) => void;
+  onLost: (fence: Fence) => void;
+  log: (line: string) => void;
+}
+
+export class Leadership {
+  private held: Fence | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** Where this replica's API is reached; set once it listens. */
+  url = '';
+
+  constructor(private readonly store: PostgresStore, private readonly o: LeadershipOptions) {}
+
+  get lease(): string {
+    return this.o.lease ?? ControlPlaneLease;
+  }
+
+  get id(): string {
+    return this.o.id;
+  }
+
+  /** The fence held now, if this replica leads. */
+  get fence(): Fence | null {
+    return this.held;
+  }
+
+  /** One heartbeat and one renewal or attempt to take the lease. */
+  async tick(): Promise<void> {
+    await this.store.withClient(async (client) => {
+      if (this.url) await heartbeat(client, this.o.id, this.url);
+      if (this.held) {
+        const fence = this.held;
+        if (await renewLease(client, fence, this.o.ttlMs)) return;
+        this.held = null;
+        this.o.onLost(fence);
+        return;
+      }
+      const lease = await acquireLease(client, this.lease, this.o.id, this.o.ttlMs);
+      if (!lease) return;
+      this.held = { name: lease.name, holder: lease.holder, epoch: lease.epoch };
+      this.o.onAcquired(this.held);
+    });
+  }
+
+  /** Ticks every third of the lease's time to live until `stop`. A failed tick is logged and retried. */
+  start(): void {
+    const loop = (): void => {
+      if (this.stopped) return;
+      this.tick().catch((e: unknown) => this.o.log(`leadership: ${e instanceof Error ? e.message : String(e)}`)).finally(() => {
+        if (!this.stopped) this.timer = setTimeout(loop, Math.max(50, Math.floor(this.o.ttlMs / 3)));
+      });
+    };
+    loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  async view(): Promise<ClusterView> {
+    return this.store.withClient(async (client) => {
+      const lease = await readLease(client, this.lease);
+      const replicas = await listReplicas(client);
+      const now = lease?.now ?? Math.max(0, ...replicas.map((r) => r.seenAt));
+      return clusterView(lease, replicas, this.o.id, now, this.o.ttlMs);
+    });
+  }
+}

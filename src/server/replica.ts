@@ -1,0 +1,117 @@
+/**
+ * `handoff server --store postgres://…`: one replica among several sharing the database.
+ * It starts as a follower (answering reads from the shared store, forwarding writes to the
+ * leader; see cluster/follower.ts and follower-reads.ts) and
+ * ticks the leadership lease; once it takes the lease it fences its store with the lease's
+ * epoch and becomes the full control plane on the same port. A leader that loses the lease
+ * stops as after a failed commit and exits with status 75: a supervisor restarts it as a
+ * follower, and nothing it still had in flight can have been written (the epoch check refuses it
+ * in the database).
+ */
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { followerHandler } from '../cluster/follower.js';
+import { SystemClock } from '../core/clock.js';
+import { HandoffError } from '../core/errors.js';
+import { Leadership } from '../cluster/leadership.js';
+import type { Fence } from '../store/postgres/lease.js';
+import { PostgresStore } from '../store/postgres/pg-store.js';
+import { startControlPlane, serverUrl, type ControlPlane } from './compose.js';
+import { FollowerReads } from './follower-reads.js';
+import { resolveServerOptions, type ServerOptions } from './options.js';
+
+export interface ReplicaOptions {
+  /** Unique among the replicas, stable across restarts. Default `<hostname>:<data dir>`. */
+  id?: string;
+  /** The URL other replicas forward to. Default `http://<host>:<port>`. */
+  advertiseUrl?: string;
+  /** The leadership lease's time to live. Default 10 s. */
+  leaseTtlMs?: number;
+  /** How old the state a follower answers reads from may be. Default 1 s. */
+  readMaxAgeMs?: number;
+}
+
+export interface Replica {
+  readonly id: string;
+  readonly url: string;
+  /** The control plane, once this replica leads. */
+  controlPlane(): ControlPlane | null;
+  close(opts?: { stopServers?: boolean }): Promise<void>;
+}
+
+export async function startReplica(
+  input: ServerOptions,
+  replica: ReplicaOptions,
+  hooks: {
+    log: (line: string) => void;
+    /** After the lease is lost and the control plane has stopped; default: exit 75. */
+    onFatal?: (e: unknown) => void;
+    onLeading?: (cp: ControlPlane, fence: Fence) => void;
+  },
+): Promise<Replica> {
+  const options = resolveServerOptions(input);
+  if (options.store === null) throw new RangeError('replicas need a PostgreSQL store (--store postgres://…)');
+  const id = replica.id ?? `${hostname()}:${options.dataDir}`;
+  const store = await PostgresStore.open(options.store);
+  let cp: ControlPlane | null = null;
+  let follower: Server | null = null;
+  let promoting: Promise<void> | null = null;
+
+  const leadership = new Leadership(store, {
+    id, ttlMs: replica.leaseTtlMs ?? 10_000, log: hooks.log,
+    onAcquired: (fence) => {
+      // Before anything else can commit: every write of this leadership carries the epoch.
+      store.fenceWith(fence);
+      promoting = promote(fence).catch((e: unknown) => {
+        hooks.log(`replica ${id}: could not become the control plane: ${e instanceof Error ? e.message : String(e)}`);
+        (hooks.onFatal ?? (() => process.exit(75)))(e);
+      });
+    },
+    onLost: (fence) => {
+      hooks.log(`replica ${id}: lost the leadership lease (epoch ${fence.epoch}); stopping`);
+      leadership.stop();
+      // Requests already in flight still run to their commits, and the database refuses those
+      // (stale epoch): they answer 503 STORE_FENCED rather than being cut off.
+      const lost = new HandoffError('STORE_FENCED', `replica ${id} lost the leadership lease (epoch ${fence.epoch})`, { epoch: fence.epoch });
+      if (cp) cp.failStop(lost);
+      else (hooks.onFatal ?? (() => process.exit(75)))(lost);
+    },
+  });
+
+  const view = { view: () => leadership.view() };
+  const reads = new FollowerReads(store, options, new SystemClock(), view, replica.readMaxAgeMs ?? 1_000, hooks.log);
+  follower = createServer(followerHandler({ self: id, view: view.view, reads: () => reads.current() }));
+  // As the control plane's own server (compose.ts `listen`): longer than clients' idle pools, so
+  // a client never reuses a connection the server is closing.
+  follower.keepAliveTimeout = 65_000;
+  follower.headersTimeout = 10_000;
+  follower.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    follower?.once('error', reject);
+    follower?.listen(options.port, options.host, () => resolve());
+  });
+  const port = Number(new URL(serverUrl(follower)).port);
+  const url = replica.advertiseUrl ?? serverUrl(follower);
+  leadership.url = url;
+
+  async function promote(fence: Fence): Promise<void> {
+    const listening = follower;
+    follower = null;
+    if (listening) await new Promise<void>((resolve) => { listening.close(() => resolve()); listening.closeAllConnections(); });
+    cp = await startControlPlane({ ...input, port }, { store, cluster: { view: () => leadership.view() }, ...(hooks.onFatal ? { onFatal: hooks.onFatal } : {}) });
+    hooks.onLeading?.(cp, fence);
+  }
+
+  leadership.start();
+  return {
+    id, url,
+    controlPlane: () => cp,
+    async close(opts = {}) {
+      leadership.stop();
+      await promoting;
+      if (follower) await new Promise<void>((resolve) => { follower?.close(() => resolve()); follower?.closeAllConnections(); });
+      if (cp) await cp.close(opts);
+      else await store.close();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Leadership leases with a fencing epoch (groundwork for replicas, issue 9 scope 2).
+ *
+ * A lease is a row: name, holder, epoch, expiresAt. Taking a lease that is free or expired bumps
+ * its epoch; the holder renews it before it expires. A store fenced with `{ name, holder, epoch }`
+ * checks, inside every commit's transaction and before writing, that the row still has that
+ * holder and epoch and has not expired — and locks it (FOR UPDATE) so a takeover waits for the
+ * commit in flight, then makes every later one fail. A leader paused past its lease (SIGSTOP,
+ * a GC pause, a partition) therefore cannot write when it wakes, even if it still believes it
+ * leads: the check is in the database, not in its own clock (Jepsen's lesson about unfenced locks).
+ *
+ * Expiry uses the database's clock, the one clock every replica shares. Per-fleet leadership
+ * is the same row with the fleet's name as `name`.
+ */
+import type pg from 'pg';
+import { HandoffError } from '../../core/errors.js';
+
+export interface Fence {
+  name: string;
+  holder: string;
+  epoch: number;
+}
+
+export interface Lease extends Fence {
+  /** Database time, epoch ms. */
+  expiresAt: number;
+}
+
+/** The database's "now" in epoch milliseconds (clock_timestamp: real time, not the transaction's start). */
+const DB_NOW = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/**
+ * Takes the lease `name` for `holder` if it is free, expired, or already `holder`'s (a replica
+ * restarted after kill -9 need not wait out its own lease); null while another holds it. Every
+ * take bumps the epoch, which fences out any earlier incarnation of the same holder too.
+ */
+export async function acquireLease(client: pg.ClientBase, name: string, holder: string, ttlMs: number): Promise<Lease | null> {
+  const { rows } = await client.query<{ epoch: number; expires_at: number }>(
+    `INSERT INTO leases AS l (name, holder, epoch, expires_at) VALUES ($1, $2, 1, ${DB_NOW} + $3)
+     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, epoch = l.epoch + 1, expires_at = EXCLUDED.expires_at
+       WHERE l.expires_at <= ${DB_NOW} OR l.holder = EXCLUDED.holder
+     RETURNING epoch, expires_at`,
+    [name, holder, ttlMs],
+  );
+  const row = rows[0];
+  return row ? { name, holder, epoch: Number(row.epoch), expiresAt: Number(row.expires_at) } : null;
+}
+
+/** Extends a lease still held under `fence`; null when it was lost (expired or taken over). */
+export async function renewLease(client: pg.ClientBase, fence: Fence, ttlMs: number): Promise<Lease | null> {
+  const { rows } = await client.query<{ expires_at: number }>(
+    `UPDATE leases SET expires_at = ${DB_NOW} + $4
+     WHERE name = $1 AND holder = $2 AND epoch = $3 AND expires_at > ${DB_NOW}
+     RETURNING expires_at`,
+    [fence.name, fence.holder, fence.epoch, ttlMs],
+  );
+  const row = rows[0];
+  return row ? { ...fence, expiresAt: Number(row.expires_at) } : null;
+}
+
+/**
+ * Inside a commit's transaction: throws STORE_FENCED unless `fence` still holds its lease.
+ * The row lock keeps a takeover from slipping in between this check and the commit.
+ */
+export async function checkFence(client: pg.ClientBase, fence: Fence): Promise<void> {
+  const { rows } = await client.query<{ holder: string; epoch: number; live: boolean }>(
+    `SELECT holder, epoch, expires_at > ${DB_NOW} AS live FROM leases WHERE name = $1 FOR UPDATE`,
+    [fence.name],
+  );
+  const row = rows[0];
+  if (row && row.holder === fence.holder && Number(row.epoch) === fence.epoch && row.live) return;
+  throw new HandoffError('STORE_FENCED', undefined, {
+    lease: fence.name,
+    epoch: fence.epoch,
+    currentEpoch: row ? Number(row.epoch) : null,
+    currentHolder: row?.holder ?? null,
+  });
+}
+
+/** The lease `name` as stored, with whether it is still live by the database's clock; null if never taken. */
+export async function readLease(client: pg.ClientBase, name: string): Promise<(Lease & { live: boolean; now: number }) | null> {
+  const { rows } = await client.query<{ holder: string; epoch: number; expires_at: number; live: boolean; now: number }>(
+    `SELECT holder, epoch, expires_at, expires_at > ${DB_NOW} AS live, ${DB_NOW} AS now FROM leases WHERE name = $1`,
+    [name],
+  );
+  const row = rows[0];
+  return row ? { name, holder: row.holder, epoch: Number(row.epoch), expiresAt: Number(row.expires_at), live: row.live, now: Number(row.now) } : null;
+}
+
+export interface ReplicaRow {
+  id: string;
+  url: string;
+  startedAt: number;
+  /** Database time of its last heartbeat, epoch ms. */
+  seenAt: number;
+}
+
+/** Records that replica `id`, reachable at `url`, is alive now (database time). */
+export async function heartbeat(client: pg.ClientBase, id: string, url: string): Promise<void> {
+  await client.query(
+    `INSERT INTO replicas (id, url, started_at, seen_at) VALUES ($1, $2, ${DB_NOW}, ${DB_NOW})
+     ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, seen_at = EXCLUDED.seen_at`,
+    [id, url],
+  );
+}
+
+/** Every replica that has ever heartbeated, by id. */
+export async function listReplicas(client: pg.ClientBase): Promise<ReplicaRow[]> {
+  const { rows } = await client.query<{ id: string; url: string; started_at: number; seen_at: number }>('SELECT id, url, started_at, seen_at FROM replicas ORDER BY id');
+  return rows.map((r) => ({ id: r.id, url: r.url, startedAt: Number(r.started_at), seenAt: Number(r.seen_at) }));
+}
