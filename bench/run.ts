@@ -302,7 +302,8 @@ async function main(): Promise<number> {
     shutdown,
     errors,
   };
-  const more = await scaleAndSafety(root, x, log);
+  // Another phase asked for alone (`--only endpoint`, …): the scale and safety phases stay out of it.
+  const more = params.only === null ? await scaleAndSafety(root, x, log) : { scale: null, safety: null };
   if (more.scale?.error) errors.push(`scale: ${more.scale.error}`);
   writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify({ ...results, ...more }, null, 2)}\n`);
   writeFileSync(path.join(resultsDir, 'latest.md'), renderMarkdown(results) + renderScaleMarkdown(more.scale, more.safety));

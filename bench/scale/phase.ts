@@ -1,13 +1,13 @@
 /**
  * Bench phase `scale` (issue 8, target 3), run in a child process of its own so its resident
  * memory is its own: one control plane (real reconciler, planners, allocator, SQLite store) over
- * simulated game servers, with fleets of 10,000 servers each. Measured, in wall-clock time:
+ * simulated game servers, with fleets of up to 5,000 servers each. Measured, in wall-clock time:
  * seeding rates, a reconcile pass with everything in place, resident memory, a restart of the
  * control plane on that store to its first answered allocation, and a blue-green release of the
  * first fleet (10,000 servers) while its players leave over simulated time — counting every
  * player a server dropped (must be 0).
  *
- * Usage: node --expose-gc --import tsx bench/scale/phase.ts [--servers N] [--sessions N]
+ * Usage: node --expose-gc --import tsx bench/scale/phase.ts [--servers N] [--sessions N] [--no-release]
  * Prints one JSON line (ScaleResult) last.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +21,8 @@ import { startScalePlane, type ScalePlane } from './plane.js';
 import { applyFleets, bootServers, fleetName, leaveOverTime, openSessions, pump, settle, type ScaleShape, type Seated } from './seed.js';
 
 export const SCALE_TARGET = { servers: 100_000, sessions: 1_000_000, passMs: 200, rssMb: 2_048, coldStartMs: 2_000, blueGreenServers: 10_000, blueGreenSessions: 100_000 };
-const PER_FLEET = 10_000;
+/** Servers per fleet: the API caps a fleet's maxServers at 10,000, and a blue-green release needs room for twice its servers. */
+const PER_FLEET = 5_000;
 
 export interface ScaleResult {
   shape: ScaleShape & { servers: number; sessions: number };
@@ -35,7 +36,7 @@ export interface ScaleResult {
 
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
 
-export async function runScale(servers: number, sessions: number, log: (m: string) => void): Promise<ScaleResult> {
+export async function runScale(servers: number, sessions: number, log: (m: string) => void, release = true): Promise<ScaleResult> {
   const fleets = Math.max(1, Math.round(servers / PER_FLEET));
   const shape: ScaleShape = { fleets, serversPerFleet: Math.round(servers / fleets), sessionsPerFleet: Math.round(sessions / fleets), sessionsPerServer: 16 };
   const dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-scale-'));
@@ -65,7 +66,7 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
 
     const restartMs = await restartToFirstAllocation(plane, seated);
     log(`restart to first answered allocation: ${restartMs} ms`);
-    const blueGreen = await releaseFirstFleet(plane, seated, shape, log);
+    const blueGreen = release ? await releaseFirstFleet(plane, seated, shape, log) : { servers: 0, sessions: 0, phase: 'not run', interrupted: 0, examples: [], simulatedS: 0, wallMs: 0 };
     return {
       shape: { ...shape, servers: fleets * shape.serversPerFleet, sessions: fleets * shape.sessionsPerFleet },
       setup: { bootMs, seedMs, sessionsPerS: Math.round((fleets * shape.sessionsPerFleet) / (seedMs / 1000)) },
@@ -110,8 +111,9 @@ async function releaseFirstFleet(plane: ScalePlane, seated: Seated, shape: Scale
   const request = RolloutStartSchema.parse({ fleet: fleetName(0), build: 'scale-v2', strategy: 'blue-green', oldIdleSeconds: 30 }) as RolloutStartRequest;
   const rollout = await plane.cp.api.rollouts.start(toRolloutStart(request));
   let phase: string = rollout.phase;
-  for (let s = 0; s < 45 * 60; s++) {
-    plane.clock.advance(1_000);
+  // 5 s steps: one scheduled pass per step (the next is scheduled once a pass ends).
+  for (let s = 0; s < 45 * 60; s += 5) {
+    plane.clock.advance(5_000);
     await settle(6);
     const r = plane.cp.world.rollouts.get(rollout.id);
     phase = r?.phase ?? (await plane.cp.store.getRollout(rollout.id))?.phase ?? 'gone';
@@ -122,8 +124,8 @@ async function releaseFirstFleet(plane: ScalePlane, seated: Seated, shape: Scale
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { servers: { type: 'string', default: '10000' }, sessions: { type: 'string', default: '100000' } } });
-  const result = await runScale(Number(values.servers), Number(values.sessions), (m) => process.stderr.write(`[scale] ${m}\n`));
+  const { values } = parseArgs({ options: { servers: { type: 'string', default: '10000' }, sessions: { type: 'string', default: '100000' }, 'no-release': { type: 'boolean', default: false } } });
+  const result = await runScale(Number(values.servers), Number(values.sessions), (m) => process.stderr.write(`[scale] ${m}\n`), !values['no-release']);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

@@ -39,12 +39,14 @@ export async function scalePhase(root: string, servers: number, sessions: number
     return { target: SCALE_TARGET, result: null, error: out.error ?? 'no result', verdicts: [] };
   }
   const t = SCALE_TARGET;
+  // A figure met below the target's scale is not the target met.
+  const atScale = result.shape.servers >= t.servers && result.shape.sessions >= t.sessions;
   const at = `at ${result.shape.servers.toLocaleString('en')} servers / ${result.shape.sessions.toLocaleString('en')} sessions`;
   const verdicts = [
-    { figure: 'scale reached', value: at, target: `${t.servers.toLocaleString('en')} servers / ${t.sessions.toLocaleString('en')} sessions`, pass: result.shape.servers >= t.servers && result.shape.sessions >= t.sessions },
-    { figure: 'reconcile pass p50 (max)', value: `${result.pass.p50Ms} ms (${result.pass.maxMs} ms) ${at}`, target: `≤ ${t.passMs} ms`, pass: result.pass.maxMs <= t.passMs },
-    { figure: 'resident memory', value: `${result.rssMb} MB ${at}`, target: `≤ ${t.rssMb} MB`, pass: result.rssMb <= t.rssMb },
-    { figure: 'restart on that store → first answered allocation', value: `${result.restartToFirstAllocationMs} ms ${at}`, target: `≤ ${t.coldStartMs} ms`, pass: result.restartToFirstAllocationMs <= t.coldStartMs },
+    { figure: 'scale reached', value: at, target: `${t.servers.toLocaleString('en')} servers / ${t.sessions.toLocaleString('en')} sessions`, pass: atScale },
+    { figure: 'reconcile pass p50 (max)', value: `${result.pass.p50Ms} ms (${result.pass.maxMs} ms) ${at}`, target: `≤ ${t.passMs} ms`, pass: atScale && result.pass.maxMs <= t.passMs },
+    { figure: 'resident memory', value: `${result.rssMb} MB ${at}`, target: `≤ ${t.rssMb} MB`, pass: atScale && result.rssMb <= t.rssMb },
+    { figure: 'restart on that store → first answered allocation', value: `${result.restartToFirstAllocationMs} ms ${at}`, target: `≤ ${t.coldStartMs} ms`, pass: atScale && result.restartToFirstAllocationMs <= t.coldStartMs },
     {
       figure: 'blue-green release', value: `${result.blueGreen.phase}, ${result.blueGreen.interrupted} interrupted, ${result.blueGreen.servers.toLocaleString('en')} servers / ${result.blueGreen.sessions.toLocaleString('en')} sessions, ${result.blueGreen.simulatedS} s simulated in ${Math.round(result.blueGreen.wallMs / 1000)} s`,
       target: `${t.blueGreenServers.toLocaleString('en')} servers / ${t.blueGreenSessions.toLocaleString('en')} sessions, Completed, 0 interrupted`,

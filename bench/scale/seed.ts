@@ -24,7 +24,7 @@ export async function applyFleets(plane: ScalePlane, shape: ScaleShape): Promise
     builds: [build('scale-v1', '1.0.0'), build('scale-v2', '2.0.0')],
     fleets: Array.from({ length: shape.fleets }, (_, i) => ({
       name: fleetName(i), build: 'scale-v1', partyPolicy: 'together',
-      capacity: { minServers: shape.serversPerFleet, maxServers: shape.serversPerFleet * 2, bufferServers: 0, idleTimeoutSeconds: 3_600 },
+      capacity: { minServers: shape.serversPerFleet, maxServers: Math.min(10_000, shape.serversPerFleet * 2), bufferServers: 0, idleTimeoutSeconds: 3_600 },
       health: { timeoutSeconds: 600, startTimeoutSeconds: 600, stopGraceSeconds: 30 },
     })),
   }));

@@ -21,6 +21,8 @@ export class World {
   readonly fleets = new Map<string, Fleet>();
   /** Non-terminal servers. */
   readonly servers = new Map<string, GameServer>();
+  /** The same servers by fleet (insertion order kept): a pass over one fleet must not scan every fleet's servers. */
+  private readonly serversByFleet = new Map<string, Map<string, GameServer>>();
   /** Open sessions. */
   readonly sessions = new Map<string, Session>();
   /** Every rollout not yet terminal, plus each fleet's latest. */
@@ -55,7 +57,7 @@ export class World {
   /** Replaces everything with a snapshot of the store. */
   private reset(s: Snapshot): void {
     for (const m of [this.builds, this.fleets, this.servers, this.sessions, this.rollouts, this.idempotency, this.migrationTokens, this.ranges,
-      this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout, this.reservedOrder]) {
+      this.serversByFleet, this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout, this.reservedOrder]) {
       m.clear();
     }
     this.capacity.clear();
@@ -85,9 +87,13 @@ export class World {
     if (isTerminal(s.state)) {
       this.servers.delete(s.id);
       this.serverByToken.delete(s.token);
+      this.serversByFleet.get(s.fleet)?.delete(s.id);
     } else {
       this.servers.set(s.id, s);
       this.serverByToken.set(s.token, s.id);
+      let fleet = this.serversByFleet.get(s.fleet);
+      if (!fleet) this.serversByFleet.set(s.fleet, (fleet = new Map()));
+      fleet.set(s.id, s);
     }
     this.syncCapacity(s.id);
   }
@@ -113,9 +119,8 @@ export class World {
   }
 
   fleetServers(fleet: string): GameServer[] {
-    const out: GameServer[] = [];
-    for (const s of this.servers.values()) if (s.fleet === fleet) out.push(s);
-    return out;
+    const servers = this.serversByFleet.get(fleet);
+    return servers ? [...servers.values()] : [];
   }
 
   /** Open sessions on a server (reserved or connected). */

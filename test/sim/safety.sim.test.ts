@@ -5,14 +5,14 @@ import { BASE_SEED } from './support.js';
 /**
  * The small version of the session-safety campaign (`npm run bench` runs a longer one, and
  * `--full` the eight-nines one): a release of each family — blue-green with a control-plane
- * restart while draining, rolling aborted mid-way, a maintenance window — on the real planners,
+ * restart while draining, rolling aborted mid-way, a canary in weight steps — on the real planners,
  * allocator and store, and not one player may be cut off without notice.
  */
 describe('the session-safety campaign, small', () => {
   it('plays every session of its runs to the end or with notice: 0 interruptions', async () => {
     const report = await runSafety({
       sessions: Infinity, budgetMs: 25_000, baseSeed: BASE_SEED,
-      only: ['blue-green: control-plane restart in Draining', 'rolling with no spare capacity: abort in Progressing', 'maintenance window: release'],
+      only: ['blue-green: control-plane restart in Draining', 'rolling with no spare capacity: abort in Progressing', 'canary in weight steps: release'],
     });
     expect(report.runs).toBeGreaterThanOrEqual(1);
     expect(report.sessions).toBeGreaterThan(0);
