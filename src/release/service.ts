@@ -6,16 +6,19 @@
  * calls back: the plan reads its rollouts' phases on the next tick.
  */
 import { z } from 'zod';
+import type { MetricResult } from '../analysis/judge/model.js';
 import { callWebhook } from '../analysis/webhook.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { TimerHandle } from '../core/clock.js';
 import { HandoffError, isHandoffError } from '../core/errors.js';
+import { runMetricsAnalysisSafely, type AnalysisDeps } from '../rollout/analysis-run.js';
 import type { RolloutPhase, RolloutSpec } from '../rollout/model.js';
 import type { RolloutService } from '../rollout/service.js';
 import { strategies } from '../rollout/strategies/index.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
-import { initialSteps, isTerminalRelease, type ReleasePlanSpec, type ReleaseRecord, type StepRollouts, type StepState } from './model.js';
+import { gateWithVerdicts, type GateJudgement, type GateWindow } from './analysis-gate.js';
+import { initialSteps, isTerminalRelease, type GateVerdict, type ReleasePlanSpec, type ReleaseRecord, type StepRollouts, type StepState } from './model.js';
 import { planRelease, type ReleaseAction } from './plan-release.js';
 import { validatePlan } from './validate.js';
 
@@ -31,7 +34,7 @@ export class ReleaseService {
    * in before it plans, so nothing an operator or a webhook says is overwritten by a pass that
    * was already under way.
    */
-  private readonly inbox = new Map<string, { approvals: Map<string, number>; answers: Map<string, { passed: boolean; detail: string; at: number }>; abort: boolean }>();
+  private readonly inbox = new Map<string, Inbox>();
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -40,7 +43,8 @@ export class ReleaseService {
   constructor(
     private readonly ctx: Ctx,
     private readonly rollouts: RolloutService,
-    private readonly opts: { intervalMs: number; onError: (e: unknown) => void },
+    /** `analysis`: what analysis gates judge with (the rollout service's signals, Prometheus, webhook); without it every metric lacks samples, so a gate is inconclusive, never passed. */
+    private readonly opts: { intervalMs: number; onError: (e: unknown) => void; analysis?: AnalysisDeps },
   ) {}
 
   /** Loads the plans that were running before a restart and starts ticking. */
@@ -107,10 +111,10 @@ export class ReleaseService {
     return stored.map((r) => this.active.get(r.name) ?? r);
   }
 
-  /** Passes the approval gate of `step`, or of the one step waiting for approval. */
+  /** Passes the approval gate of `step` (or an analysis gate that was inconclusive), or of the one step waiting for a person. */
   async approve(name: string, step: string | null): Promise<ReleaseRecord> {
     const r = await this.get(name);
-    const waiting = r.steps.filter((s) => s.phase === 'Gated' && s.gate?.kind === 'approval' && s.gate.state === 'waiting');
+    const waiting = r.steps.filter((s) => s.phase === 'Gated' && waitsForPerson(s));
     const target = step === null ? (waiting.length === 1 ? waiting[0] : undefined) : waiting.find((s) => s.name === step);
     if (!this.active.has(name) || !target) {
       const why = step !== null ? `step ${step} is not waiting for approval` : waiting.length > 1 ? `several steps wait for approval (${waiting.map((s) => s.name).join(', ')}); name one with --step` : 'no step waits for approval';
@@ -132,7 +136,7 @@ export class ReleaseService {
 
   private inboxOf(name: string) {
     let box = this.inbox.get(name);
-    if (!box) this.inbox.set(name, (box = { approvals: new Map(), answers: new Map(), abort: false }));
+    if (!box) this.inbox.set(name, (box = { approvals: new Map(), answers: new Map(), verdicts: new Map(), abort: false }));
     return box;
   }
 
@@ -144,9 +148,17 @@ export class ReleaseService {
     const steps = r.steps.map((s) => {
       const approvedAt = box.approvals.get(s.name);
       const answer = box.answers.get(s.name);
-      if (approvedAt !== undefined && s.phase === 'Gated' && s.gate?.state === 'waiting') {
+      const judged = box.verdicts.get(s.name);
+      if (approvedAt !== undefined && s.phase === 'Gated' && s.gate && waitsForPerson(s)) {
         out.push(event(approvedAt, null, 'release.approved', r.name, `step ${s.name} approved`, { step: s.name }));
-        return { ...s, gate: { kind: 'approval' as const, state: 'passed' as const, detail: 'approved by operator', at: approvedAt } };
+        return { ...s, gate: { ...s.gate, state: 'passed' as const, detail: 'approved by operator', at: approvedAt } };
+      }
+      // A verdict for a window the gate has left (a stale run) changes nothing.
+      if (judged && s.phase === 'Gated' && s.gate?.kind === 'analysis' && s.gate.state === 'checking' && s.gate.at === judged.window.since) {
+        const gate = gateWithVerdicts(s.gate, judged.window, judged.verdicts, judged.at);
+        const figures = judged.verdicts.map((v) => ({ ...v, metrics: v.metrics.map(figuresOf) }));
+        out.push(event(judged.at, null, 'release.verdict', r.name, `step ${s.name}'s gate: ${gate.detail}`, { step: s.name, verdict: gate.analysis?.verdict ?? null, window: judged.window, judged: figures }));
+        return { ...s, gate, message: gate.state === 'inconclusive' ? 'the analysis gate was inconclusive: waiting for a person' : s.message };
       }
       if (answer && s.phase === 'Gated' && s.gate?.state === 'checking') {
         out.push(event(answer.at, null, 'release.gate', r.name, `step ${s.name}: ${answer.detail}`, { step: s.name, passed: answer.passed }));
@@ -237,6 +249,9 @@ export class ReleaseService {
       case 'checkGate':
         this.runGate(r, a.step);
         return r;
+      case 'analyzeGate':
+        this.runAnalysisGate(r, a.step, a.window, a.judged);
+        return r;
       case 'abort':
         await this.rollouts.abort(a.rolloutId).catch((e: unknown) => this.opts.onError(e));
         return r;
@@ -270,6 +285,29 @@ export class ReleaseService {
       .finally(() => this.gatesRunning.delete(key));
   }
 
+  /** Judges an analysis gate's builds in the background, as a canary's analysis step does; the verdicts land in the gate on the next pass. */
+  private runAnalysisGate(r: ReleaseRecord, step: string, window: GateWindow, judged: readonly GateJudgement[]): void {
+    const key = `${r.name}\u0000${step}`;
+    const spec = r.spec.steps.find((s) => s.name === step);
+    const analysis = spec?.gate && 'analysis' in spec.gate ? spec.gate.analysis : null;
+    if (!spec || !analysis || this.gatesRunning.has(key)) return;
+    this.gatesRunning.add(key);
+    const deps: AnalysisDeps = this.opts.analysis ?? { samplesFor: () => ({}), webhook: callWebhook, prometheus: () => Promise.reject(new Error('no Prometheus provider')) };
+    const runs = judged.map(async (j): Promise<GateVerdict> => {
+      const payload = { release: r.name, gate: step, step: j.step, fleet: j.fleet, canary: j.canary, baseline: j.baseline };
+      const check = { serverId: '', analysis, window, canary: j.canary, baseline: j.baseline, label: `gate of ${step}`, payload };
+      const result = await runMetricsAnalysisSafely(j.fleet, check, deps);
+      return { ...j, verdict: result.verdict, metrics: result.metrics };
+    });
+    void Promise.all(runs)
+      .then((verdicts) => {
+        this.inboxOf(r.name).verdicts.set(step, { window, verdicts, at: this.ctx.clock.now() });
+        this.kick();
+      })
+      .catch((e: unknown) => this.opts.onError(e))
+      .finally(() => this.gatesRunning.delete(key));
+  }
+
   private async phaseOf(rolloutId: string | null): Promise<RolloutPhase | null> {
     if (rolloutId === null) return null;
     const r = this.ctx.world.rollouts.get(rolloutId) ?? (await this.ctx.store.getRollout(rolloutId));
@@ -281,6 +319,23 @@ export class ReleaseService {
     this.active.set(r.name, next);
     return next;
   }
+}
+
+interface Inbox {
+  approvals: Map<string, number>;
+  answers: Map<string, { passed: boolean; detail: string; at: number }>;
+  verdicts: Map<string, { window: GateWindow; verdicts: GateVerdict[]; at: number }>;
+  abort: boolean;
+}
+
+/** A gate a person passes: an approval, or an analysis that was inconclusive. */
+function waitsForPerson(s: StepState): boolean {
+  return (s.gate?.kind === 'approval' && s.gate.state === 'waiting') || (s.gate?.kind === 'analysis' && s.gate.state === 'inconclusive');
+}
+
+/** A metric's numbers for the `release.verdict` event, as `rollout.verdict` carries them. */
+function figuresOf(m: MetricResult) {
+  return { metric: m.metric, verdict: m.verdict, canary: m.canary, baseline: m.baseline, pValue: m.test?.pValue ?? null };
 }
 
 /** One event per step whose phase changed, naming its fleet. */
