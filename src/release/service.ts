@@ -11,7 +11,7 @@ import { callWebhook } from '../analysis/webhook.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { TimerHandle } from '../core/clock.js';
 import { HandoffError, isHandoffError } from '../core/errors.js';
-import { runMetricsAnalysisSafely, type AnalysisDeps } from '../rollout/analysis-run.js';
+import { analysisDepsOf, runMetricsAnalysisSafely, type AnalysisDeps } from '../rollout/analysis-run.js';
 import type { RolloutPhase, RolloutSpec } from '../rollout/model.js';
 import type { RolloutService } from '../rollout/service.js';
 import { strategies } from '../rollout/strategies/index.js';
@@ -292,7 +292,7 @@ export class ReleaseService {
     const analysis = spec?.gate && 'analysis' in spec.gate ? spec.gate.analysis : null;
     if (!spec || !analysis || this.gatesRunning.has(key)) return;
     this.gatesRunning.add(key);
-    const deps: AnalysisDeps = this.opts.analysis ?? { samplesFor: () => ({}), webhook: callWebhook, prometheus: () => Promise.reject(new Error('no Prometheus provider')) };
+    const deps = this.opts.analysis ?? analysisDepsOf(undefined, null);
     const runs = judged.map(async (j): Promise<GateVerdict> => {
       const payload = { release: r.name, gate: step, step: j.step, fleet: j.fleet, canary: j.canary, baseline: j.baseline };
       const check = { serverId: '', analysis, window, canary: j.canary, baseline: j.baseline, label: `gate of ${step}`, payload };
