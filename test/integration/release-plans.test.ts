@@ -144,6 +144,25 @@ describe('release plans', () => {
     expect((await t.call('GET', '/v1/rollouts?fleet=raids')).body.items).toEqual([]);
   }, 120_000);
 
+  it('holds an inconclusive analysis gate for a person, and starts the step once approved', async () => {
+    t = await game();
+    const body = {
+      name: 'unsure',
+      steps: [
+        { name: 'world', fleet: 'world', build: 'world-v2' },
+        // Far more servers than the window can see: too little data, never a silent pass.
+        { name: 'raids', fleet: 'raids', build: 'raids-v2', after: ['world'], gate: { analysis: { windowSeconds: 10, metrics: [{ metric: 'crash_rate', max: 0.05, minSamples: 1000 }] } } },
+      ],
+    };
+    expect((await t.call('POST', '/v1/releases', body)).status).toBe(200);
+    const held = await waitFor(async () => (step(await plan(t!, 'unsure'), 'raids').gate?.state === 'inconclusive' ? plan(t!, 'unsure') : null), 'an inconclusive gate', 40_000);
+    expect([held.phase, step(held, 'raids').phase, step(held, 'raids').rolloutId, step(held, 'raids').gate.analysis.verdict]).toEqual(['Running', 'Gated', null, 'inconclusive']);
+    expect((await t.call('POST', '/v1/releases/unsure/approve', {})).status).toBe(200);
+    const done = await waitFor(async () => ((await plan(t!, 'unsure')).phase === 'Completed' ? plan(t!, 'unsure') : null), 'the plan to complete', 40_000);
+    expect(step(done, 'raids').gate).toMatchObject({ kind: 'analysis', state: 'passed', detail: 'approved by operator' });
+    expect((await t.call('GET', '/v1/fleets/raids')).body.currentBuild).toBe('raids-v2');
+  }, 120_000);
+
   it('rolls back completed steps in reverse completion order when its policy says so', async () => {
     t = await game();
     const qa = await hook(503);
