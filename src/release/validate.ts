@@ -6,7 +6,7 @@
  * lookups it is given.
  */
 import { criteriaOf } from '../analysis/spec.js';
-import { HandoffError } from '../core/errors.js';
+import { HandoffError, isHandoffError } from '../core/errors.js';
 import { strategyFor } from '../rollout/strategies/index.js';
 import type { ReleasePlanSpec } from './model.js';
 
@@ -39,7 +39,14 @@ export function validatePlan(plan: ReleasePlanSpec, known: PlanLookups, now: num
     if (s.gate && 'analysis' in s.gate) {
       // It judges the steps this one comes after: with none there is no new build to judge.
       if (s.after.length === 0) throw new HandoffError('RELEASE_PLAN_INVALID', `step ${s.name} has an analysis gate but comes after no step; the gate judges the new builds of the steps it comes after`, { step: s.name });
-      criteriaOf(s.gate.analysis);
+      try {
+        criteriaOf(s.gate.analysis);
+      } catch (e) {
+        // The same code as a rollout's analysis, pointed at the step whose gate names the metric.
+        if (!isHandoffError(e)) throw e;
+        const path = typeof e.details?.['path'] === 'string' ? `steps[${s.name}].gate.analysis.${e.details['path']}` : undefined;
+        throw new HandoffError(e.code, `step ${s.name}'s analysis gate: ${e.message}`, { ...e.details, step: s.name, path });
+      }
     }
   }
   const cycle = findCycle(plan);
