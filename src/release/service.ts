@@ -7,18 +7,18 @@
  */
 import { z } from 'zod';
 import type { MetricResult } from '../analysis/judge/model.js';
-import { callWebhook } from '../analysis/webhook.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { TimerHandle } from '../core/clock.js';
 import { HandoffError, isHandoffError } from '../core/errors.js';
-import { analysisDepsOf, runMetricsAnalysisSafely, type AnalysisDeps } from '../rollout/analysis-run.js';
+import type { AnalysisDeps } from '../rollout/analysis-run.js';
 import type { RolloutPhase, RolloutSpec } from '../rollout/model.js';
 import type { RolloutService } from '../rollout/service.js';
 import { strategies } from '../rollout/strategies/index.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
-import { gateWithVerdicts, type GateJudgement, type GateWindow } from './analysis-gate.js';
-import { initialSteps, isTerminalRelease, type GateVerdict, type ReleasePlanSpec, type ReleaseRecord, type StepRollouts, type StepState } from './model.js';
+import { gateWithVerdicts } from './analysis-gate.js';
+import { GateRunner, type AnalysisAnswer, type WebhookAnswer } from './gates.js';
+import { initialSteps, isTerminalRelease, type ReleasePlanSpec, type ReleaseRecord, type StepRollouts, type StepState } from './model.js';
 import { planRelease, type ReleaseAction } from './plan-release.js';
 import { validatePlan } from './validate.js';
 
@@ -28,7 +28,7 @@ const ROLLBACK_SPEC = { strategy: 'blue-green', ...z.object(strategies['blue-gre
 export class ReleaseService {
   /** Plans still running, by name. Ended ones are read from the store. */
   private readonly active = new Map<string, ReleaseRecord>();
-  private readonly gatesRunning = new Set<string>();
+  private readonly gates: GateRunner;
   /**
    * What arrived between passes: approvals, webhook answers, abort requests. A pass folds them
    * in before it plans, so nothing an operator or a webhook says is overwritten by a pass that
@@ -45,7 +45,17 @@ export class ReleaseService {
     private readonly rollouts: RolloutService,
     /** `analysis`: what analysis gates judge with (the rollout service's signals, Prometheus, webhook); without it every metric lacks samples, so a gate is inconclusive, never passed. */
     private readonly opts: { intervalMs: number; onError: (e: unknown) => void; analysis?: AnalysisDeps },
-  ) {}
+  ) {
+    this.gates = new GateRunner({
+      now: () => ctx.clock.now(), onError: opts.onError, ...(opts.analysis ? { analysis: opts.analysis } : {}),
+      answered: (release, step, answer) => {
+        const box = this.inboxOf(release);
+        if (answer.kind === 'webhook') box.answers.set(step, answer);
+        else box.verdicts.set(step, answer);
+        this.kick();
+      },
+    });
+  }
 
   /** Loads the plans that were running before a restart and starts ticking. */
   async start(): Promise<void> {
@@ -213,7 +223,7 @@ export class ReleaseService {
     const mutations: Mutation[] = [];
     const r = this.fold(stored, mutations);
     // After a restart, a gate that was being checked is checked again.
-    for (const s of r.steps) if (s.phase === 'Gated' && s.gate?.state === 'checking') this.runGate(r, s.name);
+    for (const s of r.steps) if (s.phase === 'Gated' && s.gate?.state === 'checking') this.gates.webhook(r, s.name);
     const seen: Record<string, StepRollouts> = {};
     for (const s of r.steps) seen[s.name] = { rollout: await this.phaseOf(s.rolloutId), rollback: await this.phaseOf(s.rollbackRolloutId) };
     const d = planRelease(r.spec, r, seen, now);
@@ -247,10 +257,10 @@ export class ReleaseService {
         }
       }
       case 'checkGate':
-        this.runGate(r, a.step);
+        this.gates.webhook(r, a.step);
         return r;
       case 'analyzeGate':
-        this.runAnalysisGate(r, a.step, a.window, a.judged);
+        this.gates.analysis(r, a.step, a.window, a.judged);
         return r;
       case 'abort':
         await this.rollouts.abort(a.rolloutId).catch((e: unknown) => this.opts.onError(e));
@@ -264,48 +274,6 @@ export class ReleaseService {
           return this.withStep(r, a.step, { phase: 'RollbackFailed', message: `could not start the rollback: ${messageOf(e)}` }, now);
         }
     }
-  }
-
-  /** Calls a webhook gate in the background; its answer passes or fails the gate on the next pass. */
-  private runGate(r: ReleaseRecord, step: string): void {
-    const key = `${r.name}\u0000${step}`;
-    const spec = r.spec.steps.find((s) => s.name === step);
-    const gate = spec?.gate && 'webhook' in spec.gate ? spec.gate.webhook : null;
-    if (!spec || !gate || this.gatesRunning.has(key)) return;
-    const hook = 'name' in gate ? r.spec.webhooks.find((w) => w.name === gate.name) : gate;
-    if (!hook) return;
-    this.gatesRunning.add(key);
-    const payload = { release: r.name, step, fleet: spec.fleet, build: spec.build, strategy: spec.spec.strategy };
-    void callWebhook(hook, payload)
-      .then((o) => {
-        this.inboxOf(r.name).answers.set(step, { ...o, at: this.ctx.clock.now() });
-        this.kick();
-      })
-      .catch((e: unknown) => this.opts.onError(e))
-      .finally(() => this.gatesRunning.delete(key));
-  }
-
-  /** Judges an analysis gate's builds in the background, as a canary's analysis step does; the verdicts land in the gate on the next pass. */
-  private runAnalysisGate(r: ReleaseRecord, step: string, window: GateWindow, judged: readonly GateJudgement[]): void {
-    const key = `${r.name}\u0000${step}`;
-    const spec = r.spec.steps.find((s) => s.name === step);
-    const analysis = spec?.gate && 'analysis' in spec.gate ? spec.gate.analysis : null;
-    if (!spec || !analysis || this.gatesRunning.has(key)) return;
-    this.gatesRunning.add(key);
-    const deps = this.opts.analysis ?? analysisDepsOf(undefined, null);
-    const runs = judged.map(async (j): Promise<GateVerdict> => {
-      const payload = { release: r.name, gate: step, step: j.step, fleet: j.fleet, canary: j.canary, baseline: j.baseline };
-      const check = { serverId: '', analysis, window, canary: j.canary, baseline: j.baseline, label: `gate of ${step}`, payload };
-      const result = await runMetricsAnalysisSafely(j.fleet, check, deps);
-      return { ...j, verdict: result.verdict, metrics: result.metrics };
-    });
-    void Promise.all(runs)
-      .then((verdicts) => {
-        this.inboxOf(r.name).verdicts.set(step, { window, verdicts, at: this.ctx.clock.now() });
-        this.kick();
-      })
-      .catch((e: unknown) => this.opts.onError(e))
-      .finally(() => this.gatesRunning.delete(key));
   }
 
   private async phaseOf(rolloutId: string | null): Promise<RolloutPhase | null> {
@@ -323,8 +291,8 @@ export class ReleaseService {
 
 interface Inbox {
   approvals: Map<string, number>;
-  answers: Map<string, { passed: boolean; detail: string; at: number }>;
-  verdicts: Map<string, { window: GateWindow; verdicts: GateVerdict[]; at: number }>;
+  answers: Map<string, WebhookAnswer>;
+  verdicts: Map<string, AnalysisAnswer>;
   abort: boolean;
 }
 
