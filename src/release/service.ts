@@ -290,7 +290,9 @@ function stepEvents(before: ReleaseRecord, after: ReleaseRecord, now: number): M
     const prev = before.steps.find((p) => p.name === s.name);
     if (prev?.phase === s.phase) continue;
     const fleet = after.spec.steps.find((p) => p.name === s.name)?.fleet ?? null;
-    out.push(event(now, fleet, 'release.step', after.name, `step ${s.name}: ${prev?.phase ?? 'Pending'} → ${s.phase}${s.message ? ` (${s.message})` : ''}`, { step: s.name, from: prev?.phase ?? null, to: s.phase }));
+    // A step that reaches its gate is its own kind, so webhooks subscribed to `gate-waiting` hear it.
+    const kind = s.phase === 'Gated' ? 'release.gate.waiting' : 'release.step';
+    out.push(event(now, fleet, kind, after.name, `step ${s.name}: ${prev?.phase ?? 'Pending'} → ${s.phase}${s.message ? ` (${s.message})` : ''}`, { step: s.name, from: prev?.phase ?? null, to: s.phase }));
   }
   return out;
 }

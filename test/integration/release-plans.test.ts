@@ -63,6 +63,8 @@ describe('release plans', () => {
     const gated = await waitFor(async () => step(await plan(t!, 'season'), 'raids').phase === 'Gated' && plan(t!, 'season'), 'raids at its approval gate', 40_000);
     expect(['infra', 'payments', 'world'].map((s) => step(gated, s).phase)).toEqual(['Completed', 'Completed', 'Completed']);
     expect(step(gated, 'raids').rolloutId).toBeNull();
+    const events = (await t.call('GET', '/v1/events?limit=1000')).body.items as { kind: string; subject: string; data: { step?: string } }[];
+    expect(events.filter((e) => e.kind === 'release.gate.waiting').map((e) => [e.subject, e.data.step])).toEqual([['season', 'raids']]);
     const approved = await t.call('POST', '/v1/releases/season/approve', {});
     expect(approved.status).toBe(200);
     const done = await waitFor(async () => ((await plan(t!, 'season')).phase === 'Completed' ? plan(t!, 'season') : null), 'the plan to complete', 40_000);
