@@ -169,6 +169,11 @@ export interface Strategy<S extends RolloutSpec = RolloutSpec> {
    * announced maintenance is off) and the strategy's progress at the abort.
    */
   onAbort?(r: Rollout & { spec: S }, servers: readonly RolloutServer[], now: number): { notices: RolloutPlan['notices']; progressState?: Record<string, unknown> };
+  /**
+   * Notices this release keeps standing for a server (an announced maintenance): replayed to the
+   * server's watch whenever it (re)connects, since a notice sent while it had no watch is lost.
+   */
+  standing?(r: Rollout & { spec: S }, server: { id: string; build: string }, now: number): Notice[];
   /** `promote`: the rollout fields to change, or a ROLLOUT_INVALID_PHASE HandoffError. */
   promote(r: Rollout & { spec: S }, input: PromoteInput, now: number): Partial<Rollout>;
   /**

@@ -6,6 +6,7 @@ import type { NoticeHub } from '../sdk/notices.js';
 import type { MetricReport, Notice, SdkSelf, SdkSessionView } from '../sdk/protocol.js';
 import type { SignalService } from '../analysis/signals/service.js';
 import type { Clock } from '../core/clock.js';
+import { strategyOf } from '../rollout/strategies/index.js';
 import type { CloseReason } from '../session/model.js';
 import type { SessionService } from '../session/service.js';
 import type { World } from '../state/world.js';
@@ -71,10 +72,16 @@ export class ControlPlaneSdkBackend implements SdkBackend {
   }
 }
 
-/** Notices a server must see even if it connects its watch late: an announced drain or migration. */
+/**
+ * Notices a server must see even if it connects its watch late: what its fleet's release keeps
+ * standing (an announced maintenance) first, then an announced drain or migration.
+ */
 export function standingNotices(world: World, serverId: string, now: () => number): Notice[] {
   const s = world.servers.get(serverId);
-  if (!s || s.drainDeadline === null) return [];
-  if (s.migrateTo) return [{ type: 'migrate', build: s.migrateTo, deadline: s.drainDeadline, at: now() }];
-  return [{ type: 'drain', reason: s.drainReason ?? 'release', deadline: s.drainDeadline, at: now() }];
+  if (!s) return [];
+  const release = world.activeRolloutOf(s.fleet);
+  const notices = release ? (strategyOf(release).standing?.(release, s, now()) ?? []) : [];
+  if (s.drainDeadline === null) return notices;
+  if (s.migrateTo) return [...notices, { type: 'migrate', build: s.migrateTo, deadline: s.drainDeadline, at: now() }];
+  return [...notices, { type: 'drain', reason: s.drainReason ?? 'release', deadline: s.drainDeadline, at: now() }];
 }

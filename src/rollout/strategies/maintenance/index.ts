@@ -10,7 +10,7 @@ import type { BuildRole } from '../../../fleet/plan-fleet.js';
 import type { Notice } from '../../../sdk/protocol.js';
 import type { Rollout } from '../../model.js';
 import type { Strategy } from '../../strategy.js';
-import { planMaintenance } from './plan.js';
+import { planMaintenance, standingMaintenance } from './plan.js';
 import { maintenanceOptions, type MaintenanceSpec } from './spec.js';
 import { initialProgress, newBuildTarget, progressOf, validateWindow } from './window.js';
 
@@ -56,6 +56,7 @@ export const maintenance: Strategy<MaintenanceSpec> = {
     const told = new Set(p.noticed);
     return { notices: servers.filter((s) => told.has(s.id)).map((s) => ({ serverId: s.id, notice: off })), progressState };
   },
+  standing: (r, server, now) => standingMaintenance(r, server.id, now),
   promote(r) {
     throw new HandoffError('ROLLOUT_INVALID_PHASE', `rollout ${r.id} is a maintenance window: it starts at its scheduled time and ends when ${r.toBuild} is Ready; there is nothing to promote`, { phase: r.phase });
   },

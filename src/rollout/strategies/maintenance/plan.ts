@@ -169,6 +169,19 @@ function tellNew(o: Observation, p: MaintenanceProgress, plan: RolloutPlan): Mai
   return { ...p, noticeSentAt: p.noticeSentAt ?? now, noticed: [...p.noticed, ...fresh.map((s) => s.id)] };
 }
 
+/**
+ * The maintenance notice as a standing notice: a server recorded as told gets it again whenever
+ * its watch (re)connects, until the release ends. The planner tells each server once, the moment
+ * it is no longer Starting; a server calls `ready` before its watch is connected, so that one
+ * send can reach no one — and its sessions would later be closed for a maintenance it never heard of.
+ */
+export function standingMaintenance(r: MaintenanceRollout, serverId: string, now: number): Notice[] {
+  if (r.phase !== 'Scheduled' && r.phase !== 'Progressing' && r.phase !== 'Draining') return [];
+  const p = progressOf(r);
+  if (p.noticeSentAt === null || !p.noticed.includes(serverId)) return [];
+  return [{ type: 'maintenance', message: noticeMessage(r.spec), startsAt: p.startsAt, at: now }];
+}
+
 /** From the deadline on, sessions still open on servers told to drain are closed as `maintenance`. */
 function closeDue(o: Observation, p: MaintenanceProgress, plan: RolloutPlan): MaintenanceProgress {
   if (p.sessionDeadlineAt === null || o.now < p.sessionDeadlineAt) return p;
