@@ -4,6 +4,8 @@
  * `POST /v1/rollouts` takes them — plus its name, `after` and `gate`.
  */
 import { z } from 'zod';
+import { Verdicts } from '../analysis/judge/model.js';
+import { AnalysisSpecSchema } from '../analysis/spec.js';
 import { FailurePolicies, ReleasePhases, StepPhases, type ReleasePlanSpec } from '../release/model.js';
 import { WebhookCheckSchema } from '../rollout/checks.js';
 import type { RolloutSpec } from '../rollout/model.js';
@@ -14,7 +16,27 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters,
 const GateSchema = z.union([
   z.strictObject({ approval: z.literal(true) }),
   z.strictObject({ webhook: z.union([WebhookCheckSchema, z.strictObject({ name })]) }),
+  /** Judges the new build of each step this one comes after against its previous build (unknown metrics: ANALYSIS_UNKNOWN_METRIC). */
+  z.strictObject({ analysis: AnalysisSpecSchema }),
 ]);
+
+const MetricSideSchema = z.object({ n: z.number(), value: z.number().nullable() });
+/** One judged step of an analysis gate, with its numbers per metric (as a rollout's verdicts). */
+const GateVerdictSchema = z.object({
+  step: z.string(),
+  fleet: z.string(),
+  canary: z.string(),
+  baseline: z.string(),
+  verdict: z.enum(Verdicts),
+  metrics: z.array(z.object({
+    metric: z.string(),
+    verdict: z.enum(Verdicts),
+    canary: MetricSideSchema,
+    baseline: MetricSideSchema,
+    test: z.object({ name: z.string(), statistic: z.number(), pValue: z.number(), effect: z.number() }).nullable().optional(),
+    reason: z.string(),
+  })),
+});
 
 const stepCommon = {
   name,
@@ -71,7 +93,15 @@ export const ReleaseViewSchema = z.object({
     after: z.array(z.string()),
     phase: z.enum(StepPhases),
     message: z.string(),
-    gate: z.object({ kind: z.enum(['approval', 'webhook']), state: z.enum(['waiting', 'checking', 'passed', 'failed']), detail: z.string(), at: z.number() }).nullable(),
+    gate: z.object({
+      kind: z.enum(['approval', 'webhook', 'analysis']),
+      /** `inconclusive`: an analysis gate waits for a person (approve passes it, abort stops). */
+      state: z.enum(['waiting', 'checking', 'passed', 'failed', 'inconclusive']),
+      detail: z.string(),
+      at: z.number(),
+      /** An analysis gate's window, overall verdict and one verdict per judged step, once judged. */
+      analysis: z.object({ window: z.object({ since: z.number(), until: z.number() }), verdict: z.enum(Verdicts), verdicts: z.array(GateVerdictSchema) }).optional(),
+    }).nullable(),
     rolloutId: z.string().nullable(),
     /** The build a rollback returns the fleet to. */
     fromBuild: z.string().nullable(),

@@ -6,6 +6,8 @@
  * The release domain sits ABOVE the rollout domain: it starts and aborts fleet rollouts through
  * the rollout service and reads their phases; the rollout domain never knows plans exist.
  */
+import type { MetricResult, Verdict } from '../analysis/judge/model.js';
+import type { AnalysisSpec } from '../analysis/spec.js';
 import type { WebhookCheck } from '../rollout/checks.js';
 import type { RolloutPhase, RolloutSpec } from '../rollout/model.js';
 
@@ -18,8 +20,12 @@ export interface NamedWebhook extends WebhookCheck {
   name: string;
 }
 
-/** What must pass before a step starts. A webhook is given inline or by the name of one the plan declares. */
-export type ReleaseGate = { approval: true } | { webhook: WebhookCheck | { name: string } };
+/**
+ * What must pass before a step starts. A webhook is given inline or by the name of one the plan
+ * declares. An analysis judges the new build of each step this one comes `after` against the
+ * build its fleet ran before, over `windowSeconds` from when the gate begins checking.
+ */
+export type ReleaseGate = { approval: true } | { webhook: WebhookCheck | { name: string } } | { analysis: AnalysisSpec };
 
 export interface ReleaseStepSpec {
   /** Unique in the plan; `after` refers to steps by name. */
@@ -54,11 +60,26 @@ export const StepPhases = [
 ] as const;
 export type StepPhase = (typeof StepPhases)[number];
 
+/** One step's new build judged by an analysis gate, with the numbers behind the verdict. */
+export interface GateVerdict {
+  /** The step whose fleet was judged (one the gated step comes `after`). */
+  step: string;
+  fleet: string;
+  canary: string;
+  baseline: string;
+  verdict: Verdict;
+  metrics: MetricResult[];
+}
+
 export interface GateState {
-  kind: 'approval' | 'webhook';
-  state: 'waiting' | 'checking' | 'passed' | 'failed';
+  kind: 'approval' | 'webhook' | 'analysis';
+  /** `inconclusive` (analysis only): waits for a person; an approval passes it. */
+  state: 'waiting' | 'checking' | 'passed' | 'failed' | 'inconclusive';
   detail: string;
+  /** When the gate's state last changed; for an analysis that is checking, when its window began. */
   at: number;
+  /** An analysis gate's window and verdicts, once judged. */
+  analysis?: { window: { since: number; until: number }; verdict: Verdict; verdicts: GateVerdict[] };
 }
 
 export interface StepState {

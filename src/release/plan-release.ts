@@ -7,6 +7,7 @@
  * they completed, one at a time (a step may depend on the one before it, so the newest goes first).
  */
 import type { RolloutPhase } from '../rollout/model.js';
+import { gateWindow, judgedSteps, type GateJudgement, type GateWindow } from './analysis-gate.js';
 import type { ReleasePhase, ReleasePlanSpec, ReleaseRecord, StepRollouts, StepState } from './model.js';
 
 export type ReleaseAction =
@@ -14,6 +15,8 @@ export type ReleaseAction =
   | { kind: 'start'; step: string }
   /** Call the step's webhook gate; its answer is recorded in the step's gate. */
   | { kind: 'checkGate'; step: string }
+  /** The window of the step's analysis gate has passed: judge these builds over it; the verdicts are recorded in the step's gate. */
+  | { kind: 'analyzeGate'; step: string; window: GateWindow; judged: GateJudgement[] }
   /** Abort the step's rollout: new sessions go back to the old build, the new build's sessions finish. */
   | { kind: 'abort'; step: string; rolloutId: string }
   /** Release the step's fleet back to `toBuild` (the step is now `RollingBack`). */
@@ -116,6 +119,16 @@ function advance(plan: ReleasePlanSpec, steps: StepState[], byName: ReadonlyMap<
     if (s.phase === 'Pending' && ready) {
       if (spec.gate === null) {
         start(s, actions, now);
+      } else if ('analysis' in spec.gate) {
+        const judged = judgedSteps(plan, spec, byName);
+        if (judged.length === 0) {
+          // Nothing it comes after moved to a new build: there is nothing to judge.
+          s.gate = { kind: 'analysis', state: 'passed', detail: 'nothing to judge: the steps before it changed no build', at: now };
+          start(s, actions, now);
+        } else {
+          const detail = `judging ${judged.map((j) => j.step).join(', ')} for ${spec.gate.analysis.windowSeconds}s`;
+          Object.assign(s, { phase: 'Gated', gate: { kind: 'analysis', state: 'checking', detail, at: now }, message: 'waiting for the analysis gate' });
+        }
       } else if ('approval' in spec.gate) {
         Object.assign(s, { phase: 'Gated', gate: { kind: 'approval', state: 'waiting', detail: 'waiting for approval', at: now }, message: 'waiting for approval' });
       } else {
@@ -124,6 +137,10 @@ function advance(plan: ReleasePlanSpec, steps: StepState[], byName: ReadonlyMap<
       }
     } else if (s.phase === 'Gated' && s.gate?.state === 'passed') {
       start(s, actions, now);
+    } else if (s.phase === 'Gated' && s.gate?.kind === 'analysis' && s.gate.state === 'checking' && spec.gate && 'analysis' in spec.gate) {
+      // Asked again on every pass until the verdicts arrive (the service runs one analysis at a time per gate), so a restart resumes it.
+      const window = gateWindow(s.gate, spec.gate.analysis);
+      if (now >= window.until) actions.push({ kind: 'analyzeGate', step: s.name, window, judged: judgedSteps(plan, spec, byName) });
     }
   }
 }

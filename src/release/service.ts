@@ -6,15 +6,18 @@
  * calls back: the plan reads its rollouts' phases on the next tick.
  */
 import { z } from 'zod';
-import { callWebhook } from '../analysis/webhook.js';
+import type { MetricResult } from '../analysis/judge/model.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import type { TimerHandle } from '../core/clock.js';
 import { HandoffError, isHandoffError } from '../core/errors.js';
+import type { AnalysisDeps } from '../rollout/analysis-run.js';
 import type { RolloutPhase, RolloutSpec } from '../rollout/model.js';
 import type { RolloutService } from '../rollout/service.js';
 import { strategies } from '../rollout/strategies/index.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
+import { gateWithVerdicts } from './analysis-gate.js';
+import { GateRunner, type AnalysisAnswer, type WebhookAnswer } from './gates.js';
 import { initialSteps, isTerminalRelease, type ReleasePlanSpec, type ReleaseRecord, type StepRollouts, type StepState } from './model.js';
 import { planRelease, type ReleaseAction } from './plan-release.js';
 import { validatePlan } from './validate.js';
@@ -25,13 +28,13 @@ const ROLLBACK_SPEC = { strategy: 'blue-green', ...z.object(strategies['blue-gre
 export class ReleaseService {
   /** Plans still running, by name. Ended ones are read from the store. */
   private readonly active = new Map<string, ReleaseRecord>();
-  private readonly gatesRunning = new Set<string>();
+  private readonly gates: GateRunner;
   /**
    * What arrived between passes: approvals, webhook answers, abort requests. A pass folds them
    * in before it plans, so nothing an operator or a webhook says is overwritten by a pass that
    * was already under way.
    */
-  private readonly inbox = new Map<string, { approvals: Map<string, number>; answers: Map<string, { passed: boolean; detail: string; at: number }>; abort: boolean }>();
+  private readonly inbox = new Map<string, Inbox>();
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -40,8 +43,19 @@ export class ReleaseService {
   constructor(
     private readonly ctx: Ctx,
     private readonly rollouts: RolloutService,
-    private readonly opts: { intervalMs: number; onError: (e: unknown) => void },
-  ) {}
+    /** `analysis`: what analysis gates judge with (the rollout service's signals, Prometheus, webhook); without it every metric lacks samples, so a gate is inconclusive, never passed. */
+    private readonly opts: { intervalMs: number; onError: (e: unknown) => void; analysis?: AnalysisDeps },
+  ) {
+    this.gates = new GateRunner({
+      now: () => ctx.clock.now(), onError: opts.onError, ...(opts.analysis ? { analysis: opts.analysis } : {}),
+      answered: (release, step, answer) => {
+        const box = this.inboxOf(release);
+        if (answer.kind === 'webhook') box.answers.set(step, answer);
+        else box.verdicts.set(step, answer);
+        this.kick();
+      },
+    });
+  }
 
   /** Loads the plans that were running before a restart and starts ticking. */
   async start(): Promise<void> {
@@ -107,10 +121,10 @@ export class ReleaseService {
     return stored.map((r) => this.active.get(r.name) ?? r);
   }
 
-  /** Passes the approval gate of `step`, or of the one step waiting for approval. */
+  /** Passes the approval gate of `step` (or an analysis gate that was inconclusive), or of the one step waiting for a person. */
   async approve(name: string, step: string | null): Promise<ReleaseRecord> {
     const r = await this.get(name);
-    const waiting = r.steps.filter((s) => s.phase === 'Gated' && s.gate?.kind === 'approval' && s.gate.state === 'waiting');
+    const waiting = r.steps.filter((s) => s.phase === 'Gated' && waitsForPerson(s));
     const target = step === null ? (waiting.length === 1 ? waiting[0] : undefined) : waiting.find((s) => s.name === step);
     if (!this.active.has(name) || !target) {
       const why = step !== null ? `step ${step} is not waiting for approval` : waiting.length > 1 ? `several steps wait for approval (${waiting.map((s) => s.name).join(', ')}); name one with --step` : 'no step waits for approval';
@@ -132,7 +146,7 @@ export class ReleaseService {
 
   private inboxOf(name: string) {
     let box = this.inbox.get(name);
-    if (!box) this.inbox.set(name, (box = { approvals: new Map(), answers: new Map(), abort: false }));
+    if (!box) this.inbox.set(name, (box = { approvals: new Map(), answers: new Map(), verdicts: new Map(), abort: false }));
     return box;
   }
 
@@ -144,9 +158,17 @@ export class ReleaseService {
     const steps = r.steps.map((s) => {
       const approvedAt = box.approvals.get(s.name);
       const answer = box.answers.get(s.name);
-      if (approvedAt !== undefined && s.phase === 'Gated' && s.gate?.state === 'waiting') {
+      const judged = box.verdicts.get(s.name);
+      if (approvedAt !== undefined && s.phase === 'Gated' && s.gate && waitsForPerson(s)) {
         out.push(event(approvedAt, null, 'release.approved', r.name, `step ${s.name} approved`, { step: s.name }));
-        return { ...s, gate: { kind: 'approval' as const, state: 'passed' as const, detail: 'approved by operator', at: approvedAt } };
+        return { ...s, gate: { ...s.gate, state: 'passed' as const, detail: 'approved by operator', at: approvedAt } };
+      }
+      // A verdict for a window the gate has left (a stale run) changes nothing.
+      if (judged && s.phase === 'Gated' && s.gate?.kind === 'analysis' && s.gate.state === 'checking' && s.gate.at === judged.window.since) {
+        const gate = gateWithVerdicts(s.gate, judged.window, judged.verdicts, judged.at);
+        const figures = judged.verdicts.map((v) => ({ ...v, metrics: v.metrics.map(figuresOf) }));
+        out.push(event(judged.at, null, 'release.verdict', r.name, `step ${s.name}'s gate: ${gate.detail}`, { step: s.name, verdict: gate.analysis?.verdict ?? null, window: judged.window, judged: figures }));
+        return { ...s, gate, message: gate.state === 'inconclusive' ? 'the analysis gate was inconclusive: waiting for a person' : s.message };
       }
       if (answer && s.phase === 'Gated' && s.gate?.state === 'checking') {
         out.push(event(answer.at, null, 'release.gate', r.name, `step ${s.name}: ${answer.detail}`, { step: s.name, passed: answer.passed }));
@@ -201,7 +223,7 @@ export class ReleaseService {
     const mutations: Mutation[] = [];
     const r = this.fold(stored, mutations);
     // After a restart, a gate that was being checked is checked again.
-    for (const s of r.steps) if (s.phase === 'Gated' && s.gate?.state === 'checking') this.runGate(r, s.name);
+    for (const s of r.steps) if (s.phase === 'Gated' && s.gate?.state === 'checking') this.gates.webhook(r, s.name);
     const seen: Record<string, StepRollouts> = {};
     for (const s of r.steps) seen[s.name] = { rollout: await this.phaseOf(s.rolloutId), rollback: await this.phaseOf(s.rollbackRolloutId) };
     const d = planRelease(r.spec, r, seen, now);
@@ -235,7 +257,10 @@ export class ReleaseService {
         }
       }
       case 'checkGate':
-        this.runGate(r, a.step);
+        this.gates.webhook(r, a.step);
+        return r;
+      case 'analyzeGate':
+        this.gates.analysis(r, a.step, a.window, a.judged);
         return r;
       case 'abort':
         await this.rollouts.abort(a.rolloutId).catch((e: unknown) => this.opts.onError(e));
@@ -251,25 +276,6 @@ export class ReleaseService {
     }
   }
 
-  /** Calls a webhook gate in the background; its answer passes or fails the gate on the next pass. */
-  private runGate(r: ReleaseRecord, step: string): void {
-    const key = `${r.name}\u0000${step}`;
-    const spec = r.spec.steps.find((s) => s.name === step);
-    const gate = spec?.gate && 'webhook' in spec.gate ? spec.gate.webhook : null;
-    if (!spec || !gate || this.gatesRunning.has(key)) return;
-    const hook = 'name' in gate ? r.spec.webhooks.find((w) => w.name === gate.name) : gate;
-    if (!hook) return;
-    this.gatesRunning.add(key);
-    const payload = { release: r.name, step, fleet: spec.fleet, build: spec.build, strategy: spec.spec.strategy };
-    void callWebhook(hook, payload)
-      .then((o) => {
-        this.inboxOf(r.name).answers.set(step, { ...o, at: this.ctx.clock.now() });
-        this.kick();
-      })
-      .catch((e: unknown) => this.opts.onError(e))
-      .finally(() => this.gatesRunning.delete(key));
-  }
-
   private async phaseOf(rolloutId: string | null): Promise<RolloutPhase | null> {
     if (rolloutId === null) return null;
     const r = this.ctx.world.rollouts.get(rolloutId) ?? (await this.ctx.store.getRollout(rolloutId));
@@ -281,6 +287,23 @@ export class ReleaseService {
     this.active.set(r.name, next);
     return next;
   }
+}
+
+interface Inbox {
+  approvals: Map<string, number>;
+  answers: Map<string, WebhookAnswer>;
+  verdicts: Map<string, AnalysisAnswer>;
+  abort: boolean;
+}
+
+/** A gate a person passes: an approval, or an analysis that was inconclusive. */
+function waitsForPerson(s: StepState): boolean {
+  return (s.gate?.kind === 'approval' && s.gate.state === 'waiting') || (s.gate?.kind === 'analysis' && s.gate.state === 'inconclusive');
+}
+
+/** A metric's numbers for the `release.verdict` event, as `rollout.verdict` carries them. */
+function figuresOf(m: MetricResult) {
+  return { metric: m.metric, verdict: m.verdict, canary: m.canary, baseline: m.baseline, pValue: m.test?.pValue ?? null };
 }
 
 /** One event per step whose phase changed, naming its fleet. */

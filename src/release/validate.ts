@@ -1,10 +1,12 @@
 /**
  * Checks a release plan before anything of it is stored or started: step names unique, one step
  * per fleet, `after` naming steps of the plan, no dependency cycle, gates naming declared
- * webhooks, fleets and builds that exist, and each step's strategy options valid. Throws the
- * first coded error; pure except for the lookups it is given.
+ * webhooks, analysis gates on known metrics and after some step, fleets and builds that exist,
+ * and each step's strategy options valid. Throws the first coded error; pure except for the
+ * lookups it is given.
  */
-import { HandoffError } from '../core/errors.js';
+import { criteriaOf } from '../analysis/spec.js';
+import { HandoffError, isHandoffError } from '../core/errors.js';
 import { strategyFor } from '../rollout/strategies/index.js';
 import type { ReleasePlanSpec } from './model.js';
 
@@ -33,6 +35,18 @@ export function validatePlan(plan: ReleasePlanSpec, known: PlanLookups, now: num
     }
     if (s.gate && 'webhook' in s.gate && 'name' in s.gate.webhook && !hooks.has(s.gate.webhook.name)) {
       throw new HandoffError('RELEASE_WEBHOOK_UNKNOWN', `step ${s.name}'s gate names webhook ${s.gate.webhook.name}, which the plan does not declare`, { step: s.name, webhook: s.gate.webhook.name, declared: [...hooks] });
+    }
+    if (s.gate && 'analysis' in s.gate) {
+      // It judges the steps this one comes after: with none there is no new build to judge.
+      if (s.after.length === 0) throw new HandoffError('RELEASE_PLAN_INVALID', `step ${s.name} has an analysis gate but comes after no step; the gate judges the new builds of the steps it comes after`, { step: s.name });
+      try {
+        criteriaOf(s.gate.analysis);
+      } catch (e) {
+        // The same code as a rollout's analysis, pointed at the step whose gate names the metric.
+        if (!isHandoffError(e)) throw e;
+        const path = typeof e.details?.['path'] === 'string' ? `steps[${s.name}].gate.analysis.${e.details['path']}` : undefined;
+        throw new HandoffError(e.code, `step ${s.name}'s analysis gate: ${e.message}`, { ...e.details, step: s.name, path });
+      }
     }
   }
   const cycle = findCycle(plan);

@@ -6,7 +6,9 @@
  */
 import { judge, overallVerdict } from '../analysis/judge/judge.js';
 import type { AnalysisResult, MetricResult, MetricSamples } from '../analysis/judge/model.js';
+import { runPrometheusQuery } from '../analysis/providers/prometheus.js';
 import { criteriaOf, type PrometheusQuery } from '../analysis/spec.js';
+import { callWebhook } from '../analysis/webhook.js';
 import { event } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import type { WebhookCheck } from './checks.js';
@@ -18,6 +20,19 @@ export interface AnalysisDeps {
   webhook(check: WebhookCheck, payload: Record<string, unknown>): Promise<{ passed: boolean; detail: string }>;
   /** One Prometheus query judged at `time` (Unix seconds): the window's end. */
   prometheus(query: PrometheusQuery, time: number): Promise<MetricResult>;
+}
+
+/**
+ * The dependencies every analysis runs with: the signal service's samples (none without one:
+ * every metric inconclusive, never a pass), the webhook client and the Prometheus provider.
+ * Shared by the rollout service's analysis steps and release plans' analysis gates.
+ */
+export function analysisDepsOf(signals: Pick<AnalysisDeps, 'samplesFor'> | undefined, prometheusUrl: string | null): AnalysisDeps {
+  return {
+    samplesFor: (...a) => signals?.samplesFor(...a) ?? {},
+    webhook: callWebhook,
+    prometheus: (q, time) => runPrometheusQuery(q, { address: prometheusUrl, time }),
+  };
 }
 
 const none = { n: 0, value: null };

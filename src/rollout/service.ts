@@ -4,7 +4,6 @@
  * first and committed in one transaction, so routing changes take effect on the next allocation.
  */
 import type { AnalysisResult } from '../analysis/judge/model.js';
-import { runPrometheusQuery } from '../analysis/providers/prometheus.js';
 import type { RoutingTable } from '../allocation/routing.js';
 import { runSmokeCheck } from '../analysis/smoke.js';
 import { callWebhook } from '../analysis/webhook.js';
@@ -18,7 +17,7 @@ import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import { planAbort, planPromote } from './commands.js';
 import { FiguresReader } from './figures-reader.js';
-import { runMetricsAnalysisSafely, withVerdict, type AnalysisDeps } from './analysis-run.js';
+import { analysisDepsOf, runMetricsAnalysisSafely, withVerdict, type AnalysisDeps } from './analysis-run.js';
 import { isTerminalPhase, type Rollout, type RolloutStart } from './model.js';
 import { strategyFor, strategyOf } from './strategies/index.js';
 import type { AnalysisCheck, MetricsCheck, PromoteInput, RolloutPlan, RolloutServer, Strategy } from './strategy.js';
@@ -289,11 +288,7 @@ export class RolloutService {
     if (this.ctx.clock.now() < check.window.until) return;
     this.smokeRunning.add(r.id);
     // Without a signal source every metric has no samples: inconclusive, never a pass.
-    const deps: AnalysisDeps = {
-      samplesFor: (...a) => this.opts.signals?.samplesFor(...a) ?? {},
-      webhook: callWebhook,
-      prometheus: (q, time) => runPrometheusQuery(q, { address: this.opts.prometheusUrl ?? null, time }),
-    };
+    const deps = analysisDepsOf(this.opts.signals, this.opts.prometheusUrl ?? null);
     void runMetricsAnalysisSafely(r.fleet, check, deps)
       .then((result) => this.recordVerdict(r.id, check, result))
       .finally(() => this.smokeRunning.delete(r.id));

@@ -22,6 +22,7 @@ import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
 import { FleetService } from '../fleet/service.js';
 import { ReleaseService } from '../release/service.js';
+import { analysisDepsOf } from '../rollout/analysis-run.js';
 import { resolveRetentionPolicy } from '../retention/plan.js';
 import { RetentionService } from '../retention/service.js';
 import { RolloutService } from '../rollout/service.js';
@@ -193,6 +194,8 @@ async function assemble(
 
   const releases = new ReleaseService(ctx, rollouts, {
     intervalMs: options.reconcileIntervalMs,
+    // Analysis gates judge with what the rollout service's analysis steps do.
+    analysis: analysisDepsOf(signals, options.prometheusUrl || null),
     onError: (e) => log(`release plan error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
   const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts, releases, environments, notifier };

@@ -111,6 +111,58 @@ describe('release plans', () => {
     }
   }, 120_000);
 
+  it('stops at an analysis gate whose judged build breaks its threshold, with the verdict\'s numbers', async () => {
+    t = await game();
+    // world-crashy's servers become ready, then crash about once every 3 s each.
+    const crashy = simBuild('world-crashy');
+    crashy.launch.args.push('--sim-crashes-per-hour=1200');
+    expect((await t.call('POST', '/v1/apply', { builds: [crashy] })).status).toBe(200);
+    const body = {
+      name: 'judged', failurePolicy: 'stop',
+      steps: [
+        { name: 'world', fleet: 'world', build: 'world-crashy' },
+        { name: 'raids', fleet: 'raids', build: 'raids-v2', after: ['world'], gate: { analysis: { windowSeconds: 10, metrics: [{ metric: 'crash_rate', max: 0.05, minSamples: 1 }] } } },
+      ],
+    };
+    expect((await t.call('POST', '/v1/releases', body)).status).toBe(200);
+    const checking = await waitFor(async () => (step(await plan(t!, 'judged'), 'raids').gate?.state === 'checking' ? plan(t!, 'judged') : null), 'the gate to check', 40_000);
+    expect([step(checking, 'world').phase, step(checking, 'raids').phase]).toEqual(['Completed', 'Gated']);
+    const ended = await waitFor(async () => ((await plan(t!, 'judged')).phase === 'Failed' ? plan(t!, 'judged') : null), 'the plan to stop', 40_000);
+    expect(ended.steps.map((s: Json) => [s.name, s.phase])).toEqual([['world', 'Completed'], ['raids', 'Failed']]);
+    const gate = step(ended, 'raids').gate;
+    expect([gate.kind, gate.state, gate.analysis.verdict]).toEqual(['analysis', 'failed', 'fail']);
+    expect(gate.analysis.window.until - gate.analysis.window.since).toBe(10_000);
+    const [judged] = gate.analysis.verdicts;
+    expect([judged.step, judged.canary, judged.baseline, judged.verdict]).toEqual(['world', 'world-crashy', 'world-v1', 'fail']);
+    const crashRate = judged.metrics.find((m: Json) => m.metric === 'crash_rate');
+    expect(crashRate.verdict).toBe('fail');
+    expect(crashRate.canary.n).toBeGreaterThan(0);
+    expect(crashRate.canary.value).toBeGreaterThan(0.05);
+    const events = (await t.call('GET', '/v1/events?limit=1000')).body.items as { kind: string; subject: string; data: Json }[];
+    expect(events.filter((e) => e.kind === 'release.verdict').map((e) => [e.subject, e.data.step, e.data.verdict])).toEqual([['judged', 'raids', 'fail']]);
+    expect((await t.call('GET', '/v1/fleets/raids')).body.currentBuild).toBe('raids-v1');
+    expect((await t.call('GET', '/v1/rollouts?fleet=raids')).body.items).toEqual([]);
+  }, 120_000);
+
+  it('holds an inconclusive analysis gate for a person, and starts the step once approved', async () => {
+    t = await game();
+    const body = {
+      name: 'unsure',
+      steps: [
+        { name: 'world', fleet: 'world', build: 'world-v2' },
+        // Far more servers than the window can see: too little data, never a silent pass.
+        { name: 'raids', fleet: 'raids', build: 'raids-v2', after: ['world'], gate: { analysis: { windowSeconds: 10, metrics: [{ metric: 'crash_rate', max: 0.05, minSamples: 1000 }] } } },
+      ],
+    };
+    expect((await t.call('POST', '/v1/releases', body)).status).toBe(200);
+    const held = await waitFor(async () => (step(await plan(t!, 'unsure'), 'raids').gate?.state === 'inconclusive' ? plan(t!, 'unsure') : null), 'an inconclusive gate', 40_000);
+    expect([held.phase, step(held, 'raids').phase, step(held, 'raids').rolloutId, step(held, 'raids').gate.analysis.verdict]).toEqual(['Running', 'Gated', null, 'inconclusive']);
+    expect((await t.call('POST', '/v1/releases/unsure/approve', {})).status).toBe(200);
+    const done = await waitFor(async () => ((await plan(t!, 'unsure')).phase === 'Completed' ? plan(t!, 'unsure') : null), 'the plan to complete', 40_000);
+    expect(step(done, 'raids').gate).toMatchObject({ kind: 'analysis', state: 'passed', detail: 'approved by operator' });
+    expect((await t.call('GET', '/v1/fleets/raids')).body.currentBuild).toBe('raids-v2');
+  }, 120_000);
+
   it('rolls back completed steps in reverse completion order when its policy says so', async () => {
     t = await game();
     const qa = await hook(503);
@@ -159,6 +211,8 @@ describe('release plans', () => {
       ['an `after` naming no step', '/v1/releases', () => ({ ...base(), steps: base().steps.map((s) => (s.name === 'world' ? { ...s, after: ['ghost'] } : s)) }), 422, 'RELEASE_PLAN_INVALID'],
       ['two steps on one fleet', '/v1/releases', () => ({ ...base(), steps: [...base().steps, { name: 'again', fleet: 'world', build: 'world-v3' }] }), 422, 'RELEASE_PLAN_INVALID'],
       ['an unknown fleet', '/v1/releases', () => ({ ...base(), steps: [...base().steps, { name: 'x', fleet: 'ghost', build: 'world-v3' }] }), 404, 'FLEET_NOT_FOUND'],
+      ['an analysis gate on an unknown metric', '/v1/releases', () => ({ ...base(), steps: base().steps.map((s) => (s.name === 'world' ? { ...s, gate: { analysis: { windowSeconds: 60, metrics: [{ metric: 'crash_rat', max: 0.05 }] } } } : s)) }), 422, 'ANALYSIS_UNKNOWN_METRIC'],
+      ['an analysis gate on a step that comes after none', '/v1/releases', () => ({ ...base(), steps: base().steps.map((s) => (s.name === 'infra' ? { ...s, gate: { analysis: { metrics: [{ metric: 'crash_rate', max: 0.05 }] } } } : s)) }), 422, 'RELEASE_PLAN_INVALID'],
       ['an unknown build', '/v1/releases', () => ({ ...base(), steps: base().steps.map((s) => (s.name === 'world' ? { ...s, build: 'world-v9' } : s)) }), 404, 'BUILD_NOT_FOUND'],
       ['a misspelt step field', '/v1/releases', () => ({ ...base(), steps: base().steps.map((s) => (s.name === 'world' ? { ...s, aftr: [] } : s)) }), 400, 'UNKNOWN_FIELD'],
       ['a cycle in an apply, next to a valid build', '/v1/apply', () => ({ builds: [simBuild('world-v8')], releasePlans: [{ ...base(), steps: base().steps.map((s) => (s.name === 'infra' ? { ...s, after: ['raids'] } : s)) }] }), 422, 'RELEASE_PLAN_CYCLE'],

@@ -91,8 +91,29 @@ export function renderRelease(r: ReleaseView): string {
     `failure policy: ${r.failurePolicy}${r.completionOrder.length ? `; completed: ${r.completionOrder.join(' → ')}` : ''}`,
     '',
     renderTable(['STEP', 'FLEET', 'BUILD', 'STRATEGY', 'AFTER', 'PHASE', 'GATE', 'ROLLOUT', 'MESSAGE'], rows),
+    ...gateVerdicts(r),
   ].join('\n');
 }
+
+/** Each analysis gate's verdicts with their numbers: one line per judged step and metric. */
+function gateVerdicts(r: ReleaseView): string[] {
+  const out: string[] = [];
+  for (const s of r.steps) {
+    const a = s.gate?.analysis;
+    if (!a) continue;
+    out.push('', `Analysis gate of ${s.name}: ${a.verdict}`);
+    for (const v of a.verdicts) {
+      out.push(`  ${v.step} (${v.fleet}): ${v.canary} vs ${v.baseline}: ${v.verdict}`);
+      for (const m of v.metrics) {
+        const p = m.test ? ` p=${m.test.pValue.toPrecision(3)}` : '';
+        out.push(`    ${m.metric} ${m.verdict}: canary ${side(m.canary)}, baseline ${side(m.baseline)}${p} — ${m.reason}`);
+      }
+    }
+  }
+  return out;
+}
+
+const side = (x: { n: number; value: number | null }): string => `${x.value === null ? '-' : Number(x.value.toPrecision(4))} (n=${x.n})`;
 
 export const releaseStatusCommand = defineCommand({
   usage: StatusUsage,
