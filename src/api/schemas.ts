@@ -15,6 +15,7 @@ import { CloseReasons, SessionStates } from '../session/model.js';
 import { SmokeCheckSchema, SmokeStates } from '../rollout/checks.js';
 import { Verdicts } from '../analysis/judge/model.js';
 import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrategy } from '../rollout/model.js';
+import { commonRolloutOptions } from '../rollout/background.js';
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
 import { RoutingPreferences } from '../allocation/routing.js';
 import { EnvironmentInputSchema, WebhookInputSchema } from './env-schemas.js';
@@ -128,7 +129,7 @@ export const RolloutStartSchema = z.preprocess(
   (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && !('strategy' in v) ? { ...v, strategy: 'blue-green' } : v),
   z.discriminatedUnion(
     'strategy',
-    strategyNames.map((n) => z.strictObject({ ...rolloutCommon, strategy: z.literal(n), ...strategies[n].options })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+    strategyNames.map((n) => z.strictObject({ ...rolloutCommon, strategy: z.literal(n), ...strategies[n].options, ...commonRolloutOptions })) as unknown as [z.ZodObject, ...z.ZodObject[]],
   ),
 );
 export type RolloutStartRequest = { fleet: string; build: string; replace: boolean; strategy: RolloutStrategy } & Record<string, unknown>;

@@ -69,10 +69,17 @@ export function withVerdict(r: Rollout, check: MetricsCheck, result: AnalysisRes
   if (isTerminalPhase(r.phase) || r.smoke?.state !== 'running' || r.smoke.startedAt !== check.window.since) return null;
   const state = result.verdict === 'pass' ? 'passed' : result.verdict === 'fail' ? 'failed' : 'inconclusive';
   const summary = verdictSummary(result);
-  const record: AnalysisRecord = { step: check.label, verdict: result.verdict, result, window: check.window, canary: check.canary, baseline: check.baseline, at: now };
+  const record: AnalysisRecord = { step: check.label, kind: 'step', verdict: result.verdict, result, window: check.window, canary: check.canary, baseline: check.baseline, at: now };
   const rollout: Rollout = { ...r, smoke: { ...r.smoke, state, finishedAt: now, detail: summary }, analyses: [...(r.analyses ?? []), record], updatedAt: now };
+  return { rollout, event: verdictEvent(r, record, now) };
+}
+
+/** The `rollout.verdict` event of a stored verdict: webhooks hear each metric's figures and p-value. */
+export function verdictEvent(r: Pick<Rollout, 'id' | 'fleet'>, record: AnalysisRecord, now: number): Mutation {
+  const { result, step } = record;
   const figures = result.metrics.map((m) => ({ metric: m.metric, verdict: m.verdict, canary: m.canary, baseline: m.baseline, pValue: m.test?.pValue ?? null }));
-  return { rollout, event: event(now, r.fleet, 'rollout.verdict', r.id, `${check.label}: analysis ${summary}`, { verdict: result.verdict, step: check.label, metrics: figures }) };
+  const kind = record.kind ?? 'step';
+  return event(now, r.fleet, 'rollout.verdict', r.id, `${step}: analysis ${verdictSummary(result)}`, { verdict: result.verdict, step, kind, metrics: figures });
 }
 
 /** One line for the rollout's message and `smoke.detail`: the verdict, then the reasons that decided it. */
