@@ -5,7 +5,7 @@
  */
 import type { RoutingTable } from '../allocation/routing.js';
 import type { AnalysisResult, Verdict } from '../analysis/judge/model.js';
-import type { BackgroundState, CommonRolloutSpec } from './background.js';
+import type { BackgroundState, CommonRolloutSpec } from './background-model.js';
 import type { SmokeResult } from './checks.js';
 import type { AbTestSpec } from './strategies/ab-test/spec.js';
 import type { BlueGreenSpec } from './strategies/blue-green/spec.js';
