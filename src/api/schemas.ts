@@ -251,6 +251,8 @@ const MetricSideSchema = z.object({ n: z.number(), value: z.number().nullable() 
 /** One stored verdict (see `AnalysisRecord` in rollout/model.ts). */
 export const AnalysisRecordSchema = z.object({
   step: z.string(),
+  /** `step`: a gate of the strategy's (a canary analysis step, pre/post-switch, a batch); `background`: the repeating background analysis. */
+  kind: z.enum(['step', 'background']).optional(),
   verdict: z.enum(Verdicts),
   window: z.object({ since: z.number(), until: z.number() }),
   canary: z.string(),
@@ -295,6 +297,14 @@ export const RolloutViewSchema = z.object({
   supersededBy: z.string().nullable(),
   /** Every analysis verdict of the release, oldest first, with its numbers per metric. */
   analyses: z.array(AnalysisRecordSchema),
+  /** The background analysis's schedule (null without one): when the next check is due, the one running, and a hold. */
+  background: z.object({
+    nextAt: z.number(),
+    running: z.object({ since: z.number(), until: z.number() }).nullable(),
+    runs: z.number(),
+    /** Set while an inconclusive verdict holds the release for `promote` (onInconclusive: pause). */
+    heldAt: z.number().nullable(),
+  }).nullable().optional(),
   progress: z.object({
     /** Per build of this release: servers by state, open sessions and routing weight. */
     builds: z.record(

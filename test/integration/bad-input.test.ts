@@ -56,6 +56,10 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     ['a webhook for an unknown event', 'POST', '/v1/apply', { webhooks: [{ name: 'ops', url: 'http://127.0.0.1:9/h', secret: 'sixteen-characters!', events: ['finished'] }] }, 400, 'VALIDATION_FAILED'],
     ['a webhook that is no URL', 'PUT', '/v1/webhooks/ops', { url: 'ftp://example/x', secret: 'sixteen-characters!' }, 400, 'VALIDATION_FAILED'],
     ['a blue-green option on a maintenance window', 'POST', '/v1/rollouts', { ...maintenanceAt(60_000), noticeLeadSeconds: 0, autoPromote: false }, 400, 'UNKNOWN_FIELD'],
+    ['a background analysis on an unknown metric', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v2', backgroundAnalysis: { metrics: [{ metric: 'crash_rat', max: 0.05 }] } }, 422, 'ANALYSIS_UNKNOWN_METRIC'],
+    ['a background analysis on an unknown metric in a kind: Rollout, next to a valid build', 'POST', '/v1/apply', { builds: [fixtureBuild('v8')], rollouts: [{ fleet: 'arena', build: 'v2', strategy: 'rolling', backgroundAnalysis: { metrics: [{ metric: 'tick_ms', max: 30 }] } }] }, 422, 'ANALYSIS_UNKNOWN_METRIC'],
+    ['a background analysis with nothing to judge', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v2', backgroundAnalysis: { intervalSeconds: 30 } }, 400, 'VALIDATION_FAILED'],
+    ['a misspelt background analysis field', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v2', backgroundAnalysis: { interval: 30, metrics: [{ metric: 'crash_rate', max: 0.05 }] } }, 400, 'UNKNOWN_FIELD'],
   ];
 
   it.each(cases)('refuses %s', async (_name, method, route, body, status, code) => {
