@@ -10,10 +10,10 @@
 import { z } from 'zod';
 import type { Verdict } from '../analysis/judge/model.js';
 import { analysisSpecFields, validateAnalysis, withAnalysisChecks } from '../analysis/spec.js';
-import { InconclusivePolicies, type BackgroundAnalysis, type BackgroundState, type CommonRolloutSpec, type Window } from './background-model.js';
+import { InconclusivePolicies, type BackgroundAnalysis, type BackgroundState, type CommonRolloutSpec, type InconclusivePolicy, type Window } from './background-model.js';
 import { isTerminalPhase, type Rollout, type RolloutPhase } from './model.js';
 
-export type { BackgroundAnalysis, BackgroundState, CommonRolloutSpec, Window };
+export type { BackgroundAnalysis, BackgroundState, CommonRolloutSpec, InconclusivePolicy, Window };
 
 export const BackgroundAnalysisSchema = withAnalysisChecks(
   z.strictObject({
