@@ -78,6 +78,7 @@ export const ErrorCatalogue = {
   SLOT_BUILD_NOT_FOUND: { status: 404, retryable: false, message: 'An environment slot is bound to a build that is not registered' },
   SNAPSHOT_NOT_FOUND: { status: 404, retryable: false, message: 'The environment has no snapshot with this number' },
   WEBHOOK_NOT_FOUND: { status: 404, retryable: false, message: 'No webhook with this name' },
+  WEBHOOK_URL_FORBIDDEN: { status: 422, retryable: false, message: 'A webhook or Prometheus URL points at an address the control plane may not call (link-local or cloud metadata by default)' },
 
   // Game-server SDK
   SDK_UNAUTHORIZED: { status: 401, retryable: false, message: 'Missing or unknown game-server token' },

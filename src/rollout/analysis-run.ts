@@ -9,6 +9,7 @@ import type { AnalysisResult, MetricResult, MetricSamples } from '../analysis/ju
 import { runPrometheusQuery } from '../analysis/providers/prometheus.js';
 import { criteriaOf, type PrometheusQuery } from '../analysis/spec.js';
 import { callWebhook } from '../analysis/webhook.js';
+import { egressPolicy, type EgressPolicy } from '../net/egress.js';
 import { event } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import type { WebhookCheck } from './checks.js';
@@ -27,11 +28,11 @@ export interface AnalysisDeps {
  * every metric inconclusive, never a pass), the webhook client and the Prometheus provider.
  * Shared by the rollout service's analysis steps and release plans' analysis gates.
  */
-export function analysisDepsOf(signals: Pick<AnalysisDeps, 'samplesFor'> | undefined, prometheusUrl: string | null): AnalysisDeps {
+export function analysisDepsOf(signals: Pick<AnalysisDeps, 'samplesFor'> | undefined, prometheusUrl: string | null, policy: EgressPolicy = egressPolicy()): AnalysisDeps {
   return {
     samplesFor: (...a) => signals?.samplesFor(...a) ?? {},
-    webhook: callWebhook,
-    prometheus: (q, time) => runPrometheusQuery(q, { address: prometheusUrl, time }),
+    webhook: (check, payload) => callWebhook(check, payload, policy),
+    prometheus: (q, time) => runPrometheusQuery(q, { address: prometheusUrl, time, policy }),
   };
 }
 

@@ -9,6 +9,7 @@ import { runSmokeCheck } from '../analysis/smoke.js';
 import { callWebhook } from '../analysis/webhook.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
+import { checkUrls, egressPolicy, type EgressPolicy } from '../net/egress.js';
 import { newId } from '../core/ids.js';
 import type { Fleet, GameServer } from '../fleet/model.js';
 import type { CloseReason } from '../session/model.js';
@@ -25,6 +26,7 @@ import { strategyFor, strategyOf, validateRolloutSpec } from './strategies/index
 import type { AnalysisCheck, MetricsCheck, PromoteInput, RolloutPlan, RolloutServer, Strategy } from './strategy.js';
 
 const UP = new Set(['Starting', 'Ready', 'Active']);
+const DEFAULT_EGRESS = egressPolicy();
 
 export class RolloutService {
   private readonly smokeRunning = new Set<string>();
@@ -34,7 +36,7 @@ export class RolloutService {
   constructor(
     private readonly ctx: Ctx,
     private readonly sessions: SessionService,
-    private readonly opts: { cwd: string; kick: (fleet: string) => void; signals?: Pick<AnalysisDeps, 'samplesFor'>; prometheusUrl?: string | null },
+    private readonly opts: { cwd: string; kick: (fleet: string) => void; signals?: Pick<AnalysisDeps, 'samplesFor'>; prometheusUrl?: string | null; egress?: EgressPolicy },
   ) {
     this.background = new BackgroundAnalyses(ctx, () => this.analysisDeps(), {
       apply: (r, plan, now) => this.apply(r, plan, now), observe: (fleet) => this.observe(fleet), kick: opts.kick,
@@ -54,6 +56,7 @@ export class RolloutService {
     const strategy = strategyFor(req.spec);
     const now = this.ctx.clock.now();
     validateRolloutSpec(req.spec, now, { build: req.build });
+    checkUrls(req.spec, this.egress());
     for (const b of strategy.builds?.(req.spec) ?? []) {
       if (!world.builds.has(b)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${b}`, { build: b });
     }
@@ -110,6 +113,7 @@ export class RolloutService {
       if (!world.fleets.has(req.fleet) && !pending.fleets.includes(req.fleet)) throw new HandoffError('FLEET_NOT_FOUND', `no fleet named ${req.fleet}`, { fleet: req.fleet });
       if (!world.builds.has(req.build) && !pending.builds.includes(req.build)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${req.build}`, { build: req.build });
       validateRolloutSpec(req.spec, now);
+      checkUrls(req.spec, this.egress());
       if (this.unchanged(req)) continue;
       // What the strategy refuses for this fleet (the same build is for `start` to judge: the
       // request may change the fleet first).
@@ -284,7 +288,7 @@ export class RolloutService {
     const outcome =
       'smoke' in check
         ? runSmokeCheck(check.smoke, { serverId, address: target.address, ports: target.ports }, this.opts.cwd)
-        : callWebhook(check.webhook, check.payload);
+        : callWebhook(check.webhook, check.payload, this.egress());
     void outcome
       .then((o) => this.recordSmoke(r.id, serverId, o.passed, o.detail))
       .catch((e: unknown) => this.recordSmoke(r.id, serverId, false, String(e)))
@@ -303,9 +307,14 @@ export class RolloutService {
       .finally(() => this.smokeRunning.delete(r.id));
   }
 
+  /** The addresses webhooks and Prometheus queries may call: the server's, or the defaults. */
+  private egress(): EgressPolicy {
+    return this.opts.egress ?? DEFAULT_EGRESS;
+  }
+
   /** Without a signal source every metric has no samples: inconclusive, never a pass. */
   private analysisDeps(): AnalysisDeps {
-    return analysisDepsOf(this.opts.signals, this.opts.prometheusUrl ?? null);
+    return analysisDepsOf(this.opts.signals, this.opts.prometheusUrl ?? null, this.egress());
   }
 
   /**
