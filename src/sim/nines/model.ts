@@ -69,6 +69,8 @@ export interface NinesCase {
   gapMs: number;
   /** How long a restart keeps the control plane down: [min, max] ms. */
   downtimeMs: [number, number];
+  /** Players stop arriving after this long (default: never; the run ends after its releases). */
+  arrivalsForMs?: number;
 }
 
 /** The decision functions a run calls: the real ones unless a test wraps them (mutation tests). */
@@ -95,6 +97,9 @@ export interface Tally {
   refused: number;
   restarts: number;
   aborts: number;
+  /** Servers that booted and became Ready, and the most up at once (the cross-check's figures). */
+  serversReady: number;
+  peakServers: number;
   crashes: number;
   /** Releases by how they ended. */
   outcomes: Record<string, number>;
@@ -107,14 +112,15 @@ export interface Tally {
 export function emptyTally(): Tally {
   return {
     runs: 0, releases: 0, sessions: 0, interruptions: 0, unsafeStops: 0, lostToCrash: 0, migratedWithNotice: 0, closedForMaintenance: 0,
-    replaced: 0, refused: 0, restarts: 0, aborts: 0, crashes: 0, outcomes: {}, unexpected: 0, simulatedMs: 0, examples: [],
+    replaced: 0, refused: 0, restarts: 0, aborts: 0, serversReady: 0, peakServers: 0, crashes: 0, outcomes: {}, unexpected: 0, simulatedMs: 0, examples: [],
   };
 }
 
 export function addTally(into: Tally, t: Tally): void {
   for (const k of Object.keys(into) as (keyof Tally)[]) {
     const v = t[k];
-    if (typeof v === 'number') (into[k] as number) += v;
+    if (k === 'peakServers') into.peakServers = Math.max(into.peakServers, t.peakServers);
+    else if (typeof v === 'number') (into[k] as number) += v;
   }
   for (const [k, v] of Object.entries(t.outcomes)) into.outcomes[k] = (into.outcomes[k] ?? 0) + v;
   for (const e of t.examples) if (into.examples.length < 10) into.examples.push(e);

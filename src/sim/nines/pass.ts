@@ -39,6 +39,7 @@ export function reconcilePass(sim: NinesSim, torn = false): void {
     now,
   });
   for (const a of actions) applyFleetAction(sim, a);
+  if (world.live.size > sim.tally.peakServers) sim.tally.peakServers = world.live.size;
 }
 
 /** As `RolloutService.apply`: patch, routing, notices (standing deadlines recorded), drains, migrations, closes, checks. */

@@ -46,6 +46,8 @@ export class NinesSim {
   /** Bumped on every restart: watch events scheduled before it are stale. */
   private gen = 0;
   private nextPlayer = 0;
+  /** Servers whose count changed by session ends this tick. */
+  private readonly dirty: number[] = [];
 
   constructor(readonly c: NinesCase, readonly planners: Planners = realPlanners) {
     this.world = new World('v0');
@@ -62,7 +64,16 @@ export class NinesSim {
   /** Ends due this tick, then this tick's arrivals through the real allocator. */
   players(): void {
     this.ends.drain(this.endSession);
+    // Ends are batched per server: the index and the Ready/Active state are brought up to date
+    // once per server per tick, before the first allocation can look at them.
+    for (const slot of this.dirty) {
+      const s = this.world.servers[slot] as NServer;
+      s.dirty = false;
+      if (this.world.live.has(slot)) this.world.setCpUsed(s, s.cpUsed, this.now);
+    }
+    this.dirty.length = 0;
     const w = this.c.workload;
+    if (this.now > (this.c.arrivalsForMs ?? Infinity)) return;
     const n = poisson(this.random, (w.arrivalsPerSecond * this.c.tickMs) / 1000);
     for (let i = 0; i < n; i++) if (this.place(null)) this.tally.sessions += 1;
   }
@@ -97,9 +108,15 @@ export class NinesSim {
     const s = this.world.servers[slot] as NServer;
     if (!s.alive || !EndCalendar.sameEpoch(s.epoch, epoch)) return;
     s.trueUsed -= 1;
-    if (this.cpUp) {
-      if (s.cpUsed > 0) this.world.setCpUsed(s, s.cpUsed - 1, this.now);
-    } else s.pendingEnds += 1;
+    if (!this.cpUp) {
+      s.pendingEnds += 1;
+      return;
+    }
+    if (s.cpUsed > 0) s.cpUsed -= 1;
+    if (!s.dirty) {
+      s.dirty = true;
+      this.dirty.push(slot);
+    }
   };
 
   // ---- servers ----
@@ -218,6 +235,7 @@ export class NinesSim {
     if (s.state !== 'Starting') return;
     s.state = 'Ready';
     s.emptySince = this.now;
+    this.tally.serversReady += 1;
     this.failures.delete(s.build);
     this.startNotBefore.delete(s.build);
     this.world.sync(s);

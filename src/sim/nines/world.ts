@@ -51,6 +51,8 @@ export interface NServer {
   maintenanceNoticed: boolean;
   /** Bumped when all its sessions are closed at once: queued ends of older sessions are stale. */
   epoch: number;
+  /** Its count changed this tick and is not yet in the index (see `NinesSim.players`). */
+  dirty: boolean;
 }
 
 /** The fields a control-plane restart reloads from the last commit (everything else is the machine's). */
@@ -94,7 +96,7 @@ export class World {
       slot, id: `s${String(slot).padStart(6, '0')}`, build, capacity, createdAt: now,
       state: 'Starting', cpUsed: 0, emptySince: null, stopRequestedAt: null, drainReason: null, drainDeadline: null, migrateTo: null,
       unverified: false, reported: true, alive: true, booted: false, watching: false, trueUsed: 0, pendingEnds: 0,
-      drainNoticed: false, maintenanceNoticed: false, epoch: 0,
+      drainNoticed: false, maintenanceNoticed: false, epoch: 0, dirty: false,
     };
     this.servers.push(s);
     this.byId.set(s.id, slot);
