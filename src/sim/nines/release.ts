@@ -50,11 +50,6 @@ export function startRelease(sim: NinesSim, build: string, n: number): Rollout |
   return rollout;
 }
 
-/** The builds a release brings (its own, A/B variants), not the one it leaves: their failed starts count against it. */
-export function freshBuilds(r: Rollout): string[] {
-  return [r.toBuild, ...(strategyOf(r).builds?.(r.spec) ?? [])].filter((b) => b !== r.fromBuild);
-}
-
 function mainBuild(routing: { entries: readonly { build: string; weight: number }[] }): string | null {
   let best: { build: string; weight: number } | null = null;
   for (const e of routing.entries) if (e.weight > 0 && (!best || e.weight > best.weight)) best = e;

@@ -12,10 +12,9 @@ import { chooseServer } from '../../allocation/choose.js';
 import { SeededRandom } from '../../core/random.js';
 import { planFleet, startBackoffMs } from '../../fleet/plan-fleet.js';
 import type { Notice } from '../../sdk/protocol.js';
-import { isTerminalPhase } from '../../rollout/model.js';
+import { isTerminalPhase, type Rollout } from '../../rollout/model.js';
 import { strategyOf } from '../../rollout/strategies/index.js';
 import { EndCalendar, EventQueue } from './queue.js';
-import { freshBuilds } from './release.js';
 import { emptyTally, type NinesCase, type Planners, type Tally } from './model.js';
 import { World, type NServer } from './world.js';
 
@@ -304,6 +303,11 @@ export class NinesSim {
 }
 
 const acceptsAll = (): boolean => true;
+
+/** The builds a release brings (its own, A/B variants), not the one it leaves: their failed starts count against it. */
+export function freshBuilds(r: Rollout): string[] {
+  return [r.toBuild, ...(strategyOf(r).builds?.(r.spec) ?? [])].filter((b) => b !== r.fromBuild);
+}
 
 /** A Poisson draw: Knuth's product for small means, a rounded normal beyond. */
 export function poisson(random: SeededRandom, mean: number): number {
