@@ -11,16 +11,17 @@ import type { StrategyRow } from '../matrix.js';
 import type { NinesBehaviour, NinesCase, NinesFleet, NinesWorkload, Variant } from './model.js';
 
 /**
- * A fleet of match servers hosting many players each (a hundred seats), so one reconcile pass
- * serves many sessions; the row's own fleet shape (an in-place canary's full fleet) overrides.
+ * A fleet of server processes hosting many players each (200 seats: a process running several
+ * matches), so one reconcile pass serves many sessions — the planners' cost grows with servers,
+ * the allocator's with sessions; the row's own fleet shape (an in-place canary's full fleet) overrides.
  */
 export const NINES_FLEET: NinesFleet = {
-  minServers: 4, maxServers: 120, bufferServers: 2, idleTimeoutSeconds: 60, sessionsPerServer: 100,
+  minServers: 4, maxServers: 120, bufferServers: 2, idleTimeoutSeconds: 60, sessionsPerServer: 200,
   health: { timeoutSeconds: 10, startTimeoutSeconds: 60 },
 };
 
 /** Log-normal matches: median 90 s, σ 0.6 (the heavy simulation's players), cut at 6 minutes. */
-export const MATCHES: NinesWorkload = { arrivalsPerSecond: 40, sessionMedianSeconds: 90, sessionSigma: 0.6, maxSessionSeconds: 360 };
+export const MATCHES: NinesWorkload = { arrivalsPerSecond: 80, sessionMedianSeconds: 90, sessionSigma: 0.6, maxSessionSeconds: 360 };
 
 export const NINES_BEHAVIOUR: NinesBehaviour = {
   bootMs: [500, 2_000], crashAtStart: 0, crashesPerHour: 0.5, drainMs: 100, watchLagMs: [0, 1_000], reconnectMs: [100, 2_000],
@@ -68,13 +69,13 @@ function caseOf(row: StrategyRow, variant: Variant, opts: CaseOptions, round: nu
   const w = sc.workload ?? {};
   const mmo = (w.sessionMedianSeconds ?? 0) >= 600;
   const workload: NinesWorkload = {
-    // Heavy-tailed MMO sessions: fewer, longer players (the row's shape), on bigger servers.
-    arrivalsPerSecond: (mmo ? 8 : MATCHES.arrivalsPerSecond) * (opts.arrivalFactor ?? 1),
+    // Heavy-tailed MMO sessions: fewer, longer players (the row's shape), on bigger servers (400 seats).
+    arrivalsPerSecond: (mmo ? 16 : MATCHES.arrivalsPerSecond) * (opts.arrivalFactor ?? 1),
     sessionMedianSeconds: w.sessionMedianSeconds ?? MATCHES.sessionMedianSeconds,
     sessionSigma: w.sessionSigma ?? MATCHES.sessionSigma,
     maxSessionSeconds: w.maxSessionSeconds ?? MATCHES.maxSessionSeconds,
   };
-  const fleet: NinesFleet = { ...NINES_FLEET, ...(mmo ? { sessionsPerServer: 200 } : {}) };
+  const fleet: NinesFleet = { ...NINES_FLEET, ...(mmo ? { sessionsPerServer: 400 } : {}) };
   if (sc.fleet?.minServers !== undefined) {
     // A fixed fleet (in place): as many servers as the workload needs, and no room beside them.
     const needed = Math.ceil((workload.arrivalsPerSecond * workload.sessionMedianSeconds * 1.4) / fleet.sessionsPerServer) + 2;

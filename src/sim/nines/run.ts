@@ -11,7 +11,7 @@ import { reconcilePass } from './pass.js';
 import { NinesSim, realPlanners } from './sim.js';
 
 /** Gives up on a run after this much simulated time (a release stuck far beyond its own limits). */
-const MAX_RUN_MS = 6 * 3_600_000;
+const MAX_RUN_MS = 24 * 3_600_000;
 
 export function runCase(c: NinesCase, planners: Planners = realPlanners): Tally {
   const sim = new NinesSim(c, planners);
