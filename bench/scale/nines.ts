@@ -18,12 +18,16 @@ export interface NinesSection {
 export function ninesPhase(full: boolean, budgetMs: number, log: (m: string) => void): NinesSection {
   let last = performance.now();
   let sessions = 0;
+  let cut = 0;
+  const t0 = performance.now();
   const report = runNines({
     baseSeed: 8, sessions: full ? SAFETY_TARGET.sessions : Infinity, budgetMs: full ? Infinity : budgetMs,
     onRun: (name, t) => {
       sessions += t.sessions;
+      cut += t.interruptions + t.unsafeStops;
       if (performance.now() - last > 30_000 || t.interruptions > 0 || t.unsafeStops > 0) {
-        log(`nines: ${sessions.toLocaleString('en')} sessions so far; ${name}: ${t.sessions} sessions, ${t.interruptions} interrupted`);
+        const s = Math.round((performance.now() - t0) / 1000);
+        log(`nines: ${sessions.toLocaleString('en')} sessions in ${s} s, ${cut} interruptions and unsafe stops so far; last run ${name}: ${t.sessions} sessions, ${t.interruptions} interrupted`);
         last = performance.now();
       }
     },
