@@ -94,7 +94,11 @@ export class NinesSim {
       this.tally.refused += 1;
       return false;
     }
-    if (!s.alive || s.cpUsed >= s.capacity) this.note('misplaced', `${s.id} was offered (alive ${s.alive}, ${s.cpUsed}/${s.capacity})`);
+    if (!s.alive || s.cpUsed >= s.capacity) {
+      // The allocator offered a dead or full server: not an interruption, but a run that must not pass.
+      this.tally.unexpected += 1;
+      this.note('misplaced', `${s.id} was offered (alive ${s.alive}, ${s.cpUsed}/${s.capacity})`);
+    }
     s.trueUsed += 1;
     world.setCpUsed(s, s.cpUsed + 1, this.now);
     const w = this.c.workload;
