@@ -11,8 +11,8 @@ import { runCase } from '../../src/sim/nines/run.js';
 import { realPlanners } from '../../src/sim/nines/sim.js';
 import { BASE_SEED } from './support.js';
 
-/** Small: one release per case, a quarter of the players. `npm run bench -- --full` runs the 3×10^8 one. */
-const SMALL = { baseSeed: BASE_SEED, releases: 1, arrivalFactor: 0.25 };
+/** Small: one release per case, a tenth of the players. `npm run bench -- --full` runs the 3×10^8 one. */
+const SMALL = { baseSeed: BASE_SEED, releases: 1, arrivalFactor: 0.1 };
 
 function caseNamed(name: string, opts = SMALL): NinesCase {
   const c = ninesCases(opts).find((x) => x.name === name);
