@@ -177,7 +177,7 @@ async function scaleAndSafety(root: string, x: ReturnType<typeof scaleArgs>, log
   }
   if (runs('nines')) {
     log(x.full ? 'session safety at eight nines (light simulator), full: to 3×10^8 sessions' : `session safety at eight nines (light simulator), short: ${x.ninesS} s`);
-    out.nines = ninesPhase(x.full, x.ninesS * 1000, log);
+    out.nines = await ninesPhase(x.full, x.ninesS * 1000, log);
     const r = out.nines.report;
     const clean = r.interruptions === 0 && r.unsafeStops === 0;
     log(`${clean ? 'PASS' : 'MISS'} nines: ${r.interruptions} interruptions, ${r.unsafeStops} unsafe stops in ${r.sessions.toLocaleString('en')} sessions (${r.runs} runs), ${r.sessionsPerS.toLocaleString('en')} sessions/s (${r.sessionsPerCpuS.toLocaleString('en')} per CPU-s), ${Math.round(r.wallMs / 1000)} s${r.upperBound95 !== null ? `; 95 % bound ${r.upperBound95.toExponential(1)}` : ''}`);

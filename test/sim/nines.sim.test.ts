@@ -23,9 +23,9 @@ function caseNamed(name: string, opts = SMALL): NinesCase {
 const summary = (t: Tally): string => JSON.stringify({ ...t, examples: undefined }) + '\n' + t.examples.join('\n');
 
 describe('the light session-safety simulator (eight nines, small)', () => {
-  it('plays every session of every strategy × abort × restart × back-to-back case to its end or with notice: 0 interruptions', () => {
+  it('plays every session of every strategy × abort × restart × back-to-back case to its end or with notice: 0 interruptions', async () => {
     const ran: string[] = [];
-    const report = runNines({ ...SMALL, sessions: Infinity, budgetMs: Infinity, rounds: 1, onRun: (name) => ran.push(name) });
+    const report = await runNines({ ...SMALL, sessions: Infinity, budgetMs: Infinity, rounds: 1, onRun: (name) => ran.push(name) });
     expect(ran).toEqual(ninesCases(SMALL).map((c) => c.name));
     expect(report.interruptions, summary(report)).toBe(0);
     expect(report.unsafeStops, summary(report)).toBe(0);

@@ -18,6 +18,8 @@ export interface NinesOptions extends CaseOptions {
   /** Only cases whose name contains one of these (default: all). */
   only?: string[];
   onRun?: (name: string, t: Tally) => void;
+  /** Asked between runs: true stops the campaign there (the bench's Ctrl-C), and the report says so. */
+  shouldStop?: () => boolean;
 }
 
 export interface NinesReport extends Tally {
@@ -29,17 +31,26 @@ export interface NinesReport extends Tally {
   simulatedHours: number;
   /** 3 / sessions when no interruption was seen, else null. */
   upperBound95: number | null;
+  /** Stopped by `shouldStop` before its budget was spent. */
+  stopped: boolean;
 }
 
-export function runNines(opts: NinesOptions): NinesReport {
+export async function runNines(opts: NinesOptions): Promise<NinesReport> {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const total = emptyTally();
+  let stopped = false;
   outer: for (let round = 0; round < (opts.rounds ?? Infinity); round++) {
     let ran = 0;
     for (const c of ninesCases(opts, round)) {
       if (opts.only && !opts.only.some((o) => c.name.includes(o))) continue;
       if (total.sessions >= opts.sessions || performance.now() - t0 >= opts.budgetMs) break outer;
+      // One turn of the event loop between runs, so a signal handler can ask the campaign to stop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.shouldStop?.()) {
+        stopped = true;
+        break outer;
+      }
       const t = runCase(c);
       addTally(total, t);
       ran += 1;
@@ -57,5 +68,6 @@ export function runNines(opts: NinesOptions): NinesReport {
     sessionsPerCpuS: Math.round((total.sessions / Math.max(1, cpuMs)) * 1000),
     simulatedHours: Math.round((total.simulatedMs / 3_600_000) * 10) / 10,
     upperBound95: clean && total.sessions > 0 ? 3 / total.sessions : null,
+    stopped,
   };
 }
