@@ -51,7 +51,8 @@ function text(v: unknown, field: string): string {
 
 /** `0.999` or `"99.9%"` → 0.999. */
 function ratio(v: unknown, field: string): number {
-  const n = typeof v === 'string' && v.trim().endsWith('%') ? Number(v.trim().slice(0, -1)) / 100 : v;
+  // Rounded so "99.9%" is 0.999 exactly, not 0.9990000000000001.
+  const n = typeof v === 'string' && v.trim().endsWith('%') ? Math.round(Number(v.trim().slice(0, -1)) * 10_000) / 1_000_000 : v;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) throw invalid(field, 'must be a ratio between 0 and 1, or a percentage such as "99.9%"');
   return n;
 }
