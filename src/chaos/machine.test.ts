@@ -7,7 +7,7 @@ const exp: Experiment = {
   hypothesis: { minAllocationSuccess: 0.9, maxSessionsInterrupted: 0, maxP99LatencyMs: 100, windowMs: 1000, minSamples: 5 },
   load: { fleet: 'arena', ratePerS: 10, timeoutMs: 1000 },
   fault: { type: 'hang-servers', radius: { fleet: 'arena', count: 1 } },
-  baselineMs: 2000, durationMs: 5000, afterMs: 2000,
+  warmupMs: 0, baselineMs: 2000, durationMs: 5000, afterMs: 2000,
 };
 
 /** A fake world: every 100 ms one allocation arrives, ok unless `failing(at)`. */

@@ -52,6 +52,8 @@ export interface Experiment {
   hypothesis: Hypothesis;
   load: LoadSpec;
   fault: FaultSpec;
+  /** Load offered but not judged before the baseline: connections open, caches fill. */
+  warmupMs: number;
   /** Steady state measured before the fault. */
   baselineMs: number;
   /** How long the fault stays on unless the hypothesis breaks first. */

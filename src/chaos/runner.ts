@@ -67,9 +67,11 @@ export async function runExperiment(exp: Experiment, deps: RunnerDeps): Promise<
     })().catch(() => undefined).finally(() => { polling = null; });
   };
 
+  const load = deps.startLoad((a) => samples.push({ at: deps.now(), ok: a.ok, latencyMs: a.ok ? a.latencyMs : null, code: a.code }));
+  // The first requests pay for new connections on both sides; the baseline starts after them.
+  if (exp.warmupMs > 0) await deps.sleep(exp.warmupMs);
   let state: MachineState = startMachine(deps.now());
   deps.log(`baseline: measuring the steady state for ${exp.baselineMs} ms …`);
-  const load = deps.startLoad((a) => samples.push({ at: deps.now(), ok: a.ok, latencyMs: a.ok ? a.latencyMs : null, code: a.code }));
   const apply = async (input: MachineInput): Promise<void> => {
     const s = step(exp, state, input);
     state = s.state;

@@ -26,7 +26,7 @@ describe('compileExperiment', () => {
       hypothesis: { minAllocationSuccess: 0.999, maxSessionsInterrupted: 0, maxP99LatencyMs: 250, windowMs: 1000, minSamples: 5 },
       load: { fleet: 'arena', ratePerS: 50, timeoutMs: 2000 },
       fault: { type: 'kill-servers', radius: { fleet: 'arena', percent: 33 }, signal: 'SIGKILL' },
-      baselineMs: 2000, durationMs: 30_000, afterMs: 2000,
+      warmupMs: 500, baselineMs: 2000, durationMs: 30_000, afterMs: 2000,
     });
   });
 

@@ -134,7 +134,7 @@ function fault(v: unknown): FaultSpec {
 
 /** Compiles one parsed YAML/JSON document. Throws `HandoffError('CHAOS_EXPERIMENT_INVALID')`. */
 export function compileExperiment(doc: unknown): Experiment {
-  const d = objectAt(doc, 'experiment', ['kind', 'name', 'description', 'hypothesis', 'load', 'fault', 'baseline', 'duration', 'after']);
+  const d = objectAt(doc, 'experiment', ['kind', 'name', 'description', 'hypothesis', 'load', 'fault', 'warmup', 'baseline', 'duration', 'after']);
   if (d.kind !== 'ChaosExperiment') throw invalid('kind', 'must be ChaosExperiment');
   const name = text(d.name, 'name');
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) throw invalid('name', 'lower-case letters, digits and dashes, at most 63');
@@ -144,6 +144,7 @@ export function compileExperiment(doc: unknown): Experiment {
     hypothesis: hypothesis(d.hypothesis),
     load: load(d.load),
     fault: fault(d.fault),
+    warmupMs: d.warmup === undefined ? 500 : durationMs(d.warmup, 'warmup'),
     baselineMs: d.baseline === undefined ? 2000 : durationMs(d.baseline, 'baseline'),
     durationMs: durationMs(d.duration, 'duration'),
     afterMs: d.after === undefined ? 2000 : durationMs(d.after, 'after'),
