@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { HandoffError } from '../core/errors.js';
 import { compileExperiment } from './spec.js';
@@ -59,5 +61,12 @@ describe('compileExperiment', () => {
     ['a baseline shorter than the window', { ...valid, baseline: '500ms' }, 'baseline'],
   ])('refuses %s with CHAOS_EXPERIMENT_INVALID naming the field', (_name, doc, field) => {
     expect(codeOf(doc)).toEqual({ code: 'CHAOS_EXPERIMENT_INVALID', field });
+  });
+});
+
+describe('the examples in examples/chaos/', () => {
+  const dir = new URL('../../examples/chaos/', import.meta.url);
+  it.each(readdirSync(dir).filter((f) => f.endsWith('.yaml')))('%s is a valid experiment', (file) => {
+    expect(() => compileExperiment(parse(readFileSync(new URL(file, dir), 'utf8')))).not.toThrow();
   });
 });
