@@ -35,7 +35,7 @@ export function findPostgresBin(env: NodeJS.ProcessEnv = process.env): string | 
 }
 
 /** The uid/gid to run PostgreSQL as: the `postgres` user when we are root, else ourselves. */
-function runAs(): { uid: number; gid: number } | null {
+export function runAs(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   const id = (flag: string): number => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
   const [uid, gid] = [id('-u'), id('-g')];
@@ -81,7 +81,7 @@ export async function startPostgresCluster(bin: string): Promise<PostgresCluster
   return { url, port, stop };
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
+export async function waitUntilReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`postgres exited during start-up:\n${log()}`);
@@ -100,7 +100,7 @@ async function waitUntilReady(url: string, child: ChildProcess, log: () => strin
 }
 
 /** SIGINT is postgres's "fast shutdown": it ends sessions and exits at once. SIGKILL if it lingers. */
-async function terminate(child: ChildProcess): Promise<void> {
+export async function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGINT');
