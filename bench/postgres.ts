@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +37,10 @@ export interface PostgresBench {
   ratios: Record<string, number>;
   /** Each kill: SIGKILL of the leader → the next 201 from any replica, ms. */
   failoverMs: number[];
+  /** Restarts of replicas that exited on their own (a lease lost on a loaded machine), all configurations. */
+  unplannedRestarts: number;
+  /** 1-minute load average at the start and end: on a shared machine, read the figures with it. */
+  loadAverage: [number, number];
   errors: string[];
 }
 
@@ -49,7 +53,7 @@ export function postgresOnly(argv: readonly string[]): boolean {
 }
 
 const FLEET = 'bench';
-const build = { id: 'pg-bench', version: '1.0.0', launch: { executable: 'mmo-server', args: [] }, sessionsPerServer: 100_000 };
+const build = { id: 'pg-bench', version: '1.0.0', launch: { executable: 'mmo-server', args: [] }, sessionsPerServer: 10_000 };
 const fleet = { name: FLEET, build: 'pg-bench', capacity: { minServers: 4, maxServers: 4, bufferServers: 0, idleTimeoutSeconds: 3600 } };
 
 export async function runPostgresBench(root: string, argv: readonly string[], log: (m: string) => void): Promise<PostgresBench> {
@@ -62,7 +66,7 @@ export async function runPostgresBench(root: string, argv: readonly string[], lo
   const requests = num(values['pg-requests']);
   const concurrency = num(values['pg-concurrency']);
   const leaseTtlS = num(values['pg-lease-ttl']);
-  const out: PostgresBench = { skipped: null, concurrency, leaseTtlS, throughput: [], ratios: {}, failoverMs: [], errors: [] };
+  const out: PostgresBench = { skipped: null, concurrency, leaseTtlS, throughput: [], ratios: {}, failoverMs: [], unplannedRestarts: 0, loadAverage: [round(loadavg()[0] ?? NaN, 1), NaN], errors: [] };
   const bin = findPostgresBin();
   if (!bin) {
     out.skipped = 'no PostgreSQL binaries (initdb, postgres): apt-get install postgresql, or set HANDOFF_PG_BIN';
@@ -72,9 +76,11 @@ export async function runPostgresBench(root: string, argv: readonly string[], lo
   const work = mkdtempSync(path.join(tmpdir(), 'handoff-bench-pg-'));
   const cluster = await startPostgresCluster(bin, { durable: true });
   const children: Replica[] = [];
+  const all: Replica[] = [];
   const spawnReplica = async (args: string[], id: string): Promise<Replica> => {
     const r = await Replica.start(root, ['--data-dir', path.join(work, id), '--runtime', 'simulated', ...args]);
     children.push(r);
+    all.push(r);
     return r;
   };
   try {
@@ -116,6 +122,8 @@ export async function runPostgresBench(root: string, argv: readonly string[], lo
     out.errors.push(`postgres phase: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     for (const c of children) out.errors.push(...c.tail().slice(-5).map((l) => `replica stderr: ${l}`));
   } finally {
+    out.unplannedRestarts = all.reduce((n, c) => n + c.restarts, 0);
+    out.loadAverage[1] = round(loadavg()[0] ?? NaN, 1);
     await stopAll(children);
     await cluster.stop();
     rmSync(work, { recursive: true, force: true });
@@ -181,9 +189,17 @@ async function failover(replicas: Replica[], log: (m: string) => void): Promise<
   return round(firstAfter - killedAt, 0);
 }
 
+/**
+ * One `handoff server` child under a supervisor's rules: when it exits on its own (exit 75
+ * after losing its lease on a loaded machine, say) it is started again on the same port, as
+ * systemd's Restart=always would. `kill9` is the bench's own crash: not restarted until asked,
+ * so the failover measured is another replica's take-over, not this one's restart.
+ */
 class Replica {
   private child: ChildProcess | null = null;
   private readonly lines: string[] = [];
+  private supervised = true;
+  restarts = 0;
   url = '';
 
   private constructor(private readonly root: string, readonly args: string[]) {}
@@ -199,15 +215,18 @@ class Replica {
   }
 
   kill9(): void {
+    this.supervised = false;
     this.child?.kill('SIGKILL');
     this.child = null;
   }
 
   async restart(): Promise<void> {
+    this.supervised = true;
     await this.spawn();
   }
 
   async stop(): Promise<void> {
+    this.supervised = false;
     const child = this.child;
     this.child = null;
     if (!child || child.exitCode !== null) return;
@@ -223,6 +242,12 @@ class Replica {
     const port = this.url ? new URL(this.url).port : '0';
     const child = spawn(path.join(this.root, 'bin', 'handoff'), ['server', '--port', port, '--sdk-port', '0', '--stop-servers-on-exit', ...this.args], { cwd: this.root, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    child.once('exit', () => {
+      if (this.child !== child || !this.supervised) return;
+      this.child = null;
+      this.restarts++;
+      setTimeout(() => void (this.supervised && !this.child ? this.spawn().catch(() => undefined) : undefined), 100);
+    });
     createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => {
       this.lines.push(l);
       if (this.lines.length > 50) this.lines.shift();
@@ -244,11 +269,13 @@ async function stopAll(children: Replica[]): Promise<void> {
 async function api(base: string, method: string, route: string, body?: unknown): Promise<unknown> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const res = await fetch(`${base}${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    if (res.ok) return JSON.parse(text) as unknown;
-    // A follower without a leader yet answers 503 NO_LEADER: wait for the election.
-    if (res.status !== 503 || Date.now() > deadline) throw new Error(`${method} ${route} → ${res.status}: ${text}`);
+    // A replica taking the lease closes its follower listener and reopens the port as the
+    // control plane: a refused connection in between is retried, as is 503 NO_LEADER.
+    const res = await fetch(`${base}${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+      .catch((e: unknown) => (Date.now() > deadline ? Promise.reject(e) : null));
+    const text = res ? await res.text() : '';
+    if (res?.ok) return JSON.parse(text) as unknown;
+    if ((res && res.status !== 503) || Date.now() > deadline) throw new Error(`${method} ${route} → ${res?.status}: ${text}`);
     await sleep(200);
   }
 }
@@ -270,6 +297,7 @@ export function renderPostgres(r: PostgresBench): string {
     `Closed loop, C=${r.concurrency} in all (split over the replicas), simulated game servers; PostgreSQL with fsync on, SQLite with fdatasync.`, '',
     '| configuration | allocations/s | ok | errors |', '|---|---|---|---|', ...rows, '',
     ...Object.entries(r.ratios).map(([k, v]) => `- ${k}: **${v}×**`), '',
+    `Load average (1 min) ${r.loadAverage[0]} at the start, ${r.loadAverage[1]} at the end; ${r.unplannedRestarts} unplanned replica restart(s) (a lease lost to a stall, then exit 75 and a restart).`, '',
     `Leader SIGKILLed under load (lease TTL ${r.leaseTtlS} s), to the next answered allocation: ${r.failoverMs.map((m) => `${m} ms`).join(', ') || 'not measured'}.`,
     ...(r.errors.length ? ['', 'Errors:', ...r.errors.map((e) => `- ${e.split('\n')[0] ?? ''}`)] : []), '',
   ].join('\n');
