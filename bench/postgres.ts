@@ -4,8 +4,8 @@
  * followers), each as a ratio to SQLite measured in the same run on the same machine; then the
  * leader killed with SIGKILL under load, timed to the next answered allocation.
  *
- * Every configuration runs `handoff server` child processes with simulated game servers (the
- * runtime is not what is compared) against a PostgreSQL cluster started for the run with fsync
+ * Every configuration runs `handoff server` child processes with real game-server processes
+ * (bench/fixtures/bench-server.mjs) against a PostgreSQL cluster started for the run with fsync
  * on, as SQLite's store fdatasyncs: equal durability. Skips, saying so, without PostgreSQL.
  * Options: --pg-requests N (per configuration) --pg-concurrency N --pg-lease-ttl SECONDS --pg-kills N.
  */
@@ -53,13 +53,16 @@ export function postgresOnly(argv: readonly string[]): boolean {
 }
 
 const FLEET = 'bench';
-const build = { id: 'pg-bench', version: '1.0.0', launch: { executable: 'mmo-server', args: [] }, sessionsPerServer: 10_000 };
+// Real game-server processes (the main bench's stand-in): they outlive a killed leader and the
+// next one re-adopts them, as in production. Simulated ones would die with the leader's process,
+// and the failover measured would include starting new servers.
+const build = (root: string) => ({ id: 'pg-bench', version: '1.0.0', launch: { executable: process.execPath, args: [path.join(root, 'bench', 'fixtures', 'bench-server.mjs')] }, sessionsPerServer: 10_000 });
 const fleet = { name: FLEET, build: 'pg-bench', capacity: { minServers: 4, maxServers: 4, bufferServers: 0, idleTimeoutSeconds: 3600 } };
 
 export async function runPostgresBench(root: string, argv: readonly string[], log: (m: string) => void): Promise<PostgresBench> {
   const { values } = parseArgs({
     args: [...argv],
-    options: { 'pg-requests': { type: 'string', default: '4000' }, 'pg-concurrency': { type: 'string', default: '32' }, 'pg-lease-ttl': { type: 'string', default: '2' }, 'pg-kills': { type: 'string', default: '2' } },
+    options: { 'pg-requests': { type: 'string', default: '4000' }, 'pg-concurrency': { type: 'string', default: '32' }, 'pg-lease-ttl': { type: 'string', default: '3' }, 'pg-kills': { type: 'string', default: '2' } },
     strict: false,
   });
   const num = (v: unknown): number => Number(typeof v === 'string' ? v : NaN);
@@ -73,12 +76,14 @@ export async function runPostgresBench(root: string, argv: readonly string[], lo
     log(`postgres phase SKIPPED: ${out.skipped}`);
     return out;
   }
+  // A random 64-port window shared by the replicas: the runtime skips any port that is taken.
+  const ports = 20_000 + 64 * Math.floor(Math.random() * 150);
   const work = mkdtempSync(path.join(tmpdir(), 'handoff-bench-pg-'));
   const cluster = await startPostgresCluster(bin, { durable: true });
   const children: Replica[] = [];
   const all: Replica[] = [];
   const spawnReplica = async (args: string[], id: string): Promise<Replica> => {
-    const r = await Replica.start(root, ['--data-dir', path.join(work, id), '--runtime', 'simulated', ...args]);
+    const r = await Replica.start(root, ['--data-dir', path.join(work, id), '--port-range', `${ports}-${ports + 63}`, ...args]);
     children.push(r);
     all.push(r);
     return r;
@@ -87,7 +92,7 @@ export async function runPostgresBench(root: string, argv: readonly string[], lo
     const measure = async (name: string, replicas: Replica[]): Promise<Throughput> => {
       const [first] = replicas;
       if (!first) throw new Error('no replica');
-      await api(first.url, 'POST', '/v1/apply', { builds: [build], fleets: [fleet] });
+      await api(first.url, 'POST', '/v1/apply', { builds: [build(root)], fleets: [fleet] });
       await waitUntil(async () => ((await api(first.url, 'GET', `/v1/fleets/${FLEET}`)) as { status: { serversByState: Record<string, number> } }).status.serversByState.Ready === 4, 'four Ready servers');
       const r = await spread(replicas, concurrency, requests, name);
       const t = { name, replicas: replicas.length, requests, ok: r.ok, errors: r.errors, perS: round(r.ok / r.durationS, 0) };
@@ -294,7 +299,7 @@ export function renderPostgres(r: PostgresBench): string {
   const rows = r.throughput.map((t) => `| ${t.name} | ${t.perS} | ${t.ok}/${t.requests} | ${JSON.stringify(t.errors)} |`);
   return [
     '', '## PostgreSQL (issue 9)', '',
-    `Closed loop, C=${r.concurrency} in all (split over the replicas), simulated game servers; PostgreSQL with fsync on, SQLite with fdatasync.`, '',
+    `Closed loop, C=${r.concurrency} in all (split over the replicas), 4 game-server processes; PostgreSQL with fsync on, SQLite with fdatasync.`, '',
     '| configuration | allocations/s | ok | errors |', '|---|---|---|---|', ...rows, '',
     ...Object.entries(r.ratios).map(([k, v]) => `- ${k}: **${v}×**`), '',
     `Load average (1 min) ${r.loadAverage[0]} at the start, ${r.loadAverage[1]} at the end; ${r.unplannedRestarts} unplanned replica restart(s) (a lease lost to a stall, then exit 75 and a restart).`, '',
