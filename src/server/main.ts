@@ -1,5 +1,6 @@
 /** `handoff server`: runs the control plane in the foreground until SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
+import { isHandoffError } from '../core/errors.js';
 import { startControlPlane } from './compose.js';
 import { startReplica, type ReplicaOptions } from './replica.js';
 import { RuntimeKinds, type RuntimeKind, type ServerOptions } from './options.js';
@@ -220,7 +221,9 @@ async function runReplica(options: ServerOptions, replicaOptions: ReplicaOptions
     });
   } catch (e) {
     process.stderr.write(`handoff server: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    // No usable database (down, or a standby not yet promoted) is temporary: 75, as after a
+    // failed commit, so the supervisor keeps restarting until a primary is there.
+    return isHandoffError(e) && e.code === 'STORE_UNAVAILABLE' ? 75 : 1;
   }
   process.stdout.write(`handoff replica ${replica.id} listening on ${replica.url} (follows until it takes the leadership lease)\n`);
   await new Promise<void>((resolve) => {
