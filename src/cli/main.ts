@@ -26,6 +26,8 @@ Usage: handoff [--server URL] [--json] <command> [flags]
 
 Commands:
   server [flags]              run the control plane (see: handoff server --help)
+  agent [flags]               run one host's game servers for a control plane
+                              (see: handoff agent --help; docs/hosts.md)
   backup --to FILE            snapshot the state store, while serving (docs/backups.md)
   restore --from FILE         load a backup into an empty store (control plane stopped)
   apply -f FILE               register builds, create or update fleets from YAML or JSON
@@ -91,6 +93,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     if (word === 'help') return helpFor(io, inv.rest);
     if (word === 'version') return await printVersion(io, json || inv.rest.includes('--json'));
     if (word === 'server') return await runServer(inv.rest);
+    if (word === 'agent') return await runAgent(inv.rest);
     if (word === 'backup' || word === 'restore') return await runBackup(word, inv.rest, io);
     if (word === 'archive') return await runArchive(inv.rest, io);
 
@@ -184,6 +187,13 @@ async function printVersion(io: CliIo, json: boolean): Promise<ExitCode> {
 async function runServer(args: readonly string[]): Promise<ExitCode> {
   const { runServerCommand } = await import('../server/main.js');
   return (await runServerCommand([...args])) === 0 ? ExitCodes.ok : ExitCodes.apiError;
+}
+
+/** `handoff agent`: lazily loaded like the server (it runs the local runtime). */
+async function runAgent(args: readonly string[]): Promise<ExitCode> {
+  const { runAgentCommand } = await import('../agent/main.js');
+  const status = await runAgentCommand([...args]);
+  return status === 0 ? ExitCodes.ok : status === 2 ? ExitCodes.usage : ExitCodes.apiError;
 }
 
 /** Backups work on the store, not through the API; loaded lazily like the server. */
