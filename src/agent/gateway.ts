@@ -36,6 +36,7 @@ export class AgentGateway {
   /** Which host each welcomed connection speaks for. */
   private readonly hostOf = new WeakMap<WebSocket, string>();
   private closing = false;
+  private closed: Promise<void> | undefined;
 
   constructor(private readonly deps: GatewayDeps) {}
 
@@ -62,10 +63,13 @@ export class AgentGateway {
   };
 
   /** Closes every agent connection (agents reconnect to another replica or to our successor). */
-  async close(): Promise<void> {
-    this.closing = true;
-    for (const ws of this.connected) ws.close(CloseCodes.shuttingDown, 'control plane shutting down');
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.closing = true;
+      for (const ws of this.connected) ws.close(CloseCodes.shuttingDown, 'control plane shutting down');
+      this.wss.close(() => resolve());
+    });
+    return this.closed;
   }
 
   private accept(hostId: string, ws: WebSocket): void {

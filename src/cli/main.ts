@@ -17,6 +17,7 @@ import { rolloutAbortCommand, rolloutPromoteCommand, rolloutStatusCommand, rollo
 import { rolloutStartCommand } from './commands/rollout-start.js';
 import { envCommands, envUsage } from './commands/env.js';
 import { webhookCommands, webhookUsage } from './commands/webhook.js';
+import { hostCommands, hostUsage } from './commands/host.js';
 import { releaseAbortCommand, releaseApplyCommand, releaseApproveCommand, releaseStatusCommand, releaseUsage } from './commands/release.js';
 import { DefaultServerUrl, resolveServerUrl, splitInvocation, UsageError } from './usage.js';
 
@@ -31,8 +32,8 @@ Commands:
   backup --to FILE            snapshot the state store, while serving (docs/backups.md)
   restore --from FILE         load a backup into an empty store (control plane stopped)
   apply -f FILE               register builds, create or update fleets from YAML or JSON
-  get RESOURCE                list builds, fleets, servers, sessions, rollouts, events or
-                              the cluster (replicas, leader, epoch)
+  get RESOURCE                list builds, fleets, servers, sessions, rollouts, events,
+                              hosts or the cluster (replicas, leader, epoch)
   allocate FLEET --player ID  place a player on a game server
   notify FLEET --message TEXT send a maintenance notice to the fleet's game servers
   loadtest --fleet F --rate N --duration D
@@ -50,6 +51,8 @@ Commands:
                               environments: blue/green slots, snapshots, staging
   webhook list|create|delete|deliveries
                               webhooks for release events and their delivery log
+  host cordon|drain|uncordon|token HOST
+                              host maintenance and agent tokens (docs/hosts.md)
   version                     print the CLI version
 
 Global flags (before or after the command):
@@ -71,6 +74,7 @@ const Commands: Readonly<Record<string, Command>> = {
   'rollout abort': rolloutAbortCommand,
   ...envCommands,
   ...webhookCommands,
+  ...hostCommands,
   'release apply': releaseApplyCommand,
   'release status': releaseStatusCommand,
   'release approve': releaseApproveCommand,
@@ -78,7 +82,7 @@ const Commands: Readonly<Record<string, Command>> = {
 };
 
 /** Commands spelled in two words (`rollout start`, `env stage`), with the group's own usage. */
-const Groups: Readonly<Record<string, string>> = { rollout: rolloutUsage, release: releaseUsage, env: envUsage, webhook: webhookUsage };
+const Groups: Readonly<Record<string, string>> = { rollout: rolloutUsage, release: releaseUsage, env: envUsage, webhook: webhookUsage, host: hostUsage };
 
 /** Runs one invocation and returns its exit code. Never calls `process.exit`: output must flush. */
 async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
