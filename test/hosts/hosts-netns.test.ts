@@ -109,10 +109,38 @@ describe.skipIf(unavailable !== null)('hosts in their own network namespaces', (
       builds: [arenaBuild(V1, '1.0.0', 4)],
       fleets: [{ name: FLEET, build: V1, capacity: { minServers: 5, maxServers: 5, bufferServers: 0, idleTimeoutSeconds: 600 }, health: { timeoutSeconds: 15, startTimeoutSeconds: 60, stopGraceSeconds: 5 } }],
     }), 'scale to 5');
-    await waitFor(async () => (await api.servers(FLEET)).filter((s) => s.state === 'Ready').length === 5, { what: '5 Ready servers', timeoutMs: 90_000 });
+    await waitFor(async () => (await api.servers(FLEET)).filter((s) => s.state === 'Ready' || s.state === 'Active').length === 5, { what: '5 Ready or Active servers', timeoutMs: 90_000 });
     const perHost = Object.fromEntries((await hosts()).map((h) => [h.id, h.servers.length]));
     expect(perHost).toEqual({ local: 0, 'ns-a': 2, 'ns-b': 2, 'ns-c': 1 });
   }, 180_000);
+
+  it('drains a host: its player keeps playing, new capacity starts elsewhere, and it reports empty once the player leaves', async () => {
+    const [player] = players;
+    if (!player) throw new Error('no player');
+    const host = (await hosts()).find((h) => h.servers.includes(player.serverId));
+    if (!host) throw new Error(`no host runs ${player.serverId}`);
+    const before = new Set((await api.servers(FLEET)).map((s) => s.id));
+    const drained = await request<HostView & { empty: boolean }>('POST', `/v1/hosts/${host.id}/drain`, {});
+    expect(drained.state).toBe('Draining');
+    expect(drained.empty).toBe(false);
+    // The player's server takes no new sessions but keeps its player.
+    await waitFor(async () => (await api.servers(FLEET)).find((s) => s.id === player.serverId)?.state === 'Draining', { what: `${player.serverId} Draining`, timeoutMs: 30_000 });
+    // Replacement capacity on the other hosts, while the player still plays on the draining one.
+    await waitFor(async () => {
+      const list = await hosts();
+      const fresh = (await api.servers(FLEET)).filter((s) => !before.has(s.id) && s.state === 'Ready');
+      return fresh.length > 0 && fresh.every((s) => !list.find((h) => h.id === host.id)?.servers.includes(s.id));
+    }, { what: 'a replacement server Ready on another host', timeoutMs: 90_000 });
+    await player.receivesTicks(3);
+    expect(player.closed).toBeNull();
+    expect((await hosts()).find((h) => h.id === host.id)?.servers).toContain(player.serverId);
+
+    await player.leave();
+    players.splice(players.indexOf(player), 1);
+    await waitFor(async () => (await request<HostView & { empty: boolean }>('GET', `/v1/hosts/${host.id}`)).empty, { what: `${host.id} empty`, timeoutMs: 60_000 });
+    const sessions = await api.sessions(FLEET, {});
+    expect(sessions.find((x) => x.id === player.sessionId)?.state).toBe('Closed');
+  }, 240_000);
 
   it('refuses an agent presenting another host\'s token, and a host id it does not know answers HOST_NOT_FOUND', async () => {
     const { token } = await request<{ token: string }>('POST', '/v1/hosts/ns-a/token', {});
