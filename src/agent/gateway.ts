@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { isHandoffError } from '../core/errors.js';
 import type { HostRegistration } from '../hosts/model.js';
 import type { RuntimeInstance } from '../runtime/port.js';
 import { AgentLink } from './link.js';
@@ -107,7 +108,8 @@ export class AgentGateway {
             ws.send(JSON.stringify({ t: 'welcome', protocol: AGENT_PROTOCOL_VERSION }));
             old?.close(CloseCodes.replaced, 'replaced by a newer connection of this host');
           },
-          (e: unknown) => ws.close(CloseCodes.badHello, String(e instanceof Error ? e.message : e).slice(0, 120)),
+          // The code first: the agent logs the close reason, which is all it learns.
+          (e: unknown) => ws.close(CloseCodes.badHello, `${isHandoffError(e) ? `${e.code}: ` : ''}${e instanceof Error ? e.message : String(e)}`.slice(0, 120)),
         );
         return;
       }

@@ -39,6 +39,7 @@ export const ErrorCatalogue = {
   HOST_NOT_FOUND: { status: 404, retryable: false, message: 'No host with this id has registered' },
   HOST_UNREACHABLE: { status: 503, retryable: true, message: "The host's agent is not connected" },
   HOST_TOKEN_INVALID: { status: 401, retryable: false, message: 'The agent token is missing, malformed or for another host' },
+  HOST_SERVER_NOT_OWNED: { status: 409, retryable: false, message: 'The agent reported a game server that runs on another host' },
   HOST_CAPACITY_EXHAUSTED: { status: 503, retryable: true, message: 'No schedulable host has room for another game server' },
 
   // Sessions and allocation

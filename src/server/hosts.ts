@@ -63,6 +63,13 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
       return s !== undefined && verifyHostToken(s, id, token);
     },
     registered: async (reg, servers) => {
+      // Checked before anything is recorded: a refused hello changes nothing.
+      for (const s of servers) {
+        const owner = hostOf(s.serverId);
+        if (owner !== undefined && owner !== reg.id) {
+          throw new HandoffError('HOST_SERVER_NOT_OWNED', `host ${reg.id} reports ${s.serverId}, which runs on ${owner}`, { hostId: reg.id, serverId: s.serverId, owner });
+        }
+      }
       await hosts.register(reg);
       ref.multi?.hostReported(reg.id, servers.map((s) => s.serverId));
       deps.kickAll();

@@ -43,7 +43,13 @@ describe.skipIf(unavailable !== null)('hosts in their own network namespaces', (
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  const hosts = async (): Promise<HostView[]> => (await request<{ items: HostView[] }>('GET', '/v1/hosts')).items;
+  const agentArgsFor = (h: (typeof HOSTS)[number], ns: NetNs): string[] => [
+    '--control-plane', cp.url, '--host-id', h.id, '--zone', h.zone, '--region', 'eu', '--public-address', ns.address,
+    '--port-range', '7400-7420', '--slots', '4', '--data-dir', path.join(dir, h.id), '--sdk-port', '7351', '--heartbeat-ms', '500',
+  ];
+  const hostsCache: { last: HostView[] } = { last: [] };
+  const hostOfServer = (serverId: string): string | undefined => hostsCache.last.find((h) => h.servers.includes(serverId))?.id;
+  const hosts = async (): Promise<HostView[]> => (hostsCache.last = (await request<{ items: HostView[] }>('GET', '/v1/hosts')).items);
 
   beforeAll(async () => {
     HOSTS.forEach((_, i) => spaces.push(createNetNs(`${tag}${'abc'[i]}`, base + i)));
@@ -60,10 +66,7 @@ describe.skipIf(unavailable !== null)('hosts in their own network namespaces', (
       const ns = spaces[i];
       if (!ns) throw new Error('no namespace');
       const { token } = await request<{ token: string }>('POST', `/v1/hosts/${h.id}/token`, {});
-      agents.push(startAgentProcess([
-        '--control-plane', cp.url, '--host-id', h.id, '--zone', h.zone, '--region', 'eu', '--public-address', ns.address,
-        '--port-range', '7400-7420', '--slots', '4', '--data-dir', path.join(dir, h.id), '--sdk-port', '7351', '--heartbeat-ms', '500',
-      ], token, ns.exec));
+      agents.push(startAgentProcess(agentArgsFor(h, ns), token, ns.exec));
     }
     await waitFor(async () => (await hosts()).filter((h) => !h.embedded && h.state === 'Ready').length === 3, { what: 'three agents registered', timeoutMs: 60_000 });
   }, 120_000);
@@ -141,6 +144,32 @@ describe.skipIf(unavailable !== null)('hosts in their own network namespaces', (
     const sessions = await api.sessions(FLEET, {});
     expect(sessions.find((x) => x.id === player.sessionId)?.state).toBe('Closed');
   }, 240_000);
+
+  it('keeps game servers and their players through a kill -9 of their agent, and the restarted agent re-adopts them', async () => {
+    const player = await Player.join(api, FLEET, 'netns-player-2');
+    players.push(player);
+    await hosts();
+    const index = HOSTS.findIndex((h) => h.id === hostOfServer(player.serverId));
+    const agent = agents[index];
+    const ns = spaces[index];
+    const spec = HOSTS[index];
+    if (!agent || !ns || !spec) throw new Error(`no agent runs ${player.serverId}`);
+    const before = (await api.servers(FLEET)).map((s) => s.id).sort();
+    await agent.stop('SIGKILL');
+    await player.receivesTicks(3);
+
+    const { token } = await request<{ token: string }>('POST', `/v1/hosts/${spec.id}/token`, {});
+    const restarted = startAgentProcess(agentArgsFor(spec, ns), token, ns.exec);
+    agents[index] = restarted;
+    await waitFor(async () => restarted.output().includes('re-adopted'), { what: 'the restarted agent to re-adopt its servers', timeoutMs: 60_000 });
+    await waitFor(async () => (await hosts()).find((h) => h.id === spec.id)?.state === 'Ready', { what: `${spec.id} Ready again`, timeoutMs: 30_000 });
+    await player.receivesTicks(3);
+    expect(player.closed).toBeNull();
+    // Nothing double-counted: the same servers, the player's still its, its session still open.
+    expect((await api.servers(FLEET)).map((s) => s.id).sort()).toEqual(before);
+    expect((await hosts()).find((h) => h.id === spec.id)?.servers).toContain(player.serverId);
+    expect((await api.sessions(FLEET, { open: true })).map((x) => x.id)).toContain(player.sessionId);
+  }, 180_000);
 
   it('refuses an agent presenting another host\'s token, and a host id it does not know answers HOST_NOT_FOUND', async () => {
     const { token } = await request<{ token: string }>('POST', '/v1/hosts/ns-a/token', {});
