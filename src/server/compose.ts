@@ -64,6 +64,11 @@ export interface ControlPlaneDeps {
   onFatal?: (e: unknown) => void;
   /** The replicas sharing a PostgreSQL store, for `GET /v1/cluster`; absent: this one alone. */
   cluster?: { view(): Promise<ClusterView> };
+  /**
+   * Every replica's SDK endpoint, this one's first: game servers are given the list as
+   * HANDOFF_SDK_URL so they can fail over. Absent: this control plane's endpoint alone.
+   */
+  sdkUrls?: () => readonly string[];
 }
 
 export interface ControlPlane {
@@ -155,7 +160,7 @@ async function assemble(
   let sdkUrl = '';
   const servers = new ServerService(ctx, runtime, sessions, {
     onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),
-    sdkUrl: () => sdkUrl, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
+    sdkUrl: () => [sdkUrl, ...(deps.sdkUrls?.() ?? []).filter((u) => u !== sdkUrl)].join(','), backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
   });
   const checkLaunch: LaunchValidator = runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']);
   const onLoopError = (what: string) => (e: unknown) => log(`${what} error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
