@@ -70,7 +70,7 @@ class Matchmakers {
         this.failures.push(`${playerId}: could not be seated on ${allocation.server.id}`);
         continue;
       }
-      await new Promise((r) => setTimeout(r, 1_000 + Math.random() * 1_500));
+      await new Promise((r) => setTimeout(r, 500 + Math.random() * 1_000));
       const closed = await player.leave(30_000).catch((e: unknown) => ({ code: -1, reason: String(e), byServer: true }));
       this.played.push({ playerId, sessionId: allocation.sessionId, close: `${closed.code} ${closed.reason}` });
     }
@@ -93,13 +93,21 @@ function peakPerServer(sessions: readonly SessionView[]): Map<string, number> {
   return peaks;
 }
 
+/** The rollout and the fleet's last events, for a failure message. */
+async function explain(cluster: ReplicaSet, rollout: Json): Promise<string> {
+  const events = (await cluster.get(`/v1/events?fleet=${FLEET}&limit=1000`)).items.slice(-80).map((e: Json) => `${e.seq} ${e.kind} ${e.subject} ${e.message}`);
+  return `${JSON.stringify(rollout)}\n${events.join('\n')}`;
+}
+
 describePg('a blue-green release while the leader is killed twice', () => {
   let db = '';
   let set: ReplicaSet | null = null;
   let failed = true;
   beforeAll(async () => {
     db = await freshDatabase('failover');
-    set = await ReplicaSet.start('failover.e2e', db, ['r1', 'r2', 'r3'], 3);
+    // A lease of 5 s: short enough for a quick test, long enough that a leader on a loaded
+    // 2-core machine renews in time (a lost renewal is a failover the test did not ask for).
+    set = await ReplicaSet.start('failover.e2e', db, ['r1', 'r2', 'r3'], 5);
     set.supervise();
   }, 120_000);
   afterAll(async () => {
@@ -125,7 +133,7 @@ describePg('a blue-green release while the leader is killed twice', () => {
     const stayers: Player[] = [];
     for (const id of ['stayer-1', 'stayer-2', 'stayer-3']) stayers.push(await Player.connect(await client.allocate({ fleet: FLEET, playerId: id })));
     const matchmakers = new Matchmakers(client);
-    matchmakers.start(2);
+    matchmakers.start(4);
     const failovers: { phase: string; killed: string; leader: string; ms: number }[] = [];
 
     const rollout = await cluster.send('POST', '/v1/rollouts', { fleet: FLEET, build: V2, strategy: 'blue-green', autoPromote: true, smoke: null, drain: null, oldIdleSeconds: 1, readyTimeoutSeconds: 120, maxStartFailures: 3 });
@@ -138,7 +146,8 @@ describePg('a blue-green release while the leader is killed twice', () => {
 
     // Second kill: after the switch, while the old servers drain (the stayers hold them).
     await waitFor(async () => ['Draining', 'Completed', 'Aborted', 'Failed'].includes((await cluster.get(`/v1/rollouts/${rollout.id}`)).phase), { what: 'the switch to v2', timeoutMs: 120_000 });
-    expect((await cluster.get(`/v1/rollouts/${rollout.id}`)).phase).toBe('Draining');
+    const switched = await cluster.get(`/v1/rollouts/${rollout.id}`);
+    if (switched.phase !== 'Draining') throw new Error(`the release did not switch: ${await explain(cluster, switched)}`);
     await stayers[0]?.receivesTicks(2);
     t0 = Date.now();
     killed = await cluster.killLeader(1_000);
@@ -161,10 +170,10 @@ describePg('a blue-green release while the leader is killed twice', () => {
     process.stdout.write(`failover times: ${failovers.map((f) => `${f.phase} ${f.ms} ms (${f.killed} → ${f.leader})`).join('; ')}; allocations ${matchmakers.successes}/${matchmakers.attempts}\n`);
     writeFileSync(process.env['HANDOFF_FAILOVER_REPORT'] ?? path.join(tmpdir(), 'handoff-failover.json'), `${JSON.stringify(report, null, 2)}\n`);
 
-    expect(done.phase, JSON.stringify(done)).toBe('Completed');
+    if (done.phase !== 'Completed') throw new Error(`the release did not complete: ${await explain(cluster, done)}`);
     expect((await cluster.get(`/v1/fleets/${FLEET}`)).currentBuild).toBe(V2);
     expect(matchmakers.failures).toEqual([]);
-    expect(matchmakers.attempts).toBeGreaterThan(10);
+    expect(matchmakers.attempts).toBeGreaterThanOrEqual(10);
     expect(matchmakers.successes / matchmakers.attempts).toBeGreaterThanOrEqual(0.999);
 
     // Read the outcome from the leader itself: follower reads may be a second behind.
