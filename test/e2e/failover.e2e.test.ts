@@ -179,7 +179,11 @@ describePg('a blue-green release while the leader is killed twice', () => {
     // Read the outcome from the leader itself: follower reads may be a second behind.
     const api = new Api((await cluster.leader()).cp.url);
     const sessions = await api.sessions(FLEET);
-    expectNoInterruptedSessions(await api.events(FLEET), sessions);
+    const events = await api.events(FLEET);
+    expectNoInterruptedSessions(events, sessions);
+    // No server was blamed for the control plane's own outage: none unhealthy, none crashed.
+    expect((await api.servers(FLEET, { all: true })).filter((s) => s.state === 'Unhealthy' || s.state === 'Crashed').map((s) => `${s.id} ${s.state}`)).toEqual([]);
+    expect(events.filter((e) => /unhealthy|crash/i.test(e.kind)).map((e) => `${e.kind} ${e.subject} ${e.message}`)).toEqual([]);
     // No session lost: every player who played left normally and their session closed as ended.
     expect(matchmakers.played.filter((p) => p.close !== '1000 bye')).toEqual([]);
     const byId = new Map(sessions.map((s) => [s.id, s]));
