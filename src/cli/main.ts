@@ -20,7 +20,7 @@ import { envCommands, envUsage } from './commands/env.js';
 import { webhookCommands, webhookUsage } from './commands/webhook.js';
 import { hostCommands, hostUsage } from './commands/host.js';
 import { releaseAbortCommand, releaseApplyCommand, releaseApproveCommand, releaseStatusCommand, releaseUsage } from './commands/release.js';
-import { DefaultServerUrl, resolveServerUrl, splitInvocation, UsageError } from './usage.js';
+import { DefaultServerUrl, resolveServerUrls, splitInvocation, UsageError } from './usage.js';
 
 const Usage = `handoff: zero-downtime, session-aware releases for dedicated game-server fleets
 
@@ -60,7 +60,8 @@ Commands:
   version                     print the CLI version
 
 Global flags (before or after the command):
-  --server URL   the control plane (env HANDOFF_URL; default ${DefaultServerUrl})
+  --server URLS  the control plane: one URL, or its replicas comma-separated
+                 (env HANDOFF_URL; default ${DefaultServerUrl})
   --json         print the API's JSON instead of tables
   -h, --help     help; \`handoff <command> --help\` for a command's flags
 
@@ -117,7 +118,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     json = json || (prepared.global.json ?? false);
     const session: Session = {
       io,
-      api: new ApiClient(resolveServerUrl([inv.global, prepared.global], io.env)),
+      api: new ApiClient(resolveServerUrls([inv.global, prepared.global], io.env)),
       json,
     };
     return await prepared.run(session);

@@ -67,6 +67,11 @@ export interface ControlPlaneDeps {
   onFatal?: (e: unknown) => void;
   /** The replicas sharing a PostgreSQL store, for `GET /v1/cluster`; absent: this one alone. */
   cluster?: { view(): Promise<ClusterView> };
+  /**
+   * Every replica's SDK endpoint, this one's first: game servers are given the list as
+   * HANDOFF_SDK_URL so they can fail over. Absent: this control plane's endpoint alone.
+   */
+  sdkUrls?: () => readonly string[];
 }
 
 export interface ControlPlane {
@@ -167,7 +172,7 @@ async function assemble(
   const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null, egress });
   const servers = new ServerService(ctx, runtime, sessions, {
     onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),
-    sdkUrl: () => sdkUrl, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
+    sdkUrl: () => [sdkUrl, ...(deps.sdkUrls?.() ?? []).filter((u) => u !== sdkUrl)].join(','), backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
   });
   serversRef.current = servers;
   const checkLaunch: LaunchValidator = inner instanceof SimulatedRuntime ? (b) => inner.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']);
