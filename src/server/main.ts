@@ -45,6 +45,11 @@ Options:
                           (default 10)
   --prometheus-url URL    the Prometheus release analyses query when a query names
                           no address, e.g. http://127.0.0.1:9090 (default: none)
+  --webhook-deny CIDR     refuse webhooks and Prometheus queries to this range too
+                          (repeatable or comma-separated; link-local 169.254.0.0/16,
+                          fe80::/10 and cloud metadata addresses are always refused)
+  --webhook-allow CIDR    let webhooks call this range even if refused above
+                          (repeatable or comma-separated); see docs/security.md
   --retain-events-days N  remove events older than N days (default 30)
   --retain-events-max N   keep at most the newest N events (default 1000000)
   --retain-sessions-days N
@@ -83,6 +88,8 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
       'advertise-url': { type: 'string' },
       'lease-ttl': { type: 'string' },
       'prometheus-url': { type: 'string' },
+      'webhook-allow': { type: 'string', multiple: true },
+      'webhook-deny': { type: 'string', multiple: true },
       'retain-events-days': { type: 'string' },
       'retain-events-max': { type: 'string' },
       'retain-sessions-days': { type: 'string' },
@@ -106,6 +113,9 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
   if (values['max-in-flight']) options.maxInFlight = toCount(values['max-in-flight'], '--max-in-flight');
   if (values['max-connections']) options.maxConnections = toCount(values['max-connections'], '--max-connections');
   if (values['prometheus-url']) options.prometheusUrl = values['prometheus-url'];
+  const cidrs = (v: string[] | undefined): string[] => (v ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
+  if (values['webhook-allow']) options.webhookAllow = cidrs(values['webhook-allow']);
+  if (values['webhook-deny']) options.webhookDeny = cidrs(values['webhook-deny']);
   if (values.runtime) {
     if (!(RuntimeKinds as readonly string[]).includes(values.runtime)) throw new RangeError(`--runtime must be one of ${RuntimeKinds.join(', ')}`);
     options.runtime = values.runtime as RuntimeKind;
