@@ -95,9 +95,9 @@ export async function runPostgresBench(root: string, argv: readonly string[], lo
       await api(first.url, 'POST', '/v1/apply', { builds: [build(root)], fleets: [fleet] });
       await waitUntil(async () => ((await api(first.url, 'GET', `/v1/fleets/${FLEET}`)) as { status: { serversByState: Record<string, number> } }).status.serversByState.Ready === 4, 'four Ready servers');
       const r = await spread(replicas, concurrency, requests, name);
-      const t = { name, replicas: replicas.length, requests, ok: r.ok, errors: r.errors, perS: round(r.ok / r.durationS, 0) };
+      const t = { name, replicas: replicas.length, requests: r.sent, ok: r.ok, errors: r.errors, perS: round(r.ok / r.durationS, 0) };
       log(`postgres ${name}: ${t.perS} allocations/s at C=${concurrency}, errors ${JSON.stringify(t.errors)}`);
-      if (t.ok < requests) out.errors.push(`${name}: ${requests - t.ok} allocations failed (${JSON.stringify(t.errors)})`);
+      if (t.ok < t.requests) out.errors.push(`${name}: ${t.requests - t.ok} allocations failed (${JSON.stringify(t.errors)})`);
       out.throughput.push(t);
       return t;
     };
@@ -150,7 +150,7 @@ async function spread(replicas: Replica[], concurrency: number, requests: number
     const errors: Record<string, number> = {};
     for (const r of results) for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
     const merged = results[0] as LoadResult;
-    return { ...merged, ok: results.reduce((a, r) => a + r.ok, 0), errors, durationS: (performance.now() - started) / 1000 };
+    return { ...merged, sent: results.reduce((a, r) => a + r.sent, 0), ok: results.reduce((a, r) => a + r.ok, 0), errors, durationS: (performance.now() - started) / 1000 };
   } finally {
     for (const c of clients) c.close();
   }

@@ -37,7 +37,7 @@ suite('three replicas behind the example HAProxy configuration', () => {
       planes.push(await ControlPlane.start({
         dataDir: path.join(root, id), port: await freePort(), sdkPort: await freePort(), portRange: { from: 44_900 + i * 20, to: 44_919 + i * 20 },
         role: i === 0 ? 'leader' : 'follower',
-        extraArgs: ['--store', url, '--replica-id', id, '--lease-ttl', '2', '--runtime', 'simulated'],
+        extraArgs: ['--store', url, '--replica-id', id, '--lease-ttl', '5', '--runtime', 'simulated'],
       }));
     }
     const lbPort = await freePort();
@@ -49,7 +49,7 @@ suite('three replicas behind the example HAProxy configuration', () => {
     proxy = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     proxy.stderr?.setEncoding('utf8').on('data', (c: string) => (proxyLog = (proxyLog + c).slice(-4000)));
     lb = `http://127.0.0.1:${lbPort}`;
-    await waitFor(async () => (await fetch(`${lb}/healthz`).catch(() => null))?.status === 200, `HAProxy answering on ${lb}`);
+    await waitFor(async () => (await fetch(`${lb}/healthz`).catch(() => null))?.status === 200, `HAProxy answering on ${lb}: ${proxyLog}`, 60_000);
   }, 90_000);
 
   afterAll(async () => {
@@ -64,7 +64,7 @@ suite('three replicas behind the example HAProxy configuration', () => {
     await waitFor(async () => {
       seen.add((await call(lb, 'GET', '/v1/cluster')).body.self as string);
       return seen.size === 3;
-    }, `every replica answering through HAProxy (seen ${[...seen].join(', ')})`);
+    }, `every replica answering through HAProxy (seen ${[...seen].join(', ')})`, 60_000);
 
     const applied = await call(lb, 'POST', '/v1/apply', {
       builds: [{ id: 'v1', version: '1.0.0', launch: { executable: 'mmo-server', args: [] }, sessionsPerServer: 50 }],

@@ -47,7 +47,7 @@ suite(`a rolling upgrade from ${tag || 'the previous release'} to this checkout 
     const cp = await ControlPlane.start({
       dataDir: path.join(root, `${id}-${planes.length}`), port: await freePort(), sdkPort: await freePort(),
       portRange: { from: 45_000 + planes.length * 20, to: 45_019 + planes.length * 20 }, role, ...(bin ? { bin } : {}),
-      extraArgs: ['--store', url, '--replica-id', id, '--lease-ttl', '1.5', '--runtime', 'simulated'],
+      extraArgs: ['--store', url, '--replica-id', id, '--lease-ttl', '3', '--runtime', 'simulated'],
     });
     planes.push(cp);
     return cp;
