@@ -45,7 +45,7 @@ describePg('handoff chaos run: control-plane and database faults', () => {
   const planes: ControlPlane[] = [];
   const replica = async (id: string, role: 'leader' | 'follower', store: string, leaseTtlS = 2): Promise<ControlPlane> => {
     const cp = await ControlPlane.start({
-      dataDir: path.join(root, id), port: await freePort(), sdkPort: await freePort(), portRange: { from: 45_100 + planes.length * 20, to: 45_119 + planes.length * 20 }, role,
+      dataDir: path.join(root, id), port: await freePort(), sdkPort: await freePort(), portRange: { from: 46_300 + planes.length * 20, to: 46_319 + planes.length * 20 }, role,
       extraArgs: ['--store', store, '--replica-id', id, '--lease-ttl', String(leaseTtlS), '--runtime', 'simulated'],
     });
     planes.push(cp);
