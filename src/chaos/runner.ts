@@ -41,9 +41,12 @@ export async function runExperiment(exp: Experiment, deps: RunnerDeps): Promise<
   const recordErrors: string[] = [];
   let recorded = 0;
 
+  // One at a time, in order: two posts in flight could land in the log the wrong way round.
+  let lastRecording: Promise<void> = Promise.resolve();
   const record = (event: string, message: string, data: Record<string, unknown>): Promise<void> => {
-    const p = deps.api.record({ kind: `chaos.${event}`, subject: exp.name, fleet: exp.load.fleet, message, data: { fault: exp.fault.type, ...data } })
+    const p = lastRecording.then(() => deps.api.record({ kind: `chaos.${event}`, subject: exp.name, fleet: exp.load.fleet, message, data: { fault: exp.fault.type, ...data } }))
       .then(() => void recorded++, (e: unknown) => void recordErrors.push(`chaos.${event}: ${e instanceof Error ? e.message : String(e)}`));
+    lastRecording = p;
     recordings.push(p);
     return p;
   };

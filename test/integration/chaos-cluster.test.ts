@@ -45,7 +45,7 @@ describePg('handoff chaos run: control-plane and database faults', () => {
   const planes: ControlPlane[] = [];
   const replica = async (id: string, role: 'leader' | 'follower', store: string, leaseTtlS = 2): Promise<ControlPlane> => {
     const cp = await ControlPlane.start({
-      dataDir: path.join(root, id), port: await freePort(), sdkPort: await freePort(), portRange: { from: 45_100 + planes.length * 20, to: 45_119 + planes.length * 20 }, role,
+      dataDir: path.join(root, id), port: await freePort(), sdkPort: await freePort(), portRange: { from: 46_300 + planes.length * 20, to: 46_319 + planes.length * 20 }, role,
       extraArgs: ['--store', store, '--replica-id', id, '--lease-ttl', String(leaseTtlS), '--runtime', 'simulated'],
     });
     planes.push(cp);
@@ -64,16 +64,16 @@ describePg('handoff chaos run: control-plane and database faults', () => {
     if (url) await dropDatabase(url);
   });
 
-  it('db-proxy: holds under 5 ms of database latency, breaks and aborts under 2 s, and lifts the latency', async () => {
+  it('db-proxy: holds under 5 ms of database latency, breaks and aborts under 3 s, and lifts the latency', async () => {
     const db = new URL(url);
     const [listen, control] = [await freePort(), await freePort()];
     proxy = await startProxy(`${db.hostname}:${db.port}`, listen, control);
     const through = new URL(url);
     through.hostname = '127.0.0.1';
     through.port = String(listen);
-    // A lease long enough to be renewed through 2 s each way: this experiment is about
+    // A lease long enough to be renewed through 3 s each way: this experiment is about
     // allocation latency, not about losing the leadership (which a short lease would, and should).
-    const a = await replica('p', 'leader', through.toString(), 10);
+    const a = await replica('p', 'leader', through.toString(), 15);
     try {
       await proxyExperiments(a, `http://127.0.0.1:${control}`);
     } finally {
@@ -87,20 +87,20 @@ describePg('handoff chaos run: control-plane and database faults', () => {
     await fleetReady(a.url);
 
     const mild = await runChaos([a.url], {
-      name: 'db-slow', baseline: '1s', duration: '2s', after: '1s', load: { fleet: 'arena', rate: 30 },
-      hypothesis: { minAllocationSuccess: 0.99, maxSessionsInterrupted: 0, maxP99LatencyMs: 3000 },
+      name: 'db-slow', baseline: '1s', duration: '2s', after: '1s', load: { fleet: 'arena', rate: 30, timeout: '10s' },
+      hypothesis: { minAllocationSuccess: 0.99, maxSessionsInterrupted: 0, maxP99LatencyMs: 5000 },
       fault: { type: 'db-proxy', control: controlUrl, latency: '5ms' },
     });
-    expect(mild.report.verdict, mild.stderr).toEqual({ verdict: 'held' });
+    expect(mild.report.verdict, JSON.stringify(mild.report)).toEqual({ verdict: 'held' });
     // The latency was really there: a durable allocation waits for at least one round trip (2 × 5 ms).
     expect(mild.report.during?.p99LatencyMs ?? 0).toBeGreaterThanOrEqual(10);
 
     const severe = await runChaos([a.url], {
       name: 'db-very-slow', baseline: '1s', duration: '12s', after: '1s', load: { fleet: 'arena', rate: 30, timeout: '10s' },
-      hypothesis: { minAllocationSuccess: 0.99, maxP99LatencyMs: 1500 },
-      fault: { type: 'db-proxy', control: controlUrl, latency: '2s' },
+      hypothesis: { minAllocationSuccess: 0.99, maxP99LatencyMs: 2500 },
+      fault: { type: 'db-proxy', control: controlUrl, latency: '3s' },
     });
-    expect(severe.report.verdict, JSON.stringify(severe.report.during)).toMatchObject({ verdict: 'broken', phase: 'observe' });
+    expect(severe.report.verdict, JSON.stringify(severe.report)).toMatchObject({ verdict: 'broken', phase: 'observe' });
     // Slow answers, or answers so slow the load generator gave up on them (TIMEOUT): either breaks it.
     const broke = severe.report.verdict.verdict === 'broken' ? severe.report.verdict.breaches.map((b) => b.check) : [];
     expect(broke.every((c) => c === 'p99LatencyMs' || c === 'allocationSuccess'), JSON.stringify(severe.report.during)).toBe(true);

@@ -47,18 +47,18 @@ describeMounted(`handoff chaos run: filling a game server's disk${mounted ? '' :
 
   it('holds when the disk is filled but leaves room for a save', async () => {
     const r = await runChaos([t.cp.url], {
-      name: 'disk-nearly-full', baseline: '1s', duration: '4s', after: '1s', load: { fleet: 'disk', rate: 30 },
+      name: 'disk-nearly-full', baseline: '1s', duration: '4s', after: '1s', load: { fleet: 'disk', rate: 30, timeout: '10s' },
       hypothesis: { minAllocationSuccess: 0.99, maxSessionsInterrupted: 0 },
       fault: { type: 'fill-disk', path: disk, leaveBytes: 1024 * 1024 },
     });
-    expect(r.report.verdict, r.stderr).toEqual({ verdict: 'held' });
+    expect(r.report.verdict, JSON.stringify(r.report)).toEqual({ verdict: 'held' });
     expect(r.report.blastRadius[0]).toContain(`the filesystem holding ${disk}`);
     expect(readdirSync(disk).filter((f) => f.startsWith('.handoff-chaos-fill'))).toEqual([]);
   }, 60_000);
 
   it('breaks when the disk is full (servers cannot save, turn Unhealthy, no capacity), aborts and deletes its filler', async () => {
     const r = await runChaos([t.cp.url], {
-      name: 'disk-full', baseline: '1s', duration: '10s', after: '1s', load: { fleet: 'disk', rate: 30 },
+      name: 'disk-full', baseline: '1s', duration: '10s', after: '1s', load: { fleet: 'disk', rate: 30, timeout: '10s' },
       hypothesis: { minAllocationSuccess: 0.99 },
       fault: { type: 'fill-disk', path: disk, leaveBytes: 0 },
     });

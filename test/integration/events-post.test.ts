@@ -15,7 +15,7 @@ import { durableDigest, repoRoot, startTestPlane, type Json, type TestPlane } fr
 describe('POST /v1/events', () => {
   let t: TestPlane;
   beforeAll(async () => {
-    t = await startTestPlane({ portBase: 44_900 });
+    t = await startTestPlane({ portBase: 46_200 });
   });
   afterAll(() => t.close());
 
