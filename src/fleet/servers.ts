@@ -132,6 +132,9 @@ export class ServerService {
   health(serverId: string): void {
     const s = this.require(serverId);
     s.lastHealthAt = this.ctx.clock.now();
+    // A ping only moves a healthy server's deadline later (a pass that looks early finds nothing
+    // to do), but it makes an Unhealthy one healthy: the next pass must look at it.
+    if (s.state === 'Unhealthy') this.ctx.world.touch(serverId);
   }
 
   async setCapacity(serverId: string, capacity: number): Promise<void> {

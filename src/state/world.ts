@@ -47,6 +47,11 @@ export class World {
   private nextTokenExpiry = Infinity;
   /** Reserved sessions in opening order (Map keeps insertion order), so expiry reads only what expires. */
   private readonly reservedOrder = new Map<string, number>();
+  /**
+   * Servers changed since the reconciler last looked, by fleet: what an incremental pass plans
+   * (src/reconcile/incremental.ts). A set per fleet, so it never outgrows the fleet.
+   */
+  private readonly touched = new Map<string, Set<string>>();
 
   static fromSnapshot(s: Snapshot): World {
     const w = new World();
@@ -57,7 +62,8 @@ export class World {
   /** Replaces everything with a snapshot of the store. */
   private reset(s: Snapshot): void {
     for (const m of [this.builds, this.fleets, this.servers, this.sessions, this.rollouts, this.idempotency, this.migrationTokens, this.ranges,
-      this.serversByFleet, this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout, this.reservedOrder]) {
+      this.serversByFleet, this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout, this.reservedOrder,
+      this.touched]) {
       m.clear();
     }
     this.capacity.clear();
@@ -96,6 +102,27 @@ export class World {
       fleet.set(s.id, s);
     }
     this.syncCapacity(s.id);
+    this.touchIn(s.fleet, s.id);
+  }
+
+  /** Notes a change to what the planner observes of a server (its sessions, roster, health). */
+  touch(serverId: string): void {
+    const s = this.servers.get(serverId);
+    if (s) this.touchIn(s.fleet, serverId);
+  }
+
+  /** The servers of `fleet` changed since the last call (and forgets them). */
+  takeTouched(fleet: string): Set<string> {
+    const set = this.touched.get(fleet);
+    if (!set) return new Set();
+    this.touched.delete(fleet);
+    return set;
+  }
+
+  private touchIn(fleet: string, serverId: string): void {
+    let set = this.touched.get(fleet);
+    if (!set) this.touched.set(fleet, (set = new Set()));
+    set.add(serverId);
   }
 
   /** The server as the allocator sees it, whatever its state (undefined once it is gone). */
@@ -156,6 +183,7 @@ export class World {
     if (!set) this.sessionsByServer.set(s.server, (set = new Set()));
     set.add(s.id);
     this.syncCapacity(s.server);
+    this.touch(s.server);
     this.sessionByPlayer.set(key(s.fleet, s.playerId), s.id);
     if (s.partyId !== null) {
       let party = this.partySessions.get(key(s.fleet, s.partyId));
@@ -189,6 +217,7 @@ export class World {
     set?.delete(id);
     if (set && set.size === 0) this.sessionsByServer.delete(s.server);
     this.syncCapacity(s.server);
+    this.touch(s.server);
     if (this.sessionByPlayer.get(key(s.fleet, s.playerId)) === id) this.sessionByPlayer.delete(key(s.fleet, s.playerId));
     if (s.partyId !== null) {
       const party = this.partySessions.get(key(s.fleet, s.partyId));
