@@ -49,6 +49,8 @@ export class FleetReconciler {
   private readonly inflight = new Set<Promise<unknown>>();
   private nextIdempotencySweep = 0;
   private readonly stalls: StallDetector;
+  /** `passNow({ whole: true })`: the bench's anchor, every fleet planned whole. */
+  private wholeNext = false;
   /** Per fleet: what its last plan left for the next one to rely on. */
   private readonly memos = new Map<string, FleetMemo>();
 
@@ -98,9 +100,14 @@ export class FleetReconciler {
    * Runs one pass now (or waits for the one running) and resolves when it has committed: how the
    * scale bench times a pass on a fake clock. The regular schedule carries on afterwards.
    */
-  async passNow(): Promise<void> {
+  async passNow(opts: { whole?: boolean } = {}): Promise<void> {
     if (this.running) await this.running;
-    await this.runPass();
+    this.wholeNext = opts.whole === true;
+    try {
+      await this.runPass();
+    } finally {
+      this.wholeNext = false;
+    }
   }
 
   private schedule(ms: number): void {
@@ -124,7 +131,7 @@ export class FleetReconciler {
         const sweep = this.sweepTarget(this.clock.now());
         for (const name of [...this.ctx.world.fleets.keys()]) {
           try {
-            await this.passFleet(name, name === sweep);
+            await this.passFleet(name, this.wholeNext || name === sweep);
           } catch (e) {
             this.opts.onError(e);
           }

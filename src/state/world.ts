@@ -52,6 +52,8 @@ export class World {
    * (src/reconcile/incremental.ts). A set per fleet, so it never outgrows the fleet.
    */
   private readonly touched = new Map<string, Set<string>>();
+  /** Set while a snapshot is read in (see `reset`). */
+  private loading = false;
 
   static fromSnapshot(s: Snapshot): World {
     const w = new World();
@@ -70,7 +72,17 @@ export class World {
     for (const b of s.builds) this.putBuild(b);
     for (const f of s.fleets) this.fleets.set(f.name, f);
     for (const srv of s.servers) this.putServer(srv);
-    for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(sess);
+    // A million sessions at a cold start: the capacity index is synced once per server at the
+    // end rather than once per session, and nothing is journalled for the reconciler (its
+    // first pass plans every fleet whole).
+    this.loading = true;
+    try {
+      for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(sess);
+    } finally {
+      this.loading = false;
+    }
+    for (const id of this.sessionsByServer.keys()) this.syncCapacity(id);
+    this.touched.clear();
     for (const r of s.activeRollouts) this.putRollout(r);
     for (const i of [...s.idempotency].sort((a, b) => a.expiresAt - b.expiresAt)) this.idempotency.set(key(i.fleet, i.key), i);
     this.nextTokenExpiry = Infinity;
@@ -182,8 +194,10 @@ export class World {
     let set = this.sessionsByServer.get(s.server);
     if (!set) this.sessionsByServer.set(s.server, (set = new Set()));
     set.add(s.id);
-    this.syncCapacity(s.server);
-    this.touch(s.server);
+    if (!this.loading) {
+      this.syncCapacity(s.server);
+      this.touch(s.server);
+    }
     this.sessionByPlayer.set(key(s.fleet, s.playerId), s.id);
     if (s.partyId !== null) {
       let party = this.partySessions.get(key(s.fleet, s.partyId));
