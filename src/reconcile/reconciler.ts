@@ -196,6 +196,11 @@ export class FleetReconciler {
     let oldest: string | null = null;
     let at = Infinity;
     for (const [name, memo] of this.memos) {
+      // A deleted fleet's memo would stay the oldest for ever and no other fleet would be swept.
+      if (!this.ctx.world.fleets.has(name)) {
+        this.memos.delete(name);
+        continue;
+      }
       if (memo.plannedAt < at) {
         at = memo.plannedAt;
         oldest = name;
