@@ -10,16 +10,18 @@
  * Options: --requests N --warmup N --concurrency 16,64 --rate N --switch-clients N
  *          --profile-requests N --no-profile --keep-data
  *          --overload-seconds N (0 skips the overload phase) --only overload|fleet-size|endpoint (or a comma list)
- *          --only scale|safety  --scale-servers N --scale-sessions N --safety-seconds N
- *          --full (the session-safety campaign to 3×10^8 sessions: see docs/scale.md)
+ *          --only scale|safety|nines  --scale-servers N --scale-sessions N --safety-seconds N --nines-seconds N
+ *          --full (session safety at eight nines: the light simulator to 3×10^8 sessions, see docs/simulation.md)
  *          --only spawn,cold-start,soak and --soak: the growth phases alone (bench/growth.ts)
+ *          --only postgres: PostgreSQL with 1 and 3 replicas vs SQLite, and leader failover (bench/postgres.ts)
  *
  * Issue 8's phases: `fleet-size` (allocation against fleet size, in process, before the control
  * plane starts: bench/scale.ts), `endpoint` (allocation against a bare node:http endpoint, and
  * open loop at 5,000/s: bench/endpoint.ts), `scale` (one control plane with a large simulated
- * fleet: bench/scale/) and `safety` (the session-safety simulation).
+ * fleet: bench/scale/), `safety` (the session-safety campaign over the whole control plane) and
+ * `nines` (the light session-safety simulator over the pure planners and allocator: bench/scale/nines.ts).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,10 +36,12 @@ import { runEndpoint, type EndpointResult } from './endpoint.js';
 import { runScale, type ScaleResult } from './scale.js';
 import { Inspector, summarizeProfile, type CpuProfile } from './profile.js';
 import { OVERLOAD, runOverload } from './overload.js';
+import { postgresOnly, renderPostgres, runPostgresBench } from './postgres.js';
 import { NOISY_PCT, ONLY_PHASES, environment, judge, renderMarkdown, type BenchResults, type OnlyPhase, type Parameters } from './report.js';
 import { round } from './stats.js';
 import { runSwitch, type SwitchResult } from './switch.js';
 import { renderScaleMarkdown, safetyPhase, scalePhase, type SafetySection, type ScaleSection } from './scale/report.js';
+import { ninesPhase, renderNinesMarkdown, type NinesSection } from './scale/nines.js';
 
 const FLEET = 'bench';
 const TARGET = { allocationsPerS: 2_000, p99Ms: 20 };
@@ -132,8 +136,9 @@ async function profiledPhase(cp: ControlPlaneChild, client: HttpClient, p: Param
 }
 
 /** Issue 8's scale and safety phases take flags of their own; the rest go to `parameters`. */
-function scaleArgs(argv: string[]): { rest: string[]; only: 'scale' | 'safety' | null; servers: number; sessions: number; safetyS: number; full: boolean } {
-  const out = { rest: [] as string[], only: null as 'scale' | 'safety' | null, servers: 2_000, sessions: 20_000, safetyS: 120, full: false };
+type ScaleOnly = 'scale' | 'safety' | 'nines';
+function scaleArgs(argv: string[]): { rest: string[]; only: ScaleOnly | null; servers: number; sessions: number; safetyS: number; ninesS: number; full: boolean } {
+  const out = { rest: [] as string[], only: null as ScaleOnly | null, servers: 2_000, sessions: 20_000, safetyS: 120, ninesS: 60, full: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const next = (): number => Number(argv[++i]);
@@ -141,27 +146,45 @@ function scaleArgs(argv: string[]): { rest: string[]; only: 'scale' | 'safety' |
     else if (a === '--scale-servers') out.servers = next();
     else if (a === '--scale-sessions') out.sessions = next();
     else if (a === '--safety-seconds') out.safetyS = next();
-    else if (a === '--only' && (argv[i + 1] === 'scale' || argv[i + 1] === 'safety')) out.only = argv[++i] as 'scale' | 'safety';
+    else if (a === '--nines-seconds') out.ninesS = next();
+    else if (a === '--only' && (argv[i + 1] === 'scale' || argv[i + 1] === 'safety' || argv[i + 1] === 'nines')) out.only = argv[++i] as ScaleOnly;
     else out.rest.push(a);
   }
   return out;
 }
 
-async function scaleAndSafety(root: string, x: ReturnType<typeof scaleArgs>, log: (m: string) => void): Promise<{ scale: ScaleSection | null; safety: SafetySection | null }> {
-  let scale: ScaleSection | null = null;
-  let safety: SafetySection | null = null;
-  if (x.only !== 'safety' && !x.full) {
+interface ScaleAndSafety {
+  scale: ScaleSection | null;
+  safety: SafetySection | null;
+  nines: NinesSection | null;
+}
+
+/**
+ * `--only scale|safety|nines` runs one; `--full` runs the heavy safety campaign short and the light
+ * one (nines) to 3×10^8 sessions; the whole bench runs scale and both safety campaigns short.
+ */
+async function scaleAndSafety(root: string, x: ReturnType<typeof scaleArgs>, log: (m: string) => void): Promise<ScaleAndSafety> {
+  const out: ScaleAndSafety = { scale: null, safety: null, nines: null };
+  const runs = (p: ScaleOnly): boolean => (x.only === null ? p !== 'scale' || !x.full : x.only === p);
+  if (runs('scale')) {
     log(`scale phase: ${x.servers} simulated servers, ${x.sessions} sessions (targets: 100,000 / 1,000,000)`);
-    scale = await scalePhase(root, x.servers, x.sessions, log);
-    for (const v of scale.verdicts) log(`${v.pass ? 'PASS' : 'MISS'} scale, ${v.figure}: ${v.value} (target ${v.target})`);
+    out.scale = await scalePhase(root, x.servers, x.sessions, log);
+    for (const v of out.scale.verdicts) log(`${v.pass ? 'PASS' : 'MISS'} scale, ${v.figure}: ${v.value} (target ${v.target})`);
   }
-  if (x.only !== 'scale') {
-    log(x.full ? 'session-safety campaign, full: to 3×10^8 sessions' : `session-safety campaign, short: ${x.safetyS} s`);
-    safety = await safetyPhase(x.full, x.safetyS * 1000, log);
-    const r = safety.report;
-    log(`${r.interruptions === 0 ? 'PASS' : 'MISS'} safety: ${r.interruptions} interruptions in ${r.sessions} sessions (${r.runs} runs), ${r.sessionsPerS} sessions/s; 3×10^8 would take ~${safety.fullRunEstimateHours ?? '?'} h`);
+  if (runs('safety')) {
+    log(`session-safety campaign over the whole control plane, short: ${x.safetyS} s`);
+    out.safety = await safetyPhase(false, x.safetyS * 1000, log);
+    const r = out.safety.report;
+    log(`${r.interruptions === 0 ? 'PASS' : 'MISS'} safety: ${r.interruptions} interruptions in ${r.sessions} sessions (${r.runs} runs), ${r.sessionsPerS} sessions/s; 3×10^8 would take ~${out.safety.fullRunEstimateHours ?? '?'} h`);
   }
-  return { scale, safety };
+  if (runs('nines')) {
+    log(x.full ? 'session safety at eight nines (light simulator), full: to 3×10^8 sessions' : `session safety at eight nines (light simulator), short: ${x.ninesS} s`);
+    out.nines = await ninesPhase(x.full, x.ninesS * 1000, log);
+    const r = out.nines.report;
+    const clean = r.interruptions === 0 && r.unsafeStops === 0;
+    log(`${clean ? 'PASS' : 'MISS'} nines: ${r.interruptions} interruptions, ${r.unsafeStops} unsafe stops in ${r.sessions.toLocaleString('en')} sessions (${r.runs} runs), ${r.sessionsPerS.toLocaleString('en')} sessions/s (${r.sessionsPerCpuS.toLocaleString('en')} per CPU-s), ${Math.round(r.wallMs / 1000)} s${r.upperBound95 !== null ? `; 95 % bound ${r.upperBound95.toExponential(1)}` : ''}`);
+  }
+  return out;
 }
 
 async function main(): Promise<number> {
@@ -173,7 +196,7 @@ async function main(): Promise<number> {
     const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
     const only = await scaleAndSafety(root, x, log);
     writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify({ environment: environment(root, tmpdir()), ...only }, null, 2)}\n`);
-    writeFileSync(path.join(resultsDir, 'latest.md'), `# Handoff bench (${x.full ? '--full' : `--only ${x.only}`})\n${renderScaleMarkdown(only.scale, only.safety)}`);
+    writeFileSync(path.join(resultsDir, 'latest.md'), `# Handoff bench (${x.full ? '--full' : `--only ${x.only}`})\n${renderScaleMarkdown(only.scale, only.safety)}${renderNinesMarkdown(only.nines)}`);
     return only.scale?.error ? 1 : 0;
   }
   const params = parameters(x.rest);
@@ -303,10 +326,10 @@ async function main(): Promise<number> {
     errors,
   };
   // Another phase asked for alone (`--only endpoint`, …): the scale and safety phases stay out of it.
-  const more = params.only === null ? await scaleAndSafety(root, x, log) : { scale: null, safety: null };
+  const more = params.only === null ? await scaleAndSafety(root, x, log) : { scale: null, safety: null, nines: null };
   if (more.scale?.error) errors.push(`scale: ${more.scale.error}`);
   writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify({ ...results, ...more }, null, 2)}\n`);
-  writeFileSync(path.join(resultsDir, 'latest.md'), renderMarkdown(results) + renderScaleMarkdown(more.scale, more.safety));
+  writeFileSync(path.join(resultsDir, 'latest.md'), renderMarkdown(results) + renderScaleMarkdown(more.scale, more.safety) + renderNinesMarkdown(more.nines));
   if (errors.length === 0 && !params.keepData) rmSync(dataDir, { recursive: true, force: true });
   else log(`data dir kept for inspection: ${dataDir}`);
 
@@ -355,9 +378,25 @@ async function withGrowth(): Promise<number> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
   if (growthOnly(argv)) return runGrowth(root, argv, log);
+  if (postgresOnly(argv)) return withPostgres(root, argv, log, false);
   const code = await main();
   if (argv.some((a) => a.startsWith('--only'))) return code;
-  return Math.max(code, await runGrowth(root, [], log));
+  return Math.max(code, await runGrowth(root, [], log), await withPostgres(root, argv, log, true));
+}
+
+/** The PostgreSQL phase (bench/postgres.ts): alone, it writes latest.*; after the others, it joins them. */
+async function withPostgres(root: string, argv: string[], log: (m: string) => void, join: boolean): Promise<number> {
+  log('postgres phase: allocation throughput with 1 and 3 replicas vs SQLite, and leader failover');
+  const r = await runPostgresBench(root, argv, log);
+  const dir = path.join(root, 'bench', 'results');
+  const json = path.join(dir, 'latest.json');
+  const md = path.join(dir, 'latest.md');
+  const before = join && existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as object) : { environment: environment(root, tmpdir()) };
+  writeFileSync(json, `${JSON.stringify({ ...before, postgres: r }, null, 2)}\n`);
+  writeFileSync(md, (join && existsSync(md) ? readFileSync(md, 'utf8') : '# Handoff bench (--only postgres)\n') + renderPostgres(r));
+  for (const e of r.errors) log(`ERROR ${e.split('\n')[0] ?? ''}`);
+  log(`results: ${path.relative(process.cwd(), md)}`);
+  return r.errors.length === 0 ? 0 : 1;
 }
 
 process.exitCode = await withGrowth().catch((e: unknown) => {

@@ -12,6 +12,7 @@ import { allocateCommand } from './commands/allocate.js';
 import { applyCommand } from './commands/apply.js';
 import { getCommand } from './commands/get.js';
 import { loadtestCommand } from './commands/loadtest.js';
+import { chaosProxyCommand, chaosRunCommand, chaosUsage } from './commands/chaos.js';
 import { notifyCommand } from './commands/notify.js';
 import { rolloutAbortCommand, rolloutPromoteCommand, rolloutStatusCommand, rolloutUsage } from './commands/rollout.js';
 import { rolloutStartCommand } from './commands/rollout-start.js';
@@ -35,6 +36,9 @@ Commands:
   notify FLEET --message TEXT send a maintenance notice to the fleet's game servers
   loadtest --fleet F --rate N --duration D
                               offer allocations open loop; allocations/s, latency, errors
+  chaos run FILE              run a chaos experiment: inject a fault, judge the steady
+                              state, abort and restore the moment it breaks (docs/chaos.md)
+  chaos proxy                 a fault-injecting TCP proxy for the database connection
   rollout start FLEET         release a build to a fleet
   rollout status FLEET        show (or --watch) the fleet's latest rollout
   rollout promote FLEET       switch a rollout waiting for promotion
@@ -63,6 +67,8 @@ const Commands: Readonly<Record<string, Command>> = {
   allocate: allocateCommand,
   notify: notifyCommand,
   loadtest: loadtestCommand,
+  'chaos run': chaosRunCommand,
+  'chaos proxy': chaosProxyCommand,
   'rollout start': rolloutStartCommand,
   'rollout status': rolloutStatusCommand,
   'rollout promote': rolloutPromoteCommand,
@@ -76,7 +82,7 @@ const Commands: Readonly<Record<string, Command>> = {
 };
 
 /** Commands spelled in two words (`rollout start`, `env stage`), with the group's own usage. */
-const Groups: Readonly<Record<string, string>> = { rollout: rolloutUsage, release: releaseUsage, env: envUsage, webhook: webhookUsage };
+const Groups: Readonly<Record<string, string>> = { chaos: chaosUsage, rollout: rolloutUsage, release: releaseUsage, env: envUsage, webhook: webhookUsage };
 
 /** Runs one invocation and returns its exit code. Never calls `process.exit`: output must flush. */
 async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {

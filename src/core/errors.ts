@@ -78,6 +78,13 @@ export const ErrorCatalogue = {
   SLOT_BUILD_NOT_FOUND: { status: 404, retryable: false, message: 'An environment slot is bound to a build that is not registered' },
   SNAPSHOT_NOT_FOUND: { status: 404, retryable: false, message: 'The environment has no snapshot with this number' },
   WEBHOOK_NOT_FOUND: { status: 404, retryable: false, message: 'No webhook with this name' },
+  WEBHOOK_URL_FORBIDDEN: { status: 422, retryable: false, message: 'A webhook or Prometheus URL points at an address the control plane may not call (link-local or cloud metadata by default)' },
+  EVENT_KIND_RESERVED: { status: 422, retryable: false, message: 'Only chaos.* and annotation.* events may be posted; the control plane writes every other kind itself' },
+
+  // Chaos experiments (the CLI's `handoff chaos`; never an HTTP answer of the control plane)
+  CHAOS_EXPERIMENT_INVALID: { status: 422, retryable: false, message: 'The chaos experiment is malformed or inconsistent; nothing was injected' },
+  CHAOS_TARGET_NOT_FOUND: { status: 422, retryable: false, message: "The fault's blast radius names nothing the experiment can reach (no running server, no such replica, no pid for it)" },
+  CHAOS_INJECTION_FAILED: { status: 500, retryable: false, message: 'The fault could not be injected (not permitted, or its target vanished); whatever was injected is restored' },
 
   // Game-server SDK
   SDK_UNAUTHORIZED: { status: 401, retryable: false, message: 'Missing or unknown game-server token' },

@@ -2,6 +2,7 @@
  * The one wiring file: builds every component of the control plane from resolved options.
  * Ports (store, runtime, clock) can be injected; everything else is constructed here.
  */
+import { egressPolicy } from '../net/egress.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
@@ -151,7 +152,9 @@ async function assemble(
   const runtime = deps.runtime ?? createRuntime(options, clock);
   started.push(() => runtime.close());
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
-  const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null });
+  // One egress guard for every operator-supplied URL: webhooks, gates, Prometheus (docs/security.md).
+  const egress = egressPolicy({ allow: options.webhookAllow, deny: options.webhookDeny });
+  const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null, egress });
   let sdkUrl = '';
   const servers = new ServerService(ctx, runtime, sessions, {
     onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),
@@ -160,7 +163,7 @@ async function assemble(
   const checkLaunch: LaunchValidator = runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']);
   const onLoopError = (what: string) => (e: unknown) => log(`${what} error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   const environments = await EnvironmentService.create(ctx, rollouts, { intervalMs: options.reconcileIntervalMs, checkLaunch, onError: onLoopError('environment') });
-  const notifier = await Notifier.create(ctx, { intervalMs: options.reconcileIntervalMs, policy: DefaultRetryPolicy, timeoutMs: 10_000, random: Math.random, onError: onLoopError('notifier') });
+  const notifier = await Notifier.create(ctx, { intervalMs: options.reconcileIntervalMs, policy: DefaultRetryPolicy, timeoutMs: 10_000, random: Math.random, onError: onLoopError('notifier'), egress });
   const reconciler = new FleetReconciler(ctx, clock, servers, sessions, rollouts, {
     adjustRoles: (fleet, roles) => environments.adjustRoles(fleet, roles),
     intervalMs: options.reconcileIntervalMs,
@@ -195,7 +198,8 @@ async function assemble(
   const releases = new ReleaseService(ctx, rollouts, {
     intervalMs: options.reconcileIntervalMs,
     // Analysis gates judge with what the rollout service's analysis steps do.
-    analysis: analysisDepsOf(signals, options.prometheusUrl || null),
+    analysis: analysisDepsOf(signals, options.prometheusUrl || null, egress),
+    egress,
     onError: (e) => log(`release plan error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
   const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts, releases, environments, notifier };
