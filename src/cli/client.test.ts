@@ -26,7 +26,7 @@ describe('ApiClient', () => {
   it('returns parsed JSON and the raw text, and sends only the query parameters that are set', async () => {
     const server = await serve({ 'GET /v1/fleets': { body: { items: [{ name: 'arena' }] } } });
     const res = await new ApiClient(`${server.url}/`).get('/v1/fleets', { fleet: 'a b', limit: 5, all: undefined });
-    expect(res).toEqual({ status: 200, data: { items: [{ name: 'arena' }] }, text: '{"items":[{"name":"arena"}]}' });
+    expect(res).toEqual({ status: 200, data: { items: [{ name: 'arena' }] }, text: '{"items":[{"name":"arena"}]}', url: server.url });
     expect(server.requests[0]).toMatchObject({ method: 'GET', path: '/v1/fleets', query: { fleet: 'a b', limit: '5' } });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DefaultServerUrl, expectPositionals, parseCommandArgs, resolveServerUrl, splitInvocation, UsageError } from './usage.js';
+import { DefaultServerUrl, expectPositionals, parseCommandArgs, resolveServerUrl, resolveServerUrls, splitInvocation, UsageError } from './usage.js';
 
 describe('splitInvocation', () => {
   it('takes global flags before the command and leaves everything after it untouched', () => {
@@ -64,5 +64,11 @@ describe('resolveServerUrl', () => {
   it('rejects something that is not an http URL', () => {
     expect(() => resolveServerUrl([{ server: 'localhost:7350' }], {})).toThrow(UsageError);
     expect(() => resolveServerUrl([{ server: 'not a url' }], {})).toThrow(/not a URL/);
+  });
+
+  it('reads a comma-separated list of replicas from HANDOFF_URL or --server, naming a bad entry', () => {
+    expect(resolveServerUrls([{}], { HANDOFF_URL: 'http://a:1, http://b:2/,http://c:3' })).toEqual(['http://a:1', 'http://b:2', 'http://c:3']);
+    expect(resolveServerUrls([{ server: 'http://x:1,http://y:2' }], { HANDOFF_URL: 'http://c:3' })).toEqual(['http://x:1', 'http://y:2']);
+    expect(() => resolveServerUrls([{ server: 'http://x:1,ftp://y' }], {})).toThrow(/"ftp:\/\/y" must be an http/);
   });
 });

@@ -4,6 +4,7 @@
  * (`handoff get fleets --json`); the later one wins.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseUrlList } from '../client/urls.js';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -108,18 +109,21 @@ export function expectPositionals(command: string, positionals: readonly string[
   return [...positionals];
 }
 
-/** `--server` beats `HANDOFF_URL` beats the default; the URL must be http(s). */
-export function resolveServerUrl(flags: readonly GlobalFlags[], env: Readonly<Record<string, string | undefined>>): string {
+/**
+ * `--server` beats `HANDOFF_URL` beats the default. Either may list several replicas,
+ * comma-separated (`http://a:7350,http://b:7350`); every URL must be http(s).
+ */
+export function resolveServerUrls(flags: readonly GlobalFlags[], env: Readonly<Record<string, string | undefined>>): string[] {
   const fromFlags = flags.map((f) => f.server).filter((s): s is string => s !== undefined).at(-1);
   const raw = fromFlags ?? (env.HANDOFF_URL || undefined) ?? DefaultServerUrl;
-  let url: URL;
   try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`--server: "${raw}" is not a URL (e.g. ${DefaultServerUrl})`);
+    return parseUrlList(raw);
+  } catch (e) {
+    throw new UsageError(`--server: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--server: "${raw}" must be an http:// or https:// URL`);
-  }
-  return raw.replace(/\/+$/, '');
+}
+
+/** The first of `resolveServerUrls`: for commands that talk to one replica. */
+export function resolveServerUrl(flags: readonly GlobalFlags[], env: Readonly<Record<string, string | undefined>>): string {
+  return resolveServerUrls(flags, env)[0] as string;
 }

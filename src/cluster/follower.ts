@@ -39,12 +39,44 @@ async function handle(deps: FollowerDeps, req: IncomingMessage, res: ServerRespo
   if (req.method === 'GET' && path === '/v1/cluster') return json(res, 200, view);
   const leader = view.leader;
   if (!leader || leader.id === deps.self) throw new HandoffError('NO_LEADER');
-  const target = new URL(req.url ?? '/', leader.url);
+  await forward(req, res, leader.id, leader.url, deps.self);
+}
+
+export interface FollowerSdkDeps {
+  self: string;
+  view: () => Promise<ClusterView>;
+  /** Sent with the follower's own answers (the SDK protocol version, so SDKs do not take it for an old endpoint). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * A follower's SDK endpoint: game servers hold every replica's SDK URL (HANDOFF_SDK_URL lists
+ * them), and whichever they reach forwards the call — the watch stream included — to the
+ * leader's SDK endpoint. Without a leader it answers 503 NO_LEADER, which the SDK retries
+ * (on another replica) and buffers session ends through.
+ */
+export function followerSdkHandler(deps: FollowerSdkDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const run = async (): Promise<void> => {
+      const leader = (await deps.view()).leader;
+      if (!leader?.sdkUrl || leader.id === deps.self) throw new HandoffError('NO_LEADER');
+      await forward(req, res, leader.id, leader.sdkUrl, deps.self);
+    };
+    run().catch((e: unknown) => {
+      for (const [k, v] of Object.entries(deps.headers ?? {})) if (!res.headersSent) res.setHeader(k, v);
+      send(res, e instanceof HandoffError ? e : new HandoffError('NO_LEADER', undefined, { cause: String(e) }));
+    });
+  };
+}
+
+/** Streams the request to `base` on the leader and its answer back, unchanged but for hop-by-hop headers. */
+async function forward(req: IncomingMessage, res: ServerResponse, leaderId: string, base: string, self: string): Promise<void> {
+  const target = new URL(req.url ?? '/', base);
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HopByHop.has(k)) headers[k] = v;
   // The leader checks Host against its own names (DNS-rebinding protection): address it by them.
   headers.host = target.host;
-  headers['x-handoff-forwarded-by'] = deps.self;
+  headers['x-handoff-forwarded-by'] = self;
   await new Promise<void>((resolve, reject) => {
     const upstream = request(target, { method: req.method, headers }, (answer) => {
       const out: Record<string, string | string[]> = {};
@@ -54,7 +86,9 @@ async function handle(deps: FollowerDeps, req: IncomingMessage, res: ServerRespo
       answer.on('end', resolve);
       answer.on('error', reject);
     });
-    upstream.on('error', (e) => reject(new HandoffError('NO_LEADER', undefined, { leader: leader.id, cause: e.message })));
+    upstream.on('error', (e) => reject(new HandoffError('NO_LEADER', undefined, { leader: leaderId, cause: e.message })));
+    // A caller that goes away (a watch stream closed) must not leave the leader's side open.
+    res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   });
 }

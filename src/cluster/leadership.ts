@@ -5,6 +5,7 @@
  * loop: a leader that is paused (SIGSTOP, GC, partition) past its lease wakes up with a stale
  * epoch, and the database refuses its commits (see store/postgres/lease.ts).
  */
+import type pg from 'pg';
 import type { Fence } from '../store/postgres/lease.js';
 import { acquireLease, heartbeat, listReplicas, readLease, renewLease } from '../store/postgres/lease.js';
 import type { PostgresStore } from '../store/postgres/pg-store.js';
@@ -29,6 +30,10 @@ export class Leadership {
   private stopped = false;
   /** Where this replica's API is reached; set once it listens. */
   url = '';
+  /** Where this replica's SDK endpoint is reached (game servers, forwarded SDK calls). */
+  sdkUrl = '';
+  /** The cluster as the last tick saw it: which replicas are alive, for HANDOFF_SDK_URL. */
+  private seen: ClusterView | null = null;
 
   constructor(private readonly store: PostgresStore, private readonly o: LeadershipOptions) {}
 
@@ -48,7 +53,8 @@ export class Leadership {
   /** One heartbeat and one renewal or attempt to take the lease. */
   async tick(): Promise<void> {
     await this.store.withClient(async (client) => {
-      if (this.url) await heartbeat(client, this.o.id, this.url);
+      if (this.url) await heartbeat(client, this.o.id, this.url, this.sdkUrl);
+      this.seen = await this.viewWith(client);
       if (this.held) {
         const fence = this.held;
         if (await renewLease(client, fence, this.o.ttlMs)) return;
@@ -80,11 +86,22 @@ export class Leadership {
   }
 
   async view(): Promise<ClusterView> {
-    return this.store.withClient(async (client) => {
-      const lease = await readLease(client, this.lease);
-      const replicas = await listReplicas(client);
-      const now = lease?.now ?? Math.max(0, ...replicas.map((r) => r.seenAt));
-      return clusterView(lease, replicas, this.o.id, now, this.o.ttlMs);
-    });
+    return this.store.withClient((client) => this.viewWith(client));
+  }
+
+  /**
+   * The SDK endpoints of the replicas alive at the last tick, this one's first: what a game
+   * server started now is given as HANDOFF_SDK_URL, so it can fail over to any of them.
+   */
+  sdkUrls(): string[] {
+    const others = (this.seen?.items ?? []).filter((r) => r.role !== 'gone' && r.id !== this.o.id && r.sdkUrl).map((r) => r.sdkUrl as string);
+    return [...(this.sdkUrl ? [this.sdkUrl] : []), ...others.filter((u) => u !== this.sdkUrl)];
+  }
+
+  private async viewWith(client: pg.ClientBase): Promise<ClusterView> {
+    const lease = await readLease(client, this.lease);
+    const replicas = await listReplicas(client);
+    const now = lease?.now ?? Math.max(0, ...replicas.map((r) => r.seenAt));
+    return clusterView(lease, replicas, this.o.id, now, this.o.ttlMs);
   }
 }

@@ -16,6 +16,8 @@ export interface ReplicaView {
   id: string;
   /** Where its API is reached, and where followers forward to when it leads. */
   url: string;
+  /** Its SDK endpoint (game servers reach the control plane there); absent when not advertised. */
+  sdkUrl?: string;
   role: ReplicaRole;
   startedAt: number;
   /** Its last heartbeat (database time, epoch ms). */
@@ -27,7 +29,7 @@ export interface ClusterView {
   /** The lease this view is about. */
   lease: string;
   /** The replica holding a live lease; null between a leader's loss and the next take-over. */
-  leader: { id: string; url: string } | null;
+  leader: { id: string; url: string; sdkUrl?: string } | null;
   /** The lease's fencing epoch: it grows by one with every take-over. Null on SQLite. */
   epoch: number | null;
   /** When the lease runs out unless renewed (database time); null on SQLite. */

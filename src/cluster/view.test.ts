@@ -18,4 +18,10 @@ describe('clusterView', () => {
     expect(view.leader?.id ?? null).toBe(leader);
     expect(view.epoch).toBe(l?.epoch ?? null);
   });
+
+  it('names the leader\'s SDK endpoint, and each replica\'s, when they advertise one', () => {
+    const view = clusterView(lease('a', true), [{ ...replica('a', 0), sdkUrl: 'http://a:7351' }, { ...replica('b', 0), sdkUrl: '' }], 'b', now, 5_000);
+    expect(view.leader).toEqual({ id: 'a', url: 'http://a', sdkUrl: 'http://a:7351' });
+    expect(view.items.map((r) => r.sdkUrl)).toEqual(['http://a:7351', undefined]);
+  });
 });

@@ -11,6 +11,8 @@ export interface LeaseState {
 export interface ReplicaRecord {
   id: string;
   url: string;
+  /** '' when the replica advertises none. */
+  sdkUrl?: string;
   startedAt: number;
   seenAt: number;
 }
@@ -23,15 +25,16 @@ export interface ReplicaRecord {
  */
 export function clusterView(lease: LeaseState | null, replicas: readonly ReplicaRecord[], self: string, now: number, goneAfterMs: number): ClusterView {
   const leaderId = lease?.live ? lease.holder : null;
-  const items: ReplicaView[] = replicas.map((r) => ({
+  const items: ReplicaView[] = replicas.map(({ sdkUrl, ...r }) => ({
     ...r,
+    ...(sdkUrl ? { sdkUrl } : {}),
     role: r.id === leaderId ? 'leader' : now - r.seenAt > goneAfterMs ? 'gone' : 'follower',
   }));
   const leaderRow = items.find((r) => r.role === 'leader');
   return {
     store: 'postgres',
     lease: lease?.name ?? 'control-plane',
-    leader: leaderRow ? { id: leaderRow.id, url: leaderRow.url } : null,
+    leader: leaderRow ? { id: leaderRow.id, url: leaderRow.url, ...(leaderRow.sdkUrl ? { sdkUrl: leaderRow.sdkUrl } : {}) } : null,
     epoch: lease?.epoch ?? null,
     leaseExpiresAt: lease?.expiresAt ?? null,
     self,

@@ -35,6 +35,13 @@ export const ErrorCatalogue = {
   PORT_RANGE_EXHAUSTED: { status: 503, retryable: true, message: 'No free port is left in the configured range' },
   SERVER_START_FAILED: { status: 500, retryable: true, message: 'The game server process could not be started' },
 
+  // Hosts (src/hosts, src/agent)
+  HOST_NOT_FOUND: { status: 404, retryable: false, message: 'No host with this id has registered' },
+  HOST_UNREACHABLE: { status: 503, retryable: true, message: "The host's agent is not connected" },
+  HOST_TOKEN_INVALID: { status: 401, retryable: false, message: 'The agent token is missing, malformed or for another host' },
+  HOST_SERVER_NOT_OWNED: { status: 409, retryable: false, message: 'The agent reported a game server that runs on another host' },
+  HOST_CAPACITY_EXHAUSTED: { status: 503, retryable: true, message: 'No schedulable host has room for another game server' },
+
   // Sessions and allocation
   SESSION_NOT_FOUND: { status: 404, retryable: false, message: 'No session with this id' },
   SESSION_CLOSED: { status: 409, retryable: false, message: 'The session is already closed' },

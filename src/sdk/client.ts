@@ -1,11 +1,11 @@
 import { SDK_PREFIX, SDK_PROTOCOL_METRICS, type MetricKind, type Notice, type RosterRequest, type SdkEndReason, type SdkSelf, type SdkSessionView } from './protocol.js';
 import { MetricBatcher } from './metrics.js';
 import { SdkError } from './sdk-error.js';
-import { SdkTransport, type RetryPolicy } from './transport.js';
+import { parseSdkUrls, SdkTransport, type RetryPolicy } from './transport.js';
 import { startWatch, type WatchOptions } from './watch.js';
 
 export interface HandoffSdkOptions {
-  /** The SDK endpoint, HANDOFF_SDK_URL. */
+  /** The SDK endpoint, HANDOFF_SDK_URL: one URL, or every control-plane replica's, comma-separated. */
   url: string;
   /** This server's secret, HANDOFF_TOKEN. */
   token: string;
@@ -85,8 +85,10 @@ export class HandoffSdk {
       }
       return value;
     };
+    // One URL, or every control-plane replica's, comma-separated: the SDK fails over between them.
     const url = get('HANDOFF_SDK_URL');
-    if (!URL.canParse(url)) throw new Error(`Handoff SDK: HANDOFF_SDK_URL is not a URL: ${url}`);
+    const urls = parseSdkUrls(url);
+    if (urls.length === 0 || !urls.every((u) => URL.canParse(u))) throw new Error(`Handoff SDK: HANDOFF_SDK_URL is not a URL or a comma-separated list of URLs: ${url}`);
     return new HandoffSdk({
       url,
       token: get('HANDOFF_TOKEN'),

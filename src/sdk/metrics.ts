@@ -2,8 +2,9 @@
  * Client-side batching of custom metrics, so a game reporting every tick makes one request a
  * second, not sixty. Bounded: at most `maxBuffered` reports wait between sends (a counter or a
  * gauge takes one slot per name and session however often it is reported); the rest are dropped
- * and counted. Delivery is best effort: a failed send is not retried (the next interval brings
- * fresh values), and an endpoint too old for metrics gets none.
+ * and counted. A send that reached no control plane (down, or between leaders) is kept and sent
+ * with the next interval's reports, within the same bound; one the control plane refused is not
+ * retried, and an endpoint too old for metrics gets none.
  */
 import type { MetricKind, MetricReport } from './protocol.js';
 import { SdkError } from './sdk-error.js';
@@ -75,11 +76,23 @@ export class MetricBatcher {
       (e: unknown) => {
         // An endpoint older than metrics answers every unknown path this way.
         if (e instanceof SdkError && e.code === 'ROUTE_NOT_FOUND') this.disable();
+        else if (e instanceof SdkError && unreached(e)) this.requeue(batch);
       },
     ).finally(() => {
       this.sending = null;
     });
     await this.sending;
+  }
+
+  /** Puts an undelivered batch back before what came since, dropping the oldest beyond the bound. */
+  private requeue(batch: MetricReport[]): void {
+    const merged = [...batch, ...this.buffer];
+    const over = Math.max(0, merged.length - this.maxBuffered);
+    this.dropped += over;
+    this.buffer = merged.slice(over);
+    // Slots point at waiting reports; after a requeue, counters and gauges start new slots.
+    this.slots = new Map();
+    if (this.buffer.length > 0) this.schedule();
   }
 
   private disable(): void {
@@ -95,4 +108,9 @@ export class MetricBatcher {
     // Metrics never keep a game server's process alive.
     this.timer.unref?.();
   }
+}
+
+/** No control plane took the batch: it was not applied, so sending it again is right. */
+function unreached(e: SdkError): boolean {
+  return e.code === 'CONNECTION_FAILED' || e.code === 'NO_LEADER' || e.code === 'STORE_FENCED' || e.code === 'SHUTTING_DOWN' || e.code === 'STORE_UNAVAILABLE';
 }

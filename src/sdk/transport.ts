@@ -5,13 +5,15 @@ import { SdkError } from './sdk-error.js';
 /**
  * When a failed call is repeated:
  * - `idempotent`: on connection failures, timeouts and retryable error responses;
- * - `connection`: only on connection failures (the control plane restarting). Used for calls
+ * - `connection`: only on connection failures (the control plane restarting) and answers that
+ *   changed nothing (NO_LEADER during a take-over). Used for calls
  *   that change state, where a timeout or an error response must reach the caller as is;
  * - `none`: never (the caller has its own cadence, like the health loop).
  */
 export type RetryPolicy = 'idempotent' | 'connection' | 'none';
 
 export interface TransportOptions {
+  /** The SDK endpoint, or every replica's, comma-separated (HANDOFF_SDK_URL). */
   url: string;
   token: string;
   /** Total time spent retrying one call before its last error is thrown. */
@@ -25,9 +27,26 @@ const MAX_BACKOFF_MS = 1_000;
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: SdkError };
 
-/** HTTP to the SDK endpoint: auth header, JSON, error bodies → SdkError, retries. */
+/**
+ * Answers after which nothing changed and another replica, or a new leader, may take the call:
+ * a follower without a leader, a leader that lost its lease, one shutting down. (STORE_UNAVAILABLE
+ * reaches the game as it is: the store of a live leader is down, which no other replica fixes.)
+ */
+const NothingChanged: readonly string[] = ['NO_LEADER', 'STORE_FENCED', 'SHUTTING_DOWN'];
+
+/** Splits HANDOFF_SDK_URL: one URL, or every replica's, comma-separated. */
+export function parseSdkUrls(raw: string): string[] {
+  return raw.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter((u) => u !== '');
+}
+
+/**
+ * HTTP to the SDK endpoint: auth header, JSON, error bodies → SdkError, retries. Given several
+ * replicas' endpoints, it stays with the one that answered last and moves to the next when that
+ * one cannot be reached or has no leader, so calls ride through a change of leader.
+ */
 export class SdkTransport {
-  private readonly base: string;
+  private readonly bases: string[];
+  private current = 0;
   /**
    * The protocol version the endpoint last answered with (its `Handoff-Sdk-Protocol` header), or
    * null before any answer. A call a newer protocol added is made only when this says the endpoint has it.
@@ -35,7 +54,19 @@ export class SdkTransport {
   endpointVersion: number | null = null;
 
   constructor(private readonly opts: TransportOptions) {
-    this.base = opts.url.replace(/\/+$/, '');
+    this.bases = parseSdkUrls(opts.url);
+    if (this.bases.length === 0) throw new RangeError('Handoff SDK: no SDK endpoint URL');
+  }
+
+  /** The endpoint calls go to now. */
+  get base(): string {
+    return this.bases[this.current] as string;
+  }
+
+  /** After a failure that says this replica cannot take calls now: the next one gets the retry. */
+  private failedOver(error: SdkError): void {
+    const replicaTrouble = error.code === 'CONNECTION_FAILED' || error.code === 'REQUEST_TIMEOUT' || NothingChanged.includes(error.code) || error.status === 502 || error.status === 504;
+    if (replicaTrouble) this.current = (this.current + 1) % this.bases.length;
   }
 
   /** One call; resolves to the parsed JSON body (or undefined for `expect: 'empty'`). */
@@ -44,6 +75,7 @@ export class SdkTransport {
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(method, path, body, expect);
       if (outcome.ok) return outcome.value;
+      this.failedOver(outcome.error);
       const wait = Math.min(FIRST_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);
       if (!shouldRetry(outcome.error, policy) || Date.now() + wait > deadline) throw outcome.error;
       await delay(wait);
@@ -56,9 +88,16 @@ export class SdkTransport {
     try {
       res = await fetch(this.base + path, { headers: this.headers({ accept: 'text/event-stream' }), signal });
     } catch (e) {
-      throw this.networkError(e);
+      const error = this.networkError(e);
+      this.failedOver(error);
+      throw error;
     }
-    if (!res.ok) throw await SdkError.fromResponse(res);
+    if (!res.ok) {
+      const error = await SdkError.fromResponse(res);
+      this.failedOver(error);
+      throw error;
+    }
+    this.noteVersion(res.headers.get(SDK_PROTOCOL_HEADER));
     if (!res.body) throw new SdkError('UNEXPECTED_RESPONSE', 'The watch response has no body', { status: res.status, retryable: true });
     return res.body;
   }
@@ -72,7 +111,7 @@ export class SdkTransport {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.opts.requestTimeoutMs),
       });
-      this.noteVersion(res.headers.get(SDK_PROTOCOL_HEADER));
+      if (res.ok || res.headers.has(SDK_PROTOCOL_HEADER)) this.noteVersion(res.headers.get(SDK_PROTOCOL_HEADER));
       if (!res.ok) return { ok: false, error: await SdkError.fromResponse(res) };
       text = await res.text();
     } catch (e) {
@@ -115,7 +154,8 @@ function shouldRetry(error: SdkError, policy: RetryPolicy): boolean {
     case 'none':
       return false;
     case 'connection':
-      return error.code === 'CONNECTION_FAILED';
+      // A refused connection or an answer that changed nothing: the call was not applied.
+      return error.code === 'CONNECTION_FAILED' || NothingChanged.includes(error.code);
     case 'idempotent':
       return error.code === 'CONNECTION_FAILED' || error.code === 'REQUEST_TIMEOUT' || (error.status > 0 && error.retryable);
   }

@@ -14,6 +14,7 @@ import type { ApiDeps } from '../api/deps.js';
 import { Metrics } from '../api/metrics.js';
 import { openApiDocument } from '../api/openapi.js';
 import { clusterRoutes } from '../api/routes/cluster.js';
+import { hostRoutes } from '../api/routes/hosts.js';
 import { allRoutes } from '../api/routes/index.js';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { HandoffError } from '../core/errors.js';
@@ -51,6 +52,7 @@ import { openStore } from '../store/open.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
+import { wireHosts } from './hosts.js';
 
 export const VERSION = '0.1.0';
 /** The API's default body limit; the SDK endpoint's is smaller (see sdk/routes.ts). */
@@ -65,6 +67,11 @@ export interface ControlPlaneDeps {
   onFatal?: (e: unknown) => void;
   /** The replicas sharing a PostgreSQL store, for `GET /v1/cluster`; absent: this one alone. */
   cluster?: { view(): Promise<ClusterView> };
+  /**
+   * Every replica's SDK endpoint, this one's first: game servers are given the list as
+   * HANDOFF_SDK_URL so they can fail over. Absent: this control plane's endpoint alone.
+   */
+  sdkUrls?: () => readonly string[];
 }
 
 export interface ControlPlane {
@@ -149,18 +156,26 @@ async function assemble(
   const kick = (): void => reconcilerRef.current?.kick();
   const reconcilerRef: { current: FleetReconciler | null } = { current: null };
 
-  const runtime = deps.runtime ?? createRuntime(options, clock);
+  const inner = deps.runtime ?? createRuntime(options, clock);
+  let sdkUrl = '';
+  const serversRef: { current: ServerService | null } = { current: null };
+  // Game servers run on this machine (the embedded agent) and on every connected `handoff agent`.
+  const hostsWiring = await wireHosts(ctx, options, {
+    inner, multiHost: !deps.runtime && options.runtime === 'local', sdkUrl: () => sdkUrl, kickAll: kick, log,
+    drainServer: async (id, host) => serversRef.current?.drainForHost(id, host),
+  });
+  const runtime = hostsWiring.runtime;
   started.push(() => runtime.close());
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
   // One egress guard for every operator-supplied URL: webhooks, gates, Prometheus (docs/security.md).
   const egress = egressPolicy({ allow: options.webhookAllow, deny: options.webhookDeny });
   const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null, egress });
-  let sdkUrl = '';
   const servers = new ServerService(ctx, runtime, sessions, {
     onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),
-    sdkUrl: () => sdkUrl, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
+    sdkUrl: () => [sdkUrl, ...(deps.sdkUrls?.() ?? []).filter((u) => u !== sdkUrl)].join(','), backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
   });
-  const checkLaunch: LaunchValidator = runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']);
+  serversRef.current = servers;
+  const checkLaunch: LaunchValidator = inner instanceof SimulatedRuntime ? (b) => inner.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']);
   const onLoopError = (what: string) => (e: unknown) => log(`${what} error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   const environments = await EnvironmentService.create(ctx, rollouts, { intervalMs: options.reconcileIntervalMs, checkLaunch, onError: onLoopError('environment') });
   const notifier = await Notifier.create(ctx, { intervalMs: options.reconcileIntervalMs, policy: DefaultRetryPolicy, timeoutMs: 10_000, random: Math.random, onError: onLoopError('notifier'), egress });
@@ -190,7 +205,7 @@ async function assemble(
   started.push(() => sdk.close());
   sdkUrl = sdk.url;
   // Simulated game servers reach this backend in-process; unplugged when the endpoint closes.
-  const unplugSdk = runtime instanceof SimulatedRuntime ? runtime.connectSdk(backend) : () => undefined;
+  const unplugSdk = inner instanceof SimulatedRuntime ? inner.connectSdk(backend) : () => undefined;
   started.push(unplugSdk);
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
@@ -207,7 +222,11 @@ async function assemble(
   const self = { url: '' };
   const startedAt = clock.now();
   const cluster = deps.cluster ?? { view: () => Promise.resolve(singleNodeView(`${hostname()}:${options.dataDir}`, self.url, startedAt, clock.now())) };
-  const routes = [...allRoutes(api), ...clusterRoutes(cluster)];
+  const hostsApi = {
+    hosts: hostsWiring.hosts, issueToken: hostsWiring.issueToken, now: () => clock.now(),
+    serversOn: (hostId: string) => [...world.servers.values()].filter((s) => hostsWiring.hostOf(s.id) === hostId).map((s) => s.id),
+  };
+  const routes = [...allRoutes(api), ...clusterRoutes(cluster), ...hostRoutes(hostsApi)];
   // Built on first request: generating it costs ~0.3 s of a cold start that nothing else waits on.
   let openapiText: string | null = null;
   let closing = false;
@@ -230,6 +249,9 @@ async function assemble(
     throw portError(e, options.port, '--port');
   });
   self.url = serverUrl(http);
+  // Agents connect to the API listener (docs/hosts.md); their token is checked before the upgrade.
+  http.on('upgrade', hostsWiring.gateway.handleUpgrade);
+  started.push(() => hostsWiring.gateway.close());
   reconciler.start();
   const DayMs = 86_400_000;
   const retention = new RetentionService({
@@ -259,6 +281,7 @@ async function assemble(
       await retention.stop();
       await environments.stop();
       await notifier.stop();
+      await hostsWiring.gateway.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

@@ -75,6 +75,13 @@ export interface ServerOptions {
   serverLogFiles?: number;
   /** Days a stopped server's log files are kept. Default 7. */
   serverLogRetainDays?: number;
+  /** The id of this control plane's own host (its embedded agent) in `GET /v1/hosts`. Default `local`. */
+  hostId?: string;
+  /** Zone and region of this control plane's own host. Default `local`. */
+  zone?: string;
+  region?: string;
+  /** An agent silent for longer than this is Unreachable (docs/hosts.md). Default 10,000. */
+  hostHeartbeatTimeoutMs?: number;
 }
 
 export const RuntimeKinds = ['local', 'simulated'] as const;
@@ -119,6 +126,10 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     serverLogMaxBytes: o.serverLogMaxBytes ?? 10 * 1024 * 1024,
     serverLogFiles: o.serverLogFiles ?? 3,
     serverLogRetainDays: o.serverLogRetainDays ?? 7,
+    hostId: o.hostId ?? 'local',
+    zone: o.zone ?? 'local',
+    region: o.region ?? 'local',
+    hostHeartbeatTimeoutMs: o.hostHeartbeatTimeoutMs ?? 10_000,
   };
   if (r.store !== null && !/^postgres(ql)?:\/\/./i.test(r.store)) throw new RangeError(`store must be a postgres:// URL (omit it for SQLite in the data directory), got ${r.store}`);
   if (r.prometheusUrl && !/^https?:\/\/\S+$/i.test(r.prometheusUrl)) throw new RangeError(`prometheusUrl must be an http:// or https:// URL, got ${r.prometheusUrl}`);

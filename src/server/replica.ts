@@ -10,7 +10,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import { followerHandler } from '../cluster/follower.js';
+import { followerHandler, followerSdkHandler } from '../cluster/follower.js';
+import type { ClusterView } from '../cluster/model.js';
+import { SDK_PROTOCOL_HEADER, SDK_PROTOCOL_VERSION } from '../sdk/protocol.js';
 import { SystemClock } from '../core/clock.js';
 import { HandoffError } from '../core/errors.js';
 import { Leadership } from '../cluster/leadership.js';
@@ -55,6 +57,7 @@ export async function startReplica(
   const store = await PostgresStore.open(options.store, { log: hooks.log });
   let cp: ControlPlane | null = null;
   let follower: Server | null = null;
+  let followerSdk: Server | null = null;
   let promoting: Promise<void> | null = null;
 
   const leadership = new Leadership(store, {
@@ -80,25 +83,32 @@ export async function startReplica(
 
   const view = { view: () => leadership.view() };
   const reads = new FollowerReads(store, options, new SystemClock(), view, replica.readMaxAgeMs ?? 1_000, hooks.log);
-  follower = createServer(followerHandler({ self: id, view: view.view, reads: () => reads.current() }));
-  // As the control plane's own server (compose.ts `listen`): longer than clients' idle pools, so
-  // a client never reuses a connection the server is closing.
-  follower.keepAliveTimeout = 65_000;
-  follower.headersTimeout = 10_000;
-  follower.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    follower?.once('error', reject);
-    follower?.listen(options.port, options.host, () => resolve());
+  follower = await listen(createServer(followerHandler({ self: id, view: view.view, reads: () => reads.current() })), options.port, options.host);
+  // Every game-server call on a follower needs the leader's SDK address: a view a quarter of a
+  // second old is fresh enough (a take-over takes longer) and spares the database.
+  const sdkView = recentView(() => leadership.view(), 250);
+  followerSdk = await listen(
+    createServer(followerSdkHandler({ self: id, view: sdkView, headers: { [SDK_PROTOCOL_HEADER]: String(SDK_PROTOCOL_VERSION) } })),
+    options.sdkPort, '127.0.0.1',
+  ).catch((e: unknown) => {
+    follower?.close();
+    throw e;
   });
   const port = Number(new URL(serverUrl(follower)).port);
+  const sdkPort = Number(new URL(serverUrl(followerSdk)).port);
   const url = replica.advertiseUrl ?? serverUrl(follower);
   leadership.url = url;
+  // The SDK endpoint listens on loopback (compose.ts): game servers run on this replica's host.
+  leadership.sdkUrl = `http://127.0.0.1:${sdkPort}`;
 
   async function promote(fence: Fence): Promise<void> {
-    const listening = follower;
-    follower = null;
-    if (listening) await new Promise<void>((resolve) => { listening.close(() => resolve()); listening.closeAllConnections(); });
-    cp = await startControlPlane({ ...input, port }, { store, cluster: { view: () => leadership.view() }, ...(hooks.onFatal ? { onFatal: hooks.onFatal } : {}) });
+    const listening = [follower, followerSdk];
+    follower = followerSdk = null;
+    await Promise.all(listening.map((l) => l && new Promise<void>((resolve) => { l.close(() => resolve()); l.closeAllConnections(); })));
+    cp = await startControlPlane({ ...input, port, sdkPort }, {
+      store, cluster: { view: () => leadership.view() }, sdkUrls: () => leadership.sdkUrls(),
+      ...(hooks.onFatal ? { onFatal: hooks.onFatal } : {}),
+    });
     hooks.onLeading?.(cp, fence);
   }
 
@@ -109,9 +119,36 @@ export async function startReplica(
     async close(opts = {}) {
       leadership.stop();
       await promoting;
-      if (follower) await new Promise<void>((resolve) => { follower?.close(() => resolve()); follower?.closeAllConnections(); });
+      for (const l of [follower, followerSdk]) if (l) await new Promise<void>((resolve) => { l.close(() => resolve()); l.closeAllConnections(); });
       if (cp) await cp.close(opts);
       else await store.close();
     },
+  };
+}
+
+/** Listens like the control plane's own server (compose.ts `listen`). */
+async function listen(server: Server, port: number, host: string): Promise<Server> {
+  // Longer than clients' idle pools, so a client never reuses a connection the server is closing.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+/** `load`, answered from a copy at most `maxAgeMs` old; concurrent callers share one load. */
+function recentView(load: () => Promise<ClusterView>, maxAgeMs: number): () => Promise<ClusterView> {
+  let last: { at: number; view: Promise<ClusterView> } | null = null;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > maxAgeMs) {
+      const view = load();
+      last = { at: now, view };
+      view.catch(() => { if (last?.view === view) last = null; });
+    }
+    return last.view;
   };
 }

@@ -20,6 +20,13 @@ process.on('SIGTERM', () => process.exit(0));
 setInterval(() => {}, 1000);
 `;
 
+const Matchmaker = `import { HandoffClient, ApiError } from 'handoff/client';
+if (typeof ApiError !== 'function') throw new Error('ApiError is not exported');
+const a = await new HandoffClient().allocate({ fleet: 'plain', playerId: 'p1' });
+if (!a.sessionId) throw new Error('no session');
+console.log('allocated on the compiled client');
+`;
+
 describe('the compiled build', () => {
   let dir: string;
   let server: ChildProcess | undefined;
@@ -31,6 +38,7 @@ describe('the compiled build', () => {
     mkdirSync(path.join(dir, 'node_modules'));
     symlinkSync(repoRoot, path.join(dir, 'node_modules/handoff'));
     writeFileSync(path.join(dir, 'game.mjs'), GameServer);
+    writeFileSync(path.join(dir, 'matchmaker.mjs'), Matchmaker);
   }, 600_000);
 
   afterAll(async () => {
@@ -44,6 +52,8 @@ describe('the compiled build', () => {
   it('ships the SDK as JavaScript with type declarations', () => {
     expect(existsSync(path.join(repoRoot, 'dist/sdk/index.js'))).toBe(true);
     expect(existsSync(path.join(repoRoot, 'dist/sdk/index.d.ts'))).toBe(true);
+    expect(existsSync(path.join(repoRoot, 'dist/client/index.js'))).toBe(true);
+    expect(existsSync(path.join(repoRoot, 'dist/client/index.d.ts'))).toBe(true);
   });
 
   it('runs handoff server from dist/ and a plain JavaScript game server reports ready through handoff/sdk', async () => {
@@ -62,6 +72,15 @@ describe('the compiled build', () => {
     };
     await call('POST', '/v1/apply', { builds: [build], fleets: [fleetSpec('plain', 'js1', { minServers: 1, maxServers: 1 })] });
     await waitFor(async () => (await call('GET', '/v1/fleets/plain')).status.serversByState.Ready === 1, 'a Ready server', 30_000);
+
+    // A matchmaker in plain JavaScript allocates through the compiled handoff/client, given a
+    // list whose first replica is gone.
+    const matchmaker = spawn(process.execPath, ['matchmaker.mjs'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HANDOFF_URL: `http://127.0.0.1:1,${url}` } });
+    let said = '';
+    matchmaker.stdout?.on('data', (b: Buffer) => (said += b.toString()));
+    matchmaker.stderr?.on('data', (b: Buffer) => (said += b.toString()));
+    expect(await new Promise((r) => matchmaker.once('exit', r)), said).toBe(0);
+    expect(said).toContain('allocated on the compiled client');
 
     server.kill('SIGTERM');
     const code = await new Promise((r) => server?.once('exit', r));

@@ -5,11 +5,11 @@ import { defineRoute, type RouteDef } from '../../http/route.js';
 export const ClusterViewSchema = z.object({
   store: z.enum(['sqlite', 'postgres']),
   lease: z.string(),
-  leader: z.object({ id: z.string(), url: z.string() }).nullable(),
+  leader: z.object({ id: z.string(), url: z.string(), sdkUrl: z.string().optional() }).nullable(),
   epoch: z.number().nullable(),
   leaseExpiresAt: z.number().nullable(),
   self: z.string(),
-  items: z.array(z.object({ id: z.string(), url: z.string(), role: z.enum(ReplicaRoles), startedAt: z.number(), seenAt: z.number() })),
+  items: z.array(z.object({ id: z.string(), url: z.string(), sdkUrl: z.string().optional(), role: z.enum(ReplicaRoles), startedAt: z.number(), seenAt: z.number() })),
 });
 
 /** `GET /v1/cluster`; followers answer the same themselves (cluster/follower.ts). */

@@ -67,7 +67,7 @@ export const loadtestCommand = defineCommand({
   usage: loadtestUsage,
   parse: (args) => parseLoadtest(args),
   async execute(input, session) {
-    const urls = input.urls ?? [session.api.baseUrl];
+    const urls = input.urls ?? [...session.api.urls];
     if (!session.json) session.io.err(`offering ${input.ratePerS} allocations/s to fleet ${input.fleet} for ${input.durationMs / 1000} s …`);
     const report = summarizeLoadtest(await runLoadtest({ ...input, urls }));
     session.io.out(session.json ? JSON.stringify(report) : renderLoadtest(report));

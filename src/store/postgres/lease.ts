@@ -90,22 +90,24 @@ export async function readLease(client: pg.ClientBase, name: string): Promise<(L
 export interface ReplicaRow {
   id: string;
   url: string;
+  /** Its SDK endpoint; '' from a replica that does not advertise one. */
+  sdkUrl: string;
   startedAt: number;
   /** Database time of its last heartbeat, epoch ms. */
   seenAt: number;
 }
 
-/** Records that replica `id`, reachable at `url`, is alive now (database time). */
-export async function heartbeat(client: pg.ClientBase, id: string, url: string): Promise<void> {
+/** Records that replica `id`, reachable at `url` (its SDK endpoint at `sdkUrl`), is alive now (database time). */
+export async function heartbeat(client: pg.ClientBase, id: string, url: string, sdkUrl = ''): Promise<void> {
   await client.query(
-    `INSERT INTO replicas (id, url, started_at, seen_at) VALUES ($1, $2, ${DB_NOW}, ${DB_NOW})
-     ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, seen_at = EXCLUDED.seen_at`,
-    [id, url],
+    `INSERT INTO replicas (id, url, sdk_url, started_at, seen_at) VALUES ($1, $2, $3, ${DB_NOW}, ${DB_NOW})
+     ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, sdk_url = EXCLUDED.sdk_url, seen_at = EXCLUDED.seen_at`,
+    [id, url, sdkUrl],
   );
 }
 
 /** Every replica that has ever heartbeated, by id. */
 export async function listReplicas(client: pg.ClientBase): Promise<ReplicaRow[]> {
-  const { rows } = await client.query<{ id: string; url: string; started_at: number; seen_at: number }>('SELECT id, url, started_at, seen_at FROM replicas ORDER BY id');
-  return rows.map((r) => ({ id: r.id, url: r.url, startedAt: Number(r.started_at), seenAt: Number(r.seen_at) }));
+  const { rows } = await client.query<{ id: string; url: string; sdk_url: string; started_at: number; seen_at: number }>('SELECT id, url, sdk_url, started_at, seen_at FROM replicas ORDER BY id');
+  return rows.map((r) => ({ id: r.id, url: r.url, sdkUrl: r.sdk_url, startedAt: Number(r.started_at), seenAt: Number(r.seen_at) }));
 }

@@ -104,6 +104,18 @@ export const pgMigrations: readonly PgMigration[] = [
     version: 4,
     sql: `CREATE TABLE replicas (id text PRIMARY KEY, url text NOT NULL, started_at bigint NOT NULL, seen_at bigint NOT NULL);`,
   },
+  {
+    // SQLite's version 7: the host registry (src/hosts), one document per host.
+    version: 5,
+    sql: `CREATE TABLE hosts (id text PRIMARY KEY, doc text NOT NULL);`,
+  },
+  {
+    // Each replica's SDK endpoint, so game servers can be given every replica's (HANDOFF_SDK_URL
+    // lists them) and a follower knows where to forward SDK calls. A default, so a replica of
+    // the previous version, which does not write it, keeps heartbeating (expand step).
+    version: 6,
+    sql: `ALTER TABLE replicas ADD COLUMN sdk_url text NOT NULL DEFAULT '';`,
+  },
 ];
 
 /** Any constant works; it names "Handoff is migrating this database" among advisory locks. */

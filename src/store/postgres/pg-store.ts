@@ -7,6 +7,7 @@ import type { Rollout } from '../../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../../session/model.js';
 import type { Environment, EnvSnapshot } from '../../environment/model.js';
 import type { Delivery, Webhook } from '../../notify/model.js';
+import type { Host } from '../../hosts/model.js';
 import type { ReleaseRecord } from '../../release/model.js';
 import type {
   ClosedSessionQuery,
@@ -236,6 +237,10 @@ export class PostgresStore implements StateStore {
 
   getEnvSnapshot(environment: string, number: number): Promise<EnvSnapshot | undefined> {
     return this.extras.getEnvSnapshot(environment, number);
+  }
+
+  listHosts(): Promise<Host[]> {
+    return this.extras.listHosts();
   }
 
   listWebhooks(): Promise<Webhook[]> {

@@ -49,7 +49,8 @@ export function scanGameProcessTree(owner: Ownership): GameProcess[] {
     if (!env || !serverId) continue;
     const stdout = readLink(`/proc/${pid}/fd/1`);
     const sdkUrl = env.get('HANDOFF_SDK_URL') ?? null;
-    if (sdkUrl === owner.sdkUrl || (stdout !== null && stdout.startsWith(logDir))) found.push({ pid, ppid: stat.ppid, serverId, sdkUrl, stdout });
+    // With replicas, HANDOFF_SDK_URL lists every replica's endpoint, the starting one first.
+    if (sdkUrl?.split(',')[0] === owner.sdkUrl || (stdout !== null && stdout.startsWith(logDir))) found.push({ pid, ppid: stat.ppid, serverId, sdkUrl, stdout });
   }
   return found;
 }
