@@ -18,19 +18,28 @@ import { AllocationRequestSchema, RolloutStartSchema, toRolloutStart, type Rollo
 import { SeededRandom } from '../../src/core/random.js';
 import { isTerminalPhase } from '../../src/rollout/model.js';
 import { startScalePlane, type ScalePlane } from './plane.js';
-import { applyFleets, bootServers, fleetName, leaveOverTime, openSessions, pump, settle, type ScaleShape, type Seated } from './seed.js';
+import { applyFleets, bootServers, fleetName, leaveOverTime, openSessions, playerId, pump, seat, settle, type ScaleShape, type Seated } from './seed.js';
 
 export const SCALE_TARGET = { servers: 100_000, sessions: 1_000_000, passMs: 200, rssMb: 2_048, coldStartMs: 2_000, blueGreenServers: 10_000, blueGreenSessions: 100_000 };
-/** Servers per fleet: the API caps a fleet's maxServers at 10,000, and a blue-green release needs room for twice its servers. */
-const PER_FLEET = 5_000;
+/** Servers per fleet: at the target size, ten fleets of 10,000, the first of which is released. */
+const PER_FLEET = 10_000;
+/** Timed passes, 1 simulated second apart, with players leaving and joining in between. */
+const PASSES = 40;
+/** Of them, planned whole (every server of every fleet, as before incremental passes): the anchor. */
+const WHOLE_PASSES = 3;
 
 export interface ScaleResult {
   shape: ScaleShape & { servers: number; sessions: number };
   setup: { bootMs: number; seedMs: number; sessionsPerS: number };
-  pass: { samples: number; p50Ms: number; maxMs: number };
+  /** Incremental passes under churn (`churnPerS` players leaving and as many joining per simulated second). */
+  pass: { samples: number; p50Ms: number; maxMs: number; cpuP50Ms: number; cpuMaxMs: number; churnPerS: number };
+  /** The same world planned whole: the anchor. */
+  wholePass: { samples: number; p50Ms: number; cpuP50Ms: number };
   rssMb: number;
   heapMb: number;
   restartToFirstAllocationMs: number;
+  /** CPU time (user + system) of this process over that restart: the machine is shared, wall time is not all ours. */
+  restartCpuMs: number;
   blueGreen: { servers: number; sessions: number; phase: string; interrupted: number; examples: string[]; simulatedS: number; wallMs: number };
 }
 
@@ -53,26 +62,22 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
     const seedMs = ms(t0);
     log(`${seated.where.size} sessions open in ${seedMs} ms`);
 
-    const samples: number[] = [];
-    for (let i = 0; i < 15; i++) {
-      t0 = performance.now();
-      await plane.cp.reconciler.passNow();
-      samples.push(ms(t0));
-    }
-    samples.sort((a, b) => a - b);
+    // Sessions last 20 simulated minutes on average: that many leave and join per second.
+    const churnPerS = Math.max(1, Math.round(seated.where.size / 1_200));
+    const timed = await timePasses(plane, seated, shape, churnPerS);
     global.gc?.();
     const mem = process.memoryUsage();
-    log(`reconcile pass p50 ${samples[7]} ms, max ${samples[14]} ms; RSS ${Math.round(mem.rss / 2 ** 20)} MB`);
+    log(`reconcile pass (incremental, ${churnPerS} players leaving and joining per s): p50 ${timed.pass.p50Ms} ms, max ${timed.pass.maxMs} ms (CPU p50 ${timed.pass.cpuP50Ms} ms, max ${timed.pass.cpuMaxMs} ms); whole pass p50 ${timed.whole.p50Ms} ms; RSS ${Math.round(mem.rss / 2 ** 20)} MB`);
 
-    const restartMs = await restartToFirstAllocation(plane, seated);
-    log(`restart to first answered allocation: ${restartMs} ms`);
+    const restart = await restartToFirstAllocation(plane, seated);
+    log(`restart to first answered allocation: ${restart.wallMs} ms (CPU ${restart.cpuMs} ms)`);
     const blueGreen = release ? await releaseFirstFleet(plane, seated, shape, log) : { servers: 0, sessions: 0, phase: 'not run', interrupted: 0, examples: [], simulatedS: 0, wallMs: 0 };
     return {
       shape: { ...shape, servers: fleets * shape.serversPerFleet, sessions: fleets * shape.sessionsPerFleet },
       setup: { bootMs, seedMs, sessionsPerS: Math.round((fleets * shape.sessionsPerFleet) / (seedMs / 1000)) },
-      pass: { samples: samples.length, p50Ms: samples[7] ?? NaN, maxMs: samples[samples.length - 1] ?? NaN },
+      pass: { ...timed.pass, churnPerS }, wholePass: timed.whole,
       rssMb: Math.round(mem.rss / 2 ** 20), heapMb: Math.round(mem.heapUsed / 2 ** 20),
-      restartToFirstAllocationMs: restartMs, blueGreen,
+      restartToFirstAllocationMs: restart.wallMs, restartCpuMs: restart.cpuMs, blueGreen,
     };
   } finally {
     await pump(plane, plane.cp.close()).catch(() => undefined);
@@ -80,19 +85,67 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
   }
 }
 
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+
+/**
+ * Passes as they run in service: between two, a simulated second passes (health pings, the
+ * reconciler's own schedule) and `churn` players leave their servers and as many new ones are
+ * allocated and join. Only `passNow` is timed. Every fleet is swept whole once its last whole
+ * plan is 30 s old, one fleet per pass, so the maximum includes a sweep.
+ */
+async function timePasses(plane: ScalePlane, seated: Seated, shape: ScaleShape, churn: number): Promise<{ pass: Omit<ScaleResult['pass'], 'churnPerS'>; whole: ScaleResult['wholePass'] }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const wholeWall: number[] = [];
+  const wholeCpu: number[] = [];
+  const leaving = seated.where.keys();
+  const next = shape.sessionsPerFleet;
+  for (let i = 0; i < PASSES + WHOLE_PASSES; i++) {
+    const jobs: Promise<void>[] = [];
+    for (let k = 0; k < churn; k++) {
+      const player = leaving.next();
+      if (!player.done) {
+        const serverId = seated.where.get(player.value);
+        seated.where.delete(player.value);
+        if (serverId !== undefined) plane.gameServer(serverId)?.leave(player.value);
+      }
+      const f = (i * churn + k) % shape.fleets;
+      jobs.push(seat(plane, fleetName(f), playerId(f, next + Math.floor((i * churn + k) / shape.fleets)), seated));
+    }
+    await Promise.all(jobs);
+    plane.clock.advance(1_000);
+    await settle();
+    const whole = i >= PASSES;
+    const [t0, c0] = [performance.now(), cpuMs()];
+    await plane.cp.reconciler.passNow({ whole });
+    (whole ? wholeWall : wall).push(performance.now() - t0);
+    (whole ? wholeCpu : cpu).push(cpuMs() - c0);
+  }
+  return {
+    pass: { samples: wall.length, p50Ms: r1(median(wall)), maxMs: r1(Math.max(...wall)), cpuP50Ms: r1(median(cpu)), cpuMaxMs: r1(Math.max(...cpu)) },
+    whole: { samples: wholeWall.length, p50Ms: r1(median(wholeWall)), cpuP50Ms: r1(median(wholeCpu)) },
+  };
+}
+
 /**
  * Closes the control plane (game servers keep running on the simulated host), then times a new
  * one on the same SQLite file: load, re-adopt every server, listen, answer an allocation.
  */
-async function restartToFirstAllocation(plane: ScalePlane, seated: Seated): Promise<number> {
+async function restartToFirstAllocation(plane: ScalePlane, seated: Seated): Promise<{ wallMs: number; cpuMs: number }> {
   await pump(plane, plane.cp.close());
   global.gc?.();
   const t0 = performance.now();
+  const c0 = cpuMs();
   await pump(plane, (async () => {
     const cp = await plane.restart();
     await cp.api.allocations.allocate(AllocationRequestSchema.parse({ fleet: fleetName(0), playerId: 'f0p-first' }));
   })());
-  const elapsed = ms(t0);
+  const elapsed = { wallMs: ms(t0), cpuMs: r1(cpuMs() - c0) };
   // That player joins too (a reservation nobody uses would hold its server through the release).
   await pump(plane, plane.cp.api.allocations.allocate(AllocationRequestSchema.parse({ fleet: fleetName(0), playerId: 'f0p-first' })).then(async ({ response }) => {
     const game = plane.gameServer(response.server.id);

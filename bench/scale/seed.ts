@@ -5,7 +5,7 @@
  * each followed by the player joining the game server it was sent to (`sessionStarted`), so every
  * session is open, on a server that hosts it.
  */
-import { AllocationRequestSchema, ApplyRequestSchema } from '../../src/api/schemas.js';
+import { AllocationRequestSchema, ApplyRequestSchema, MaxFleetServers } from '../../src/api/schemas.js';
 import type { ScalePlane } from './plane.js';
 
 export interface ScaleShape {
@@ -24,7 +24,7 @@ export async function applyFleets(plane: ScalePlane, shape: ScaleShape): Promise
     builds: [build('scale-v1', '1.0.0'), build('scale-v2', '2.0.0')],
     fleets: Array.from({ length: shape.fleets }, (_, i) => ({
       name: fleetName(i), build: 'scale-v1', partyPolicy: 'together',
-      capacity: { minServers: shape.serversPerFleet, maxServers: Math.min(10_000, shape.serversPerFleet * 2), bufferServers: 0, idleTimeoutSeconds: 3_600 },
+      capacity: { minServers: shape.serversPerFleet, maxServers: Math.min(MaxFleetServers, shape.serversPerFleet * 2), bufferServers: 0, idleTimeoutSeconds: 3_600 },
       health: { timeoutSeconds: 600, startTimeoutSeconds: 600, stopGraceSeconds: 30 },
     })),
   }));
@@ -66,7 +66,7 @@ export async function openSessions(plane: ScalePlane, shape: ScaleShape, seated:
   }
 }
 
-async function seat(plane: ScalePlane, fleet: string, player: string, seated: Seated): Promise<void> {
+export async function seat(plane: ScalePlane, fleet: string, player: string, seated: Seated): Promise<void> {
   const { response } = await plane.cp.api.allocations.allocate(AllocationRequestSchema.parse({ fleet, playerId: player }));
   const serverId = response.server.id;
   const game = plane.gameServer(serverId);

@@ -52,10 +52,16 @@ export const BuildInputSchema = z.strictObject({
 });
 export type BuildInput = z.input<typeof BuildInputSchema>;
 
+/**
+ * The most servers one fleet may ask for: what one control plane is measured to carry in all
+ * (100,000 simulated servers, docs/scale.md). Above it: VALIDATION_FAILED, nothing applied.
+ */
+export const MaxFleetServers = 100_000;
+
 export const CapacitySchema = z.strictObject({
-  minServers: z.number().int().min(0).max(10_000),
-  maxServers: z.number().int().min(1).max(10_000),
-  bufferServers: z.number().int().min(0).max(10_000).default(1),
+  minServers: z.number().int().min(0).max(MaxFleetServers),
+  maxServers: z.number().int().min(1).max(MaxFleetServers),
+  bufferServers: z.number().int().min(0).max(MaxFleetServers).default(1),
   idleTimeoutSeconds: seconds.default(600),
 });
 

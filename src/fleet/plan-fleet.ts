@@ -63,6 +63,26 @@ export interface FleetObservation {
   now: number;
 }
 
+/**
+ * What an incremental pass knows of the servers it does not list, per build (see
+ * `planFleetPart`): how many are up, how many of those host players, and how many are Ready and
+ * idle past the fleet's idle time (candidates for a scale-down).
+ */
+export interface BuildTally {
+  up: number;
+  busy: number;
+  idle: number;
+}
+
+/**
+ * An observation of part of a fleet: `servers` lists only some of its servers, `rest` tallies
+ * the others. The caller vouches that no server of `rest` is due an action of its own (no
+ * deadline passed, nothing changed since it was last planned, under the same roles).
+ */
+export interface PartialFleetObservation extends FleetObservation {
+  rest: ReadonlyMap<string, BuildTally>;
+}
+
 export const StopReasons = ['scale-down', 'retired', 'unhealthy', 'start-timeout', 'drained'] as const;
 export type StopReason = (typeof StopReasons)[number];
 
@@ -71,7 +91,7 @@ export type FleetAction =
   | { kind: 'stop'; serverId: string; reason: StopReason }
   | { kind: 'health'; serverId: string; healthy: boolean };
 
-const UP: ReadonlySet<ServerState> = new Set(['Starting', 'Ready', 'Active']);
+export const UP: ReadonlySet<ServerState> = new Set(['Starting', 'Ready', 'Active']);
 
 /** Players on the server as far as anyone knows: its open sessions or its own roster. */
 export function occupancy(s: Pick<ServerObservation, 'used' | 'roster'>): number {
@@ -79,11 +99,28 @@ export function occupancy(s: Pick<ServerObservation, 'used' | 'roster'>): number
 }
 
 /** Whether the server may host players: never stop it. Unverified counts, but not as demand. */
-function occupied(s: ServerObservation): boolean {
+export function occupied(s: ServerObservation): boolean {
   return s.unverified || occupancy(s) > 0;
 }
 
 export function planFleet(obs: FleetObservation): FleetAction[] {
+  // Without `rest` every server is listed: the plan never needs more than it was given.
+  return plan(obs, EMPTY) ?? [];
+}
+
+/**
+ * The same plan from part of a fleet: equal to `planFleet` over the whole fleet, or null when
+ * the plan needs servers that are not listed (a scale-down must pick among every idle server).
+ * This is what lets a reconcile pass visit only what changed (src/reconcile/incremental.ts).
+ */
+export function planFleetPart(obs: PartialFleetObservation): FleetAction[] | null {
+  return plan(obs, obs.rest);
+}
+
+const EMPTY: ReadonlyMap<string, BuildTally> = new Map();
+const NONE: BuildTally = { up: 0, busy: 0, idle: 0 };
+
+function plan(obs: FleetObservation, rest: ReadonlyMap<string, BuildTally>): FleetAction[] | null {
   const actions: FleetAction[] = [];
   const stopping = new Set<string>();
   const stop = (s: ServerObservation, reason: StopReason): void => {
@@ -102,15 +139,17 @@ export function planFleet(obs: FleetObservation): FleetAction[] {
     if (s.state === 'Draining' && !occupied(s)) stop(s, 'drained');
   }
 
-  const builds = new Set<string>([...obs.roles.keys(), ...live.map((s) => s.build)]);
+  const builds = new Set<string>([...obs.roles.keys(), ...live.map((s) => s.build), ...rest.keys()]);
   for (const build of [...builds].sort()) {
     const role = obs.roles.get(build) ?? { role: 'retiring', idleSeconds: obs.capacity.idleTimeoutSeconds };
     const mine = live.filter((s) => s.build === build && !stopping.has(s.id));
     const up = mine.filter((s) => UP.has(stateOf(s)));
+    const others = rest.get(build) ?? NONE;
+    const upCount = up.length + others.up;
     const mayStart = obs.now >= (obs.startNotBefore.get(build) ?? 0);
 
     if (role.role === 'preview') {
-      if (up.length < role.target && mayStart) actions.push({ kind: 'start', build, count: role.target - up.length });
+      if (upCount < role.target && mayStart) actions.push({ kind: 'start', build, count: role.target - upCount });
     } else if (role.role === 'retiring') {
       for (const s of mine) {
         if (stateOf(s) === 'Starting') stop(s, 'retired');
@@ -119,13 +158,16 @@ export function planFleet(obs: FleetObservation): FleetAction[] {
     } else {
       // Demand is what servers host; an unverified server is kept, not counted as busy, so a
       // restart does not start servers that are surplus once the rosters are in.
-      const desired = Math.min(role.cap ?? Infinity, desiredServers(obs, up.filter((s) => occupancy(s) > 0).length, role.share));
-      if (up.length < desired && mayStart) actions.push({ kind: 'start', build, count: desired - up.length });
-      if (up.length > desired) {
+      const busy = up.filter((s) => occupancy(s) > 0).length + others.busy;
+      const desired = Math.min(role.cap ?? Infinity, desiredServers(obs, busy, role.share));
+      if (upCount < desired && mayStart) actions.push({ kind: 'start', build, count: desired - upCount });
+      if (upCount > desired) {
+        // The oldest idle servers go first, wherever they are: an unlisted one may be among them.
+        if (others.idle > 0) return null;
         const surplus = up
           .filter((s) => stateOf(s) === 'Ready' && idleLongEnough(s, obs.capacity.idleTimeoutSeconds, obs.now))
           .sort((a, b) => (a.emptySince ?? 0) - (b.emptySince ?? 0) || a.id.localeCompare(b.id))
-          .slice(0, up.length - desired);
+          .slice(0, upCount - desired);
         for (const s of surplus) stop(s, 'scale-down');
       }
     }
@@ -152,7 +194,7 @@ export function desiredServers(obs: Pick<FleetObservation, 'capacity'>, busy: nu
   return Math.min(max, Math.max(min, busy + bufferServers));
 }
 
-function idleLongEnough(s: ServerObservation, idleSeconds: number, now: number): boolean {
+export function idleLongEnough(s: ServerObservation, idleSeconds: number, now: number): boolean {
   if (occupied(s) || s.emptySince === null) return false;
   return now - s.emptySince >= idleSeconds * 1000;
 }

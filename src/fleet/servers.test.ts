@@ -9,7 +9,7 @@ import { SessionService } from '../session/service.js';
 import type { Ctx } from '../state/context.js';
 import { Persister } from '../state/persister.js';
 import { World } from '../state/world.js';
-import { sampleBuild, sampleFleet, sampleServer } from '../store/fixtures.js';
+import { sampleBuild, sampleFleet, sampleServer, sampleSession } from '../store/fixtures.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { ServerService } from './servers.js';
 
@@ -78,6 +78,26 @@ describe('ServerService.recover after a control-plane crash', () => {
     await servers.recover();
     expect(world.servers.has('srv_never')).toBe(false);
     expect((await store.getServer('srv_never'))?.state).toBe('Stopped');
+  });
+
+  it('records every server found gone after a restart, with its sessions closed, in one commit', async () => {
+    const { world, store, servers } = setup();
+    for (let i = 0; i < 50; i++) {
+      // Pids no process of ours has: the runtime finds them all gone.
+      world.putServer(sampleServer({ id: `srv_gone${i}`, fleet: 'arena', build: 'v1', state: 'Active', pid: 999_000 + i, identity: `x${i}`, token: `tg${i}` }));
+    }
+    world.addSession(sampleSession({ id: 'ses_gone', fleet: 'arena', server: 'srv_gone7', build: 'v1', playerId: 'p1', partyId: null }));
+    const commit = store.commit.bind(store);
+    let commits = 0;
+    store.commit = (m) => {
+      commits++;
+      return commit(m);
+    };
+    await servers.recover();
+    expect(commits).toBe(1);
+    expect(world.servers.size).toBe(0);
+    expect((await store.getServer('srv_gone7'))?.state).toBe('Crashed');
+    expect((await store.getSession('ses_gone'))?.closeReason).toBe('server_crashed');
   });
 
   it('stops a server that was retired while it was still spawning, once the spawn completes', async () => {

@@ -132,6 +132,9 @@ export class ServerService {
   health(serverId: string): void {
     const s = this.require(serverId);
     s.lastHealthAt = this.ctx.clock.now();
+    // A ping only moves a healthy server's deadline later (a pass that looks early finds nothing
+    // to do), but it makes an Unhealthy one healthy: the next pass must look at it.
+    if (s.state === 'Unhealthy') this.ctx.world.touch(serverId);
   }
 
   async setCapacity(serverId: string, capacity: number): Promise<void> {
@@ -190,7 +193,14 @@ export class ServerService {
   async onExit(exit: RuntimeExit): Promise<void> {
     const s = this.ctx.world.servers.get(exit.serverId);
     if (!s) return;
-    const now = this.ctx.clock.now();
+    await this.ctx.persister.persist(this.exited(exit, this.ctx.clock.now()));
+    this.opts.kick(s.fleet);
+  }
+
+  /** Records an exit in memory and returns the mutations that make it durable ([] for an unknown server). */
+  private exited(exit: RuntimeExit, now: number): Mutation[] {
+    const s = this.ctx.world.servers.get(exit.serverId);
+    if (!s) return [];
     const requested = exit.requested || s.stopRequestedAt !== null;
     const state = requested ? 'Stopped' : 'Crashed';
     const mutations: Mutation[] = [];
@@ -203,14 +213,14 @@ export class ServerService {
     const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code ?? 'unknown'}`;
     mutations.push({ kind: 'putServer', server: done }, event(now, s.fleet, requested ? 'server.stopped' : 'server.crashed', s.id, `${s.id} ${requested ? 'stopped' : 'crashed'} (${how})`, { code: exit.code, signal: exit.signal, build: s.build, starting: s.state === 'Starting' }));
     if (!requested && s.state === 'Starting') mutations.push(...this.countStartFailure(s, `${how} before Ready (log: ${s.logPath ?? 'n/a'})`, now));
-    await this.ctx.persister.persist(mutations);
-    this.opts.kick(s.fleet);
+    return mutations;
   }
 
   /** After a restart: re-attach to servers that are still running, account for those that are not. */
   async recover(): Promise<void> {
     const now = this.ctx.clock.now();
     const known: RuntimeInstance[] = [];
+    const gone: Mutation[] = [];
     for (const s of [...this.ctx.world.servers.values()]) {
       if (s.pid !== null && s.identity !== null) {
         known.push({ serverId: s.id, pid: s.pid, identity: s.identity, address: s.address, ports: s.ports, logPath: s.logPath ?? '' });
@@ -225,7 +235,7 @@ export class ServerService {
         await this.ctx.persister.persist([{ kind: 'putServer', server: next }, event(now, s.fleet, 'server.recovered', s.id, `found ${s.id} running as pid ${found.pid} without a record of it`)]);
       } else {
         // Never spawned: nothing runs, nothing to stop.
-        await this.onExit({ serverId: s.id, code: null, signal: null, requested: true });
+        gone.push(...this.exited({ serverId: s.id, code: null, signal: null, requested: true }, now));
       }
     }
     const result = await this.runtime.adopt(known);
@@ -239,7 +249,9 @@ export class ServerService {
       s.lastHealthAt = now;
       if (s.stopRequestedAt !== null) this.signalStop(s);
     }
-    for (const id of result.gone) await this.onExit({ serverId: id, code: null, signal: null, requested: false });
+    for (const id of result.gone) gone.push(...this.exited({ serverId: id, code: null, signal: null, requested: false }, now));
+    // One commit for every server found gone (a new simulated host finds all 100,000 gone), not one each.
+    await this.ctx.persister.persist(gone);
   }
 
   private require(serverId: string): GameServer {

@@ -16,7 +16,9 @@ import type { SessionService } from '../session/service.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import type { GameServer } from '../fleet/model.js';
-import { planFleet, type BuildRole, type FleetAction } from '../fleet/plan-fleet.js';
+import type { BuildRole, FleetAction, ServerObservation } from '../fleet/plan-fleet.js';
+import type { FleetMemo} from './incremental.js';
+import { planIncrementally, rolesKey } from './incremental.js';
 import type { ServerService } from '../fleet/servers.js';
 
 export interface ReconcilerOptions {
@@ -28,6 +30,13 @@ export interface ReconcilerOptions {
   onStall?: (gapMs: number) => void;
   /** Adds roles from above the fleet (an environment's warm servers of a staged build). */
   adjustRoles?: (fleet: string, roles: Map<string, BuildRole>) => Map<string, BuildRole>;
+  /**
+   * Plan only the servers that changed or reached a deadline (src/reconcile/incremental.ts).
+   * Default true; false plans every server of every fleet on every pass.
+   */
+  incremental?: boolean;
+  /** How old a fleet's last whole plan may get before a pass plans it whole again, as a safety net. Default 30 s. */
+  fullSweepMs?: number;
 }
 
 export class FleetReconciler {
@@ -40,6 +49,10 @@ export class FleetReconciler {
   private readonly inflight = new Set<Promise<unknown>>();
   private nextIdempotencySweep = 0;
   private readonly stalls: StallDetector;
+  /** `passNow({ whole: true })`: the bench's anchor, every fleet planned whole. */
+  private wholeNext = false;
+  /** Per fleet: what its last plan left for the next one to rely on. */
+  private readonly memos = new Map<string, FleetMemo>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -87,9 +100,14 @@ export class FleetReconciler {
    * Runs one pass now (or waits for the one running) and resolves when it has committed: how the
    * scale bench times a pass on a fake clock. The regular schedule carries on afterwards.
    */
-  async passNow(): Promise<void> {
+  async passNow(opts: { whole?: boolean } = {}): Promise<void> {
     if (this.running) await this.running;
-    await this.runPass();
+    this.wholeNext = opts.whole === true;
+    try {
+      await this.runPass();
+    } finally {
+      this.wholeNext = false;
+    }
   }
 
   private schedule(ms: number): void {
@@ -110,9 +128,10 @@ export class FleetReconciler {
         this.again = false;
         await this.expireReservations();
         await this.expireIdempotency();
+        const sweep = this.sweepTarget(this.clock.now());
         for (const name of [...this.ctx.world.fleets.keys()]) {
           try {
-            await this.passFleet(name);
+            await this.passFleet(name, this.wholeNext || name === sweep);
           } catch (e) {
             this.opts.onError(e);
           }
@@ -128,31 +147,66 @@ export class FleetReconciler {
     }
   }
 
-  private async passFleet(name: string): Promise<void> {
+  private async passFleet(name: string, sweep: boolean): Promise<void> {
     // `now` first: a pause between the two reads then only moves the window later, never earlier.
     const now = this.clock.now();
     const observingSince = this.stalls.observingSince();
     const mutations: Mutation[] = [];
     mutations.push(...this.rollouts.reconcile(name, now));
     const fleet = this.ctx.world.fleets.get(name);
-    if (!fleet) return;
-    const servers = this.ctx.world.fleetServers(name);
-    const roles = fleetRoles(fleet.routing, fleet.capacity.idleTimeoutSeconds, this.ctx.world.latestRolloutOf(name) ?? null);
-    const actions = planFleet({
-      capacity: fleet.capacity,
-      health: fleet.health,
-      servers: servers.map((s) => ({
-        id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id),
-        roster: this.sessions.rosters.size(s.id), unverified: this.sessions.rosters.isUnverified(s.id), createdAt: s.createdAt,
-        lastHealthAt: s.lastHealthAt, emptySince: s.emptySince, stopRequestedAt: s.stopRequestedAt,
-      })),
-      roles: this.opts.adjustRoles ? this.opts.adjustRoles(name, roles) : roles,
-      startNotBefore: this.servers.startNotBefore(name),
-      observingSince,
-      now,
+    if (!fleet) {
+      this.memos.delete(name);
+      return;
+    }
+    const base = fleetRoles(fleet.routing, fleet.capacity.idleTimeoutSeconds, this.ctx.world.latestRolloutOf(name) ?? null);
+    const roles = this.opts.adjustRoles ? this.opts.adjustRoles(name, base) : base;
+    // Taken after the rollout step, whose changes this plan must see.
+    const touched = this.ctx.world.takeTouched(name);
+    const { actions, memo } = planIncrementally({
+      memo: this.memos.get(name),
+      basis: { spec: fleet, roles: rolesKey(roles), observingSince },
+      touched,
+      whole: sweep || this.opts.incremental === false,
+      obs: { capacity: fleet.capacity, health: fleet.health, roles, startNotBefore: this.servers.startNotBefore(name), observingSince, now },
+      observe: (id) => {
+        const s = this.ctx.world.servers.get(id);
+        return s && s.fleet === name ? this.observe(s) : undefined;
+      },
+      observeAll: () => this.ctx.world.fleetServers(name).map((s) => this.observe(s)),
     });
+    this.memos.set(name, memo);
     for (const a of actions) mutations.push(...this.apply(name, a, now));
     if (mutations.length > 0) await this.ctx.persister.persist(mutations);
+  }
+
+  private observe(s: GameServer): ServerObservation {
+    return {
+      id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id),
+      roster: this.sessions.rosters.size(s.id), unverified: this.sessions.rosters.isUnverified(s.id), createdAt: s.createdAt,
+      lastHealthAt: s.lastHealthAt, emptySince: s.emptySince, stopRequestedAt: s.stopRequestedAt,
+    };
+  }
+
+  /**
+   * The fleet a pass plans whole although its memo still holds: the one planned whole longest
+   * ago, once that is `fullSweepMs` old. One per pass, so the sweep never makes one pass as
+   * slow as a full scan of every fleet.
+   */
+  private sweepTarget(now: number): string | null {
+    let oldest: string | null = null;
+    let at = Infinity;
+    for (const [name, memo] of this.memos) {
+      // A deleted fleet's memo would stay the oldest for ever and no other fleet would be swept.
+      if (!this.ctx.world.fleets.has(name)) {
+        this.memos.delete(name);
+        continue;
+      }
+      if (memo.plannedAt < at) {
+        at = memo.plannedAt;
+        oldest = name;
+      }
+    }
+    return oldest !== null && now - at >= (this.opts.fullSweepMs ?? 30_000) ? oldest : null;
   }
 
   private async expireReservations(): Promise<void> {

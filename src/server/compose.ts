@@ -227,13 +227,13 @@ async function assemble(
     serversOn: (hostId: string) => [...world.servers.values()].filter((s) => hostsWiring.hostOf(s.id) === hostId).map((s) => s.id),
   };
   const routes = [...allRoutes(api), ...clusterRoutes(cluster), ...hostRoutes(hostsApi)];
-  const openapi = openApiDocument(routes, VERSION);
-  const openapiText = JSON.stringify(openapi);
+  // Built on first request: generating it costs ~0.3 s of a cold start that nothing else waits on.
+  let openapiText: string | null = null;
   let closing = false;
   const handler = createHandler(routes, {
     raw: [
       { method: 'GET', path: '/healthz', handler: async () => ({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, version: VERSION }) }) },
-      { method: 'GET', path: '/openapi.json', handler: async () => ({ status: 200, contentType: 'application/json', body: openapiText }) },
+      { method: 'GET', path: '/openapi.json', handler: async () => ({ status: 200, contentType: 'application/json', body: (openapiText ??= JSON.stringify(openApiDocument(routes, VERSION))) }) },
       { method: 'GET', path: '/metrics', handler: async () => ({ status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }) },
     ],
     maxBodyBytes: MAX_BODY_BYTES,

@@ -14,14 +14,18 @@ export class Rosters {
   private readonly reported = new Map<string, Set<string>>();
   private readonly unverified = new Set<string>();
 
+  /** `changed` hears of every change to what the planner sees of a server (its size, whether unverified). */
+  constructor(private readonly changed: (serverId: string) => void = () => undefined) {}
+
   /** After a restart or re-adoption: the store's word that it is empty is not enough. */
   markUnverified(serverId: string): void {
     this.unverified.add(serverId);
+    this.changed(serverId);
   }
 
   /** The server was observed: a roster report, a session end that left it empty, its shutdown request. */
   verify(serverId: string): void {
-    this.unverified.delete(serverId);
+    if (this.unverified.delete(serverId)) this.changed(serverId);
   }
 
   isUnverified(serverId: string): boolean {
@@ -32,6 +36,7 @@ export class Rosters {
   set(serverId: string, players: Iterable<string>): void {
     this.reported.set(serverId, new Set(players));
     this.verify(serverId);
+    this.changed(serverId);
   }
 
   /** Players on the server's roster; 0 for a server that never reported one. */
@@ -50,16 +55,21 @@ export class Rosters {
 
   /** A confirmed player joins a server that reports rosters. */
   add(serverId: string, playerId: string): void {
-    this.reported.get(serverId)?.add(playerId);
+    const roster = this.reported.get(serverId);
+    if (roster && !roster.has(playerId)) {
+      roster.add(playerId);
+      this.changed(serverId);
+    }
   }
 
   drop(serverId: string, playerId: string): void {
-    this.reported.get(serverId)?.delete(playerId);
+    if (this.reported.get(serverId)?.delete(playerId)) this.changed(serverId);
   }
 
   /** The server is gone. */
   forget(serverId: string): void {
     this.reported.delete(serverId);
     this.unverified.delete(serverId);
+    this.changed(serverId);
   }
 }

@@ -35,12 +35,15 @@ export interface RosterReport {
 
 export class SessionService {
   /** Each game server's own roster and whether it was observed since the restart. */
-  readonly rosters = new Rosters();
+  readonly rosters: Rosters;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly opts: SessionOptions,
-  ) {}
+  ) {
+    // A roster change can change a plan: the reconciler's next pass looks at that server again.
+    this.rosters = new Rosters((id) => ctx.world.touch(id));
+  }
 
   /** Closes an open session in memory and returns the mutations that make it durable. */
   closeInMemory(sessionId: string, reason: CloseReason, now: number, extra: Pick<Session, 'migrationToken'> = {}): Mutation[] {

@@ -47,6 +47,13 @@ export class World {
   private nextTokenExpiry = Infinity;
   /** Reserved sessions in opening order (Map keeps insertion order), so expiry reads only what expires. */
   private readonly reservedOrder = new Map<string, number>();
+  /**
+   * Servers changed since the reconciler last looked, by fleet: what an incremental pass plans
+   * (src/reconcile/incremental.ts). A set per fleet, so it never outgrows the fleet.
+   */
+  private readonly touched = new Map<string, Set<string>>();
+  /** Set while a snapshot is read in (see `reset`). */
+  private loading = false;
 
   static fromSnapshot(s: Snapshot): World {
     const w = new World();
@@ -57,14 +64,25 @@ export class World {
   /** Replaces everything with a snapshot of the store. */
   private reset(s: Snapshot): void {
     for (const m of [this.builds, this.fleets, this.servers, this.sessions, this.rollouts, this.idempotency, this.migrationTokens, this.ranges,
-      this.serversByFleet, this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout, this.reservedOrder]) {
+      this.serversByFleet, this.sessionsByServer, this.sessionByPlayer, this.partySessions, this.serverByToken, this.latestRollout, this.reservedOrder,
+      this.touched]) {
       m.clear();
     }
     this.capacity.clear();
     for (const b of s.builds) this.putBuild(b);
     for (const f of s.fleets) this.fleets.set(f.name, f);
     for (const srv of s.servers) this.putServer(srv);
-    for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(sess);
+    // A million sessions at a cold start: the capacity index is synced once per server at the
+    // end rather than once per session, and nothing is journalled for the reconciler (its
+    // first pass plans every fleet whole).
+    this.loading = true;
+    try {
+      for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(sess);
+    } finally {
+      this.loading = false;
+    }
+    for (const id of this.sessionsByServer.keys()) this.syncCapacity(id);
+    this.touched.clear();
     for (const r of s.activeRollouts) this.putRollout(r);
     for (const i of [...s.idempotency].sort((a, b) => a.expiresAt - b.expiresAt)) this.idempotency.set(key(i.fleet, i.key), i);
     this.nextTokenExpiry = Infinity;
@@ -96,6 +114,27 @@ export class World {
       fleet.set(s.id, s);
     }
     this.syncCapacity(s.id);
+    this.touchIn(s.fleet, s.id);
+  }
+
+  /** Notes a change to what the planner observes of a server (its sessions, roster, health). */
+  touch(serverId: string): void {
+    const s = this.servers.get(serverId);
+    if (s) this.touchIn(s.fleet, serverId);
+  }
+
+  /** The servers of `fleet` changed since the last call (and forgets them). */
+  takeTouched(fleet: string): Set<string> {
+    const set = this.touched.get(fleet);
+    if (!set) return new Set();
+    this.touched.delete(fleet);
+    return set;
+  }
+
+  private touchIn(fleet: string, serverId: string): void {
+    let set = this.touched.get(fleet);
+    if (!set) this.touched.set(fleet, (set = new Set()));
+    set.add(serverId);
   }
 
   /** The server as the allocator sees it, whatever its state (undefined once it is gone). */
@@ -155,7 +194,10 @@ export class World {
     let set = this.sessionsByServer.get(s.server);
     if (!set) this.sessionsByServer.set(s.server, (set = new Set()));
     set.add(s.id);
-    this.syncCapacity(s.server);
+    if (!this.loading) {
+      this.syncCapacity(s.server);
+      this.touch(s.server);
+    }
     this.sessionByPlayer.set(key(s.fleet, s.playerId), s.id);
     if (s.partyId !== null) {
       let party = this.partySessions.get(key(s.fleet, s.partyId));
@@ -189,6 +231,7 @@ export class World {
     set?.delete(id);
     if (set && set.size === 0) this.sessionsByServer.delete(s.server);
     this.syncCapacity(s.server);
+    this.touch(s.server);
     if (this.sessionByPlayer.get(key(s.fleet, s.playerId)) === id) this.sessionByPlayer.delete(key(s.fleet, s.playerId));
     if (s.partyId !== null) {
       const party = this.partySessions.get(key(s.fleet, s.partyId));

@@ -37,7 +37,6 @@ import {
   eventRow,
   fleetRow,
   fromDoc,
-  fromDocs,
   idempotencyRow,
   migrationTokenRow,
   releasePlanRow,
@@ -77,6 +76,7 @@ export class SqliteStore implements StateStore {
   private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout' | 'releasePlan', Statement>;
   /** Prepared list queries keyed by their SQL; there are only a few filter combinations. */
   private readonly queries = new Map<string, Statement>();
+  private readonly plucked = new Map<string, Statement>();
   private readonly applyBatch: Database.Transaction<(mutations: readonly Mutation[]) => void>;
   private readonly readSnapshot: Database.Transaction<(now: number) => Snapshot>;
 
@@ -409,8 +409,19 @@ export class SqliteStore implements StateStore {
     return stmt.all(...params) as R[];
   }
 
+  /**
+   * Documents of a query selecting only `doc`: plucked and iterated, so a million open sessions
+   * at a cold start are parsed one by one without an intermediate row object or array each.
+   */
   private docs<T>(sql: string, params: readonly unknown[] = []): T[] {
-    return fromDocs<T>(this.rows<DocRow>(sql, params));
+    let stmt = this.plucked.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql).pluck();
+      this.plucked.set(sql, stmt);
+    }
+    const out: T[] = [];
+    for (const doc of stmt.iterate(...params)) out.push(JSON.parse(doc as string) as T);
+    return out;
   }
 }
 
