@@ -58,4 +58,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'child_process', 'http', '**/store/**', '**/runtime/**', '**/state/**'] }],
     },
   },
+  {
+    // Chaos experiments' decisions: the judge, the state machine, the blast radius, the spec and the report.
+    files: ['src/chaos/model.ts', 'src/chaos/judge.ts', 'src/chaos/machine.ts', 'src/chaos/blast-radius.ts', 'src/chaos/spec.ts', 'src/chaos/report.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-globals': ['error', 'Date', 'setTimeout', 'setInterval', 'setImmediate', 'performance', 'fetch', 'process'],
+      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'child_process', 'http', '**/store/**', '**/runtime/**', '**/state/**', '**/cli/**', '**/api/**'] }],
+    },
+  },
 );

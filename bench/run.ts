@@ -13,6 +13,7 @@
  *          --only scale|safety|nines  --scale-servers N --scale-sessions N --safety-seconds N --nines-seconds N
  *          --full (session safety at eight nines: the light simulator to 3×10^8 sessions, see docs/simulation.md)
  *          --only spawn,cold-start,soak and --soak: the growth phases alone (bench/growth.ts)
+ *          --only postgres: PostgreSQL with 1 and 3 replicas vs SQLite, and leader failover (bench/postgres.ts)
  *
  * Issue 8's phases: `fleet-size` (allocation against fleet size, in process, before the control
  * plane starts: bench/scale.ts), `endpoint` (allocation against a bare node:http endpoint, and
@@ -20,7 +21,7 @@
  * fleet: bench/scale/), `safety` (the session-safety campaign over the whole control plane) and
  * `nines` (the light session-safety simulator over the pure planners and allocator: bench/scale/nines.ts).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +36,7 @@ import { runEndpoint, type EndpointResult } from './endpoint.js';
 import { runScale, type ScaleResult } from './scale.js';
 import { Inspector, summarizeProfile, type CpuProfile } from './profile.js';
 import { OVERLOAD, runOverload } from './overload.js';
+import { postgresOnly, renderPostgres, runPostgresBench } from './postgres.js';
 import { NOISY_PCT, ONLY_PHASES, environment, judge, renderMarkdown, type BenchResults, type OnlyPhase, type Parameters } from './report.js';
 import { round } from './stats.js';
 import { runSwitch, type SwitchResult } from './switch.js';
@@ -376,9 +378,25 @@ async function withGrowth(): Promise<number> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
   if (growthOnly(argv)) return runGrowth(root, argv, log);
+  if (postgresOnly(argv)) return withPostgres(root, argv, log, false);
   const code = await main();
   if (argv.some((a) => a.startsWith('--only'))) return code;
-  return Math.max(code, await runGrowth(root, [], log));
+  return Math.max(code, await runGrowth(root, [], log), await withPostgres(root, argv, log, true));
+}
+
+/** The PostgreSQL phase (bench/postgres.ts): alone, it writes latest.*; after the others, it joins them. */
+async function withPostgres(root: string, argv: string[], log: (m: string) => void, join: boolean): Promise<number> {
+  log('postgres phase: allocation throughput with 1 and 3 replicas vs SQLite, and leader failover');
+  const r = await runPostgresBench(root, argv, log);
+  const dir = path.join(root, 'bench', 'results');
+  const json = path.join(dir, 'latest.json');
+  const md = path.join(dir, 'latest.md');
+  const before = join && existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as object) : { environment: environment(root, tmpdir()) };
+  writeFileSync(json, `${JSON.stringify({ ...before, postgres: r }, null, 2)}\n`);
+  writeFileSync(md, (join && existsSync(md) ? readFileSync(md, 'utf8') : '# Handoff bench (--only postgres)\n') + renderPostgres(r));
+  for (const e of r.errors) log(`ERROR ${e.split('\n')[0] ?? ''}`);
+  log(`results: ${path.relative(process.cwd(), md)}`);
+  return r.errors.length === 0 ? 0 : 1;
 }
 
 process.exitCode = await withGrowth().catch((e: unknown) => {

@@ -121,16 +121,23 @@ export const PrometheusQuerySchema = z
   .refine(bounds, { message: 'min must not be above max', path: ['min'] })
   .refine((q) => q.max !== undefined || q.min !== undefined, { message: 'give max or min: the query result is judged against them' }) satisfies z.ZodType<PrometheusQuery, unknown>;
 
-export const AnalysisSpecSchema = z
-  .strictObject({
-    windowSeconds: z.number().int().min(10).max(86_400).default(DEFAULT_WINDOW_SECONDS),
-    metrics: z.array(MetricSpecSchema).max(50).default([]),
-    prometheus: z.array(PrometheusQuerySchema).max(20).default([]),
-    webhook: WebhookCheckSchema.optional(),
-  })
-  .refine((a) => a.metrics.length + a.prometheus.length > 0 || a.webhook !== undefined, { message: 'an analysis needs at least one metric, Prometheus query or webhook' })
-  .refine((a) => new Set(a.metrics.map((m) => m.metric)).size === a.metrics.length, { message: 'each metric may appear once', path: ['metrics'] })
-  .refine((a) => new Set(a.prometheus.map((q) => q.name)).size === a.prometheus.length, { message: 'each Prometheus query name may appear once', path: ['prometheus'] }) satisfies z.ZodType<AnalysisSpec, unknown>;
+/** The fields of an analysis, for schemas that add their own (a background analysis's interval). */
+export const analysisSpecFields = {
+  windowSeconds: z.number().int().min(10).max(86_400).default(DEFAULT_WINDOW_SECONDS),
+  metrics: z.array(MetricSpecSchema).max(50).default([]),
+  prometheus: z.array(PrometheusQuerySchema).max(20).default([]),
+  webhook: WebhookCheckSchema.optional(),
+};
+
+/** The checks every analysis schema applies to those fields. */
+export function withAnalysisChecks<T extends z.ZodType<AnalysisSpec, unknown>>(schema: T): T {
+  return schema
+    .refine((a) => a.metrics.length + a.prometheus.length > 0 || a.webhook !== undefined, { message: 'an analysis needs at least one metric, Prometheus query or webhook' })
+    .refine((a) => new Set(a.metrics.map((m) => m.metric)).size === a.metrics.length, { message: 'each metric may appear once', path: ['metrics'] })
+    .refine((a) => new Set(a.prometheus.map((q) => q.name)).size === a.prometheus.length, { message: 'each Prometheus query name may appear once', path: ['prometheus'] });
+}
+
+export const AnalysisSpecSchema = withAnalysisChecks(z.strictObject(analysisSpecFields)) satisfies z.ZodType<AnalysisSpec, unknown>;
 
 /** Refuses a metric the catalogue does not know, before anything is applied. */
 export function validateAnalysis(spec: AnalysisSpec): void {

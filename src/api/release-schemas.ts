@@ -9,6 +9,7 @@ import { AnalysisSpecSchema } from '../analysis/spec.js';
 import { FailurePolicies, ReleasePhases, StepPhases, type ReleasePlanSpec } from '../release/model.js';
 import { WebhookCheckSchema } from '../rollout/checks.js';
 import type { RolloutSpec } from '../rollout/model.js';
+import { commonRolloutOptions } from '../rollout/background.js';
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lowercase letters, digits, . _ -; at most 63 characters');
@@ -53,7 +54,7 @@ export const ReleaseStepSchema = z.preprocess(
   (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && !('strategy' in v) ? { ...v, strategy: 'blue-green' } : v),
   z.discriminatedUnion(
     'strategy',
-    strategyNames.map((n) => z.strictObject({ ...stepCommon, strategy: z.literal(n), ...strategies[n].options })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+    strategyNames.map((n) => z.strictObject({ ...stepCommon, strategy: z.literal(n), ...strategies[n].options, ...commonRolloutOptions })) as unknown as [z.ZodObject, ...z.ZodObject[]],
   ),
 );
 

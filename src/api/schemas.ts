@@ -15,6 +15,7 @@ import { CloseReasons, SessionStates } from '../session/model.js';
 import { SmokeCheckSchema, SmokeStates } from '../rollout/checks.js';
 import { Verdicts } from '../analysis/judge/model.js';
 import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrategy } from '../rollout/model.js';
+import { commonRolloutOptions } from '../rollout/background.js';
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
 import { RoutingPreferences } from '../allocation/routing.js';
 import { EnvironmentInputSchema, WebhookInputSchema } from './env-schemas.js';
@@ -128,7 +129,7 @@ export const RolloutStartSchema = z.preprocess(
   (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) && !('strategy' in v) ? { ...v, strategy: 'blue-green' } : v),
   z.discriminatedUnion(
     'strategy',
-    strategyNames.map((n) => z.strictObject({ ...rolloutCommon, strategy: z.literal(n), ...strategies[n].options })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+    strategyNames.map((n) => z.strictObject({ ...rolloutCommon, strategy: z.literal(n), ...strategies[n].options, ...commonRolloutOptions })) as unknown as [z.ZodObject, ...z.ZodObject[]],
   ),
 );
 export type RolloutStartRequest = { fleet: string; build: string; replace: boolean; strategy: RolloutStrategy } & Record<string, unknown>;
@@ -250,6 +251,8 @@ const MetricSideSchema = z.object({ n: z.number(), value: z.number().nullable() 
 /** One stored verdict (see `AnalysisRecord` in rollout/model.ts). */
 export const AnalysisRecordSchema = z.object({
   step: z.string(),
+  /** `step`: a gate of the strategy's (a canary analysis step, pre/post-switch, a batch); `background`: the repeating background analysis. */
+  kind: z.enum(['step', 'background']).optional(),
   verdict: z.enum(Verdicts),
   window: z.object({ since: z.number(), until: z.number() }),
   canary: z.string(),
@@ -294,6 +297,14 @@ export const RolloutViewSchema = z.object({
   supersededBy: z.string().nullable(),
   /** Every analysis verdict of the release, oldest first, with its numbers per metric. */
   analyses: z.array(AnalysisRecordSchema),
+  /** The background analysis's schedule (null without one): when the next check is due, the one running, and a hold. */
+  background: z.object({
+    nextAt: z.number(),
+    running: z.object({ since: z.number(), until: z.number() }).nullable(),
+    runs: z.number(),
+    /** Set while an inconclusive verdict holds the release for `promote` (onInconclusive: pause). */
+    heldAt: z.number().nullable(),
+  }).nullable().optional(),
   progress: z.object({
     /** Per build of this release: servers by state, open sessions and routing weight. */
     builds: z.record(

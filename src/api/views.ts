@@ -71,7 +71,8 @@ export function rolloutView(world: World, r: Rollout): RolloutView {
   return {
     ...rest,
     supersededBy: r.supersededBy ?? null,
-    analyses: r.analyses ?? [],
+    analyses: (r.analyses ?? []).map((a) => ({ ...a, kind: a.kind ?? 'step' })),
+    background: r.background ?? (r.spec.backgroundAnalysis ? { nextAt: r.createdAt + r.spec.backgroundAnalysis.intervalSeconds * 1000, running: null, runs: 0, heldAt: null } : null),
     progressState: r.progressState ?? {},
     strategy: spec.strategy,
     spec: { ...spec },

@@ -5,9 +5,9 @@
 import type { ClusterView, ReplicaView } from '../cluster/model.js';
 import { ServerStates } from '../fleet/model.js';
 import { formatAge, formatCounts, formatTime, orDash, renderTable, truncate } from './table.js';
-import type { BuildView, EventView, FleetView, RolloutView, ServerView, SessionView } from './views.js';
+import type { BuildView, EventView, FleetView, HostView, RolloutView, ServerView, SessionView } from './views.js';
 
-export const ListResources = ['builds', 'fleets', 'servers', 'sessions', 'rollouts', 'events', 'cluster'] as const;
+export const ListResources = ['builds', 'fleets', 'servers', 'sessions', 'rollouts', 'events', 'cluster', 'hosts'] as const;
 export type ListResource = (typeof ListResources)[number];
 
 export function isListResource(value: string): value is ListResource {
@@ -71,8 +71,13 @@ const cluster: Columns<ReplicaView> = {
   row: (r, now) => [r.id, r.role, r.url, formatAge(r.seenAt, now)],
 };
 
+const hosts: Columns<HostView> = {
+  headers: ['HOST', 'ZONE', 'REGION', 'ADDRESS', 'STATE', 'SERVERS/SLOTS', 'SEEN'],
+  row: (h, now) => [h.embedded ? `${h.id} (embedded)` : h.id, h.zone, h.region, h.publicAddress, h.state, `${h.servers.length}/${h.capacity.slots}`, h.embedded ? '-' : formatAge(h.lastHeartbeatAt, now)],
+};
+
 // Each entry's item type is checked above; the list itself comes off the wire untyped.
-const AllColumns: Record<ListResource, Columns<unknown>> = { builds, fleets, servers, sessions, rollouts, events, cluster };
+const AllColumns: Record<ListResource, Columns<unknown>> = { builds, fleets, servers, sessions, rollouts, events, cluster, hosts };
 
 /** `get cluster`: who leads under which epoch, then the replicas. */
 export function renderCluster(view: ClusterView, now: number): string {

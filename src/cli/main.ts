@@ -12,11 +12,13 @@ import { allocateCommand } from './commands/allocate.js';
 import { applyCommand } from './commands/apply.js';
 import { getCommand } from './commands/get.js';
 import { loadtestCommand } from './commands/loadtest.js';
+import { chaosProxyCommand, chaosRunCommand, chaosUsage } from './commands/chaos.js';
 import { notifyCommand } from './commands/notify.js';
 import { rolloutAbortCommand, rolloutPromoteCommand, rolloutStatusCommand, rolloutUsage } from './commands/rollout.js';
 import { rolloutStartCommand } from './commands/rollout-start.js';
 import { envCommands, envUsage } from './commands/env.js';
 import { webhookCommands, webhookUsage } from './commands/webhook.js';
+import { hostCommands, hostUsage } from './commands/host.js';
 import { releaseAbortCommand, releaseApplyCommand, releaseApproveCommand, releaseStatusCommand, releaseUsage } from './commands/release.js';
 import { DefaultServerUrl, resolveServerUrl, splitInvocation, UsageError } from './usage.js';
 
@@ -26,15 +28,20 @@ Usage: handoff [--server URL] [--json] <command> [flags]
 
 Commands:
   server [flags]              run the control plane (see: handoff server --help)
+  agent [flags]               run one host's game servers for a control plane
+                              (see: handoff agent --help; docs/hosts.md)
   backup --to FILE            snapshot the state store, while serving (docs/backups.md)
   restore --from FILE         load a backup into an empty store (control plane stopped)
   apply -f FILE               register builds, create or update fleets from YAML or JSON
-  get RESOURCE                list builds, fleets, servers, sessions, rollouts, events or
-                              the cluster (replicas, leader, epoch)
+  get RESOURCE                list builds, fleets, servers, sessions, rollouts, events,
+                              hosts or the cluster (replicas, leader, epoch)
   allocate FLEET --player ID  place a player on a game server
   notify FLEET --message TEXT send a maintenance notice to the fleet's game servers
   loadtest --fleet F --rate N --duration D
                               offer allocations open loop; allocations/s, latency, errors
+  chaos run FILE              run a chaos experiment: inject a fault, judge the steady
+                              state, abort and restore the moment it breaks (docs/chaos.md)
+  chaos proxy                 a fault-injecting TCP proxy for the database connection
   rollout start FLEET         release a build to a fleet
   rollout status FLEET        show (or --watch) the fleet's latest rollout
   rollout promote FLEET       switch a rollout waiting for promotion
@@ -48,6 +55,8 @@ Commands:
                               environments: blue/green slots, snapshots, staging
   webhook list|create|delete|deliveries
                               webhooks for release events and their delivery log
+  host cordon|drain|uncordon|token HOST
+                              host maintenance and agent tokens (docs/hosts.md)
   version                     print the CLI version
 
 Global flags (before or after the command):
@@ -63,12 +72,15 @@ const Commands: Readonly<Record<string, Command>> = {
   allocate: allocateCommand,
   notify: notifyCommand,
   loadtest: loadtestCommand,
+  'chaos run': chaosRunCommand,
+  'chaos proxy': chaosProxyCommand,
   'rollout start': rolloutStartCommand,
   'rollout status': rolloutStatusCommand,
   'rollout promote': rolloutPromoteCommand,
   'rollout abort': rolloutAbortCommand,
   ...envCommands,
   ...webhookCommands,
+  ...hostCommands,
   'release apply': releaseApplyCommand,
   'release status': releaseStatusCommand,
   'release approve': releaseApproveCommand,
@@ -76,7 +88,7 @@ const Commands: Readonly<Record<string, Command>> = {
 };
 
 /** Commands spelled in two words (`rollout start`, `env stage`), with the group's own usage. */
-const Groups: Readonly<Record<string, string>> = { rollout: rolloutUsage, release: releaseUsage, env: envUsage, webhook: webhookUsage };
+const Groups: Readonly<Record<string, string>> = { chaos: chaosUsage, rollout: rolloutUsage, release: releaseUsage, env: envUsage, webhook: webhookUsage, host: hostUsage };
 
 /** Runs one invocation and returns its exit code. Never calls `process.exit`: output must flush. */
 async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
@@ -91,6 +103,7 @@ async function main(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     if (word === 'help') return helpFor(io, inv.rest);
     if (word === 'version') return await printVersion(io, json || inv.rest.includes('--json'));
     if (word === 'server') return await runServer(inv.rest);
+    if (word === 'agent') return await runAgent(inv.rest);
     if (word === 'backup' || word === 'restore') return await runBackup(word, inv.rest, io);
     if (word === 'archive') return await runArchive(inv.rest, io);
 
@@ -184,6 +197,13 @@ async function printVersion(io: CliIo, json: boolean): Promise<ExitCode> {
 async function runServer(args: readonly string[]): Promise<ExitCode> {
   const { runServerCommand } = await import('../server/main.js');
   return (await runServerCommand([...args])) === 0 ? ExitCodes.ok : ExitCodes.apiError;
+}
+
+/** `handoff agent`: lazily loaded like the server (it runs the local runtime). */
+async function runAgent(args: readonly string[]): Promise<ExitCode> {
+  const { runAgentCommand } = await import('../agent/main.js');
+  const status = await runAgentCommand([...args]);
+  return status === 0 ? ExitCodes.ok : status === 2 ? ExitCodes.usage : ExitCodes.apiError;
 }
 
 /** Backups work on the store, not through the API; loaded lazily like the server. */

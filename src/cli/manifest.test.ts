@@ -101,3 +101,26 @@ fleets:
     expect(() => manifestToApplyRequest(text, 'm.yaml')).toThrow(message);
   });
 });
+
+describe('a kind: Rollout manifest with a background analysis', () => {
+  const yaml = (metric: string) => `
+kind: Rollout
+fleet: arena
+build: arena-2
+strategy: blue-green
+backgroundAnalysis:
+  intervalSeconds: 30
+  windowSeconds: 120
+  metrics:
+    - { metric: ${metric}, max: 0.05 }
+`;
+
+  it('carries it to the apply request', () => {
+    const req = manifestToApplyRequest(yaml('crash_rate'), 'release.yaml') as unknown as { rollouts: Record<string, unknown>[] };
+    expect(req.rollouts[0]).toMatchObject({ fleet: 'arena', build: 'arena-2', backgroundAnalysis: { intervalSeconds: 30, windowSeconds: 120, metrics: [{ metric: 'crash_rate', max: 0.05 }] } });
+  });
+
+  it('refuses a misspelt field in it before anything is sent', () => {
+    expect(() => manifestToApplyRequest(yaml('crash_rate').replace('intervalSeconds', 'intervalSecs'), 'release.yaml')).toThrow(UsageError);
+  });
+});

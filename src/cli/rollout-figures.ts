@@ -3,6 +3,7 @@
  * figures (from `progressState.figures`) and what the operator can do next. Pure.
  */
 import { formatDuration, renderTable } from './table.js';
+import { isTerminalPhase } from '../rollout/model.js';
 import type { RolloutView } from './views.js';
 
 interface FigureRow {
@@ -37,6 +38,7 @@ export function renderFigures(r: RolloutView): string | null {
 
 /** What to run next, for a release waiting on a person; null when it waits on nothing. */
 export function nextStep(r: RolloutView): string | null {
+  if (r.background?.heldAt != null && !isTerminalPhase(r.phase)) return `continue with: handoff rollout promote ${r.fleet}  (or: handoff rollout abort ${r.fleet})`;
   if (r.phase === 'AwaitingPromotion') return `switch with: handoff rollout promote ${r.fleet}  (or: handoff rollout abort ${r.fleet})`;
   if (r.phase === 'Paused' && r.message.endsWith('until promote')) return `continue with: handoff rollout promote ${r.fleet}  (or: handoff rollout abort ${r.fleet})`;
   if (r.phase === 'Paused' && r.strategy === 'rolling') return `resume with: handoff rollout promote ${r.fleet}  (or: handoff rollout abort ${r.fleet})`;

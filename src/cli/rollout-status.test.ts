@@ -104,3 +104,23 @@ describe('builds of superseded releases', () => {
     expect(renderBuildTable(r)).toContain('arena-0 (draining)');
   });
 });
+
+describe('the background analysis in rollout status', () => {
+  const spec = { strategy: 'blue-green', backgroundAnalysis: { intervalSeconds: 60, windowSeconds: 300, metrics: [{ metric: 'crash_rate', max: 0.05 }] } };
+
+  it('shows its schedule and how many checks ran', () => {
+    const r = rolloutView({ spec, background: { nextAt: Noon + 12_000, running: null, runs: 3, heldAt: null } });
+    expect(renderRolloutStatus(r, Noon)).toContain('backgrnd every 1m over 5m; 3 checks; next in 12s');
+  });
+
+  it('says a release is held by an inconclusive verdict, and how to go on', () => {
+    const r = rolloutView({ spec, background: { nextAt: Noon + 12_000, running: null, runs: 1, heldAt: Noon - 30_000 } });
+    const text = renderRolloutStatus(r, Noon);
+    expect(text).toContain('backgrnd every 1m over 5m; 1 check; next in 12s; HELD by an inconclusive verdict for 30s');
+    expect(text).toContain('next     continue with: handoff rollout promote arena');
+  });
+
+  it('shows nothing for a release without one', () => {
+    expect(renderRolloutStatus(rolloutView(), Noon)).not.toContain('backgrnd');
+  });
+});

@@ -34,6 +34,8 @@ export function renderRolloutStatus(r: RolloutView, now: number, forecasts: read
     const head = r.smoke.serverId ? `smoke    ${r.smoke.state} on ${r.smoke.serverId}` : `check    ${r.smoke.state}`;
     lines.push(`${head}${took}${r.smoke.detail ? `: ${r.smoke.detail}` : ''}`);
   }
+  const background = renderBackground(r, now);
+  if (background) lines.push(`backgrnd ${background}`);
   lines.push(`timings  ${renderTimings(r, now)}`);
   // Rolling releases and A/B tests render their own figures (batches, variants) below.
   const progress = r.strategy === 'rolling' || r.strategy === 'ab-test' ? '' : renderProgress(r.progressState ?? {});
@@ -47,6 +49,21 @@ export function renderRolloutStatus(r: RolloutView, now: number, forecasts: read
   const figures = renderFigures(r);
   if (figures) lines.push('', figures);
   return lines.join('\n');
+}
+
+/**
+ * The background analysis's schedule, e.g. `every 60s over 5m; 3 checks; next in 12s` or
+ * `...; HELD by an inconclusive verdict since 30s`. Null without one.
+ */
+export function renderBackground(r: Pick<RolloutView, 'background' | 'spec' | 'phase'>, now: number): string | null {
+  const b = r.background;
+  const spec = r.spec['backgroundAnalysis'] as { intervalSeconds?: number; windowSeconds?: number } | null | undefined;
+  if (!b || !spec) return null;
+  const parts = [`every ${formatDuration((spec.intervalSeconds ?? 0) * 1000)} over ${formatDuration((spec.windowSeconds ?? 0) * 1000)}`, `${b.runs} check${b.runs === 1 ? '' : 's'}`];
+  if (b.running) parts.push('one running');
+  else if (!isTerminalPhase(r.phase)) parts.push(b.nextAt > now ? `next in ${formatDuration(b.nextAt - now)}` : 'next due now');
+  if (b.heldAt !== null) parts.push(`HELD by an inconclusive verdict for ${formatDuration(Math.max(0, now - b.heldAt))}`);
+  return parts.join('; ');
 }
 
 /**

@@ -31,3 +31,18 @@ export type EnvSnapshotView = z.output<typeof EnvSnapshotViewSchema>;
 export type EnvHistoryView = z.output<typeof EnvHistoryViewSchema>;
 export type WebhookView = z.output<typeof WebhookViewSchema>;
 export type DeliveryView = z.output<typeof DeliveryViewSchema>;
+
+/** `GET /v1/hosts` items (src/api/routes/hosts.ts). */
+export interface HostView {
+  id: string;
+  zone: string;
+  region: string;
+  publicAddress: string;
+  capacity: { slots: number; cpuMillis: number | null; memoryMb: number | null };
+  state: string;
+  schedule: string;
+  embedded: boolean;
+  lastHeartbeatAt: number;
+  servers: string[];
+  empty: boolean;
+}

@@ -35,6 +35,13 @@ export const ErrorCatalogue = {
   PORT_RANGE_EXHAUSTED: { status: 503, retryable: true, message: 'No free port is left in the configured range' },
   SERVER_START_FAILED: { status: 500, retryable: true, message: 'The game server process could not be started' },
 
+  // Hosts (src/hosts, src/agent)
+  HOST_NOT_FOUND: { status: 404, retryable: false, message: 'No host with this id has registered' },
+  HOST_UNREACHABLE: { status: 503, retryable: true, message: "The host's agent is not connected" },
+  HOST_TOKEN_INVALID: { status: 401, retryable: false, message: 'The agent token is missing, malformed or for another host' },
+  HOST_SERVER_NOT_OWNED: { status: 409, retryable: false, message: 'The agent reported a game server that runs on another host' },
+  HOST_CAPACITY_EXHAUSTED: { status: 503, retryable: true, message: 'No schedulable host has room for another game server' },
+
   // Sessions and allocation
   SESSION_NOT_FOUND: { status: 404, retryable: false, message: 'No session with this id' },
   SESSION_CLOSED: { status: 409, retryable: false, message: 'The session is already closed' },
@@ -78,6 +85,13 @@ export const ErrorCatalogue = {
   SLOT_BUILD_NOT_FOUND: { status: 404, retryable: false, message: 'An environment slot is bound to a build that is not registered' },
   SNAPSHOT_NOT_FOUND: { status: 404, retryable: false, message: 'The environment has no snapshot with this number' },
   WEBHOOK_NOT_FOUND: { status: 404, retryable: false, message: 'No webhook with this name' },
+  WEBHOOK_URL_FORBIDDEN: { status: 422, retryable: false, message: 'A webhook or Prometheus URL points at an address the control plane may not call (link-local or cloud metadata by default)' },
+  EVENT_KIND_RESERVED: { status: 422, retryable: false, message: 'Only chaos.* and annotation.* events may be posted; the control plane writes every other kind itself' },
+
+  // Chaos experiments (the CLI's `handoff chaos`; never an HTTP answer of the control plane)
+  CHAOS_EXPERIMENT_INVALID: { status: 422, retryable: false, message: 'The chaos experiment is malformed or inconsistent; nothing was injected' },
+  CHAOS_TARGET_NOT_FOUND: { status: 422, retryable: false, message: "The fault's blast radius names nothing the experiment can reach (no running server, no such replica, no pid for it)" },
+  CHAOS_INJECTION_FAILED: { status: 500, retryable: false, message: 'The fault could not be injected (not permitted, or its target vanished); whatever was injected is restored' },
 
   // Game-server SDK
   SDK_UNAUTHORIZED: { status: 401, retryable: false, message: 'Missing or unknown game-server token' },

@@ -153,6 +153,20 @@ export class ServerService {
     this.opts.kick(s.fleet);
   }
 
+  /**
+   * Its host is draining (src/hosts): no new sessions from now on. The fleet planner stops a
+   * Draining server once it is empty and, missing its capacity, starts a replacement elsewhere.
+   */
+  async drainForHost(serverId: string, hostId: string): Promise<void> {
+    const s = this.require(serverId);
+    if (s.state === 'Draining' || s.stopRequestedAt !== null) return;
+    const now = this.ctx.clock.now();
+    const next: GameServer = { ...s, state: 'Draining', drainReason: 'host-draining' };
+    this.ctx.world.putServer(next);
+    await this.ctx.persister.persist([{ kind: 'putServer', server: next }, event(now, s.fleet, 'server.draining', s.id, `host ${hostId} is draining`, { host: hostId })]);
+    this.opts.kick(s.fleet);
+  }
+
   /** Marks the server Draining (no new sessions from this instant) and asks the runtime to stop it. */
   stop(serverId: string, reason: StopReason, now: number): Mutation[] {
     const s = this.ctx.world.servers.get(serverId);

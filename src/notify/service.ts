@@ -9,6 +9,8 @@
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { HandoffError } from '../core/errors.js';
+import { checkUrls, egressPolicy, type EgressPolicy } from '../net/egress.js';
+import { guardedPost } from '../net/post.js';
 import type { Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import type { Delivery, DeliveryAttempt, Webhook, WebhookSpec } from './model.js';
@@ -18,6 +20,7 @@ import { sign, SignatureHeader } from './signature.js';
 
 export const CursorKey = 'notify.cursor';
 const PAGE = 500;
+const DEFAULT_EGRESS = egressPolicy();
 
 export interface NotifierOptions {
   intervalMs: number;
@@ -27,6 +30,8 @@ export interface NotifierOptions {
   /** In [0, 1): the jitter draw. */
   random: () => number;
   onError: (e: unknown) => void;
+  /** The addresses deliveries may go to (see net/egress.ts); default: all but link-local and metadata. */
+  egress?: EgressPolicy;
 }
 
 export class Notifier {
@@ -47,6 +52,10 @@ export class Notifier {
     return n;
   }
 
+  private egress(): EgressPolicy {
+    return this.opts.egress ?? DEFAULT_EGRESS;
+  }
+
   list(): Webhook[] {
     return [...this.hooks.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -61,6 +70,7 @@ export class Notifier {
     const seen = new Set<string>();
     for (const s of specs) {
       if (seen.has(s.name)) throw new HandoffError('VALIDATION_FAILED', `webhook ${s.name} appears twice`, { webhook: s.name });
+      checkUrls({ url: s.url }, this.egress(), `webhooks[${s.name}]`);
       seen.add(s.name);
     }
   }
@@ -171,15 +181,12 @@ export class Notifier {
     const started = performance.now();
     let result: Pick<DeliveryAttempt, 'status' | 'error'>;
     try {
-      const res = await fetch(hook.url, {
-        method: 'POST',
+      const res = await guardedPost(hook.url, {
         headers: { 'content-type': 'application/json', [SignatureHeader]: sign(hook.secret, d.body, at), 'handoff-event': d.event, 'handoff-delivery': d.id },
-        body: d.body,
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
-        redirect: 'manual',
+        body: d.body, timeoutMs: this.opts.timeoutMs, policy: this.egress(), maxBytes: 1024,
       });
-      await res.arrayBuffer().catch(() => undefined);
-      result = { status: res.status, error: res.ok ? null : `HTTP ${res.status}` };
+      const ok = res.status >= 200 && res.status < 300;
+      result = { status: res.status, error: ok ? null : `HTTP ${res.status}` };
     } catch (e) {
       result = { status: null, error: e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e) };
     }

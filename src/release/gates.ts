@@ -3,7 +3,6 @@
  * and hands each answer to the release service, which folds it into the plan on its next pass:
  * nothing a gate says is written while a pass is under way.
  */
-import { callWebhook } from '../analysis/webhook.js';
 import { analysisDepsOf, runMetricsAnalysisSafely, type AnalysisDeps } from '../rollout/analysis-run.js';
 import type { GateJudgement, GateWindow } from './analysis-gate.js';
 import type { GateVerdict, ReleaseRecord } from './model.js';
@@ -46,7 +45,7 @@ export class GateRunner {
     const hook = gate && 'name' in gate ? r.spec.webhooks.find((w) => w.name === gate.name) : gate;
     if (!spec || !hook) return;
     const payload = { release: r.name, step, fleet: spec.fleet, build: spec.build, strategy: spec.spec.strategy };
-    this.run(r.name, step, async () => ({ kind: 'webhook', ...(await callWebhook(hook, payload)), at: this.opts.now() }));
+    this.run(r.name, step, async () => ({ kind: 'webhook', ...(await this.deps.webhook(hook, payload)), at: this.opts.now() }));
   }
 
   /** Judges an analysis gate's builds over its window, as a canary's analysis step does. */

@@ -5,6 +5,7 @@
  * abort a rollout, or release a fleet back to its previous build. The rollout domain never
  * calls back: the plan reads its rollouts' phases on the next tick.
  */
+import { checkUrls, egressPolicy, type EgressPolicy } from '../net/egress.js';
 import { z } from 'zod';
 import type { MetricResult } from '../analysis/judge/model.js';
 import { canonicalJson } from '../core/canonical-json.js';
@@ -44,7 +45,7 @@ export class ReleaseService {
     private readonly ctx: Ctx,
     private readonly rollouts: RolloutService,
     /** `analysis`: what analysis gates judge with (the rollout service's signals, Prometheus, webhook); without it every metric lacks samples, so a gate is inconclusive, never passed. */
-    private readonly opts: { intervalMs: number; onError: (e: unknown) => void; analysis?: AnalysisDeps },
+    private readonly opts: { intervalMs: number; onError: (e: unknown) => void; analysis?: AnalysisDeps; egress?: EgressPolicy },
   ) {
     this.gates = new GateRunner({
       now: () => ctx.clock.now(), onError: opts.onError, ...(opts.analysis ? { analysis: opts.analysis } : {}),
@@ -80,6 +81,7 @@ export class ReleaseService {
     const now = this.ctx.clock.now();
     for (const plan of plans) {
       if (await this.identical(plan)) continue;
+      checkUrls(plan, this.opts.egress ?? egressPolicy());
       validatePlan(plan, { hasFleet: (f) => world.fleets.has(f) || pending.fleets.includes(f), hasBuild: (b) => world.builds.has(b) || pending.builds.includes(b) }, now);
       const running = this.active.get(plan.name);
       if (running && canonicalJson(running.spec) !== canonicalJson(plan)) {

@@ -7,7 +7,7 @@
  */
 import { criteriaOf } from '../analysis/spec.js';
 import { HandoffError, isHandoffError } from '../core/errors.js';
-import { strategyFor } from '../rollout/strategies/index.js';
+import { strategyFor, validateRolloutSpec } from '../rollout/strategies/index.js';
 import type { ReleasePlanSpec } from './model.js';
 
 export interface PlanLookups {
@@ -55,7 +55,7 @@ export function validatePlan(plan: ReleasePlanSpec, known: PlanLookups, now: num
     if (!known.hasFleet(s.fleet)) throw new HandoffError('FLEET_NOT_FOUND', `step ${s.name}: no fleet named ${s.fleet}`, { step: s.name, fleet: s.fleet });
     if (!known.hasBuild(s.build)) throw new HandoffError('BUILD_NOT_FOUND', `step ${s.name}: no build ${s.build}`, { step: s.name, build: s.build });
     const strategy = strategyFor(s.spec);
-    strategy.validate(s.spec, now, { build: s.build });
+    validateRolloutSpec(s.spec, now, { build: s.build });
     for (const b of strategy.builds?.(s.spec) ?? []) {
       if (!known.hasBuild(b)) throw new HandoffError('BUILD_NOT_FOUND', `step ${s.name}: no build ${b}`, { step: s.name, build: b });
     }

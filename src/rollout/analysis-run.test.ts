@@ -89,8 +89,8 @@ describe('withVerdict', () => {
   it('stores the verdict with its numbers and the window, and logs it as rollout.verdict', () => {
     const out = withVerdict(running, check(a), failed, T0 + 30_001)!;
     expect(out.rollout.smoke).toMatchObject({ state: 'failed', finishedAt: T0 + 30_001, detail: 'fail: crash_rate is 0.75.' });
-    expect(out.rollout.analyses).toEqual([{ step: 'step 2/3', verdict: 'fail', result: failed, window: { since: T0, until: T0 + 30_000 }, canary: 'v2', baseline: 'v1', at: T0 + 30_001 }]);
-    expect(out.event).toMatchObject({ kind: 'appendEvent', event: { kind: 'rollout.verdict', data: { verdict: 'fail', step: 'step 2/3' } } });
+    expect(out.rollout.analyses).toEqual([{ step: 'step 2/3', kind: 'step', verdict: 'fail', result: failed, window: { since: T0, until: T0 + 30_000 }, canary: 'v2', baseline: 'v1', at: T0 + 30_001 }]);
+    expect(out.event).toMatchObject({ kind: 'appendEvent', event: { kind: 'rollout.verdict', data: { verdict: 'fail', step: 'step 2/3', kind: 'step' } } });
   });
 
   it('records a verdict of a running check outside Verifying too (blue-green after its switch)', () => {

@@ -9,6 +9,7 @@ import type { AnalysisResult, MetricResult, MetricSamples } from '../analysis/ju
 import { runPrometheusQuery } from '../analysis/providers/prometheus.js';
 import { criteriaOf, type PrometheusQuery } from '../analysis/spec.js';
 import { callWebhook } from '../analysis/webhook.js';
+import { egressPolicy, type EgressPolicy } from '../net/egress.js';
 import { event } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import type { WebhookCheck } from './checks.js';
@@ -27,11 +28,11 @@ export interface AnalysisDeps {
  * every metric inconclusive, never a pass), the webhook client and the Prometheus provider.
  * Shared by the rollout service's analysis steps and release plans' analysis gates.
  */
-export function analysisDepsOf(signals: Pick<AnalysisDeps, 'samplesFor'> | undefined, prometheusUrl: string | null): AnalysisDeps {
+export function analysisDepsOf(signals: Pick<AnalysisDeps, 'samplesFor'> | undefined, prometheusUrl: string | null, policy: EgressPolicy = egressPolicy()): AnalysisDeps {
   return {
     samplesFor: (...a) => signals?.samplesFor(...a) ?? {},
-    webhook: callWebhook,
-    prometheus: (q, time) => runPrometheusQuery(q, { address: prometheusUrl, time }),
+    webhook: (check, payload) => callWebhook(check, payload, policy),
+    prometheus: (q, time) => runPrometheusQuery(q, { address: prometheusUrl, time, policy }),
   };
 }
 
@@ -69,10 +70,17 @@ export function withVerdict(r: Rollout, check: MetricsCheck, result: AnalysisRes
   if (isTerminalPhase(r.phase) || r.smoke?.state !== 'running' || r.smoke.startedAt !== check.window.since) return null;
   const state = result.verdict === 'pass' ? 'passed' : result.verdict === 'fail' ? 'failed' : 'inconclusive';
   const summary = verdictSummary(result);
-  const record: AnalysisRecord = { step: check.label, verdict: result.verdict, result, window: check.window, canary: check.canary, baseline: check.baseline, at: now };
+  const record: AnalysisRecord = { step: check.label, kind: 'step', verdict: result.verdict, result, window: check.window, canary: check.canary, baseline: check.baseline, at: now };
   const rollout: Rollout = { ...r, smoke: { ...r.smoke, state, finishedAt: now, detail: summary }, analyses: [...(r.analyses ?? []), record], updatedAt: now };
+  return { rollout, event: verdictEvent(r, record, now) };
+}
+
+/** The `rollout.verdict` event of a stored verdict: webhooks hear each metric's figures and p-value. */
+export function verdictEvent(r: Pick<Rollout, 'id' | 'fleet'>, record: AnalysisRecord, now: number): Mutation {
+  const { result, step } = record;
   const figures = result.metrics.map((m) => ({ metric: m.metric, verdict: m.verdict, canary: m.canary, baseline: m.baseline, pValue: m.test?.pValue ?? null }));
-  return { rollout, event: event(now, r.fleet, 'rollout.verdict', r.id, `${check.label}: analysis ${summary}`, { verdict: result.verdict, step: check.label, metrics: figures }) };
+  const kind = record.kind ?? 'step';
+  return event(now, r.fleet, 'rollout.verdict', r.id, `${step}: analysis ${verdictSummary(result)}`, { verdict: result.verdict, step, kind, metrics: figures });
 }
 
 /** One line for the rollout's message and `smoke.detail`: the verdict, then the reasons that decided it. */

@@ -3,6 +3,7 @@
  * commit, so `abort` re-routes new sessions within a single allocation.
  */
 import { HandoffError } from '../core/errors.js';
+import { isHeld, releaseHold } from './background.js';
 import type { Rollout } from './model.js';
 import { strategyOf } from './strategies/index.js';
 import { emptyPlan, restoredRouting, type PromoteInput, type RolloutPlan, type RolloutServer } from './strategy.js';
@@ -37,6 +38,18 @@ export function planAbort(r: Rollout, servers: readonly RolloutServer[], now: nu
   };
 }
 
+/**
+ * A failed background analysis: the abort above (new sessions back on the next allocation,
+ * drain notices called off, the new build's players finish), recorded as `Failed` with the
+ * verdict as its message, as a failed analysis step is.
+ */
+export function planAnalysisFailure(r: Rollout, servers: readonly RolloutServer[], now: number, message: string): RolloutPlan {
+  const plan = planAbort(r, servers, now);
+  return { ...plan, patch: { ...plan.patch, phase: 'Failed', abortedAt: null, failedAt: now, message } };
+}
+
+/** `promote` on a release a background verdict holds ends the hold; otherwise it is the strategy's. */
 export function planPromote(r: Rollout, input: PromoteInput, now: number): Partial<Rollout> {
+  if (isHeld(r)) return releaseHold(r);
   return strategyOf(r).promote(r, input, now);
 }

@@ -5,6 +5,7 @@
  */
 import type { RoutingTable } from '../allocation/routing.js';
 import type { AnalysisResult, Verdict } from '../analysis/judge/model.js';
+import type { BackgroundState, CommonRolloutSpec } from './background-model.js';
 import type { SmokeResult } from './checks.js';
 import type { AbTestSpec } from './strategies/ab-test/spec.js';
 import type { BlueGreenSpec } from './strategies/blue-green/spec.js';
@@ -30,7 +31,8 @@ export type RolloutPhase = (typeof RolloutPhases)[number];
 
 export const TerminalRolloutPhases: readonly RolloutPhase[] = ['Completed', 'Aborted', 'Failed', 'Superseded'];
 
-export type RolloutSpec = BlueGreenSpec | MaintenanceSpec | RollingSpec | DynamicPoolSpec | CanarySpec | AbTestSpec;
+/** One strategy's options, plus those every release takes (a background analysis). */
+export type RolloutSpec = (BlueGreenSpec | MaintenanceSpec | RollingSpec | DynamicPoolSpec | CanarySpec | AbTestSpec) & CommonRolloutSpec;
 export type RolloutStrategy = RolloutSpec['strategy'];
 
 /** A request to start a release, as the rollout domain takes it. */
@@ -44,8 +46,10 @@ export interface RolloutStart {
 
 /** One verdict of a release analysis, kept on the rollout (and so in the store) with its numbers. */
 export interface AnalysisRecord {
-  /** Where in the release it ran, e.g. `step 2/4`. */
+  /** Where in the release it ran, e.g. `step 2/4`, `background #3`. */
   step: string;
+  /** A gate of the strategy's (`step`, the default on older records) or the repeating background analysis. */
+  kind?: 'step' | 'background';
   verdict: Verdict;
   /** Per metric: the canary's and the baseline's figures, the test, and why. */
   result: AnalysisResult;
@@ -74,6 +78,8 @@ export interface Rollout {
   smoke: SmokeResult | null;
   /** Every analysis verdict of the release, oldest first (absent on records before analyses). */
   analyses?: AnalysisRecord[];
+  /** The background analysis's schedule and hold (see `background.ts`); absent without one. */
+  background?: BackgroundState;
   /** Strategy-owned progress (batch, step, variant figures); JSON, read only by its strategy. */
   progressState?: Record<string, unknown>;
   /** The routing table before this release: what `abort` restores (absent on 0.1.0 records). */

@@ -9,30 +9,39 @@ import { runSmokeCheck } from '../analysis/smoke.js';
 import { callWebhook } from '../analysis/webhook.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
+import { checkUrls, egressPolicy, type EgressPolicy } from '../net/egress.js';
 import { newId } from '../core/ids.js';
 import type { Fleet, GameServer } from '../fleet/model.js';
 import type { CloseReason } from '../session/model.js';
 import type { SessionService } from '../session/service.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
+import { isHeld } from './background.js';
+import { BackgroundAnalyses } from './background-service.js';
 import { planAbort, planPromote } from './commands.js';
 import { FiguresReader } from './figures-reader.js';
 import { analysisDepsOf, runMetricsAnalysisSafely, withVerdict, type AnalysisDeps } from './analysis-run.js';
 import { isTerminalPhase, type Rollout, type RolloutStart } from './model.js';
-import { strategyFor, strategyOf } from './strategies/index.js';
+import { strategyFor, strategyOf, validateRolloutSpec } from './strategies/index.js';
 import type { AnalysisCheck, MetricsCheck, PromoteInput, RolloutPlan, RolloutServer, Strategy } from './strategy.js';
 
 const UP = new Set(['Starting', 'Ready', 'Active']);
+const DEFAULT_EGRESS = egressPolicy();
 
 export class RolloutService {
   private readonly smokeRunning = new Set<string>();
   private figures: FiguresReader | null = null;
+  private readonly background: BackgroundAnalyses;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly sessions: SessionService,
-    private readonly opts: { cwd: string; kick: (fleet: string) => void; signals?: Pick<AnalysisDeps, 'samplesFor'>; prometheusUrl?: string | null },
-  ) {}
+    private readonly opts: { cwd: string; kick: (fleet: string) => void; signals?: Pick<AnalysisDeps, 'samplesFor'>; prometheusUrl?: string | null; egress?: EgressPolicy },
+  ) {
+    this.background = new BackgroundAnalyses(ctx, () => this.analysisDeps(), {
+      apply: (r, plan, now) => this.apply(r, plan, now), observe: (fleet) => this.observe(fleet), kick: opts.kick,
+    });
+  }
 
   /**
    * Starts a release. A release whose build already takes new sessions does not block the next
@@ -46,7 +55,8 @@ export class RolloutService {
     if (!world.builds.has(req.build)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${req.build}`, { build: req.build });
     const strategy = strategyFor(req.spec);
     const now = this.ctx.clock.now();
-    strategy.validate(req.spec, now, { build: req.build });
+    validateRolloutSpec(req.spec, now, { build: req.build });
+    checkUrls(req.spec, this.egress());
     for (const b of strategy.builds?.(req.spec) ?? []) {
       if (!world.builds.has(b)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${b}`, { build: b });
     }
@@ -102,7 +112,8 @@ export class RolloutService {
     for (const req of reqs) {
       if (!world.fleets.has(req.fleet) && !pending.fleets.includes(req.fleet)) throw new HandoffError('FLEET_NOT_FOUND', `no fleet named ${req.fleet}`, { fleet: req.fleet });
       if (!world.builds.has(req.build) && !pending.builds.includes(req.build)) throw new HandoffError('BUILD_NOT_FOUND', `no build ${req.build}`, { build: req.build });
-      strategyFor(req.spec).validate(req.spec, now);
+      validateRolloutSpec(req.spec, now);
+      checkUrls(req.spec, this.egress());
       if (this.unchanged(req)) continue;
       // What the strategy refuses for this fleet (the same build is for `start` to judge: the
       // request may change the fleet first).
@@ -183,7 +194,11 @@ export class RolloutService {
       const check = strategy.runningCheck ? strategy.runningCheck(r) : r.phase === 'Verifying' ? specSmoke(r, r.smoke.serverId) : null;
       if (check) this.runCheck(r, check);
     }
-    return this.apply(r, strategyOf(r).plan({ rollout: r, servers: this.observe(fleet), now }), now);
+    const background = this.background.step(r, now);
+    const current = this.ctx.world.rollouts.get(r.id) ?? r;
+    // Held by an inconclusive background verdict: the release waits for a person's promote.
+    if (isHeld(current)) return background;
+    return [...background, ...this.apply(current, strategyOf(current).plan({ rollout: current, servers: this.observe(fleet), now }), now)];
   }
 
   /** A server of the release's build failed to start or crashed before Ready; its strategy decides what that means. */
@@ -273,7 +288,7 @@ export class RolloutService {
     const outcome =
       'smoke' in check
         ? runSmokeCheck(check.smoke, { serverId, address: target.address, ports: target.ports }, this.opts.cwd)
-        : callWebhook(check.webhook, check.payload);
+        : callWebhook(check.webhook, check.payload, this.egress());
     void outcome
       .then((o) => this.recordSmoke(r.id, serverId, o.passed, o.detail))
       .catch((e: unknown) => this.recordSmoke(r.id, serverId, false, String(e)))
@@ -287,11 +302,19 @@ export class RolloutService {
   private runAnalysis(r: Rollout, check: MetricsCheck): void {
     if (this.ctx.clock.now() < check.window.until) return;
     this.smokeRunning.add(r.id);
-    // Without a signal source every metric has no samples: inconclusive, never a pass.
-    const deps = analysisDepsOf(this.opts.signals, this.opts.prometheusUrl ?? null);
-    void runMetricsAnalysisSafely(r.fleet, check, deps)
+    void runMetricsAnalysisSafely(r.fleet, check, this.analysisDeps())
       .then((result) => this.recordVerdict(r.id, check, result))
       .finally(() => this.smokeRunning.delete(r.id));
+  }
+
+  /** The addresses webhooks and Prometheus queries may call: the server's, or the defaults. */
+  private egress(): EgressPolicy {
+    return this.opts.egress ?? DEFAULT_EGRESS;
+  }
+
+  /** Without a signal source every metric has no samples: inconclusive, never a pass. */
+  private analysisDeps(): AnalysisDeps {
+    return analysisDepsOf(this.opts.signals, this.opts.prometheusUrl ?? null, this.egress());
   }
 
   /**

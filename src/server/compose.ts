@@ -2,6 +2,7 @@
  * The one wiring file: builds every component of the control plane from resolved options.
  * Ports (store, runtime, clock) can be injected; everything else is constructed here.
  */
+import { egressPolicy } from '../net/egress.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
@@ -13,6 +14,7 @@ import type { ApiDeps } from '../api/deps.js';
 import { Metrics } from '../api/metrics.js';
 import { openApiDocument } from '../api/openapi.js';
 import { clusterRoutes } from '../api/routes/cluster.js';
+import { hostRoutes } from '../api/routes/hosts.js';
 import { allRoutes } from '../api/routes/index.js';
 import { SystemClock, type Clock } from '../core/clock.js';
 import { HandoffError } from '../core/errors.js';
@@ -50,6 +52,7 @@ import { openStore } from '../store/open.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
+import { wireHosts } from './hosts.js';
 
 export const VERSION = '0.1.0';
 /** The API's default body limit; the SDK endpoint's is smaller (see sdk/routes.ts). */
@@ -148,19 +151,29 @@ async function assemble(
   const kick = (): void => reconcilerRef.current?.kick();
   const reconcilerRef: { current: FleetReconciler | null } = { current: null };
 
-  const runtime = deps.runtime ?? createRuntime(options, clock);
+  const inner = deps.runtime ?? createRuntime(options, clock);
+  let sdkUrl = '';
+  const serversRef: { current: ServerService | null } = { current: null };
+  // Game servers run on this machine (the embedded agent) and on every connected `handoff agent`.
+  const hostsWiring = await wireHosts(ctx, options, {
+    inner, multiHost: !deps.runtime && options.runtime === 'local', sdkUrl: () => sdkUrl, kickAll: kick, log,
+    drainServer: async (id, host) => serversRef.current?.drainForHost(id, host),
+  });
+  const runtime = hostsWiring.runtime;
   started.push(() => runtime.close());
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
-  const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null });
-  let sdkUrl = '';
+  // One egress guard for every operator-supplied URL: webhooks, gates, Prometheus (docs/security.md).
+  const egress = egressPolicy({ allow: options.webhookAllow, deny: options.webhookDeny });
+  const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null, egress });
   const servers = new ServerService(ctx, runtime, sessions, {
     onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),
     sdkUrl: () => sdkUrl, backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
   });
-  const checkLaunch: LaunchValidator = runtime instanceof SimulatedRuntime ? (b) => runtime.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']);
+  serversRef.current = servers;
+  const checkLaunch: LaunchValidator = inner instanceof SimulatedRuntime ? (b) => inner.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']);
   const onLoopError = (what: string) => (e: unknown) => log(`${what} error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   const environments = await EnvironmentService.create(ctx, rollouts, { intervalMs: options.reconcileIntervalMs, checkLaunch, onError: onLoopError('environment') });
-  const notifier = await Notifier.create(ctx, { intervalMs: options.reconcileIntervalMs, policy: DefaultRetryPolicy, timeoutMs: 10_000, random: Math.random, onError: onLoopError('notifier') });
+  const notifier = await Notifier.create(ctx, { intervalMs: options.reconcileIntervalMs, policy: DefaultRetryPolicy, timeoutMs: 10_000, random: Math.random, onError: onLoopError('notifier'), egress });
   const reconciler = new FleetReconciler(ctx, clock, servers, sessions, rollouts, {
     adjustRoles: (fleet, roles) => environments.adjustRoles(fleet, roles),
     intervalMs: options.reconcileIntervalMs,
@@ -187,7 +200,7 @@ async function assemble(
   started.push(() => sdk.close());
   sdkUrl = sdk.url;
   // Simulated game servers reach this backend in-process; unplugged when the endpoint closes.
-  const unplugSdk = runtime instanceof SimulatedRuntime ? runtime.connectSdk(backend) : () => undefined;
+  const unplugSdk = inner instanceof SimulatedRuntime ? inner.connectSdk(backend) : () => undefined;
   started.push(unplugSdk);
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
@@ -195,7 +208,8 @@ async function assemble(
   const releases = new ReleaseService(ctx, rollouts, {
     intervalMs: options.reconcileIntervalMs,
     // Analysis gates judge with what the rollout service's analysis steps do.
-    analysis: analysisDepsOf(signals, options.prometheusUrl || null),
+    analysis: analysisDepsOf(signals, options.prometheusUrl || null, egress),
+    egress,
     onError: (e) => log(`release plan error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
   const api: ApiDeps = { ctx, fleets, allocations, sessions, rollouts, releases, environments, notifier };
@@ -203,7 +217,11 @@ async function assemble(
   const self = { url: '' };
   const startedAt = clock.now();
   const cluster = deps.cluster ?? { view: () => Promise.resolve(singleNodeView(`${hostname()}:${options.dataDir}`, self.url, startedAt, clock.now())) };
-  const routes = [...allRoutes(api), ...clusterRoutes(cluster)];
+  const hostsApi = {
+    hosts: hostsWiring.hosts, issueToken: hostsWiring.issueToken, now: () => clock.now(),
+    serversOn: (hostId: string) => [...world.servers.values()].filter((s) => hostsWiring.hostOf(s.id) === hostId).map((s) => s.id),
+  };
+  const routes = [...allRoutes(api), ...clusterRoutes(cluster), ...hostRoutes(hostsApi)];
   const openapi = openApiDocument(routes, VERSION);
   const openapiText = JSON.stringify(openapi);
   let closing = false;
@@ -226,6 +244,9 @@ async function assemble(
     throw portError(e, options.port, '--port');
   });
   self.url = serverUrl(http);
+  // Agents connect to the API listener (docs/hosts.md); their token is checked before the upgrade.
+  http.on('upgrade', hostsWiring.gateway.handleUpgrade);
+  started.push(() => hostsWiring.gateway.close());
   reconciler.start();
   const DayMs = 86_400_000;
   const retention = new RetentionService({
@@ -255,6 +276,7 @@ async function assemble(
       await retention.stop();
       await environments.stop();
       await notifier.stop();
+      await hostsWiring.gateway.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

@@ -3,6 +3,13 @@ import { parseServerArgs } from './main.js';
 import { resolveServerOptions } from './options.js';
 
 describe('handoff server arguments', () => {
+  it('reads --webhook-allow and --webhook-deny, repeated or comma-separated, and refuses what is no CIDR', () => {
+    const argv = ['--webhook-deny', '10.0.0.0/8,172.16.0.0/12', '--webhook-deny', 'fd00::/8', '--webhook-allow', '169.254.170.2'];
+    expect(resolveServerOptions(parseServerArgs(argv).options)).toMatchObject({ webhookDeny: ['10.0.0.0/8', '172.16.0.0/12', 'fd00::/8'], webhookAllow: ['169.254.170.2'] });
+    expect(resolveServerOptions(parseServerArgs([]).options)).toMatchObject({ webhookDeny: [], webhookAllow: [] });
+    expect(() => resolveServerOptions(parseServerArgs(['--webhook-deny', 'internal']).options)).toThrow(/webhookDeny: "internal" is not an IP address or CIDR range/);
+  });
+
   it('reads --runtime and --sim-seed; local processes stay the default', () => {
     expect(parseServerArgs(['--runtime', 'simulated', '--sim-seed', '7']).options).toMatchObject({ runtime: 'simulated', simulationSeed: 7 });
     expect(resolveServerOptions(parseServerArgs([]).options)).toMatchObject({ runtime: 'local', simulationSeed: 1 });

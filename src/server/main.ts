@@ -1,5 +1,6 @@
 /** `handoff server`: runs the control plane in the foreground until SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
+import { isHandoffError } from '../core/errors.js';
 import { startControlPlane } from './compose.js';
 import { startReplica, type ReplicaOptions } from './replica.js';
 import { RuntimeKinds, type RuntimeKind, type ServerOptions } from './options.js';
@@ -44,6 +45,11 @@ Options:
                           (default 10)
   --prometheus-url URL    the Prometheus release analyses query when a query names
                           no address, e.g. http://127.0.0.1:9090 (default: none)
+  --webhook-deny CIDR     refuse webhooks and Prometheus queries to this range too
+                          (repeatable or comma-separated; link-local 169.254.0.0/16,
+                          fe80::/10 and cloud metadata addresses are always refused)
+  --webhook-allow CIDR    let webhooks call this range even if refused above
+                          (repeatable or comma-separated); see docs/security.md
   --retain-events-days N  remove events older than N days (default 30)
   --retain-events-max N   keep at most the newest N events (default 1000000)
   --retain-sessions-days N
@@ -82,6 +88,8 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
       'advertise-url': { type: 'string' },
       'lease-ttl': { type: 'string' },
       'prometheus-url': { type: 'string' },
+      'webhook-allow': { type: 'string', multiple: true },
+      'webhook-deny': { type: 'string', multiple: true },
       'retain-events-days': { type: 'string' },
       'retain-events-max': { type: 'string' },
       'retain-sessions-days': { type: 'string' },
@@ -105,6 +113,9 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
   if (values['max-in-flight']) options.maxInFlight = toCount(values['max-in-flight'], '--max-in-flight');
   if (values['max-connections']) options.maxConnections = toCount(values['max-connections'], '--max-connections');
   if (values['prometheus-url']) options.prometheusUrl = values['prometheus-url'];
+  const cidrs = (v: string[] | undefined): string[] => (v ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '');
+  if (values['webhook-allow']) options.webhookAllow = cidrs(values['webhook-allow']);
+  if (values['webhook-deny']) options.webhookDeny = cidrs(values['webhook-deny']);
   if (values.runtime) {
     if (!(RuntimeKinds as readonly string[]).includes(values.runtime)) throw new RangeError(`--runtime must be one of ${RuntimeKinds.join(', ')}`);
     options.runtime = values.runtime as RuntimeKind;
@@ -210,7 +221,9 @@ async function runReplica(options: ServerOptions, replicaOptions: ReplicaOptions
     });
   } catch (e) {
     process.stderr.write(`handoff server: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    // No usable database (down, or a standby not yet promoted) is temporary: 75, as after a
+    // failed commit, so the supervisor keeps restarting until a primary is there.
+    return isHandoffError(e) && e.code === 'STORE_UNAVAILABLE' ? 75 : 1;
   }
   process.stdout.write(`handoff replica ${replica.id} listening on ${replica.url} (follows until it takes the leadership lease)\n`);
   await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@
  * Control-plane options: what an operator may set, compiled once at start into resolved
  * options with defaults filled in and durations in milliseconds.
  */
+import { parseCidr } from '../net/egress.js';
 import path from 'node:path';
 
 export interface ServerOptions {
@@ -49,6 +50,13 @@ export interface ServerOptions {
   store?: string | null;
   /** The Prometheus that release analyses query when a query names no `address`. Default none. */
   prometheusUrl?: string;
+  /**
+   * Addresses (CIDR ranges or single IPs) webhooks and Prometheus queries may call even where
+   * the egress guard refuses them (link-local and cloud metadata by default). See docs/security.md.
+   */
+  webhookAllow?: string[];
+  /** More ranges the egress guard refuses (e.g. 10.0.0.0/8), beside link-local and cloud metadata. */
+  webhookDeny?: string[];
   /** Retention (src/retention): events older than this many days are removed. Default 30. */
   retainEventsDays?: number;
   /** Retention: only the newest this many events are kept. Default 1,000,000. */
@@ -67,6 +75,13 @@ export interface ServerOptions {
   serverLogFiles?: number;
   /** Days a stopped server's log files are kept. Default 7. */
   serverLogRetainDays?: number;
+  /** The id of this control plane's own host (its embedded agent) in `GET /v1/hosts`. Default `local`. */
+  hostId?: string;
+  /** Zone and region of this control plane's own host. Default `local`. */
+  zone?: string;
+  region?: string;
+  /** An agent silent for longer than this is Unreachable (docs/hosts.md). Default 10,000. */
+  hostHeartbeatTimeoutMs?: number;
 }
 
 export const RuntimeKinds = ['local', 'simulated'] as const;
@@ -100,6 +115,8 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     simulationSeed: o.simulationSeed ?? 1,
     store: o.store ?? null,
     prometheusUrl: o.prometheusUrl ?? '',
+    webhookAllow: o.webhookAllow ?? [],
+    webhookDeny: o.webhookDeny ?? [],
     retainEventsDays: o.retainEventsDays ?? 30,
     retainEventsMax: o.retainEventsMax ?? 1_000_000,
     retainSessionsDays: o.retainSessionsDays ?? 30,
@@ -109,9 +126,22 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     serverLogMaxBytes: o.serverLogMaxBytes ?? 10 * 1024 * 1024,
     serverLogFiles: o.serverLogFiles ?? 3,
     serverLogRetainDays: o.serverLogRetainDays ?? 7,
+    hostId: o.hostId ?? 'local',
+    zone: o.zone ?? 'local',
+    region: o.region ?? 'local',
+    hostHeartbeatTimeoutMs: o.hostHeartbeatTimeoutMs ?? 10_000,
   };
   if (r.store !== null && !/^postgres(ql)?:\/\/./i.test(r.store)) throw new RangeError(`store must be a postgres:// URL (omit it for SQLite in the data directory), got ${r.store}`);
   if (r.prometheusUrl && !/^https?:\/\/\S+$/i.test(r.prometheusUrl)) throw new RangeError(`prometheusUrl must be an http:// or https:// URL, got ${r.prometheusUrl}`);
+  for (const [k, list] of Object.entries({ webhookAllow: r.webhookAllow, webhookDeny: r.webhookDeny })) {
+    for (const c of list) {
+      try {
+        parseCidr(c);
+      } catch (e) {
+        throw new RangeError(`${k}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
   if (!RuntimeKinds.includes(r.runtime)) throw new RangeError(`runtime must be one of ${RuntimeKinds.join(', ')}, got ${String(r.runtime)}`);
   if (!Number.isSafeInteger(r.simulationSeed)) throw new RangeError(`simulationSeed must be an integer, got ${r.simulationSeed}`);
   for (const [k, v] of Object.entries({ maxInFlight: r.maxInFlight, maxConnections: r.maxConnections })) {

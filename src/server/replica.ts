@@ -52,7 +52,7 @@ export async function startReplica(
   const options = resolveServerOptions(input);
   if (options.store === null) throw new RangeError('replicas need a PostgreSQL store (--store postgres://…)');
   const id = replica.id ?? `${hostname()}:${options.dataDir}`;
-  const store = await PostgresStore.open(options.store);
+  const store = await PostgresStore.open(options.store, { log: hooks.log });
   let cp: ControlPlane | null = null;
   let follower: Server | null = null;
   let promoting: Promise<void> | null = null;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeQueryContract } from './contract-queries.js';
 import { describeEnvironmentContract } from './contract-environments.js';
+import { describeHostContract } from './contract-hosts.js';
 import { describeRetentionContract } from './contract-retention.js';
 import { allocation, append, everyKind, expectEmpty, sorted } from './contract-support.js';
 import { describeReleasePlanContract } from './contract-releases.js';
@@ -128,6 +129,7 @@ export function describeStateStoreContract(
     describeReleasePlanContract(() => store, () => harness.reopen());
     describeEnvironmentContract(() => store, () => harness.reopen());
     describeRetentionContract(() => store);
+    describeHostContract(() => store, () => harness.reopen());
 
     describe('durability and concurrency', () => {
       it('keeps every record across close and reopen', async () => {

@@ -6,6 +6,7 @@ import type { Rollout } from '../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../session/model.js';
 import type { Environment, EnvSnapshot } from '../environment/model.js';
 import type { Delivery, Webhook } from '../notify/model.js';
+import type { Host } from '../hosts/model.js';
 
 /** A stored answer to an allocation request, so a retry with the same key gets the same answer. */
 export interface IdempotencyRecord {
@@ -47,6 +48,8 @@ export type Mutation =
   | { kind: 'putWebhook'; webhook: Webhook }
   | { kind: 'deleteWebhook'; name: string }
   | { kind: 'putDelivery'; delivery: Delivery }
+  /** The host registry (upsert by id): where game servers can run (src/hosts). */
+  | { kind: 'putHost'; host: Host }
   /** Retention: deletes every event with seq <= throughSeq (always a prefix of the log). */
   | { kind: 'deleteEvents'; throughSeq: number }
   /** Retention: deletes those of these sessions that are Closed; an open one is never deleted. */
@@ -162,5 +165,7 @@ export interface StateStore {
   /** Closed sessions, oldest closed first (closedAt, then id): what retention removes first. */
   listClosedSessions(q: ClosedSessionQuery): Promise<Session[]>;
   retentionStats(): Promise<RetentionStats>;
+  /** The host registry, by id. */
+  listHosts(): Promise<Host[]>;
   close(): Promise<void>;
 }

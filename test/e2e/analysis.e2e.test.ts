@@ -3,7 +3,8 @@
  * sessions in error, is judged against the old build over the same window and rolled back by
  * the verdict alone: new sessions go back to the old build, the verdict's numbers are in
  * `handoff rollout status --json`, and the old build's players never notice. A window with too
- * little data pauses the release for a person instead of passing it.
+ * little data pauses the release for a person instead of passing it. A blue-green release (no
+ * analysis step of its own) is failed by its background analysis the same way.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -101,6 +102,38 @@ describe('release analysis', () => {
     for (const p of [...onV1, ...after]) expect(await p.leave(), `${p.id}'s close`).toEqual({ code: 1000, reason: 'bye', byServer: true });
     const v1Sessions = (await api.sessions(FLEET)).filter((s) => s.build === V1);
     expect(v1Sessions.filter((s) => s.closeReason !== null && s.closeReason !== 'ended')).toEqual([]);
+  }, 180_000);
+
+  it('fails a blue-green release by its background analysis once the switched build closes sessions in error, before it completes', async () => {
+    const h = harness();
+    const { api } = h;
+    await applyFleet(api, ['--abnormal-close-rate', '1']);
+    // Players on the old build keep it draining: the release cannot complete while they play.
+    const baseline = [await h.join(FLEET, 'base-1'), await h.join(FLEET, 'base-2')];
+    const started = must(await api.startRollout({
+      fleet: FLEET, build: V2, strategy: 'blue-green', oldIdleSeconds: 60,
+      backgroundAnalysis: { intervalSeconds: 10, windowSeconds: 20, metrics: [{ metric: 'abnormal_close_rate', max: 0.1, minSamples: 2 }] },
+    }), 'start the blue-green release');
+    await waitForPhase(api, started.id, 'Draining', 60_000);
+    for (let i = 1; i <= 6; i++) await tryJoin(h, `during-${i}`);
+
+    const failed = await waitForPhase(api, started.id, 'Failed', 90_000);
+    expect(failed.message).toMatch(/^background #\d+ analysis failed: fail: .*abnormal_close_rate/);
+    expect(failed.completedAt).toBeNull();
+    const status = await rolloutStatusJson(h);
+    const verdicts = status.analyses.filter((a) => a.kind === 'background');
+    expect(verdicts.length).toBeGreaterThan(0);
+    expect(verdicts.at(-1)).toMatchObject({ verdict: 'fail', canary: V2, baseline: V1 });
+    expect(status.background).toMatchObject({ running: null, heldAt: null });
+
+    // New sessions go back to the old build; its players never noticed.
+    const after = await h.join(FLEET, 'after-1');
+    expect(after.build).toBe(V1);
+    for (const p of baseline) {
+      expect(p.connected, `${p.id} on ${V1} still connected`).toBe(true);
+      await p.receivesTicks(1);
+    }
+    for (const p of [...baseline, after]) expect(await p.leave()).toEqual({ code: 1000, reason: 'bye', byServer: true });
   }, 180_000);
 
   it('pauses a canary whose window held too little data to judge, and continues it when a person promotes', async () => {

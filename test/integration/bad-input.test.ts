@@ -56,6 +56,15 @@ describe('bad input gets a coded 4xx and changes nothing', () => {
     ['a webhook for an unknown event', 'POST', '/v1/apply', { webhooks: [{ name: 'ops', url: 'http://127.0.0.1:9/h', secret: 'sixteen-characters!', events: ['finished'] }] }, 400, 'VALIDATION_FAILED'],
     ['a webhook that is no URL', 'PUT', '/v1/webhooks/ops', { url: 'ftp://example/x', secret: 'sixteen-characters!' }, 400, 'VALIDATION_FAILED'],
     ['a blue-green option on a maintenance window', 'POST', '/v1/rollouts', { ...maintenanceAt(60_000), noticeLeadSeconds: 0, autoPromote: false }, 400, 'UNKNOWN_FIELD'],
+    ['a background analysis on an unknown metric', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v2', backgroundAnalysis: { metrics: [{ metric: 'crash_rat', max: 0.05 }] } }, 422, 'ANALYSIS_UNKNOWN_METRIC'],
+    ['a background analysis on an unknown metric in a kind: Rollout, next to a valid build', 'POST', '/v1/apply', { builds: [fixtureBuild('v8')], rollouts: [{ fleet: 'arena', build: 'v2', strategy: 'rolling', backgroundAnalysis: { metrics: [{ metric: 'tick_ms', max: 30 }] } }] }, 422, 'ANALYSIS_UNKNOWN_METRIC'],
+    ['a background analysis with nothing to judge', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v2', backgroundAnalysis: { intervalSeconds: 30 } }, 400, 'VALIDATION_FAILED'],
+    ['a notification webhook at the cloud metadata address', 'PUT', '/v1/webhooks/ops', { url: 'http://169.254.169.254/latest/meta-data', secret: 'sixteen-characters!' }, 422, 'WEBHOOK_URL_FORBIDDEN'],
+    ['a notification webhook at a link-local IPv6 address in an apply, next to a valid build', 'POST', '/v1/apply', { builds: [fixtureBuild('v8')], webhooks: [{ name: 'ops', url: 'http://[fe80::1]:8080/h', secret: 'sixteen-characters!' }] }, 422, 'WEBHOOK_URL_FORBIDDEN'],
+    ['a canary webhook step at the metadata address in decimal', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v2', strategy: 'canary', steps: [{ setWeight: 10 }, { analysis: { webhook: { url: 'http://2852039166/x' } } }, { setWeight: 100 }] }, 422, 'WEBHOOK_URL_FORBIDDEN'],
+    ['a background analysis webhook at the metadata address', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v2', backgroundAnalysis: { webhook: { url: 'http://169.254.169.254/' } } }, 422, 'WEBHOOK_URL_FORBIDDEN'],
+    ['a release plan webhook gate at the metadata address', 'POST', '/v1/releases', { name: 'p', webhooks: [{ name: 'ci', url: 'http://169.254.169.254/' }], steps: [{ name: 'a', fleet: 'arena', build: 'v2', gate: { webhook: { name: 'ci' } } }] }, 422, 'WEBHOOK_URL_FORBIDDEN'],
+    ['a misspelt background analysis field', 'POST', '/v1/rollouts', { fleet: 'arena', build: 'v2', backgroundAnalysis: { interval: 30, metrics: [{ metric: 'crash_rate', max: 0.05 }] } }, 400, 'UNKNOWN_FIELD'],
   ];
 
   it.each(cases)('refuses %s', async (_name, method, route, body, status, code) => {

@@ -35,7 +35,7 @@ export function findPostgresBin(env: NodeJS.ProcessEnv = process.env): string | 
 }
 
 /** The uid/gid to run PostgreSQL as: the `postgres` user when we are root, else ourselves. */
-function runAs(): { uid: number; gid: number } | null {
+export function runAs(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   const id = (flag: string): number => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
   const [uid, gid] = [id('-u'), id('-g')];
@@ -44,7 +44,7 @@ function runAs(): { uid: number; gid: number } | null {
 }
 
 /** Starts a cluster and resolves once it accepts connections. */
-export async function startPostgresCluster(bin: string): Promise<PostgresCluster> {
+export async function startPostgresCluster(bin: string, opts: { durable?: boolean } = {}): Promise<PostgresCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'handoff-pg-'));
   const user = runAs();
   if (user) chownSync(dir, user.uid, user.gid);
@@ -60,10 +60,12 @@ export async function startPostgresCluster(bin: string): Promise<PostgresCluster
   }
   const port = await freePort();
   // fsync off: this cluster is never crashed, only Handoff is (its commits are still
-  // synchronous: synchronous_commit stays on), and the disk is shared by a busy machine.
+  // synchronous: synchronous_commit stays on), and the disk is shared by a busy machine. The
+  // bench asks for `durable` instead, to compare with SQLite's fdatasync on equal terms.
+  const durability = opts.durable ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off'];
   const child = spawn(path.join(bin, 'postgres'), [
     '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300', '-c', 'shared_buffers=32MB',
+    ...durability, '-c', 'max_connections=300', '-c', 'shared_buffers=32MB',
   ], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], ...ids });
   let log = '';
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (log = (log + c).slice(-4000)));
@@ -81,7 +83,7 @@ export async function startPostgresCluster(bin: string): Promise<PostgresCluster
   return { url, port, stop };
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
+export async function waitUntilReady(url: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`postgres exited during start-up:\n${log()}`);
@@ -100,7 +102,7 @@ async function waitUntilReady(url: string, child: ChildProcess, log: () => strin
 }
 
 /** SIGINT is postgres's "fast shutdown": it ends sessions and exits at once. SIGKILL if it lingers. */
-async function terminate(child: ChildProcess): Promise<void> {
+export async function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGINT');

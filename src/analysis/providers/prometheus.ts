@@ -5,6 +5,8 @@
  * timeout — is inconclusive with the reason, never a pass: an analysis that cannot see must
  * not wave a release through.
  */
+import { egressPolicy, type EgressPolicy } from '../../net/egress.js';
+import { guardedPost } from '../../net/post.js';
 import type { MetricResult, Verdict } from '../judge/model.js';
 import { fmt } from '../judge/judge.js';
 import type { PrometheusQuery } from '../spec.js';
@@ -18,26 +20,19 @@ export type PrometheusOutcome =
  * Runs one instant query. `time` (Unix seconds) evaluates it at that moment, so a stored
  * verdict says which instant it saw; omitted, Prometheus uses its own now.
  */
-export async function queryPrometheus(address: string, query: string, opts: { timeoutMs: number; time?: number }): Promise<PrometheusOutcome> {
+export async function queryPrometheus(address: string, query: string, opts: { timeoutMs: number; time?: number; policy?: EgressPolicy }): Promise<PrometheusOutcome> {
   const url = `${address.replace(/\/+$/, '')}/api/v1/query`;
   const form = new URLSearchParams({ query });
   if (opts.time !== undefined) form.set('time', String(opts.time));
-  let res: Response;
-  let text: string;
+  let res: { status: number; text: string };
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form.toString(),
-      signal: AbortSignal.timeout(opts.timeoutMs),
-      redirect: 'manual',
-    });
-    text = await res.text();
+    // The same guard as webhooks: a query's `address` is operator-supplied too.
+    res = await guardedPost(url, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), timeoutMs: opts.timeoutMs, policy: opts.policy ?? egressPolicy(), maxBytes: 1024 * 1024 });
   } catch (e) {
-    const why = e instanceof Error ? (e.name === 'TimeoutError' ? `no answer within ${opts.timeoutMs} ms` : causeOf(e)) : String(e);
+    const why = e instanceof Error ? causeOf(e) : String(e);
     return { kind: 'error', reason: `Prometheus at ${address} could not be queried: ${why}` };
   }
-  return parseAnswer(address, res.status, text);
+  return parseAnswer(address, res.status, res.text);
 }
 
 /** Node's fetch hides the socket error (ECONNREFUSED, …) in `cause`. */
@@ -98,9 +93,9 @@ export function judgePrometheus(q: Pick<PrometheusQuery, 'name' | 'query' | 'max
  * Queries and judges one spec entry. `address` is the control plane's default Prometheus, used
  * when the entry names none; with neither, the result is inconclusive.
  */
-export async function runPrometheusQuery(q: PrometheusQuery, defaults: { address?: string | null; time?: number } = {}): Promise<MetricResult> {
+export async function runPrometheusQuery(q: PrometheusQuery, defaults: { address?: string | null; time?: number; policy?: EgressPolicy } = {}): Promise<MetricResult> {
   const address = q.address ?? defaults.address ?? null;
   if (!address) return judgePrometheus(q, { kind: 'error', reason: 'no Prometheus address is configured (set address on the query, or the control plane\'s default)' });
-  const outcome = await queryPrometheus(address, q.query, { timeoutMs: q.timeoutSeconds * 1000, ...(defaults.time !== undefined ? { time: defaults.time } : {}) });
+  const outcome = await queryPrometheus(address, q.query, { timeoutMs: q.timeoutSeconds * 1000, ...(defaults.time !== undefined ? { time: defaults.time } : {}), ...(defaults.policy ? { policy: defaults.policy } : {}) });
   return judgePrometheus(q, outcome);
 }

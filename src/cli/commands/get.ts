@@ -37,6 +37,9 @@ export function parseGet(args: readonly string[]): Parsed<GetInput> {
   if (values.all && resource !== 'servers' && resource !== 'sessions') {
     throw new UsageError('--all applies to servers and sessions only', 'get');
   }
+  if (resource === 'hosts' && (values.fleet !== undefined || values.limit !== undefined)) {
+    throw new UsageError('get hosts takes no --fleet or --limit', 'get');
+  }
   const query: Query = {
     fleet: values.fleet,
     limit: values.limit === undefined ? undefined : parsePositiveInt('--limit', values.limit),

@@ -2,6 +2,7 @@ import { defineCommand, ExitCodes, printResult, type Parsed } from '../command.j
 import { parseDurationSeconds, parsePositiveInt, parseSmokeHttp, splitCommandLine } from '../parse.js';
 import { expectPositionals, parseCommandArgs, UsageError } from '../usage.js';
 import type { RolloutView } from '../views.js';
+import { backgroundFlags, backgroundUsage, parseBackground, type BackgroundRequest } from './rollout-start-background.js';
 import { givenMaintenanceFlags, maintenanceFlags, maintenanceUsage, parseMaintenanceStart, type MaintenanceStartRequest } from './rollout-start-maintenance.js';
 import { parseCohort, parseSteps, parseVariants, type CohortRequest, type SmokeRequest, type StepRequest, type VariantRequest } from './rollout-start-steps.js';
 
@@ -44,6 +45,8 @@ rolling (no spare capacity needed; the smoke and drain flags apply per batch and
 
 ${maintenanceUsage}
 
+${backgroundUsage}
+
 dynamic-pool (servers of B join the pool; new sessions fill the newest build first, older
 servers stop once empty for --old-idle; no switch, no promote):
   --servers N|match         servers of B that join the pool: N, or as many as the old build
@@ -85,6 +88,7 @@ export interface RolloutStartRequest {
   servers?: 'new' | 'in-place';
   inPlaceServers?: number | string;
   migration?: MigrationRequest;
+  backgroundAnalysis?: BackgroundRequest;
 }
 
 /** Gentle migration as the API takes it; absent fields are left to the server's defaults. */
@@ -110,34 +114,46 @@ export interface DynamicPoolStartRequest {
 /** The blue-green flags: refused with a strategy they mean nothing to. */
 const blueGreenFlags = ['no-auto-promote', 'smoke-http', 'smoke-cmd', 'drain-deadline', 'drain-notice', 'old-idle', 'ready-timeout'] as const;
 
+const startFlags = {
+  ...maintenanceFlags,
+  ...backgroundFlags,
+  build: { type: 'string' },
+  strategy: { type: 'string' },
+  'no-auto-promote': { type: 'boolean' },
+  'smoke-http': { type: 'string' },
+  'smoke-cmd': { type: 'string' },
+  'drain-deadline': { type: 'string' },
+  'drain-notice': { type: 'string' },
+  'old-idle': { type: 'string' },
+  'ready-timeout': { type: 'string' },
+  'max-surge': { type: 'string' },
+  'max-unavailable': { type: 'string' },
+  'batch-ready-timeout': { type: 'string' },
+  servers: { type: 'string' },
+  'in-place-servers': { type: 'string' },
+  'migrate-after': { type: 'string' },
+  'migrate-below': { type: 'string' },
+  'migrate-notice': { type: 'string' },
+  'migrate-token-ttl': { type: 'string' },
+  steps: { type: 'string' },
+  'cohort-player': { type: 'string', multiple: true },
+  'cohort-attr': { type: 'string', multiple: true },
+  'cohort-region': { type: 'string', multiple: true },
+  variant: { type: 'string', multiple: true },
+} as const;
+
 export function parseRolloutStart(args: readonly string[], now: () => number = Date.now): Parsed<RolloutStartRequest | MaintenanceStartRequest | DynamicPoolStartRequest> {
-  const { values, positionals } = parseCommandArgs('rollout start', args, {
-    ...maintenanceFlags,
-    build: { type: 'string' },
-    strategy: { type: 'string' },
-    'no-auto-promote': { type: 'boolean' },
-    'smoke-http': { type: 'string' },
-    'smoke-cmd': { type: 'string' },
-    'drain-deadline': { type: 'string' },
-    'drain-notice': { type: 'string' },
-    'old-idle': { type: 'string' },
-    'ready-timeout': { type: 'string' },
-    'max-surge': { type: 'string' },
-    'max-unavailable': { type: 'string' },
-    'batch-ready-timeout': { type: 'string' },
-    servers: { type: 'string' },
-    'in-place-servers': { type: 'string' },
-    'migrate-after': { type: 'string' },
-    'migrate-below': { type: 'string' },
-    'migrate-notice': { type: 'string' },
-    'migrate-token-ttl': { type: 'string' },
-    steps: { type: 'string' },
-    'cohort-player': { type: 'string', multiple: true },
-    'cohort-attr': { type: 'string', multiple: true },
-    'cohort-region': { type: 'string', multiple: true },
-    variant: { type: 'string', multiple: true },
-  });
+  const { values, positionals } = parseCommandArgs('rollout start', args, startFlags);
   if (values.help) return { global: values, help: true };
+  const parsed = parseStart(values, positionals, now);
+  // A background analysis is every strategy's: it rides on whichever request the flags made.
+  const background = parseBackground(values);
+  return background && !parsed.help ? { ...parsed, input: { ...parsed.input, backgroundAnalysis: background } } : parsed;
+}
+
+type StartValues = ReturnType<typeof parseCommandArgs<typeof startFlags>>['values'];
+
+function parseStart(values: StartValues, positionals: string[], now: () => number): Parsed<RolloutStartRequest | MaintenanceStartRequest | DynamicPoolStartRequest> {
   const [fleet = ''] = expectPositionals('rollout start', positionals, ['FLEET']);
   if (!values.build) throw new UsageError('--build B is required', 'rollout start');
   if (values.strategy === 'maintenance') {

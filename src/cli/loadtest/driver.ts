@@ -23,6 +23,17 @@ export interface LoadtestPlan {
   playerPrefix: string;
   /** A request not answered within this is counted as `TIMEOUT`. */
   timeoutMs: number;
+  /** Told of every answer as it arrives (`handoff chaos` judges its steady state live). */
+  onAnswer?: (answer: LoadAnswer) => void;
+  /** Stops scheduling new requests (the run then waits for those in flight). */
+  signal?: AbortSignal;
+}
+
+/** One answered allocation: latency from its scheduled send time; `code` says why it failed. */
+export interface LoadAnswer {
+  ok: boolean;
+  latencyMs: number;
+  code: string | null;
 }
 
 type Outcome = { ok: true } | { ok: false; code: string };
@@ -86,7 +97,7 @@ export async function runLoadtest(plan: LoadtestPlan): Promise<LoadtestSamples> 
   let sent = 0;
   const start = performance.now();
   try {
-    while (sent < scheduled) {
+    while (sent < scheduled && plan.signal?.aborted !== true) {
       const now = performance.now();
       // Everything whose time has come goes out now, late ones included: the schedule never slips.
       while (sent < scheduled && start + sent * intervalMs <= now) {
@@ -98,12 +109,14 @@ export async function runLoadtest(plan: LoadtestPlan): Promise<LoadtestSamples> 
           lastAnswer = Math.max(lastAnswer, done);
           if (o.ok) okLatenciesMs.push(done - at);
           else errors[o.code] = (errors[o.code] ?? 0) + 1;
+          plan.onAnswer?.({ ok: o.ok, latencyMs: done - at, code: o.ok ? null : o.code });
           inFlight.delete(p);
         });
         inFlight.add(p);
         sent++;
       }
-      if (sent < scheduled) await sleep(Math.max(0, start + sent * intervalMs - performance.now()));
+      // At most 100 ms at a time, so an abort is noticed promptly even at a low rate.
+      if (sent < scheduled) await sleep(Math.min(100, Math.max(0, start + sent * intervalMs - performance.now())));
     }
     await Promise.all(inFlight);
   } finally {

@@ -3,6 +3,7 @@
  * spec, planner and table tests, its spec type in `RolloutSpec` (model.ts), and one line here.
  */
 import { HandoffError } from '../../core/errors.js';
+import { validateBackground } from '../background.js';
 import type { Rollout, RolloutSpec, RolloutStrategy } from '../model.js';
 import type { Strategy } from '../strategy.js';
 import { abTest } from './ab-test/index.js';
@@ -34,4 +35,14 @@ export function strategyFor(spec: RolloutSpec): Strategy {
 
 export function strategyOf(r: Rollout): Strategy {
   return strategyFor(r.spec);
+}
+
+/**
+ * Every check of a release's options the schema cannot express: its strategy's, then those of
+ * the options every release takes (a background analysis on an unknown metric). Throws a coded
+ * HandoffError before anything is applied.
+ */
+export function validateRolloutSpec(spec: RolloutSpec, now: number, release?: { build: string }): void {
+  strategyFor(spec).validate(spec, now, release);
+  validateBackground(spec);
 }

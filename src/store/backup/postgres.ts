@@ -1,6 +1,7 @@
 /** Backups of the PostgreSQL store: one REPEATABLE READ snapshot for the copy, raw rows for restore. */
 import pg from 'pg';
 import { HandoffError } from '../../core/errors.js';
+import { selectedUrl } from '../postgres/connector.js';
 import { PostgresStore } from '../postgres/pg-store.js';
 import { connectionConfig, redactUrl } from '../postgres/url.js';
 import type { BackupSource, RestoreTarget } from './engine.js';
@@ -10,12 +11,13 @@ import { checkColumns } from './sqlite.js';
 const PAGE = 5_000;
 
 async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client(connectionConfig(url));
+  let client: pg.Client | undefined;
   try {
+    client = new pg.Client(connectionConfig(await selectedUrl(url)));
     await client.connect();
     return client;
   } catch (e) {
-    await client.end().catch(() => undefined);
+    await client?.end().catch(() => undefined);
     throw new HandoffError('STORE_UNAVAILABLE', `Cannot reach the PostgreSQL store at ${redactUrl(url)}`, { url: redactUrl(url), cause: e instanceof Error ? e.message : String(e) });
   }
 }

@@ -84,6 +84,10 @@ const Puts: Partial<Record<Mutation['kind'], PutSpec>> = {
     table: 'webhooks', columns: [text('name'), text('doc')],
     row: (m) => { const w = pick(m, 'putWebhook').webhook; return { name: w.name, doc: JSON.stringify(w) }; },
   },
+  putHost: {
+    table: 'hosts', columns: [text('id'), text('doc')],
+    row: (m) => { const h = pick(m, 'putHost').host; return { id: h.id, doc: JSON.stringify(h) }; },
+  },
   putDelivery: {
     table: 'webhook_deliveries',
     columns: [text('id'), text('webhook'), flag('pending'), big('next_attempt_at'), big('created_at'), big('seq'), text('doc')],

@@ -4,6 +4,7 @@
  * the SQLite adapter's; writes go through `batch.ts` with every other mutation.
  */
 import type { Environment, EnvSnapshot } from '../../environment/model.js';
+import type { Host } from '../../hosts/model.js';
 import type { Delivery, Webhook } from '../../notify/model.js';
 import type { ReleaseRecord } from '../../release/model.js';
 import type { Session } from '../../session/model.js';
@@ -40,6 +41,10 @@ export class ExtraReads {
 
   listWebhooks(): Promise<Webhook[]> {
     return this.docs('SELECT doc FROM webhooks ORDER BY name', []);
+  }
+
+  listHosts(): Promise<Host[]> {
+    return this.docs('SELECT doc FROM hosts ORDER BY id COLLATE "C"', []);
   }
 
   listDeliveries(q: DeliveryQuery): Promise<Delivery[]> {

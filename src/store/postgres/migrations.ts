@@ -104,6 +104,11 @@ export const pgMigrations: readonly PgMigration[] = [
     version: 4,
     sql: `CREATE TABLE replicas (id text PRIMARY KEY, url text NOT NULL, started_at bigint NOT NULL, seen_at bigint NOT NULL);`,
   },
+  {
+    // SQLite's version 7: the host registry (src/hosts), one document per host.
+    version: 5,
+    sql: `CREATE TABLE hosts (id text PRIMARY KEY, doc text NOT NULL);`,
+  },
 ];
 
 /** Any constant works; it names "Handoff is migrating this database" among advisory locks. */

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Build } from '../../builds/model.js';
 import type { StoredEvent } from '../../core/events.js';
 import { HandoffError, isHandoffError } from '../../core/errors.js';
@@ -7,6 +7,7 @@ import type { Rollout } from '../../rollout/model.js';
 import type { MigrationTokenRecord, Session } from '../../session/model.js';
 import type { Environment, EnvSnapshot } from '../../environment/model.js';
 import type { Delivery, Webhook } from '../../notify/model.js';
+import type { Host } from '../../hosts/model.js';
 import type { ReleaseRecord } from '../../release/model.js';
 import type {
   ClosedSessionQuery,
@@ -29,7 +30,8 @@ import { planBatch } from './batch.js';
 import { ExtraReads } from './extras.js';
 import { checkFence, type Fence } from './lease.js';
 import { applyPgMigrations } from './migrations.js';
-import { connectionConfig, redactUrl } from './url.js';
+import { Connector } from './connector.js';
+import { redactUrl } from './url.js';
 import { where } from './where.js';
 
 const READ_FAILED = 'The state store could not be read';
@@ -37,6 +39,8 @@ const READ_FAILED = 'The state store could not be read';
 export interface PostgresStoreOptions {
   /** Connections in the pool (reads run in parallel; commits use one at a time). Default 4. */
   poolSize?: number;
+  /** Where the connector says which host it uses and when it chooses again. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -57,19 +61,22 @@ export class PostgresStore implements StateStore {
   /** Release plans, environments, webhooks and retention (see `extras.ts`). */
   private readonly extras: ExtraReads;
 
-  private constructor(private readonly pool: pg.Pool) {
+  private constructor(private readonly pool: Connector) {
     this.extras = new ExtraReads((sql, params) => this.query(sql, params));
   }
 
   /**
-   * Connects to `url` (postgres://user@host:port/db) and migrates the schema. Fails with
+   * Connects to `url` (postgres://user@host:port/db, or several hosts with
+   * `target_session_attrs=read-write`: see connector.ts) and migrates the schema. Fails with
    * STORE_UNAVAILABLE when the database cannot be reached or its schema is newer than this code.
    */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const pool = new pg.Pool({ ...connectionConfig(url), max: options.poolSize ?? 4 });
-    // An idle connection that breaks (a database restart) is dropped from the pool; the next
-    // query opens a new one or reports the failure. Without a listener it would crash the process.
-    pool.on('error', () => undefined);
+    let pool: Connector;
+    try {
+      pool = new Connector(url, options.poolSize ?? 4, options.log);
+    } catch (e) {
+      throw new HandoffError('STORE_UNAVAILABLE', `Cannot open the state store at ${redactUrl(url)}: ${messageOf(e)}`, { url: redactUrl(url), cause: messageOf(e) });
+    }
     try {
       const client = await pool.connect();
       try {
@@ -116,6 +123,8 @@ export class PostgresStore implements StateStore {
     } catch (e) {
       throw new HandoffError('STORE_UNAVAILABLE', undefined, { cause: messageOf(e) });
     }
+    // Never retried, even when the primary just moved: the caller must not take a commit that
+    // failed for one that happened (or the reverse), so it gets STORE_UNAVAILABLE and decides.
     let broken: Error | undefined;
     try {
       // One round trip. SET LOCAL: durable on resolve whatever the server's or role's default.
@@ -125,6 +134,7 @@ export class PostgresStore implements StateStore {
       for (const s of statements) await client.query(s.text, s.values);
       await client.query('COMMIT');
     } catch (e) {
+      this.pool.failed(null, e);
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
         // The connection is unusable: drop it instead of handing it to the next caller.
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
@@ -229,6 +239,10 @@ export class PostgresStore implements StateStore {
     return this.extras.getEnvSnapshot(environment, number);
   }
 
+  listHosts(): Promise<Host[]> {
+    return this.extras.listHosts();
+  }
+
   listWebhooks(): Promise<Webhook[]> {
     return this.extras.listWebhooks();
   }
@@ -251,6 +265,9 @@ export class PostgresStore implements StateStore {
     const client = await this.pool.connect();
     try {
       return await fn(client);
+    } catch (e) {
+      this.pool.failed(null, e);
+      throw e;
     } finally {
       client.release();
     }
@@ -274,6 +291,7 @@ export class PostgresStore implements StateStore {
         await client.query('COMMIT');
         return result;
       } catch (e) {
+        this.pool.failed(null, e);
         await client.query('ROLLBACK').catch(() => undefined);
         throw e;
       } finally {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { redactTargets } from './targets.js';
 
 const INT8_OID = 20;
 
@@ -20,7 +21,8 @@ export function redactUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return 'an unparsable PostgreSQL URL';
+    // Several hosts (h1:5432,h2:5432) are not a WHATWG URL, but are a libpq one.
+    return isPostgresUrl(url) ? redactTargets(url) : 'an unparsable PostgreSQL URL';
   }
 }
 

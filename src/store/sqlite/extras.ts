@@ -5,12 +5,13 @@
  */
 import type Database from 'better-sqlite3';
 import type { Environment, EnvSnapshot } from '../../environment/model.js';
+import type { Host } from '../../hosts/model.js';
 import type { Delivery, Webhook } from '../../notify/model.js';
 import type { DeliveryQuery, EnvSnapshotQuery, Mutation } from '../port.js';
 import { deliveryRow } from './rows.js';
 import { upsert, where } from './sql.js';
 
-type ExtraMutation = Extract<Mutation, { kind: 'putEnvironment' | 'putEnvSnapshot' | 'putWebhook' | 'deleteWebhook' | 'putDelivery' }>;
+type ExtraMutation = Extract<Mutation, { kind: 'putEnvironment' | 'putEnvSnapshot' | 'putWebhook' | 'deleteWebhook' | 'putDelivery' | 'putHost' }>;
 
 export class ExtraTables {
   private readonly writes: Record<ExtraMutation['kind'], Database.Statement>;
@@ -26,6 +27,7 @@ export class ExtraTables {
       putWebhook: db.prepare(upsert('webhooks', ['name', 'doc'])),
       deleteWebhook: db.prepare('DELETE FROM webhooks WHERE name = ?'),
       putDelivery: db.prepare(upsert('webhook_deliveries', ['id', 'webhook', 'pending', 'next_attempt_at', 'created_at', 'seq', 'doc'])),
+      putHost: db.prepare(upsert('hosts', ['id', 'doc'])),
     };
   }
 
@@ -37,6 +39,7 @@ export class ExtraTables {
       case 'putWebhook': this.writes.putWebhook.run({ name: m.webhook.name, doc: JSON.stringify(m.webhook) }); return;
       case 'deleteWebhook': this.writes.deleteWebhook.run(m.name); return;
       case 'putDelivery': this.writes.putDelivery.run(deliveryRow(m.delivery)); return;
+      case 'putHost': this.writes.putHost.run({ id: m.host.id, doc: JSON.stringify(m.host) }); return;
     }
   }
 
@@ -54,6 +57,10 @@ export class ExtraTables {
 
   listWebhooks(): Webhook[] {
     return this.docs<Webhook>('SELECT doc FROM webhooks ORDER BY name');
+  }
+
+  listHosts(): Host[] {
+    return this.docs<Host>('SELECT doc FROM hosts ORDER BY id');
   }
 
   listDeliveries(q: DeliveryQuery): Delivery[] {

@@ -163,6 +163,16 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX sessions_closed ON sessions (closed_at, id) WHERE open = 0;
     `,
   },
+  {
+    // The host registry (src/hosts): one document per host an agent registered.
+    version: 7,
+    sql: `
+      CREATE TABLE hosts (
+        id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The newest schema version this code knows. */

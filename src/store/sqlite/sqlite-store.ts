@@ -29,6 +29,7 @@ import { applyMigrations } from './migrations.js';
 import { ExtraTables } from './extras.js';
 import type { Environment, EnvSnapshot } from '../../environment/model.js';
 import type { Delivery, Webhook } from '../../notify/model.js';
+import type { Host } from '../../hosts/model.js';
 import { upsert, where } from './sql.js';
 import { readDurability, WalSync, type Fsync, type SqliteDurability } from './wal-sync.js';
 import {
@@ -70,7 +71,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements StateStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly writes: Record<Exclude<Mutation['kind'], 'putEnvironment' | 'putEnvSnapshot' | 'putWebhook' | 'deleteWebhook' | 'putDelivery'>, Statement>;
+  private readonly writes: Record<Exclude<Mutation['kind'], 'putEnvironment' | 'putEnvSnapshot' | 'putWebhook' | 'deleteWebhook' | 'putDelivery' | 'putHost'>, Statement>;
   /** Environments, snapshots, webhooks and deliveries (see `extras.ts`). */
   private readonly extras: ExtraTables;
   private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout' | 'releasePlan', Statement>;
@@ -311,6 +312,10 @@ export class SqliteStore implements StateStore {
     return guard(READ_FAILED, () => this.extras.getEnvSnapshot(environment, number));
   }
 
+  listHosts(): Promise<Host[]> {
+    return guard(READ_FAILED, () => this.extras.listHosts());
+  }
+
   listWebhooks(): Promise<Webhook[]> {
     return guard(READ_FAILED, () => this.extras.listWebhooks());
   }
@@ -377,7 +382,7 @@ export class SqliteStore implements StateStore {
       case 'expireMigrationTokens': w.expireMigrationTokens.run(m.before); return;
       case 'appendEvent': w.appendEvent.run(eventRow(m.event)); return;
       case 'putReleasePlan': w.putReleasePlan.run(releasePlanRow(m.release)); return;
-      case 'putEnvironment': case 'putEnvSnapshot': case 'putWebhook': case 'deleteWebhook': case 'putDelivery': this.extras.apply(m); return;
+      case 'putEnvironment': case 'putEnvSnapshot': case 'putWebhook': case 'deleteWebhook': case 'putDelivery': case 'putHost': this.extras.apply(m); return;
       case 'deleteEvents': w.deleteEvents.run(m.throughSeq); return;
       case 'deleteClosedSessions': for (const id of m.ids) w.deleteClosedSessions.run(id); return;
       default: {

@@ -22,6 +22,8 @@ export interface ControlPlaneConfig {
    * listens as a follower.
    */
   role?: 'leader' | 'follower';
+  /** The `handoff` executable; default this checkout's bin/handoff (another release's for upgrade tests). */
+  bin?: string;
 }
 
 const LISTENING = /handoff server listening on (http:\/\/\S+) \(SDK (http:\/\/[^,]+),/;
@@ -97,7 +99,7 @@ export class ControlPlane {
     const { dataDir, port, sdkPort, portRange } = this.config;
     const args = ['server', '--data-dir', dataDir, '--port', String(port), '--sdk-port', String(sdkPort), '--port-range', `${portRange.from}-${portRange.to}`, ...(this.config.extraArgs ?? [])];
     const generation = ++this.generation;
-    const child = spawn(path.join(repoRoot, 'bin/handoff'), args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.config.bin ?? path.join(repoRoot, 'bin/handoff'), args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = new Promise<void>((resolve) => {
       const gone = (how: string): void => {

@@ -1,0 +1,82 @@
+/**
+ * Real hosts on one machine: each a network namespace joined to the root namespace by a veth
+ * pair, with its own address (10.200.<subnet>.2; the root side is .1). Traffic stays on these
+ * links and loopback. Needs root (CAP_NET_ADMIN); `netnsAvailable` says whether it may run.
+ */
+import { execFileSync } from 'node:child_process';
+
+export interface NetNs {
+  name: string;
+  /** The namespace's address. */
+  address: string;
+  /** The root namespace's address on this link. */
+  rootAddress: string;
+  veth: string;
+  /** `ip netns exec <name>`: prefix a command with it to run inside. */
+  exec: string[];
+}
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Null when namespaces can be made here; otherwise why not (the test skips with it). */
+export function netnsUnavailable(): string | null {
+  const probe = `hprobe${process.pid % 100000}`;
+  try {
+    ip('netns', 'add', probe);
+    ip('netns', 'del', probe);
+    return null;
+  } catch (e) {
+    return `cannot create network namespaces here (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+  }
+}
+
+/** Creates a namespace with a veth link to the root namespace on 10.200.<subnet>.0/24. */
+export function createNetNs(tag: string, subnet: number): NetNs {
+  const name = `handoff-${tag}`;
+  const veth = `hv${tag}`.slice(0, 15);
+  const peer = `hp${tag}`.slice(0, 15);
+  const rootAddress = `10.200.${subnet}.1`;
+  const address = `10.200.${subnet}.2`;
+  ip('netns', 'add', name);
+  ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', peer);
+  ip('link', 'set', peer, 'netns', name);
+  ip('addr', 'add', `${rootAddress}/24`, 'dev', veth);
+  ip('link', 'set', veth, 'up');
+  const inNs = (...args: string[]): void => ip('netns', 'exec', name, 'ip', ...args);
+  inNs('link', 'set', 'lo', 'up');
+  inNs('addr', 'add', `${address}/24`, 'dev', peer);
+  inNs('link', 'set', peer, 'up');
+  // Other namespaces' subnets (and the control plane's address) are reached through the root side.
+  inNs('route', 'add', '10.200.0.0/16', 'via', rootAddress);
+  return { name, address, rootAddress, veth, exec: ['ip', 'netns', 'exec', name] };
+}
+
+/** Kills whatever still runs inside, then removes the namespace and its link. Never throws. */
+export function destroyNetNs(ns: NetNs): void {
+  try {
+    const pids = execFileSync('ip', ['netns', 'pids', ns.name], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  } catch {
+    // No such namespace.
+  }
+  for (const args of [['link', 'del', ns.veth], ['netns', 'del', ns.name]]) {
+    try {
+      ip(...args);
+    } catch {
+      // Already removed.
+    }
+  }
+}
+
+/** Takes a namespace's link down (a partition) or up again. */
+export function setLink(ns: NetNs, up: boolean): void {
+  ip('link', 'set', ns.veth, up ? 'up' : 'down');
+}
