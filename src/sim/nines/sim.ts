@@ -14,6 +14,7 @@ import { planFleet, startBackoffMs } from '../../fleet/plan-fleet.js';
 import type { Notice } from '../../sdk/protocol.js';
 import { isTerminalPhase, type Rollout } from '../../rollout/model.js';
 import { strategyOf } from '../../rollout/strategies/index.js';
+import { poisson } from './draws.js';
 import { EndCalendar, EventQueue } from './queue.js';
 import { emptyTally, type NinesCase, type Planners, type Tally } from './model.js';
 import { World, type NServer } from './world.js';
@@ -311,18 +312,4 @@ const acceptsAll = (): boolean => true;
 /** The builds a release brings (its own, A/B variants), not the one it leaves: their failed starts count against it. */
 export function freshBuilds(r: Rollout): string[] {
   return [r.toBuild, ...(strategyOf(r).builds?.(r.spec) ?? [])].filter((b) => b !== r.fromBuild);
-}
-
-/** A Poisson draw: Knuth's product for small means, a rounded normal beyond. */
-export function poisson(random: SeededRandom, mean: number): number {
-  if (mean <= 0) return 0;
-  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * random.normal()));
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = random.next();
-  while (p > limit) {
-    k += 1;
-    p *= random.next();
-  }
-  return k;
 }
