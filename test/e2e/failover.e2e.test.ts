@@ -142,7 +142,7 @@ describePg('a blue-green release while the leader is killed twice', () => {
     let t0 = Date.now();
     let killed = await cluster.killLeader(1_000);
     let next = await cluster.waitForNewLeader(killed, t0);
-    failovers.push({ phase: 'new build starting', killed, leader: next.id, ms: next.ms });
+    failovers.push({ phase: 'new build starting', killed: killed.id, leader: next.id, ms: next.ms });
 
     // Second kill: after the switch, while the old servers drain (the stayers hold them).
     await waitFor(async () => ['Draining', 'Completed', 'Aborted', 'Failed'].includes((await cluster.get(`/v1/rollouts/${rollout.id}`)).phase), { what: 'the switch to v2', timeoutMs: 120_000 });
@@ -152,7 +152,7 @@ describePg('a blue-green release while the leader is killed twice', () => {
     t0 = Date.now();
     killed = await cluster.killLeader(1_000);
     next = await cluster.waitForNewLeader(killed, t0);
-    failovers.push({ phase: 'old build draining', killed, leader: next.id, ms: next.ms });
+    failovers.push({ phase: 'old build draining', killed: killed.id, leader: next.id, ms: next.ms });
 
     // The stayers played through both failovers; now they leave and the old servers drain.
     for (const p of stayers) {

@@ -108,8 +108,21 @@ describePg('handoff chaos run: control-plane and database faults', () => {
     expect((restoreAt ?? Infinity) - (injectedAt ?? 0)).toBeLessThan(12_000);
     expect(severe.report.restored).toBe(true);
     expect((await fetch(`${controlUrl}/fault`).then((r) => r.json()))).toMatchObject({ latencyMs: 0, drop: false });
+    // Seconds of latency on every statement can outlast the leader's lease renewal on a loaded
+    // machine; a leader that loses its lease exits (75) by design, and its supervisor restarts it.
+    // Here the test is the supervisor. Events the experiment could not record while the leader
+    // was gone are listed in its report, so together they account for every step.
+    if (!a.running) {
+      await a.restart();
+      await waitFor(async () => {
+        const view = (await call(a.url, 'GET', '/v1/cluster').catch(() => null))?.body;
+        return view?.self !== undefined && view.leader?.id === view.self;
+      }, 'the restarted replica to lead', 60_000);
+    }
     const kinds = ((await call(a.url, 'GET', '/v1/events?limit=1000')).body.items as Json[]).filter((e) => e.subject === 'db-very-slow').map((e) => e.kind);
-    expect(kinds).toEqual(['chaos.started', 'chaos.injected', 'chaos.aborted', 'chaos.restored', 'chaos.finished']);
+    const steps = ['chaos.started', 'chaos.injected', 'chaos.aborted', 'chaos.restored', 'chaos.finished'];
+    expect(kinds).toEqual(steps.filter((k) => kinds.includes(k)));
+    expect(kinds.length + severe.report.recordErrors.length, JSON.stringify(severe.report.recordErrors)).toBe(steps.length);
   }
 
   it('kill-replica: holds when a follower dies, breaks when the leader dies under load sent to it, and aborts', async () => {

@@ -59,11 +59,11 @@ export class ReplicaSet {
   }
 
   /** The leading replica, asked of the leader itself (it answers with `self` = its id). */
-  async leader(): Promise<{ id: string; cp: ControlPlane }> {
+  async leader(): Promise<{ id: string; epoch: number; cp: ControlPlane }> {
     for (const [id, cp] of this.replicas) {
       if (!cp.running) continue;
       const view = await fetch(`${cp.url}/v1/cluster`).then((r) => r.json() as Promise<Json>, () => null);
-      if (view?.leader?.id === id && view.self === id) return { id, cp };
+      if (view?.leader?.id === id && view.self === id) return { id, epoch: Number(view.epoch), cp };
     }
     throw new Error('no replica leads right now');
   }
@@ -81,21 +81,26 @@ export class ReplicaSet {
     this.supervising = setTimeout(() => void tick(), 250);
   }
 
-  /** kill -9 of the current leader; the supervisor restarts it after `downMs`. Returns its id. */
-  async killLeader(downMs: number): Promise<string> {
-    const { id, cp } = await this.leader();
+  /** kill -9 of the current leader; the supervisor restarts it after `downMs`. Returns its id and epoch. */
+  async killLeader(downMs: number): Promise<{ id: string; epoch: number }> {
+    const { id, epoch, cp } = await this.leader();
     this.held.add(id);
     await cp.kill9();
     setTimeout(() => this.held.delete(id), downMs);
-    return id;
+    return { id, epoch };
   }
 
-  /** Milliseconds from now until a replica other than `old` leads and answers as the leader. */
-  async waitForNewLeader(old: string, since: number): Promise<{ id: string; ms: number }> {
+  /**
+   * Milliseconds from `since` until a leadership newer than `old` answers as the leader. Judged by
+   * epoch, not by id: the killed replica, restarted by the supervisor, may legitimately win the
+   * next lease itself (a replica retakes the lease it held before a restart without waiting for
+   * it to expire), and that is a failover like any other.
+   */
+  async waitForNewLeader(old: { id: string; epoch: number }, since: number): Promise<{ id: string; ms: number }> {
     const found = await waitFor(async () => {
       const l = await this.leader().catch(() => null);
-      return l && l.id !== old ? l : null;
-    }, { what: `a new leader after ${old}`, timeoutMs: 60_000, intervalMs: 50 });
+      return l && l.epoch > old.epoch ? l : null;
+    }, { what: `a new leader after ${old.id} (epoch ${old.epoch})`, timeoutMs: 60_000, intervalMs: 50 });
     return { id: found.id, ms: Date.now() - since };
   }
 
