@@ -13,6 +13,8 @@ import { ControlPlane, repoRoot } from '../e2e/support/control-plane.js';
 import { freePort, waitFor, type Json } from '../support/control-plane.js';
 import { describePg, dropDatabase, freshDatabase } from '../support/postgres.js';
 
+// Skipped (reason in the title) only where haproxy is not installed: `.ci/run` installs it, so CI
+// always runs this; a developer machine without it still runs the rest of the suite.
 const haproxy = spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).status === 0;
 const suite = haproxy ? describePg : (name: string, fn: () => void) => describe.skip(`${name} (skipped: no haproxy on PATH; apt-get install haproxy)`, fn);
 

@@ -33,6 +33,8 @@ function previousRelease(): { tag: string } | { skip: string } {
   return { tag };
 }
 
+// Skipped (reason in the title) only without a previous `v*` tag or when package-lock.json changed
+// since it: the old release is run with this checkout's node_modules, which must match its own.
 const previous = previousRelease();
 const suite = 'tag' in previous ? describePg : (name: string, fn: () => void) => describe.skip(`${name} (skipped: ${'skip' in previous ? previous.skip : ''})`, fn);
 const tag = 'tag' in previous ? previous.tag : '';

@@ -12,7 +12,11 @@ export function postgresAdminUrl(): string | null {
   return 'url' in pg ? pg.url : null;
 }
 
-/** `describe`, skipped with the reason in its title when this run has no PostgreSQL. */
+/**
+ * `describe`, skipped with the reason in its title when this run has no PostgreSQL binaries:
+ * `.ci/run` installs them, so CI runs every PostgreSQL suite; a machine without them still runs
+ * the rest.
+ */
 export function describePg(name: string, fn: () => void): void {
   const pg = inject('postgres');
   if ('url' in pg) describe(name, fn);
