@@ -9,14 +9,9 @@ export interface AllocationRequest {
   idempotencyKey?: string;
 }
 
-export interface Allocation {
-  sessionId: string;
-  fleet: string;
-  playerId: string;
-  reconnected: boolean;
-  server: { id: string; build: string; version: string; address: string; ports: Record<string, number> };
-  joinToken: string;
-}
+// The answer's shape is the public client's (handoff/client): the demo's players are its users.
+export type { Allocation } from '../client/allocation-client.js';
+import type { Allocation } from '../client/allocation-client.js';
 
 /** A failed allocation. `code` is the API's error code, or NETWORK / TIMEOUT / BAD_RESPONSE. */
 export class AllocationError extends Error {

@@ -122,7 +122,12 @@ describePg('handoff chaos run: control-plane and database faults', () => {
     const kinds = ((await call(a.url, 'GET', '/v1/events?limit=1000')).body.items as Json[]).filter((e) => e.subject === 'db-very-slow').map((e) => e.kind);
     const steps = ['chaos.started', 'chaos.injected', 'chaos.aborted', 'chaos.restored', 'chaos.finished'];
     expect(kinds).toEqual(steps.filter((k) => kinds.includes(k)));
-    expect(kinds.length + severe.report.recordErrors.length, JSON.stringify(severe.report.recordErrors)).toBe(steps.length);
+    // A post whose answer was lost as the leader went down is ambiguous: it may have committed
+    // and still be listed as an error. Each step must be in the log at most once, and every step
+    // is either in the log or reported as not confirmed.
+    expect(new Set(kinds).size).toBe(kinds.length);
+    const unconfirmed = severe.report.recordErrors;
+    expect(steps.filter((k) => !kinds.includes(k) && !unconfirmed.some((e) => e.startsWith(`${k}:`))), JSON.stringify(unconfirmed)).toEqual([]);
   }
 
   it('kill-replica: holds when a follower dies, breaks when the leader dies under load sent to it, and aborts', async () => {
