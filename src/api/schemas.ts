@@ -18,6 +18,7 @@ import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrateg
 import { commonRolloutOptions } from '../rollout/background.js';
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
 import { RoutingPreferences } from '../allocation/routing.js';
+import { MaxPreferredLocations, RegionFallbacks } from '../allocation/regions.js';
 import { EnvironmentInputSchema, WebhookInputSchema } from './env-schemas.js';
 import { ReleasePlanSchema } from './release-schemas.js';
 
@@ -101,6 +102,9 @@ export const ApplyRequestSchema = z.strictObject({
  * A client version must be semver (a leading `v` is tolerated, as semver does): anything else
  * is malformed input, not an old client to send to the update screen.
  */
+/** A zone or region name as hosts declare them: no blanks, no surrounding spaces. */
+const locationName = z.string().min(1).max(64).regex(/^\S(.*\S)?$/, 'a zone or region name without surrounding spaces');
+
 const clientVersion = z.string().min(1).max(64).refine((v) => semver.valid(v) !== null, 'a semver version such as 1.4.2 or 1.5.0-beta.1');
 
 export const AllocationRequestSchema = z.strictObject({
@@ -114,6 +118,15 @@ export const AllocationRequestSchema = z.strictObject({
   idempotencyKey: z.string().min(1).max(128).nullable().default(null),
   /** A migration token the player got when a release migrated them: places them on the release's build, with their party. */
   migrationToken: z.string().min(1).max(4096).nullable().default(null),
+  /** Preferred regions, most preferred first; tried in order, then anywhere unless `regionFallback` is `none`. */
+  regions: z.array(locationName).min(1).max(MaxPreferredLocations).optional(),
+  /** Preferred zones, most preferred first; tried before `regions`. */
+  zones: z.array(locationName).min(1).max(MaxPreferredLocations).optional(),
+  /** `any` (default): after the preferred zones and regions, any server with room; `none`: only those. */
+  regionFallback: z.enum(RegionFallbacks).optional(),
+}).superRefine((v, ctx) => {
+  // Without a preference `none` would refuse every request: a mistake to report, not to obey.
+  if (v.regionFallback === 'none' && !v.regions && !v.zones) ctx.addIssue({ code: 'custom', path: ['regionFallback'], message: 'regionFallback none needs regions or zones' });
 });
 export type { AllocationRequest };
 
@@ -247,6 +260,9 @@ export const AllocationResponseSchema = z.object({
     version: z.string(),
     address: z.string(),
     ports: z.record(z.string(), z.number()),
+    /** The region and zone of the server's host (null when unknown). Added after v0.1.0: older clients ignore them. */
+    region: z.string().nullable().optional(),
+    zone: z.string().nullable().optional(),
   }),
   /** Present to the game server on connect; it verifies it through the SDK. */
   joinToken: z.string(),
