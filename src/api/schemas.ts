@@ -19,6 +19,7 @@ import { commonRolloutOptions } from '../rollout/background.js';
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
 import { RoutingPreferences } from '../allocation/routing.js';
 import { MaxPreferredLocations, RegionFallbacks } from '../allocation/regions.js';
+import { PlacementPolicies } from '../hosts/place.js';
 import { EnvironmentInputSchema, WebhookInputSchema } from './env-schemas.js';
 import { ReleasePlanSchema } from './release-schemas.js';
 
@@ -72,6 +73,14 @@ export const HealthSchema = z.strictObject({
   stopGraceSeconds: z.number().int().min(0).default(10),
 });
 
+/** A zone or region name as hosts declare them: no blanks, no surrounding spaces. */
+const locationName = z.string().min(1).max(64).regex(/^\S(.*\S)?$/, 'a zone or region name without surrounding spaces');
+
+export const FleetPlacementSchema = z.strictObject({
+  policy: z.enum(PlacementPolicies).default('spread'),
+  zones: z.array(locationName).min(1).max(MaxPreferredLocations).nullable().default(null),
+});
+
 export const FleetInputSchema = z.strictObject({
   name,
   build: name,
@@ -83,6 +92,8 @@ export const FleetInputSchema = z.strictObject({
   labels,
   /** `optional` lets game servers start sessions without the player's join token. */
   joinTokens: z.enum(JoinTokenPolicies).default('required'),
+  /** Where new game servers go among the hosts (docs/hosts.md): `spread`/`pack` within a zone, only `zones` if given. */
+  placement: FleetPlacementSchema.default({ policy: 'spread', zones: null }),
 });
 export type FleetInput = z.input<typeof FleetInputSchema>;
 
@@ -102,9 +113,6 @@ export const ApplyRequestSchema = z.strictObject({
  * A client version must be semver (a leading `v` is tolerated, as semver does): anything else
  * is malformed input, not an old client to send to the update screen.
  */
-/** A zone or region name as hosts declare them: no blanks, no surrounding spaces. */
-const locationName = z.string().min(1).max(64).regex(/^\S(.*\S)?$/, 'a zone or region name without surrounding spaces');
-
 const clientVersion = z.string().min(1).max(64).refine((v) => semver.valid(v) !== null, 'a semver version such as 1.4.2 or 1.5.0-beta.1');
 
 export const AllocationRequestSchema = z.strictObject({
@@ -194,6 +202,7 @@ export const FleetViewSchema = z.object({
   partyPolicy: z.enum(PartyPolicies),
   labels: z.record(z.string(), z.string()),
   joinTokens: z.enum(JoinTokenPolicies),
+  placement: z.object({ policy: z.enum(PlacementPolicies), zones: z.array(z.string()).nullable() }),
   routing: RoutingViewSchema,
   status: z.object({
     serversByState: z.record(z.string(), z.number()),
