@@ -84,6 +84,7 @@ export type ChooseResult =
  * `shutdown`) is going away, and a member sent there would be dropped; today every Draining
  * server is of that kind, so this only matters for a strategy that drains without stopping.
  * Starting and Unhealthy servers never take anyone: one is not up yet, the other not answering.
+ * Nor does a server whose host is down (Unreachable or Draining): the member would not reach it.
  */
 export function takesPartyMember(c: Candidate): boolean {
   return (c.state === 'Ready' || c.state === 'Active' || c.state === 'Draining') && !c.leaving && c.hostDown !== true && c.used < c.capacity;
