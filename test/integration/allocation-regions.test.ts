@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // The agent leaves its game servers running when it stops (by design): ended here by pid.
-  const pids: number[] = cp ? (await call('GET', '/v1/servers?fleet=arena')).body.items.map((s: Json) => s.pid).filter((p: unknown) => typeof p === 'number') : [];
+  const pids: number[] = cp ? (await call('GET', '/v1/servers')).body.items.map((s: Json) => s.pid).filter((p: unknown) => typeof p === 'number') : [];
   await cp?.close({ stopServers: true });
   await agent?.stop();
   for (const pid of pids) {
@@ -85,6 +85,18 @@ describe('allocation with a preferred region list', () => {
   it('prints the chosen region from handoff allocate --region', async () => {
     const { stdout } = await promisify(execFile)(BIN, ['allocate', 'arena', '--player', 'cli-player', '--region', 'us-east,eu-west', '--region-fallback', 'none'], { env: { ...process.env, HANDOFF_URL: cp.url } });
     expect(stdout).toContain('region   us-east (zone us-east-1a)');
+  });
+
+  it('starts the servers of a fleet limited to one zone only on that zone hosts', async () => {
+    const spec = { name: 'us-only', build: 'v1', capacity: { minServers: 1, maxServers: 1, bufferServers: 0 }, placement: { policy: 'pack', zones: ['us-east-1a'] } };
+    expect((await call('POST', '/v1/apply', { fleets: [spec] })).status).toBe(200);
+    const [server] = await waitFor(async () => {
+      const items = (await call('GET', '/v1/servers?fleet=us-only')).body.items;
+      return items.length > 0 ? items : null;
+    }, 'the us-only server', 60_000);
+    const us1 = (await call('GET', '/v1/hosts/us1')).body;
+    expect(us1.servers).toContain(server.id);
+    expect((await call('GET', '/v1/fleets/us-only')).body.placement).toEqual({ policy: 'pack', zones: ['us-east-1a'] });
   });
 
   it('refuses malformed preferences and placements with coded 400s and changes nothing', async () => {
