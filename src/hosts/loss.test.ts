@@ -89,7 +89,7 @@ describe('host loss properties', () => {
     observedFor: fc.integer({ min: 0, max: 2 * LOST }),
   }).map((w): LossInput => {
     const hosts = w.hosts.map((h, i) => host(`h${i}`, h.silent, h.alwaysAlive));
-    const servers = w.servers.map((s, i) => server(`s${i}`, `h${s.host % hosts.length}`, s));
+    const servers = w.servers.map(({ host: n, ...flags }, i) => server(`s${i}`, `h${n % hosts.length}`, flags));
     const sessions = w.sessions.filter((n) => n < servers.length).map((n, i) => ({ id: `x${i}`, server: `s${n}` }));
     return input({ hosts, servers, sessions, observingSince: T0 - w.observedFor });
   });
