@@ -63,6 +63,16 @@ export class AgentGateway {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(hostId, ws));
   };
 
+  /**
+   * Drops a host's connection at once (its agent was declared Unreachable). A partitioned socket
+   * would never close by itself: calls over it would wait for ever, and a partition that heals
+   * would resume it silently. Dropped, calls fail fast with HOST_UNREACHABLE, and the agent —
+   * once it hears of it — reconnects with a hello listing what it runs (the fencing rule).
+   */
+  disconnect(hostId: string): void {
+    for (const ws of this.connected) if (this.hostOf.get(ws) === hostId) ws.terminate();
+  }
+
   /** Closes every agent connection (agents reconnect to another replica or to our successor). */
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {
