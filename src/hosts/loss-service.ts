@@ -60,8 +60,13 @@ export class HostLossService {
     await this.running;
   }
 
-  /** One pass: plan over the current observation, commit in one batch. Exposed for tests. */
-  async pass(): Promise<void> {
+  /** Resolves once the pass under way (if any) has committed. */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
+  /** One pass: plan over the current observation, commit in one batch. */
+  private async pass(): Promise<void> {
     const now = this.clock.now();
     // After a stall of this process (SIGSTOP, a long pause) heartbeats queued in sockets have not
     // been read yet: silence is counted from the end of the stall, never blamed on the hosts.
