@@ -21,8 +21,12 @@ export interface GatewayDeps {
   heartbeat(hostId: string): void;
   /** The control plane's loopback SDK endpoint, where tunnelled SDK requests go. */
   sdkUrl(): string;
-  /** A connection ended (the host may come back). */
-  disconnected?(hostId: string): void;
+  /**
+   * A welcomed connection ended (the host may come back). `byHost`: the host's side closed it —
+   * its agent exited or restarted, and the machine answered — rather than this control plane
+   * dropping it (shutdown, a newer connection, an Unreachable host).
+   */
+  disconnected?(hostId: string, how: { byHost: boolean }): void;
   /** How long an agent may take to say hello. Default 10 s. */
   helloTimeoutMs?: number;
   log?(line: string): void;
@@ -36,6 +40,8 @@ export class AgentGateway {
   private readonly connected = new Set<WebSocket>();
   /** Which host each welcomed connection speaks for. */
   private readonly hostOf = new WeakMap<WebSocket, string>();
+  /** Connections this side ended: their close says nothing about the host. */
+  private readonly dropped = new WeakSet<WebSocket>();
   private closing = false;
   private closed: Promise<void> | undefined;
 
@@ -70,14 +76,21 @@ export class AgentGateway {
    * once it hears of it — reconnects with a hello listing what it runs (the fencing rule).
    */
   disconnect(hostId: string): void {
-    for (const ws of this.connected) if (this.hostOf.get(ws) === hostId) ws.terminate();
+    for (const ws of this.connected) {
+      if (this.hostOf.get(ws) !== hostId) continue;
+      this.dropped.add(ws);
+      ws.terminate();
+    }
   }
 
   /** Closes every agent connection (agents reconnect to another replica or to our successor). */
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {
       this.closing = true;
-      for (const ws of this.connected) ws.close(CloseCodes.shuttingDown, 'control plane shutting down');
+      for (const ws of this.connected) {
+        this.dropped.add(ws);
+        ws.close(CloseCodes.shuttingDown, 'control plane shutting down');
+      }
       this.wss.close(() => resolve());
     });
     return this.closed;
@@ -96,7 +109,7 @@ export class AgentGateway {
       upstream.abortAll();
       if (hello) {
         link.detach(ws);
-        this.deps.disconnected?.(hostId);
+        this.deps.disconnected?.(hostId, { byHost: !this.dropped.has(ws) && this.hostOf.get(ws) === hostId });
       }
     });
     ws.on('message', (data, isBinary) => {
@@ -116,6 +129,7 @@ export class AgentGateway {
             this.hostOf.set(ws, hostId);
             link.attach(ws);
             ws.send(JSON.stringify({ t: 'welcome', protocol: AGENT_PROTOCOL_VERSION }));
+            if (old) this.dropped.add(old);
             old?.close(CloseCodes.replaced, 'replaced by a newer connection of this host');
           },
           // The code first: the agent logs the close reason, which is all it learns.

@@ -28,7 +28,7 @@ describe('HostLossService', () => {
     for (const f of cleanup.splice(0).reverse()) await f();
   });
 
-  function setup(opts: { lastHeartbeatAgoMs?: number } = {}) {
+  function setup(opts: { lastHeartbeatAgoMs?: number; agentLeft?: boolean } = {}) {
     const dir = mkdtempSync(path.join(tmpdir(), 'handoff-host-loss-'));
     const store = SqliteStore.open(path.join(dir, 'db.sqlite'));
     const clock = new FakeClock();
@@ -46,7 +46,7 @@ describe('HostLossService', () => {
     const heartbeats = new Map([['b', clock.now() - (opts.lastHeartbeatAgoMs ?? 0)]]);
     const seen = { disconnected: [] as string[], resent: [] as string[], kicks: 0 };
     const service = new HostLossService(ctx, clock, {
-      hosts: () => [{ id: 'local', lastHeartbeatAt: 0, alwaysAlive: true }, { id: 'b', lastHeartbeatAt: heartbeats.get('b') ?? 0, alwaysAlive: false }],
+      hosts: () => [{ id: 'local', lastHeartbeatAt: 0, alwaysAlive: true }, { id: 'b', lastHeartbeatAt: heartbeats.get('b') ?? 0, alwaysAlive: false, agentLeft: opts.agentLeft ?? false }],
       serversOn: (ids) => [...world.servers.values()].filter((s) => ids.has(hostOf.get(s.id) ?? '')).map((s) => ({
         id: s.id, host: hostOf.get(s.id) ?? '', terminal: s.state === 'Crashed' || s.state === 'Stopped', fenced: (s.fencedAt ?? null) !== null, stopRequested: s.stopRequestedAt !== null,
       })),
@@ -138,6 +138,16 @@ describe('HostLossService', () => {
     // Heard from again: no session is closed as host_lost, nothing is fenced twice.
     expect(world.sessions.get('ses_1')?.state).toBe('Connected');
     expect((await kinds()).filter((k) => k.startsWith('host.') || k.startsWith('server.fenced'))).toEqual(['host.unreachable b', 'server.fenced srv_b1', 'server.fenced srv_b2', 'host.rejoined b']);
+  });
+
+  it('fences nothing while a host whose agent exited (not a partition) is away, until the lost timeout', async () => {
+    const { world, run, kinds } = setup({ agentLeft: true });
+    await run(LOST - TICK);
+    expect(world.servers.get('srv_b1')?.state).toBe('Active');
+    expect(await kinds()).toEqual([]);
+    await run(2 * TICK);
+    expect(world.servers.get('srv_b1')?.state).toBe('Draining');
+    expect(await kinds()).toEqual(['host.unreachable b', 'server.fenced srv_b1', 'server.fenced srv_b2', 'session.closed ses_1 host_lost', 'host.lost b']);
   });
 
   it('does not blame a host for the time the control plane was not observing (a restart long after its last heartbeat)', async () => {

@@ -10,7 +10,7 @@ function input(over: Partial<LossInput>): LossInput {
   return { hosts: [], servers: [], sessions: [], announced: new Set(), now: T0, observingSince: 0, heartbeatTimeoutMs: HB, lostTimeoutMs: LOST, ...over };
 }
 
-const host = (id: string, silent: number, alwaysAlive = false): LossHost => ({ id, lastHeartbeatAt: T0 - silent, alwaysAlive });
+const host = (id: string, silent: number, alwaysAlive = false, agentLeft = false): LossHost => ({ id, lastHeartbeatAt: T0 - silent, alwaysAlive, agentLeft });
 const server = (id: string, hostId: string, over: Partial<LossServer> = {}): LossServer => ({ id, host: hostId, terminal: false, fenced: false, stopRequested: false, ...over });
 
 describe('liveness', () => {
@@ -25,6 +25,14 @@ describe('liveness', () => {
     ['a host last heard an hour before the control plane started 11 s ago', 3_600_000, T0 - 11_000, 'unreachable'],
   ])('%s is %s', (_what, silent, observingSince, expected) => {
     expect(liveness(host('h', silent), T0, observingSince, HB, LOST)).toBe(expected);
+  });
+
+  it.each<[number, ReturnType<typeof liveness>]>([
+    [HB + 1, 'alive'],
+    [LOST, 'alive'],
+    [LOST + 1, 'lost'],
+  ])('a host whose agent exited (its side closed the connection) silent for %i ms is %s: an agent restart fences nothing', (silent, expected) => {
+    expect(liveness(host('h', silent, false, true), T0, 0, HB, LOST)).toBe(expected);
   });
 
   it('never counts the control plane\'s own host as silent', () => {
@@ -83,20 +91,21 @@ describe('planRejoin (the fencing rule)', () => {
 
 describe('host loss properties', () => {
   const world = fc.record({
-    hosts: fc.array(fc.record({ silent: fc.integer({ min: 0, max: 2 * LOST }), alwaysAlive: fc.boolean() }), { minLength: 1, maxLength: 5 }),
+    hosts: fc.array(fc.record({ silent: fc.integer({ min: 0, max: 2 * LOST }), alwaysAlive: fc.boolean(), agentLeft: fc.boolean() }), { minLength: 1, maxLength: 5 }),
     servers: fc.array(fc.record({ host: fc.nat(4), terminal: fc.boolean(), fenced: fc.boolean(), stopRequested: fc.boolean() }), { maxLength: 12 }),
     sessions: fc.array(fc.nat(11), { maxLength: 20 }),
     observedFor: fc.integer({ min: 0, max: 2 * LOST }),
   }).map((w): LossInput => {
-    const hosts = w.hosts.map((h, i) => host(`h${i}`, h.silent, h.alwaysAlive));
+    const hosts = w.hosts.map((h, i) => host(`h${i}`, h.silent, h.alwaysAlive, h.agentLeft));
     const servers = w.servers.map(({ host: n, ...flags }, i) => server(`s${i}`, `h${n % hosts.length}`, flags));
     const sessions = w.sessions.filter((n) => n < servers.length).map((n, i) => ({ id: `x${i}`, server: `s${n}` }));
     return input({ hosts, servers, sessions, observingSince: T0 - w.observedFor });
   });
 
-  it('never fences a server nor closes a session on a host heard from within the heartbeat timeout (observed time)', () => {
+  it('never fences a server nor closes a session on a host heard from within the heartbeat timeout (observed time), nor on one whose agent exited before the lost timeout', () => {
     fc.assert(fc.property(world, (w) => {
-      const alive = new Set(w.hosts.filter((h) => silentMs(h, w.now, w.observingSince) <= HB).map((h) => h.id));
+      const silent = (h: LossHost): number => silentMs(h, w.now, w.observingSince);
+      const alive = new Set(w.hosts.filter((h) => silent(h) <= HB || (h.agentLeft === true && silent(h) <= LOST)).map((h) => h.id));
       for (const a of planHostLoss(w)) expect(alive.has(a.hostId)).toBe(false);
     }));
   });
@@ -115,7 +124,7 @@ describe('host loss properties', () => {
     fc.assert(fc.property(world, (w) => {
       const actions = planHostLoss(w);
       const fenced = new Set(actions.flatMap((a) => (a.kind === 'fence' ? [a.serverId] : [])));
-      const down = new Set(w.hosts.filter((h) => silentMs(h, w.now, w.observingSince) > HB).map((h) => h.id));
+      const down = new Set(w.hosts.filter((h) => silentMs(h, w.now, w.observingSince) > (h.agentLeft === true ? LOST : HB)).map((h) => h.id));
       for (const s of w.servers) {
         if (down.has(s.host) && !s.terminal && !s.fenced && !s.stopRequested) expect(fenced.has(s.id)).toBe(true);
       }

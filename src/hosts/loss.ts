@@ -16,6 +16,13 @@ export interface LossHost {
   lastHeartbeatAt: number;
   /** The control plane's own host: never silent. */
   alwaysAlive: boolean;
+  /**
+   * Its agent's connection was closed from the host's side (the agent exited or restarted; the
+   * machine answered) and it has not said hello since. Not a partition: its servers outlive the
+   * agent and keep their players, and their own health deadlines govern them (no SDK traffic →
+   * Unhealthy → replaced; healthy again once re-adopted). Such a host is fenced only once lost.
+   */
+  agentLeft?: boolean;
 }
 
 export interface LossServer {
@@ -56,11 +63,16 @@ export function silentMs(host: LossHost, now: number, observingSince: number): n
   return Math.max(0, now - Math.max(host.lastHeartbeatAt, observingSince));
 }
 
-/** `unreachable` past the heartbeat timeout, `lost` past the (longer) lost timeout. */
+/**
+ * `unreachable` past the heartbeat timeout (unless its agent merely exited, see `agentLeft`),
+ * `lost` past the (longer) lost timeout.
+ */
 export function liveness(host: LossHost, now: number, observingSince: number, heartbeatTimeoutMs: number, lostTimeoutMs: number): Liveness {
   const silent = silentMs(host, now, observingSince);
   if (silent > Math.max(lostTimeoutMs, heartbeatTimeoutMs)) return 'lost';
-  if (silent > heartbeatTimeoutMs) return 'unreachable';
+  // An agent that exited (a crash, kill -9, an upgrade) is restarted and re-adopts its servers:
+  // fencing them would replace a whole host's servers on every agent restart.
+  if (silent > heartbeatTimeoutMs && host.agentLeft !== true) return 'unreachable';
   return 'alive';
 }
 

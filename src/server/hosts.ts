@@ -83,7 +83,11 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
     },
     heartbeat: (id) => hosts.heartbeat(id),
     sdkUrl: deps.sdkUrl,
-    disconnected: (id) => deps.log(`host ${id}: agent disconnected`),
+    disconnected: (id, how) => {
+      deps.log(`host ${id}: agent disconnected${how.byHost ? ' (closed by the host)' : ''}`);
+      // A newer connection may already be attached: then the host is back, nothing left.
+      if (how.byHost && !gateway.link(id).connected) hosts.agentLeft(id);
+    },
     log: deps.log,
   });
   if (!deps.multiHost) return { hosts, gateway, runtime: deps.inner, hostOf, issueToken, loss };
@@ -123,7 +127,7 @@ export interface HostLossWiringDeps {
 export function wireHostLoss(ctx: Ctx, options: ResolvedServerOptions, wiring: HostsWiring, deps: HostLossWiringDeps): HostLossService {
   const { world } = ctx;
   const service = new HostLossService(ctx, ctx.clock, {
-    hosts: () => wiring.hosts.all().map((h) => ({ id: h.id, lastHeartbeatAt: h.lastHeartbeatAt, alwaysAlive: wiring.hosts.alwaysAlive.has(h.id) })),
+    hosts: () => wiring.hosts.all().map((h) => ({ id: h.id, lastHeartbeatAt: h.lastHeartbeatAt, alwaysAlive: wiring.hosts.alwaysAlive.has(h.id), agentLeft: wiring.hosts.hasAgentLeft(h.id) })),
     serversOn: (hostIds) => [...world.servers.values()].flatMap((s) => {
       const host = wiring.hostOf(s.id);
       if (host === undefined || !hostIds.has(host)) return [];
