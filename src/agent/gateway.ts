@@ -3,10 +3,11 @@
  * listener. Authenticates each with its host token, registers the host on its `hello`, then
  * routes frames to the host's AgentLink and serves its SDK tunnel. See protocol.ts.
  */
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isHandoffError } from '../core/errors.js';
+import { errorResponse } from '../api/http-errors.js';
+import { HandoffError, isHandoffError } from '../core/errors.js';
 import type { HostRegistration } from '../hosts/model.js';
 import type { RuntimeInstance } from '../runtime/port.js';
 import { AgentLink } from './link.js';
@@ -62,10 +63,10 @@ export class AgentGateway {
     socket.on('error', () => undefined);
     const match = AGENT_PATH.exec((req.url ?? '').split('?')[0] ?? '');
     const hostId = match?.[1];
-    if (!hostId || this.closing) return refuse(socket, this.closing ? 503 : 404);
+    if (!hostId || this.closing) return refuse(socket, new HandoffError(this.closing ? 'SHUTTING_DOWN' : 'ROUTE_NOT_FOUND'));
     const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     // Refused before the upgrade: a wrong token never gets a socket to talk on.
-    if (!token || !this.deps.authenticate(hostId, token)) return refuse(socket, 401);
+    if (!token || !this.deps.authenticate(hostId, token)) return refuse(socket, new HandoffError('HOST_TOKEN_INVALID', undefined, { hostId }));
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(hostId, ws));
   };
 
@@ -149,7 +150,9 @@ export class AgentGateway {
   }
 }
 
-function refuse(socket: Duplex, status: 401 | 404 | 503): void {
-  const text = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status];
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/** Answers an upgrade it will not take with the API's coded error body (status from the catalogue). */
+function refuse(socket: Duplex, error: HandoffError): void {
+  const { status, body } = errorResponse(error);
+  const json = JSON.stringify(body);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
 }
