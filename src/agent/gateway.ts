@@ -3,10 +3,11 @@
  * listener. Authenticates each with its host token, registers the host on its `hello`, then
  * routes frames to the host's AgentLink and serves its SDK tunnel. See protocol.ts.
  */
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isHandoffError } from '../core/errors.js';
+import { errorResponse } from '../api/http-errors.js';
+import { HandoffError, isHandoffError } from '../core/errors.js';
 import type { HostRegistration } from '../hosts/model.js';
 import type { RuntimeInstance } from '../runtime/port.js';
 import { AgentLink } from './link.js';
@@ -21,8 +22,12 @@ export interface GatewayDeps {
   heartbeat(hostId: string): void;
   /** The control plane's loopback SDK endpoint, where tunnelled SDK requests go. */
   sdkUrl(): string;
-  /** A connection ended (the host may come back). */
-  disconnected?(hostId: string): void;
+  /**
+   * A welcomed connection ended (the host may come back). `byHost`: the host's side closed it —
+   * its agent exited or restarted, and the machine answered — rather than this control plane
+   * dropping it (shutdown, a newer connection, an Unreachable host).
+   */
+  disconnected?(hostId: string, how: { byHost: boolean }): void;
   /** How long an agent may take to say hello. Default 10 s. */
   helloTimeoutMs?: number;
   log?(line: string): void;
@@ -36,6 +41,8 @@ export class AgentGateway {
   private readonly connected = new Set<WebSocket>();
   /** Which host each welcomed connection speaks for. */
   private readonly hostOf = new WeakMap<WebSocket, string>();
+  /** Connections this side ended: their close says nothing about the host. */
+  private readonly dropped = new WeakSet<WebSocket>();
   private closing = false;
   private closed: Promise<void> | undefined;
 
@@ -56,18 +63,35 @@ export class AgentGateway {
     socket.on('error', () => undefined);
     const match = AGENT_PATH.exec((req.url ?? '').split('?')[0] ?? '');
     const hostId = match?.[1];
-    if (!hostId || this.closing) return refuse(socket, this.closing ? 503 : 404);
+    if (!hostId || this.closing) return refuse(socket, new HandoffError(this.closing ? 'SHUTTING_DOWN' : 'ROUTE_NOT_FOUND'));
     const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     // Refused before the upgrade: a wrong token never gets a socket to talk on.
-    if (!token || !this.deps.authenticate(hostId, token)) return refuse(socket, 401);
+    if (!token || !this.deps.authenticate(hostId, token)) return refuse(socket, new HandoffError('HOST_TOKEN_INVALID', undefined, { hostId }));
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(hostId, ws));
   };
+
+  /**
+   * Drops a host's connection at once (its agent was declared Unreachable). A partitioned socket
+   * would never close by itself: calls over it would wait for ever, and a partition that heals
+   * would resume it silently. Dropped, calls fail fast with HOST_UNREACHABLE, and the agent —
+   * once it hears of it — reconnects with a hello listing what it runs (the fencing rule).
+   */
+  disconnect(hostId: string): void {
+    for (const ws of this.connected) {
+      if (this.hostOf.get(ws) !== hostId) continue;
+      this.dropped.add(ws);
+      ws.terminate();
+    }
+  }
 
   /** Closes every agent connection (agents reconnect to another replica or to our successor). */
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {
       this.closing = true;
-      for (const ws of this.connected) ws.close(CloseCodes.shuttingDown, 'control plane shutting down');
+      for (const ws of this.connected) {
+        this.dropped.add(ws);
+        ws.close(CloseCodes.shuttingDown, 'control plane shutting down');
+      }
       this.wss.close(() => resolve());
     });
     return this.closed;
@@ -86,7 +110,7 @@ export class AgentGateway {
       upstream.abortAll();
       if (hello) {
         link.detach(ws);
-        this.deps.disconnected?.(hostId);
+        this.deps.disconnected?.(hostId, { byHost: !this.dropped.has(ws) && this.hostOf.get(ws) === hostId });
       }
     });
     ws.on('message', (data, isBinary) => {
@@ -106,6 +130,7 @@ export class AgentGateway {
             this.hostOf.set(ws, hostId);
             link.attach(ws);
             ws.send(JSON.stringify({ t: 'welcome', protocol: AGENT_PROTOCOL_VERSION }));
+            if (old) this.dropped.add(old);
             old?.close(CloseCodes.replaced, 'replaced by a newer connection of this host');
           },
           // The code first: the agent logs the close reason, which is all it learns.
@@ -125,7 +150,9 @@ export class AgentGateway {
   }
 }
 
-function refuse(socket: Duplex, status: 401 | 404 | 503): void {
-  const text = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status];
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/** Answers an upgrade it will not take with the API's coded error body (status from the catalogue). */
+function refuse(socket: Duplex, error: HandoffError): void {
+  const { status, body } = errorResponse(error);
+  const json = JSON.stringify(body);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
 }

@@ -231,6 +231,8 @@ export const ServerViewSchema = z.object({
   lastHealthAt: z.number().nullable(),
   drainReason: z.string().nullable(),
   drainDeadline: z.number().nullable(),
+  /** When its host was declared Unreachable: fenced, never allocatable again (docs/hosts.md). Absent when never fenced. */
+  fencedAt: z.number().nullable().optional(),
   stoppedAt: z.number().nullable(),
   exitCode: z.number().nullable(),
   exitSignal: z.string().nullable(),

@@ -8,7 +8,7 @@
 export interface Hypothesis {
   /** Successful allocations / allocations answered, 0..1 (e.g. 0.9999). */
   minAllocationSuccess: number | null;
-  /** Sessions closed as `server_crashed` or `server_stopped` (the control plane's own events). */
+  /** Sessions closed as `server_crashed`, `server_stopped` or `host_lost` (the control plane's own events: InterruptingReasons). */
   maxSessionsInterrupted: number | null;
   /** p99 of successful allocations' latency, from their scheduled send time. */
   maxP99LatencyMs: number | null;

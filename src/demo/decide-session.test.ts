@@ -21,6 +21,7 @@ describe('categorize: every close reason, with and without a notice before it', 
     ['api', 'interrupted', 'migrated'],
     ['server_crashed', 'crashed', 'crashed'],
     ['error', 'crashed', 'crashed'],
+    ['host_lost', 'crashed', 'crashed'],
     ['server_stopped', 'interrupted', 'interrupted'],
     ['maintenance', 'interrupted', 'maintenance'],
     ['drained', 'interrupted', 'announced'],
@@ -108,11 +109,11 @@ describe('tallySessions', () => {
     playerOutcome: outcome, playerClosedAt: fc.option(fc.nat(1000)),
   });
 
-  it('never lets a session the player saw cut off (and no crash or game error) count as anything but an interruption', () => {
+  it('never lets a session the player saw cut off (and no crash, lost host or game error) count as anything but an interruption', () => {
     fc.assert(fc.property(fc.array(record, { maxLength: 30 }), (records) => {
       const t = tallySessions(records);
       expect(Object.values(t.counts).reduce((a, b) => a + b, 0)).toBe(records.length);
-      const mustCount = records.filter((r) => (r.closeReason === 'server_stopped' || judgeSession(r).playerCut === true) && r.closeReason !== 'server_crashed' && r.closeReason !== 'error').length;
+      const mustCount = records.filter((r) => (r.closeReason === 'server_stopped' || judgeSession(r).playerCut === true) && r.closeReason !== 'server_crashed' && r.closeReason !== 'error' && r.closeReason !== 'host_lost').length;
       expect(t.counts.interrupted).toBeGreaterThanOrEqual(mustCount);
       expect(t.counts.interrupted).toBeGreaterThanOrEqual(t.playersSawCut - t.counts.crashed);
     }));

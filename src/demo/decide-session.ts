@@ -15,7 +15,7 @@ export const SessionCategories = [
   'migrated', // closed by the release after a drain or migration notice reached the player
   'maintenance', // closed by a maintenance window the player had been told about
   'announced', // closed with notice for a reason the demo does not know by name
-  'crashed', // the game server died, or the game ended the session in error: the build's fault, reported apart
+  'crashed', // the game server or its host died, or the game ended the session in error: not the release's doing, reported apart
   'interrupted', // closed by Handoff or the release without notice: must be 0
 ] as const;
 export type SessionCategory = (typeof SessionCategories)[number];
@@ -33,7 +33,7 @@ const PLANNED: Readonly<Record<string, SessionCategory>> = { migrated: 'migrated
 export function categorize(reason: string | null, noticed: boolean): SessionCategory {
   if (reason === null) return 'open';
   if (OWN_ENDS.includes(reason)) return 'ended';
-  if (reason === 'server_crashed' || reason === 'error') return 'crashed';
+  if (reason === 'server_crashed' || reason === 'error' || reason === 'host_lost') return 'crashed';
   if (reason === 'server_stopped' || !noticed) return 'interrupted';
   return PLANNED[reason] ?? 'announced';
 }

@@ -131,6 +131,12 @@ export interface GameServer {
   drainDeadline: number | null;
   /** With `drainDeadline`: the build a release migrates the remaining sessions to (a `migrate` notice). */
   migrateTo?: string | null;
+  /**
+   * When its host was declared Unreachable (docs/hosts.md, "Host loss"): from then on it is
+   * fenced — never allocatable again, not the fleet's capacity (it was replaced), Draining until
+   * empty, then stopped. Absent on servers recorded before hosts could be lost.
+   */
+  fencedAt?: number | null;
   /** When the runtime was asked to stop the process. */
   stopRequestedAt: number | null;
   stoppedAt: number | null;

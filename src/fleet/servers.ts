@@ -170,6 +170,26 @@ export class ServerService {
     this.opts.kick(s.fleet);
   }
 
+  /**
+   * Its host was declared Unreachable (src/hosts/loss.ts): fenced — Draining, never allocatable
+   * again, no longer the fleet's capacity, so the planner replaces it elsewhere. Its sessions
+   * stay open (the players may still be playing); it is stopped once empty. Returns the
+   * mutations to commit ([] when there is nothing to fence).
+   */
+  fence(serverId: string, hostId: string, now: number): Mutation[] {
+    const s = this.ctx.world.servers.get(serverId);
+    if (!s || (s.fencedAt ?? null) !== null || s.stopRequestedAt !== null || s.state === 'Crashed' || s.state === 'Stopped') return [];
+    const next: GameServer = { ...s, state: 'Draining', drainReason: s.drainReason ?? 'host-unreachable', fencedAt: now };
+    this.ctx.world.putServer(next);
+    return [{ kind: 'putServer', server: next }, event(now, s.fleet, 'server.fenced', s.id, `host ${hostId} is unreachable: ${s.id} takes no new sessions and is replaced`, { host: hostId, build: s.build, sessions: this.ctx.world.used(s.id) })];
+  }
+
+  /** Asks the runtime again to stop a server whose stop its host could not hear (it was unreachable). */
+  resendStop(serverId: string): void {
+    const s = this.ctx.world.servers.get(serverId);
+    if (s && s.stopRequestedAt !== null && s.pid !== null) this.signalStop(s);
+  }
+
   /** Marks the server Draining (no new sessions from this instant) and asks the runtime to stop it. */
   stop(serverId: string, reason: StopReason, now: number): Mutation[] {
     const s = this.ctx.world.servers.get(serverId);

@@ -24,6 +24,8 @@ export interface HostListing extends Host {
 
 export class HostService {
   private readonly hosts = new Map<string, Host>();
+  /** Hosts whose agent's connection was closed from their side since their last hello (in memory). */
+  private readonly agentsLeft = new Set<string>();
 
   private constructor(private readonly ctx: Ctx, private readonly opts: HostServiceOptions) {}
 
@@ -70,6 +72,7 @@ export class HostService {
     if (reg.id === this.opts.embedded?.id) throw new HandoffError('VALIDATION_FAILED', `host id ${reg.id} is the control plane's own host`);
     const now = this.ctx.clock.now();
     const known = this.hosts.get(reg.id);
+    this.agentsLeft.delete(reg.id);
     const host: Host = { ...reg, schedule: known?.schedule ?? 'Ready', registeredAt: known?.registeredAt ?? now, lastHeartbeatAt: now };
     this.hosts.set(host.id, host);
     this.publish(host, now);
@@ -77,6 +80,16 @@ export class HostService {
       { kind: 'putHost', host },
       event(now, null, known ? 'host.reconnected' : 'host.registered', host.id, `host ${host.id} (${host.zone}/${host.region}) ${known ? 'reconnected' : 'registered'}`, { zone: host.zone, region: host.region }),
     ]);
+  }
+
+  /** The host's side closed its agent's connection: the agent exited or restarted, the machine answered. */
+  agentLeft(id: string): void {
+    if (this.hosts.has(id)) this.agentsLeft.add(id);
+  }
+
+  /** True when the host's agent left (see `agentLeft`) and has not said hello since. */
+  hasAgentLeft(id: string): boolean {
+    return this.agentsLeft.has(id);
   }
 
   heartbeat(id: string): void {

@@ -52,7 +52,7 @@ import { openStore } from '../store/open.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
-import { wireHosts } from './hosts.js';
+import { wireHostLoss, wireHosts } from './hosts.js';
 
 export const VERSION = '0.1.0';
 /** The API's default body limit; the SDK endpoint's is smaller (see sdk/routes.ts). */
@@ -180,6 +180,7 @@ async function assemble(
     sdkUrl: () => [sdkUrl, ...(deps.sdkUrls?.() ?? []).filter((u) => u !== sdkUrl)].join(','), backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
   });
   serversRef.current = servers;
+  const hostLoss = wireHostLoss(ctx, options, hostsWiring, { servers, sessions, kick, log });
   const checkLaunch: LaunchValidator = inner instanceof SimulatedRuntime ? (b) => inner.validateLaunch(b) : (b) => validateLocalLaunch(b, options.cwd, process.env['PATH']);
   const onLoopError = (what: string) => (e: unknown) => log(`${what} error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   const environments = await EnvironmentService.create(ctx, rollouts, { intervalMs: options.reconcileIntervalMs, checkLaunch, onError: onLoopError('environment') });
@@ -258,6 +259,8 @@ async function assemble(
   http.on('upgrade', hostsWiring.gateway.handleUpgrade);
   started.push(() => hostsWiring.gateway.close());
   reconciler.start();
+  hostLoss.start();
+  started.push(() => hostLoss.stop());
   const DayMs = 86_400_000;
   const retention = new RetentionService({
     store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
@@ -283,6 +286,7 @@ async function assemble(
       closing = true;
       await releases.stop();
       await reconciler.stop();
+      await hostLoss.stop();
       await retention.stop();
       await environments.stop();
       await notifier.stop();

@@ -26,10 +26,14 @@ function registration(id: string): HostRegistration {
 }
 
 /** Connects as host `id` with `token`, says hello listing `servers`; resolves with how it went. */
-function agentHello(id: string, token: string, servers: string[] = []): Promise<{ welcomed: boolean; close?: { code: number; reason: string }; status?: number; ws: WebSocket }> {
+function agentHello(id: string, token: string, servers: string[] = []): Promise<{ welcomed: boolean; close?: { code: number; reason: string }; status?: number; code?: string; ws: WebSocket }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${cp.url.replace('http', 'ws')}/v1/hosts/${id}/agent`, { headers: { authorization: `Bearer ${token}` } });
-    ws.on('unexpected-response', (_req, res) => resolve({ welcomed: false, status: res.statusCode, ws }));
+    ws.on('unexpected-response', (_req, res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ welcomed: false, status: res.statusCode, code: (JSON.parse(text || '{}') as { error?: { code?: string } }).error?.code, ws }));
+    });
     ws.on('error', () => undefined);
     ws.on('open', () => ws.send(JSON.stringify({
       t: 'hello', protocol: AGENT_PROTOCOL_VERSION, host: registration(id),
@@ -67,9 +71,9 @@ describe('hosts on the control plane', () => {
     hello.ws.close();
   });
 
-  it("refuses another host's token before the upgrade and records nothing", async () => {
+  it("refuses another host's token before the upgrade with HOST_TOKEN_INVALID, and records nothing", async () => {
     const hello = await agentHello('h2', await token('h1'));
-    expect(hello).toMatchObject({ welcomed: false, status: 401 });
+    expect(hello).toMatchObject({ welcomed: false, status: 401, code: 'HOST_TOKEN_INVALID' });
     expect(await hostIds()).toEqual(['h1', 'local']);
   });
 

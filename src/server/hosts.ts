@@ -15,6 +15,9 @@ import { MultiHostRuntime } from '../runtime/hosts/multi-host-runtime.js';
 import type { RuntimeProvider } from '../runtime/port.js';
 import { RemoteRuntime } from '../runtime/remote/remote-runtime.js';
 import type { Ctx } from '../state/context.js';
+import type { ServerService } from '../fleet/servers.js';
+import { HostLossService } from '../hosts/loss-service.js';
+import type { SessionService } from '../session/service.js';
 import type { ResolvedServerOptions } from './options.js';
 
 export interface HostsWiring {
@@ -26,6 +29,8 @@ export interface HostsWiring {
   hostOf(serverId: string): string | undefined;
   /** Issues the agent token of a host (`handoff host token`); creates the secret on first use. */
   issueToken(hostId: string): Promise<string>;
+  /** Late-bound: host loss needs the server and session services, which need the runtime first. */
+  loss: { current: HostLossService | null };
 }
 
 export interface HostsWiringDeps {
@@ -43,6 +48,7 @@ export interface HostsWiringDeps {
 export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: HostsWiringDeps): Promise<HostsWiring> {
   // Created on the first token issued, not at start: a control plane with no agents writes nothing.
   const secret = (): string | undefined => ctx.world.meta['hostSecret'];
+  const loss: { current: HostLossService | null } = { current: null };
   const issueToken = async (hostId: string): Promise<string> => hostToken(await ensureHostSecret(ctx), hostId);
   const { from, to } = options.portRange;
   const ref: { multi: MultiHostRuntime | null } = { multi: null };
@@ -73,14 +79,19 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
       }
       await hosts.register(reg);
       ref.multi?.hostReported(reg.id, servers.map((s) => s.serverId));
+      await loss.current?.rejoined(reg.id, servers.map((s) => s.serverId));
       deps.kickAll();
     },
     heartbeat: (id) => hosts.heartbeat(id),
     sdkUrl: deps.sdkUrl,
-    disconnected: (id) => deps.log(`host ${id}: agent disconnected`),
+    disconnected: (id, how) => {
+      deps.log(`host ${id}: agent disconnected${how.byHost ? ' (closed by the host)' : ''}`);
+      // A newer connection may already be attached: then the host is back, nothing left.
+      if (how.byHost && !gateway.link(id).connected) hosts.agentLeft(id);
+    },
     log: deps.log,
   });
-  if (!deps.multiHost) return { hosts, gateway, runtime: deps.inner, hostOf, issueToken };
+  if (!deps.multiHost) return { hosts, gateway, runtime: deps.inner, hostOf, issueToken, loss };
   const remotes = new Map<string, RemoteRuntime>();
   ref.multi = new MultiHostRuntime({
     embedded: { hostId: options.hostId, runtime: deps.inner },
@@ -100,7 +111,41 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
     connectedHosts: () => hosts.all().map((h) => h.id).filter((id) => gateway.link(id).connected),
     fleetOf: (id) => ctx.world.servers.get(id)?.fleet,
   });
-  return { hosts, gateway, runtime: ref.multi, hostOf, issueToken };
+  return { hosts, gateway, runtime: ref.multi, hostOf, issueToken, loss };
+}
+
+export interface HostLossWiringDeps {
+  servers: ServerService;
+  sessions: SessionService;
+  kick: () => void;
+  log: (line: string) => void;
+}
+
+/**
+ * Host loss (src/hosts/loss-service.ts) over the wiring's hosts and runtime: fences the servers
+ * of an Unreachable host, closes their sessions as `host_lost` past the lost timeout, and applies
+ * the fencing rule when the host re-joins. Started by the caller, which also stops it.
+ */
+export function wireHostLoss(ctx: Ctx, options: ResolvedServerOptions, wiring: HostsWiring, deps: HostLossWiringDeps): HostLossService {
+  const { world } = ctx;
+  const service = new HostLossService(ctx, ctx.clock, {
+    hosts: () => wiring.hosts.all().map((h) => ({ id: h.id, lastHeartbeatAt: h.lastHeartbeatAt, alwaysAlive: wiring.hosts.alwaysAlive.has(h.id), agentLeft: wiring.hosts.hasAgentLeft(h.id) })),
+    serversOn: (hostIds) => [...world.servers.values()].flatMap((s) => {
+      const host = wiring.hostOf(s.id);
+      if (host === undefined || !hostIds.has(host)) return [];
+      return [{ id: s.id, host, terminal: s.state === 'Crashed' || s.state === 'Stopped', fenced: (s.fencedAt ?? null) !== null, stopRequested: s.stopRequestedAt !== null }];
+    }),
+    sessionsOn: (ids) => ids.flatMap((id) => world.sessionsOn(id).map((s) => ({ id: s.id, server: s.server }))),
+    fence: (id, host, now) => deps.servers.fence(id, host, now),
+    closeHostLost: (id, now) => deps.sessions.closeInMemory(id, 'host_lost', now),
+    disconnect: (host) => wiring.gateway.disconnect(host),
+    resendStop: (id) => deps.servers.resendStop(id),
+    markUnverified: (id) => deps.sessions.rosters.markUnverified(id),
+    kick: deps.kick,
+    onError: (e) => deps.log(`host loss pass failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  }, { heartbeatTimeoutMs: options.hostHeartbeatTimeoutMs, lostTimeoutMs: options.hostLostTimeoutMs, intervalMs: Math.min(options.reconcileIntervalMs, 1_000) });
+  wiring.loss.current = service;
+  return service;
 }
 
 async function ensureHostSecret(ctx: Ctx): Promise<string> {

@@ -35,7 +35,14 @@ describe('handoff server arguments', () => {
     });
   });
 
+  it('reads the host timeouts; by default a host is Unreachable after 10 s and its sessions are closed as host_lost after 5 minutes', () => {
+    expect(resolveServerOptions(parseServerArgs(['--host-heartbeat-timeout-ms', '3000', '--host-lost-timeout-ms', '60000']).options)).toMatchObject({ hostHeartbeatTimeoutMs: 3000, hostLostTimeoutMs: 60_000 });
+    expect(resolveServerOptions(parseServerArgs([]).options)).toMatchObject({ hostHeartbeatTimeoutMs: 10_000, hostLostTimeoutMs: 300_000 });
+    expect(() => resolveServerOptions(parseServerArgs(['--host-heartbeat-timeout-ms', '3000', '--host-lost-timeout-ms', '2000']).options)).toThrow(/hostLostTimeoutMs must be .* no shorter than hostHeartbeatTimeoutMs/);
+  });
+
   it.each([
+    [['--host-lost-timeout-ms', '5m'], '--host-lost-timeout-ms must be a positive whole number'],
     [['--retain-events-days', '0'], '--retain-events-days must be a positive number of days'],
     [['--retain-sessions-max', 'many'], '--retain-sessions-max'],
     [['--server-log-files=1.5'], '--server-log-files must be a whole number'],

@@ -68,6 +68,13 @@ Options:
   --server-log-files N    rotated log files kept per server (default 3)
   --server-log-retain-days N
                           remove a stopped server's logs after N days (default 7)
+  --host-heartbeat-timeout-ms N
+                          a host whose agent is silent this long is Unreachable: its
+                          game servers are fenced (no new sessions) and replaced on
+                          other hosts (default 10000; docs/hosts.md)
+  --host-lost-timeout-ms N
+                          an Unreachable host's sessions stay open this long, then are
+                          closed as host_lost (default 300000)
   -h, --help
 `;
 
@@ -106,6 +113,8 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
       'server-log-max-bytes': { type: 'string' },
       'server-log-files': { type: 'string' },
       'server-log-retain-days': { type: 'string' },
+      'host-heartbeat-timeout-ms': { type: 'string' },
+      'host-lost-timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -156,6 +165,8 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
     options.serverLogFiles = n;
   }
   if (values['server-log-retain-days']) options.serverLogRetainDays = toDays(values['server-log-retain-days'], '--server-log-retain-days');
+  if (values['host-heartbeat-timeout-ms']) options.hostHeartbeatTimeoutMs = toCount(values['host-heartbeat-timeout-ms'], '--host-heartbeat-timeout-ms');
+  if (values['host-lost-timeout-ms']) options.hostLostTimeoutMs = toCount(values['host-lost-timeout-ms'], '--host-lost-timeout-ms');
   if (values['port-range']) {
     const m = /^(\d+)-(\d+)$/.exec(values['port-range']);
     if (!m) throw new RangeError('--port-range must look like 7400-7999');

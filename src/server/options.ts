@@ -82,6 +82,11 @@ export interface ServerOptions {
   region?: string;
   /** An agent silent for longer than this is Unreachable (docs/hosts.md). Default 10,000. */
   hostHeartbeatTimeoutMs?: number;
+  /**
+   * An Unreachable host's sessions are closed as `host_lost` once it has been silent this long
+   * (docs/hosts.md, "Host loss"); until then they stay open. Default 300,000 (5 minutes).
+   */
+  hostLostTimeoutMs?: number;
 }
 
 export const RuntimeKinds = ['local', 'simulated'] as const;
@@ -130,6 +135,7 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
     zone: o.zone ?? 'local',
     region: o.region ?? 'local',
     hostHeartbeatTimeoutMs: o.hostHeartbeatTimeoutMs ?? 10_000,
+    hostLostTimeoutMs: o.hostLostTimeoutMs ?? 300_000,
   };
   if (r.store !== null && !/^postgres(ql)?:\/\/./i.test(r.store)) throw new RangeError(`store must be a postgres:// URL (omit it for SQLite in the data directory), got ${r.store}`);
   if (r.prometheusUrl && !/^https?:\/\/\S+$/i.test(r.prometheusUrl)) throw new RangeError(`prometheusUrl must be an http:// or https:// URL, got ${r.prometheusUrl}`);
@@ -141,6 +147,10 @@ export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptio
         throw new RangeError(`${k}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+  }
+  if (!Number.isInteger(r.hostHeartbeatTimeoutMs) || r.hostHeartbeatTimeoutMs < 1) throw new RangeError(`hostHeartbeatTimeoutMs must be a positive integer, got ${r.hostHeartbeatTimeoutMs}`);
+  if (!Number.isInteger(r.hostLostTimeoutMs) || r.hostLostTimeoutMs < r.hostHeartbeatTimeoutMs) {
+    throw new RangeError(`hostLostTimeoutMs must be a whole number of ms no shorter than hostHeartbeatTimeoutMs (${r.hostHeartbeatTimeoutMs}), got ${r.hostLostTimeoutMs}`);
   }
   if (!RuntimeKinds.includes(r.runtime)) throw new RangeError(`runtime must be one of ${RuntimeKinds.join(', ')}, got ${String(r.runtime)}`);
   if (!Number.isSafeInteger(r.simulationSeed)) throw new RangeError(`simulationSeed must be an integer, got ${r.simulationSeed}`);

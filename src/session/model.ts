@@ -15,12 +15,19 @@ export const CloseReasons = [
   'server_stopped', // the hosting process was stopped while the session was open
   'roster', // the game server's own roster no longer had the player (their end was never reported)
   'maintenance', // closed at a maintenance window's session deadline, announced in advance: planned downtime
+  'host_lost', // its host's agent stayed silent past the host-lost timeout (docs/hosts.md): cut off by the host, not by Handoff
   'error', // the game ended it because something went wrong (a desync, a fault): reported through the SDK, counted as abnormal
 ] as const;
 export type CloseReason = (typeof CloseReasons)[number];
 
-/** Close reasons that mean a player was cut off involuntarily. A release must cause none. */
-export const InterruptingReasons: readonly CloseReason[] = ['server_crashed', 'server_stopped'];
+/**
+ * Close reasons that mean a player was cut off involuntarily, whoever caused it. A release must
+ * cause none. The reason itself says who did: only `server_stopped` is Handoff's own doing (the
+ * safety checks count that one as a violation); `server_crashed` is the game's, `host_lost` the
+ * host's (a machine or network gone). An interruption is counted whatever its cause, so a chaos
+ * run or a release test that loses a host reports it rather than hides it.
+ */
+export const InterruptingReasons: readonly CloseReason[] = ['server_crashed', 'server_stopped', 'host_lost'];
 
 export interface Session {
   id: string;

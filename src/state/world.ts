@@ -149,7 +149,8 @@ export class World {
     const at = this.locations.of(serverId);
     return {
       id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: this.used(s.id), createdAt: s.createdAt,
-      leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested',
+      // A fenced server (its host was lost and it was replaced) never takes anyone again, not even a party member.
+      leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested' || (s.fencedAt ?? null) !== null,
       ...(at ? { zone: at.zone, region: at.region, hostDown: at.down } : {}),
     };
   }

@@ -28,6 +28,7 @@ export const CloseReasonRoles: Readonly<Record<CloseReason, CloseRole>> = {
   server_crashed: 'censored', // cut by the crash
   error: 'censored', // cut by a fault the game reported: no way to drain a build either
   server_stopped: 'censored', // cut by the stop
+  host_lost: 'censored', // cut by the loss of the host
 };
 
 /** The fields of a session the forecast reads. */

@@ -10,9 +10,10 @@ import { CUSTOM_PREFIX, type BuildObservation, type CustomMetricKind, type Obser
 
 /**
  * Closes that say nothing about the build: a reservation nobody used, and closes Handoff or an
- * operator caused (a release's deadline, a maintenance window, the API, a requested stop).
+ * operator caused (a release's deadline, a maintenance window, the API, a requested stop), and
+ * the loss of a host (a machine or network gone: a canary must not be judged by it).
  */
-const NotTheBuilds: readonly CloseReason[] = ['expired', 'migrated', 'maintenance', 'api', 'server_stopped'];
+const NotTheBuilds: readonly CloseReason[] = ['expired', 'migrated', 'maintenance', 'api', 'server_stopped', 'host_lost'];
 
 /** Rates whose trials are the build's distinct servers (seen through an event, or up now). */
 const PerServer = ['crash_rate', 'abnormal_exit_rate', 'health_failure_rate'] as const;
