@@ -21,7 +21,7 @@ import { clusterView } from './view.js';
 export interface LeadershipOptions {
   /** This replica's id: unique among the replicas, stable across its restarts. */
   id: string;
-  /** The lease's time to live; a paused or dead leader is replaced this long after its last renewal. */
+  /** The lease's time to live; a paused leader is replaced this long after its last renewal (a dead one at once, see takeover.ts). */
   ttlMs: number;
   /** Which lease; one per fleet later. Default `control-plane`. */
   lease?: string;
