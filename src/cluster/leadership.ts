@@ -91,7 +91,8 @@ export class Leadership {
     const loop = (): void => {
       if (this.stopped) return;
       this.tick().catch((e: unknown) => {
-        this.o.log(`leadership: ${e instanceof Error ? e.message : String(e)}`);
+        // A tick cut off by `release` (its session ended on shutdown) is no news.
+        if (!this.stopped) this.o.log(`leadership: ${e instanceof Error ? e.message : String(e)}`);
         this.dropSession();
       }).finally(() => {
         if (!this.stopped) this.timer = setTimeout(loop, this.held ? this.beatMs : this.pollMs);
