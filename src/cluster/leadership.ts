@@ -25,7 +25,7 @@ export interface LeadershipOptions {
   ttlMs: number;
   /** Which lease; one per fleet later. Default `control-plane`. */
   lease?: string;
-  /** How often a follower looks whether it may take the lease. Default 250 ms (at most `ttlMs / 3`). */
+  /** How often a follower looks whether it may take the lease. Default 100 ms (at most `ttlMs / 3`). */
   pollMs?: number;
   onAcquired: (fence: Fence) => void;
   onLost: (fence: Fence) => void;
@@ -123,7 +123,7 @@ export class Leadership {
   }
 
   private get pollMs(): number {
-    return Math.max(50, Math.min(this.o.pollMs ?? 250, this.beatMs));
+    return Math.max(50, Math.min(this.o.pollMs ?? 100, this.beatMs));
   }
 
   private async openSession(): Promise<pg.Client> {
