@@ -37,6 +37,12 @@ export interface PostgresBench {
   ratios: Record<string, number>;
   /** Each kill: SIGKILL of the leader → the next 201 from any replica, ms. */
   failoverMs: number[];
+  /**
+   * Where each failover's time went, ms after the kill: when another replica logged taking the
+   * lease (and why: \`holder-gone\`, \`expired\`), and how long it then took to answer as the
+   * control plane (the world loaded from the store, game servers re-adopted, listening).
+   */
+  failoverSteps: { tookLeaseMs: number | null; reason: string | null; promotionMs: number | null }[];
   /** Restarts of replicas that exited on their own (a lease lost on a loaded machine), all configurations. */
   unplannedRestarts: number;
   /** 1-minute load average at the start and end: on a shared machine, read the figures with it. */
@@ -69,7 +75,7 @@ export async function runPostgresBench(root: string, argv: readonly string[], lo
   const requests = num(values['pg-requests']);
   const concurrency = num(values['pg-concurrency']);
   const leaseTtlS = num(values['pg-lease-ttl']);
-  const out: PostgresBench = { skipped: null, concurrency, leaseTtlS, throughput: [], ratios: {}, failoverMs: [], unplannedRestarts: 0, loadAverage: [round(loadavg()[0] ?? NaN, 1), NaN], errors: [] };
+  const out: PostgresBench = { skipped: null, concurrency, leaseTtlS, throughput: [], ratios: {}, failoverMs: [], failoverSteps: [], unplannedRestarts: 0, loadAverage: [round(loadavg()[0] ?? NaN, 1), NaN], errors: [] };
   const bin = findPostgresBin();
   if (!bin) {
     out.skipped = 'no PostgreSQL binaries (initdb, postgres): apt-get install postgresql, or set HANDOFF_PG_BIN';
@@ -93,7 +99,13 @@ export async function runPostgresBench(root: string, argv: readonly string[], lo
       const [first] = replicas;
       if (!first) throw new Error('no replica');
       await api(first.url, 'POST', '/v1/apply', { builds: [build(root)], fleets: [fleet] });
-      await waitUntil(async () => ((await api(first.url, 'GET', `/v1/fleets/${FLEET}`)) as { status: { serversByState: Record<string, number> } }).status.serversByState.Ready === 4, 'four Ready servers');
+      let seen: unknown = null;
+      await waitUntil(async () => {
+        seen = ((await api(first.url, 'GET', `/v1/fleets/${FLEET}`)) as { status: { serversByState: Record<string, number> } }).status.serversByState;
+        return (seen as Record<string, number>).Ready === 4;
+      }, 'four Ready servers', 60_000).catch((e: unknown) => {
+        throw new Error(`${String(e)} (servers by state: ${JSON.stringify(seen)})`);
+      });
       const r = await spread(replicas, concurrency, requests, name);
       const t = { name, replicas: replicas.length, requests: r.sent, ok: r.ok, errors: r.errors, perS: round(r.ok / r.durationS, 0) };
       log(`postgres ${name}: ${t.perS} allocations/s at C=${concurrency}, errors ${JSON.stringify(t.errors)}`);
@@ -119,9 +131,10 @@ export async function runPostgresBench(root: string, argv: readonly string[], lo
       'postgres 3 replicas / postgres 1 replica': round(pg3.perS / pg1.perS, 2),
     };
     for (let k = 0; k < num(values['pg-kills']); k++) {
-      const ms = await failover(replicas, log);
+      const { ms, steps } = await failover(replicas, log);
       out.failoverMs.push(ms);
-      log(`postgres failover ${k + 1}: leader SIGKILLed → next answered allocation ${ms} ms (lease TTL ${leaseTtlS} s)`);
+      out.failoverSteps.push(steps);
+      log(`postgres failover ${k + 1}: leader SIGKILLed → next answered allocation ${ms} ms (lease TTL ${leaseTtlS} s; lease taken at ${steps.tookLeaseMs} ms, ${steps.reason}; promotion ${steps.promotionMs} ms)`);
     }
   } catch (e) {
     out.errors.push(`postgres phase: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -161,7 +174,7 @@ async function spread(replicas: Replica[], concurrency: number, requests: number
  * leader is SIGKILLed; the time to the first 201 sent after the kill is the failover time.
  * The killed replica is restarted afterwards, as its supervisor would, and rejoins as a follower.
  */
-async function failover(replicas: Replica[], log: (m: string) => void): Promise<number> {
+async function failover(replicas: Replica[], log: (m: string) => void): Promise<{ ms: number; steps: PostgresBench['failoverSteps'][number] }> {
   const view = (await api(replicas[0]?.url ?? '', 'GET', '/v1/cluster')) as { leader: { id: string } | null };
   const leader = replicas.find((r) => r.args.includes(view.leader?.id ?? '\0'));
   if (!leader) throw new Error(`no leader among the replicas: ${JSON.stringify(view)}`);
@@ -189,9 +202,16 @@ async function failover(replicas: Replica[], log: (m: string) => void): Promise<
   leader.kill9();
   await waitUntil(() => firstAfter > 0, 'an allocation answered after the kill', 60_000).finally(() => (stop = true));
   await Promise.all(workers);
+  const took = replicas.flatMap((r) => r.marks).find((m) => m.at >= killedAt && /took lease/.test(m.line));
+  const promoted = replicas.flatMap((r) => r.marks).map((m) => m.at >= killedAt ? /answering (\d+) ms after taking the lease/.exec(m.line) : null).find((m) => m);
+  const steps = {
+    tookLeaseMs: took ? round(took.at - killedAt, 0) : null,
+    reason: took ? (/, ([a-z-]+)\)/.exec(took.line)?.[1] ?? null) : null,
+    promotionMs: promoted?.[1] ? Number(promoted[1]) : null,
+  };
   await leader.restart();
   log(`postgres failover: ${leader.args[leader.args.indexOf('--replica-id') + 1]} restarted as a follower`);
-  return round(firstAfter - killedAt, 0);
+  return { ms: round(firstAfter - killedAt, 0), steps };
 }
 
 /**
@@ -203,6 +223,8 @@ async function failover(replicas: Replica[], log: (m: string) => void): Promise<
 class Replica {
   private child: ChildProcess | null = null;
   private readonly lines: string[] = [];
+  /** Leadership lines (lease taken, control plane answering) with when the bench read them. */
+  readonly marks: { at: number; line: string }[] = [];
   private supervised = true;
   restarts = 0;
   url = '';
@@ -256,6 +278,7 @@ class Replica {
     createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (l) => {
       this.lines.push(l);
       if (this.lines.length > 50) this.lines.shift();
+      if (/took lease|answering \d+ ms after taking the lease/.test(l)) this.marks.push({ at: performance.now(), line: l });
     });
     this.url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
@@ -304,6 +327,7 @@ export function renderPostgres(r: PostgresBench): string {
     ...Object.entries(r.ratios).map(([k, v]) => `- ${k}: **${v}×**`), '',
     `Load average (1 min) ${r.loadAverage[0]} at the start, ${r.loadAverage[1]} at the end; ${r.unplannedRestarts} unplanned replica restart(s) (a lease lost to a stall, then exit 75 and a restart).`, '',
     `Leader SIGKILLed under load (lease TTL ${r.leaseTtlS} s), to the next answered allocation: ${r.failoverMs.map((m) => `${m} ms`).join(', ') || 'not measured'}.`,
+    ...r.failoverSteps.map((s, i) => `- failover ${i + 1}: lease taken ${s.tookLeaseMs ?? '?'} ms after the kill (${s.reason ?? '?'}), the new leader answering ${s.promotionMs ?? '?'} ms after that`),
     ...(r.errors.length ? ['', 'Errors:', ...r.errors.map((e) => `- ${e.split('\n')[0] ?? ''}`)] : []), '',
   ].join('\n');
 }

@@ -100,6 +100,23 @@ describe('FleetReconciler after the control plane itself stalled', () => {
     // (Its replacement fails to start here: this runtime runs nothing.)
     expect((await events()).filter((e) => e.startsWith('server.unhealthy'))).toEqual(['server.unhealthy srv_busy']);
   });
+
+  it('marks every server Unhealthy when the whole fleet goes silent at once while the control plane keeps time', async () => {
+    // Silence from every server is not evidence that the control plane stalled: only its own late
+    // heartbeat is (a fleet-wide hang, a network cut to the game hosts must still be noticed).
+    const { reconciler, run, states, events, asked } = setup();
+    reconciler.start();
+    await run(2_000);
+    // Last pings at 1.9 s: a 15 s deadline is missed just after 16.9 s.
+    await run(14_900, []);
+    expect(states()).toEqual(['srv_busy Active', 'srv_empty Ready']);
+    await run(300, []);
+    // The empty one is being stopped already (Draining), the busy one keeps its player.
+    expect(states()).toEqual(['srv_busy Unhealthy', 'srv_empty Draining']);
+    expect((await events()).filter((e) => e.startsWith('server.unhealthy')).sort()).toEqual(['server.unhealthy srv_busy', 'server.unhealthy srv_empty']);
+    // And replaced (the starts fail here: this runtime runs nothing).
+    expect(asked.filter((a) => a === 'start v1').length).toBeGreaterThan(0);
+  });
 });
 
 describe('FleetReconciler after a restart whose store lost sessions', () => {

@@ -45,9 +45,9 @@ Options:
                           restarts (default <hostname>:<data dir>)
   --advertise-url URL     with --store: where the other replicas reach this one's API
                           (default http://<host>:<port>)
-  --lease-ttl SECONDS     with --store: the leadership lease's time to live; a paused or
-                          dead leader is replaced this long after its last renewal
-                          (default 10)
+  --lease-ttl SECONDS     with --store: the leadership lease's time to live; a paused
+                          leader is replaced this long after its last renewal, one whose
+                          process died at once (default 10)
   --prometheus-url URL    the Prometheus release analyses query when a query names
                           no address, e.g. http://127.0.0.1:9090 (default: none)
   --webhook-deny CIDR     refuse webhooks and Prometheus queries to this range too

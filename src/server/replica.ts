@@ -102,6 +102,7 @@ export async function startReplica(
   leadership.sdkUrl = `http://127.0.0.1:${sdkPort}`;
 
   async function promote(fence: Fence): Promise<void> {
+    const started = Date.now();
     const listening = [follower, followerSdk];
     follower = followerSdk = null;
     await Promise.all(listening.map((l) => l && new Promise<void>((resolve) => { l.close(() => resolve()); l.closeAllConnections(); })));
@@ -109,6 +110,7 @@ export async function startReplica(
       store, cluster: { view: () => leadership.view() }, sdkUrls: () => leadership.sdkUrls(),
       ...(hooks.onFatal ? { onFatal: hooks.onFatal } : {}),
     });
+    hooks.log(`replica ${id}: leading (epoch ${fence.epoch}), answering ${Date.now() - started} ms after taking the lease`);
     hooks.onLeading?.(cp, fence);
   }
 
@@ -122,6 +124,8 @@ export async function startReplica(
       for (const l of [follower, followerSdk]) if (l) await new Promise<void>((resolve) => { l.close(() => resolve()); l.closeAllConnections(); });
       if (cp) await cp.close(opts);
       else await store.close();
+      // Last: ending the session hands the lease over at once (a follower sees its holder gone).
+      await leadership.release();
     },
   };
 }

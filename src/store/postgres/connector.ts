@@ -48,6 +48,29 @@ export class Connector {
     }
   }
 
+  /**
+   * A connection of its own to the chosen host, outside the pool (which closes idle clients):
+   * the session a leader keeps open for as long as it leads (lease.ts). Its caller ends it.
+   */
+  async openSession(onError: (e: Error) => void): Promise<pg.Client> {
+    const pool = await this.ready();
+    const url = this.url;
+    if (!url) throw new Error('no PostgreSQL host chosen');
+    const client = new pg.Client(connectionConfig(url));
+    // A broken idle session must not crash the process: its owner opens another.
+    client.on('error', (e) => {
+      this.failed(pool, e);
+      onError(e);
+    });
+    try {
+      await client.connect();
+    } catch (e) {
+      this.failed(pool, e);
+      throw e;
+    }
+    return client;
+  }
+
   /** Runs one query on a pooled client. */
   async query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
     const client = await this.connect();

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describePg, dropDatabase, freshDatabase } from '../../../test/support/postgres.js';
 import { sampleBuild } from '../fixtures.js';
-import { acquireLease, readLease, renewLease } from './lease.js';
+import { acquireLease, checkFence, readLease, renewLease } from './lease.js';
 import { PostgresStore } from './pg-store.js';
 
 describePg('leadership leases', () => {
@@ -43,6 +43,75 @@ describePg('leadership leases', () => {
         // A restarted holder takes its own lease back at once, under a new epoch.
         expect(await acquireLease(c, 'control-plane', 'b', 60_000)).toMatchObject({ holder: 'b', epoch: 3 });
       });
+    } finally {
+      await store.close();
+    }
+  });
+
+  /** A session of its own on the store's schema, as a replica's leadership keeps one. */
+  async function session(store: PostgresStore): Promise<pg.Client> {
+    return store.openSession(() => undefined);
+  }
+
+  it('hands a live lease over at once when its holder\'s session ends, and fences the old holder', async () => {
+    const store = await freshStore();
+    try {
+      const a = await session(store);
+      const b = await session(store);
+      const first = await acquireLease(a, 'control-plane', 'a', 60_000);
+      expect(first).toMatchObject({ holder: 'a', epoch: 1, reason: 'free' });
+      // Renewed on its session: still a's, and b may not take it.
+      expect(await renewLease(a, { name: 'control-plane', holder: 'a', epoch: 1 }, 60_000)).not.toBeNull();
+      expect(await acquireLease(b, 'control-plane', 'b', 60_000)).toBeNull();
+      // a's process dies: its socket closes and the server ends the session.
+      await a.end();
+      let taken = null;
+      for (let i = 0; i < 100 && !taken; i++) {
+        taken = await acquireLease(b, 'control-plane', 'b', 60_000);
+        if (!taken) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(taken).toMatchObject({ holder: 'b', epoch: 2, reason: 'holder-gone' });
+      // Long before the 60 s lease expired, and a's epoch is fenced out all the same.
+      await store.withClient(async (c) => {
+        await expect(checkFence(c, { name: 'control-plane', holder: 'a', epoch: 1 })).rejects.toMatchObject({ code: 'STORE_FENCED' });
+        await checkFence(c, { name: 'control-plane', holder: 'b', epoch: 2 });
+      });
+      await b.end();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('waits out the lease of a holder whose session stays open (paused, not dead), then takes it', async () => {
+    const store = await freshStore();
+    try {
+      const a = await session(store);
+      const b = await session(store);
+      expect(await acquireLease(a, 'control-plane', 'a', 60_000)).toMatchObject({ epoch: 1 });
+      expect(await acquireLease(b, 'control-plane', 'b', 60_000)).toBeNull();
+      await b.query("UPDATE leases SET expires_at = 0 WHERE name = 'control-plane'");
+      expect(await acquireLease(b, 'control-plane', 'b', 60_000)).toMatchObject({ holder: 'b', epoch: 2, reason: 'expired' });
+      // a wakes: its renewal fails, so it learns it lost the lease.
+      expect(await renewLease(a, { name: 'control-plane', holder: 'a', epoch: 1 }, 60_000)).toBeNull();
+      await a.end();
+      await b.end();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('does not take over early from a holder of the previous release, which registers no session', async () => {
+    const store = await freshStore();
+    try {
+      const a = await session(store);
+      const b = await session(store);
+      await acquireLease(a, 'control-plane', 'a', 60_000);
+      // A v0.1.0 replica takes the expired lease with its own statement, leaving a's session registered.
+      await b.query("UPDATE leases SET expires_at = 0 WHERE name = 'control-plane'");
+      await b.query(`UPDATE leases SET holder = 'old', epoch = epoch + 1, expires_at = (extract(epoch from clock_timestamp()) * 1000)::bigint + 60000 WHERE name = 'control-plane'`);
+      await a.end();
+      expect(await acquireLease(b, 'control-plane', 'b', 60_000)).toBeNull();
+      await b.end();
     } finally {
       await store.close();
     }

@@ -116,6 +116,14 @@ export const pgMigrations: readonly PgMigration[] = [
     version: 6,
     sql: `ALTER TABLE replicas ADD COLUMN sdk_url text NOT NULL DEFAULT '';`,
   },
+  {
+    // The database session the lease's holder keeps open for leadership, and the epoch it was
+    // registered under: when that session ends (the leader's process died), followers take the
+    // lease at once instead of waiting for it to expire (src/cluster/takeover.ts). Nullable, so
+    // the previous release, which neither writes nor reads them, keeps working (expand step).
+    version: 7,
+    sql: `ALTER TABLE leases ADD COLUMN session_pid integer, ADD COLUMN session_start timestamptz, ADD COLUMN session_epoch bigint;`,
+  },
 ];
 
 /** Any constant works; it names "Handoff is migrating this database" among advisory locks. */

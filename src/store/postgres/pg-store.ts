@@ -259,6 +259,12 @@ export class PostgresStore implements StateStore {
     return this.extras.retentionStats();
   }
 
+  /** A connection outside the pool, kept until its caller ends it: a leader's session (lease.ts). */
+  openSession(onError: (e: Error) => void): Promise<pg.Client> {
+    if (this.closed) return Promise.reject(new HandoffError('STORE_UNAVAILABLE', 'The state store is closed'));
+    return this.pool.openSession(onError);
+  }
+
   /** Runs `fn` with this store's pool; for backups and leases, which need engine-level access. */
   async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     if (this.closed) throw new HandoffError('STORE_UNAVAILABLE', 'The state store is closed');
