@@ -1,8 +1,9 @@
 /**
  * The placement planner: which host a new game server goes to. Pure: hosts, what already runs
  * on them and the policy in; a decision out. Never places on a host that is not `Ready`, never
- * past a host's capacity; spreads a fleet across zones (the zone with the fewest of its servers
- * first), then packs or spreads within the zone by policy.
+ * past a host's capacity; spreads the build being placed across zones (the zone with the fewest
+ * of its servers first, then the fewest of the fleet's), then packs or spreads within the zone by
+ * policy.
  */
 import { isSchedulable } from './liveness.js';
 import type { HostCapacity, HostState } from './model.js';
@@ -26,6 +27,11 @@ export interface PlacementHost {
   used: { slots: number; cpuMillis: number; memoryMb: number };
   /** Servers of the fleet being placed that run on this host. */
   fleetServers: number;
+  /**
+   * Those of them that run the build being placed. During a release the old build retires, so
+   * it is the new build that must end up spread: counted first, the fleet second.
+   */
+  buildServers: number;
 }
 
 export type Placement = { hostId: string; zone: string } | { hostId: null; reason: 'no_schedulable_host' | 'no_room' };
@@ -44,12 +50,19 @@ export function placeOne(hosts: readonly PlacementHost[], demand: Demand, policy
   if (schedulable.length === 0) return { hostId: null, reason: 'no_schedulable_host' };
   const candidates = schedulable.filter((h) => fits(h, demand));
   if (candidates.length === 0) return { hostId: null, reason: 'no_room' };
-  // The fleet's count per zone over every host, reachable or not: a zone whose host is down
-  // still holds those servers until they are replaced, and counting them keeps spread honest.
-  const perZone = new Map<string, number>();
-  for (const h of hosts) perZone.set(h.zone, (perZone.get(h.zone) ?? 0) + h.fleetServers);
-  const zoneLoad = (h: PlacementHost): number => perZone.get(h.zone) ?? 0;
-  const best = [...candidates].sort((a, b) => zoneLoad(a) - zoneLoad(b) || a.zone.localeCompare(b.zone) || withinZone(a, b, policy) || a.id.localeCompare(b.id))[0];
+  // Counts per zone over every host, reachable or not: a zone whose host is down still holds
+  // those servers until they are replaced, and counting them keeps spread honest.
+  const perZone = new Map<string, { build: number; fleet: number }>();
+  for (const h of hosts) {
+    const z = perZone.get(h.zone) ?? { build: 0, fleet: 0 };
+    perZone.set(h.zone, { build: z.build + h.buildServers, fleet: z.fleet + h.fleetServers });
+  }
+  const zoneOrder = (a: PlacementHost, b: PlacementHost): number => {
+    const za = perZone.get(a.zone) ?? { build: 0, fleet: 0 };
+    const zb = perZone.get(b.zone) ?? { build: 0, fleet: 0 };
+    return za.build - zb.build || za.fleet - zb.fleet || a.zone.localeCompare(b.zone);
+  };
+  const best = [...candidates].sort((a, b) => zoneOrder(a, b) || withinZone(a, b, policy) || a.id.localeCompare(b.id))[0];
   return best ? { hostId: best.id, zone: best.zone } : { hostId: null, reason: 'no_room' };
 }
 
@@ -58,7 +71,7 @@ function withinZone(a: PlacementHost, b: PlacementHost, policy: PlacementPolicy)
   const freeA = a.capacity.slots - a.used.slots;
   const freeB = b.capacity.slots - b.used.slots;
   if (policy === 'pack') return freeA - freeB;
-  return a.fleetServers - b.fleetServers || freeB - freeA;
+  return a.buildServers - b.buildServers || a.fleetServers - b.fleetServers || freeB - freeA;
 }
 
 /** Places `count` servers one after another, each seeing the ones before it. Stops at the first that does not fit. */
@@ -75,6 +88,7 @@ export function placeMany(hosts: readonly PlacementHost[], demand: Demand, polic
     h.used.cpuMillis += demand.cpuMillis;
     h.used.memoryMb += demand.memoryMb;
     h.fleetServers += 1;
+    h.buildServers += 1;
   }
   return out;
 }

@@ -89,14 +89,17 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
       return rt;
     },
     place: (launch, usage) => {
-      const view = placementHosts(hosts.all(), usage, launch.fleet, ctx.clock.now(), options.hostHeartbeatTimeoutMs, hosts.alwaysAlive);
+      const view = placementHosts(hosts.all(), usage, launch.fleet, launch.build.id, ctx.clock.now(), options.hostHeartbeatTimeoutMs, hosts.alwaysAlive);
       // Builds declare no cpu/memory yet: slots alone; spread within a zone until fleets choose.
       const p = placeOne(view, { cpuMillis: 0, memoryMb: 0 }, 'spread');
       if (p.hostId === null) throw new HandoffError('HOST_CAPACITY_EXHAUSTED', undefined, { fleet: launch.fleet, reason: p.reason });
       return p.hostId;
     },
     connectedHosts: () => hosts.all().map((h) => h.id).filter((id) => gateway.link(id).connected),
-    fleetOf: (id) => ctx.world.servers.get(id)?.fleet,
+    fleetOf: (id) => {
+      const s = ctx.world.servers.get(id);
+      return s ? { fleet: s.fleet, build: s.build } : undefined;
+    },
   });
   return { hosts, gateway, runtime: ref.multi, hostOf, issueToken };
 }

@@ -6,7 +6,7 @@
  * without a new column; identities on the embedded host are unchanged from before hosts existed.
  */
 import { isHandoffError } from '../../core/errors.js';
-import type { HostUsage } from '../../hosts/view.js';
+import { usageKey, type HostUsage } from '../../hosts/view.js';
 import type { AdoptResult, RuntimeExit, RuntimeInstance, RuntimeProvider, ServerLaunch } from '../port.js';
 
 export interface MultiHostDeps {
@@ -17,15 +17,15 @@ export interface MultiHostDeps {
   place(launch: ServerLaunch, usage: ReadonlyMap<string, HostUsage>): string;
   /** Hosts whose agents are connected now (asked by `find`). */
   connectedHosts(): string[];
-  /** The fleet of a known server, for adopted ones (their launch is long gone). */
-  fleetOf(serverId: string): string | undefined;
+  /** The fleet and build of a known server, for adopted ones (their launch is long gone). */
+  fleetOf(serverId: string): { fleet: string; build: string } | undefined;
 }
 
 const PREFIX = /^@([^/]+)\/(.*)$/s;
 
 export class MultiHostRuntime implements RuntimeProvider {
   readonly kind = 'hosts';
-  private readonly where = new Map<string, { host: string; fleet: string }>();
+  private readonly where = new Map<string, { host: string; fleet: string; build: string }>();
   private readonly runtimes = new Map<string, RuntimeProvider>();
   private readonly listeners: ((exit: RuntimeExit) => void)[] = [];
 
@@ -38,13 +38,15 @@ export class MultiHostRuntime implements RuntimeProvider {
     return this.where.get(serverId)?.host;
   }
 
-  /** Servers per host and fleet, from what this runtime started or adopted. */
+  /** Servers per host, fleet and build, from what this runtime started or adopted. */
   usage(): Map<string, HostUsage> {
-    const out = new Map<string, { slots: number; byFleet: Map<string, number> }>();
-    for (const { host, fleet } of this.where.values()) {
-      const u = out.get(host) ?? { slots: 0, byFleet: new Map<string, number>() };
+    const out = new Map<string, { slots: number; byFleet: Map<string, number>; byBuild: Map<string, number> }>();
+    for (const { host, fleet, build } of this.where.values()) {
+      const u = out.get(host) ?? { slots: 0, byFleet: new Map<string, number>(), byBuild: new Map<string, number>() };
       u.slots += 1;
       u.byFleet.set(fleet, (u.byFleet.get(fleet) ?? 0) + 1);
+      const key = usageKey(fleet, build);
+      u.byBuild.set(key, (u.byBuild.get(key) ?? 0) + 1);
       out.set(host, u);
     }
     return out;
@@ -53,7 +55,7 @@ export class MultiHostRuntime implements RuntimeProvider {
   async start(launch: ServerLaunch): Promise<RuntimeInstance> {
     const host = this.deps.place(launch, this.usage());
     // Counted from now: two starts in one pass must not both see the same free slot.
-    this.where.set(launch.serverId, { host, fleet: launch.fleet });
+    this.where.set(launch.serverId, { host, fleet: launch.fleet, build: launch.build.id });
     try {
       return this.tag(host, await this.runtimeOf(host).start(launch));
     } catch (e) {
@@ -84,7 +86,7 @@ export class MultiHostRuntime implements RuntimeProvider {
         // its agent reports (hostReported) — cutting those players off is not ours to do.
         r = { adopted: list.map((i) => i.serverId), gone: [] };
       }
-      for (const id of r.adopted) this.where.set(id, { host, fleet: this.deps.fleetOf(id) ?? '' });
+      for (const id of r.adopted) this.where.set(id, { host, ...(this.deps.fleetOf(id) ?? { fleet: '', build: '' }) });
       result.adopted.push(...r.adopted);
       result.gone.push(...r.gone);
     }
