@@ -4,7 +4,10 @@
  * asked of them (cordon, drain). The embedded host of `handoff server` is always alive.
  */
 import { HandoffError } from '../core/errors.js';
+import type { DrainDeadline } from '../rollout/checks.js';
 import { event, type Ctx } from '../state/context.js';
+import type { Mutation } from '../store/port.js';
+import { beginHostDrain, hostDrainDeadline, type HostDrain } from './plan-drain.js';
 import { hostState } from './liveness.js';
 import { HOST_ID_PATTERN, type Host, type HostRegistration, type HostSchedule, type HostState } from './model.js';
 
@@ -48,6 +51,20 @@ export class HostService {
     return new Set(this.opts.embedded ? [this.opts.embedded.id] : []);
   }
 
+  /** Hosts draining with a deadline not yet reached: what the drain pass looks at. */
+  drainsPending(): { id: string; drain: HostDrain }[] {
+    return this.all().flatMap((h) => (h.schedule === 'Draining' && h.drain?.deadline && h.drain.closedAt === null ? [{ id: h.id, drain: h.drain }] : []));
+  }
+
+  /** A drain pass moved on (notice sent, deadline reached): in memory now, durable with the returned mutation. */
+  recordDrain(id: string, patch: Partial<HostDrain>): Mutation[] {
+    const h = this.hosts.get(id);
+    if (!h?.drain || Object.keys(patch).length === 0) return [];
+    const next: Host = { ...h, drain: { ...h.drain, ...patch } };
+    this.hosts.set(id, next);
+    return [{ kind: 'putHost', host: next }];
+  }
+
   stateOf(h: Host, now: number): HostState {
     return this.alwaysAlive.has(h.id) ? h.schedule : hostState(h, now, this.opts.heartbeatTimeoutMs);
   }
@@ -81,14 +98,21 @@ export class HostService {
     if (h) h.lastHeartbeatAt = this.ctx.clock.now();
   }
 
-  /** cordon: no new servers; drain: also no new sessions on its servers, which stop once empty; uncordon: Ready again. */
-  async setSchedule(id: string, schedule: HostSchedule): Promise<HostListing> {
+  /**
+   * cordon: no new servers; drain: also no new sessions on its servers, which stop once empty
+   * (with `deadline`: told at its notice time, sessions left closed at it — plan-drain.ts); uncordon:
+   * Ready again. A drain asked again replaces the first one's options, counted from now.
+   */
+  async setSchedule(id: string, schedule: HostSchedule, deadline: DrainDeadline | null = null): Promise<HostListing> {
     const h = this.require(id);
     const now = this.ctx.clock.now();
-    if (h.schedule !== schedule) {
-      const next: Host = { ...h, schedule };
+    const drain = schedule === 'Draining' ? beginHostDrain(deadline, now) : null;
+    if (h.schedule !== schedule || drain !== null || (h.drain ?? null) !== null) {
+      const next: Host = { ...h, schedule, drain };
       this.hosts.set(id, next);
-      await this.ctx.persister.persist([{ kind: 'putHost', host: next }, event(now, null, `host.${schedule.toLowerCase()}`, id, `host ${id} is now ${schedule}`)]);
+      const at = drain ? hostDrainDeadline(drain) : null;
+      const says = at === null ? '' : ` (sessions left closed at ${new Date(at).toISOString()})`;
+      await this.ctx.persister.persist([{ kind: 'putHost', host: next }, event(now, null, `host.${schedule.toLowerCase()}`, id, `host ${id} is now ${schedule}${says}`, drain?.deadline ? { ...drain.deadline } : {})]);
     }
     if (schedule === 'Draining') await this.opts.drainServers?.(id);
     const current = this.require(id);

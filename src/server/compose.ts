@@ -52,7 +52,7 @@ import { openStore } from '../store/open.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
-import { wireHosts } from './hosts.js';
+import { hostDrains, wireHosts } from './hosts.js';
 
 export const VERSION = '0.1.0';
 /** The API's default body limit; the SDK endpoint's is smaller (see sdk/routes.ts). */
@@ -167,6 +167,7 @@ async function assemble(
   const runtime = hostsWiring.runtime;
   started.push(() => runtime.close());
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
+  const drains = hostDrains(ctx, hostsWiring, sessions, options.reconcileIntervalMs, log);
   // One egress guard for every operator-supplied URL: webhooks, gates, Prometheus (docs/security.md).
   const egress = egressPolicy({ allow: options.webhookAllow, deny: options.webhookDeny });
   const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null, egress });
@@ -253,6 +254,7 @@ async function assemble(
   http.on('upgrade', hostsWiring.gateway.handleUpgrade);
   started.push(() => hostsWiring.gateway.close());
   reconciler.start();
+  drains.start();
   const DayMs = 86_400_000;
   const retention = new RetentionService({
     store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
@@ -278,6 +280,7 @@ async function assemble(
       closing = true;
       await releases.stop();
       await reconciler.stop();
+      await drains.stop();
       await retention.stop();
       await environments.stop();
       await notifier.stop();

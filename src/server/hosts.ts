@@ -6,13 +6,17 @@
 import { randomBytes } from 'node:crypto';
 import { AgentGateway } from '../agent/gateway.js';
 import { HandoffError } from '../core/errors.js';
+import { isTerminal, type GameServer } from '../fleet/model.js';
+import { HostDrainService } from '../hosts/drain-service.js';
 import { placeOne } from '../hosts/place.js';
+import { HOST_DRAIN_REASON } from '../hosts/plan-drain.js';
 import { HostService } from '../hosts/service.js';
 import { hostToken, verifyHostToken } from '../hosts/token.js';
 import { placementHosts } from '../hosts/view.js';
 import { MultiHostRuntime } from '../runtime/hosts/multi-host-runtime.js';
 import type { RuntimeProvider } from '../runtime/port.js';
 import { RemoteRuntime } from '../runtime/remote/remote-runtime.js';
+import type { SessionService } from '../session/service.js';
 import type { Ctx } from '../state/context.js';
 import type { ResolvedServerOptions } from './options.js';
 
@@ -102,6 +106,30 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
     },
   });
   return { hosts, gateway, runtime: ref.multi, hostOf, issueToken };
+}
+
+/**
+ * Host drains' notices and deadlines (src/hosts/drain-service.ts): a server is told through its
+ * SDK watch (a standing notice, replayed to a watch that reconnects), and the sessions left at
+ * the deadline are closed as a release closes them, `migrated`, with a `sessions-closed` notice.
+ */
+export function hostDrains(ctx: Ctx, wiring: Pick<HostsWiring, 'hosts' | 'hostOf'>, sessions: SessionService, intervalMs: number, log: (line: string) => void): HostDrainService {
+  const { world } = ctx;
+  return new HostDrainService(ctx, {
+    hosts: wiring.hosts,
+    serversOn: (hostId) => [...world.servers.values()].filter((s) => !isTerminal(s.state) && wiring.hostOf(s.id) === hostId).map((s) => ({ id: s.id, used: world.used(s.id) })),
+    announce: (serverId, deadline, now) => {
+      const s = world.servers.get(serverId);
+      if (!s || isTerminal(s.state)) return [];
+      const next: GameServer = { ...s, drainDeadline: deadline, migrateTo: null };
+      world.putServer(next);
+      ctx.notify(serverId, { type: 'drain', reason: HOST_DRAIN_REASON, deadline, at: now });
+      return [{ kind: 'putServer', server: next }];
+    },
+    close: (serverIds, now) => sessions.migrateInMemory(serverIds, null, now),
+    intervalMs,
+    onError: (e) => log(`host drain pass error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
 }
 
 async function ensureHostSecret(ctx: Ctx): Promise<string> {
