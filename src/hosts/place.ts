@@ -62,7 +62,10 @@ export function placeOne(hosts: readonly PlacementHost[], demand: Demand, policy
     const zb = perZone.get(b.zone) ?? { build: 0, fleet: 0 };
     return za.build - zb.build || za.fleet - zb.fleet || a.zone.localeCompare(b.zone);
   };
-  const best = [...candidates].sort((a, b) => zoneOrder(a, b) || withinZone(a, b, policy) || a.id.localeCompare(b.id))[0];
+  // The first in this order, found in one pass (a sort per decision cost most of placing on 1,000 hosts).
+  const order = (a: PlacementHost, b: PlacementHost): number => zoneOrder(a, b) || withinZone(a, b, policy) || a.id.localeCompare(b.id);
+  let best: PlacementHost | undefined;
+  for (const h of candidates) if (!best || order(h, best) < 0) best = h;
   return best ? { hostId: best.id, zone: best.zone } : { hostId: null, reason: 'no_room' };
 }
 
