@@ -185,4 +185,31 @@ describe.skipIf(unavailable !== null)('releases across hosts in their own networ
     expect(closed.filter((s) => s.closeReason !== 'ended').map((s) => `${s.playerId}: ${s.closeReason ?? 'open'}`)).toEqual([]);
     for (const p of players) expect(p.closed, `${p.id}'s close`).toEqual({ code: 1000, reason: 'bye', byServer: true });
   }, 60_000);
+
+  it('drains a host with a notice and a deadline: its players hear the notice through the SDK tunnel, what is left is closed as migrated at the deadline, the host empties', async () => {
+    const drained: Player[] = [];
+    for (let i = 1; i <= 2; i++) drained.push(await Player.join(api, FLEET, `drain-player-${i}`));
+    const [player] = drained;
+    if (!player) throw new Error('no player');
+    const host = (await hosts()).find((h) => h.servers.includes(player.serverId));
+    if (!host) throw new Error(`no host runs ${player.serverId}`);
+    const onHost = drained.filter((p) => host.servers.includes(p.serverId));
+    const view = await request<{ state: string; drain: { since: number; deadline: { deadlineSeconds: number; noticeLeadSeconds: number } } }>('POST', `/v1/hosts/${host.id}/drain`, { drain: { deadlineSeconds: 12, noticeLeadSeconds: 8 } });
+    expect(view).toMatchObject({ state: 'Draining', drain: { deadline: { deadlineSeconds: 12, noticeLeadSeconds: 8 } } });
+    const deadline = view.drain.since + 12_000;
+
+    for (const p of onHost) {
+      const heard = await waitFor(() => p.heard.find((h) => h.message.type === 'notice' && h.message.kind === 'drain'), { what: `${p.id} to hear the drain notice`, timeoutMs: 60_000 });
+      expect(heard.message).toEqual({ type: 'notice', kind: 'drain', reason: 'host-draining', deadline });
+      expect(heard.at).toBeLessThan(deadline);
+      expect(p.connected, `${p.id} still playing after the notice`).toBe(true);
+    }
+    for (const p of onHost) await waitFor(() => p.closed, { what: `${p.id}'s session to be closed at the deadline`, timeoutMs: 60_000 });
+    const sessions = await api.sessions(FLEET);
+    for (const p of onHost) expect(sessions.find((x) => x.id === p.sessionId)?.closeReason, `${p.id}'s close reason`).toBe('migrated');
+    await waitFor(async () => (await request<{ empty: boolean }>('GET', `/v1/hosts/${host.id}`)).empty, { what: `${host.id} empty`, timeoutMs: 60_000 });
+    expectNoInterruptedSessions(await api.events(FLEET), sessions);
+    for (const p of drained) if (p.closed === null) await p.leave();
+    await request('POST', `/v1/hosts/${host.id}/uncordon`, {});
+  }, 240_000);
 });
