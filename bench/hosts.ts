@@ -195,7 +195,7 @@ export async function runHostsBench(argv: readonly string[], log: (m: string) =>
     r.reconcile = await measureReconcile(hosts, perHost, log);
     const full = atScale && perHost >= t.serversPerHost;
     const shape = `${(hosts * perHost).toLocaleString('en')} servers on ${hosts.toLocaleString('en')} hosts`;
-    r.verdicts.push({ figure: 'reconcile pass, every server in place (whole): wall p50 / max; CPU p50', value: `${r.reconcile.wholePassP50Ms} / ${r.reconcile.wholePassMaxMs} ms; CPU ${r.reconcile.wholePassCpuP50Ms} ms, ${shape}`, target: `≤ ${t.passMs} ms CPU at ${t.hosts.toLocaleString('en')} × ${t.serversPerHost}`, pass: full && r.reconcile.wholePassCpuP50Ms <= t.passMs });
+    r.verdicts.push({ figure: 'reconcile pass, every server in place (whole): wall p50 / max; CPU p50', value: `${r.reconcile.wholePassP50Ms} / ${r.reconcile.wholePassMaxMs} ms; CPU ${r.reconcile.wholePassCpuP50Ms} ms, ${shape}`, target: `≤ ${t.passMs} ms CPU at ${t.hosts.toLocaleString('en')} × ${t.serversPerHost} (the one-host scale target, judged there on incremental passes; this is the whole pass, every server planned)`, pass: full && r.reconcile.wholePassCpuP50Ms <= t.passMs });
     r.verdicts.push({ figure: 'placing and starting every server', value: `${r.reconcile.bootPasses} passes, ${r.reconcile.bootWallMs} ms (${r.reconcile.placedPerS.toLocaleString('en')} servers/s), ${shape}`, target: 'reported', pass: true });
   } catch (e) {
     r.errors.push(`reconcile: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
