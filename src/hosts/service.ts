@@ -18,6 +18,8 @@ export interface HostServiceOptions {
   embedded: HostRegistration | null;
   /** Asked when a host starts draining: mark its game servers so they take no new sessions. */
   drainServers?: (hostId: string) => Promise<void>;
+  /** Asked when a drain whose deadline was announced is called off or replaced: the deadline no longer stands. */
+  drainCalledOff?: (hostId: string) => Promise<void>;
 }
 
 export interface HostListing extends Host {
@@ -114,6 +116,8 @@ export class HostService {
       const says = at === null ? '' : ` (sessions left closed at ${new Date(at).toISOString()})`;
       await this.ctx.persister.persist([{ kind: 'putHost', host: next }, event(now, null, `host.${schedule.toLowerCase()}`, id, `host ${id} is now ${schedule}${says}`, drain?.deadline ? { ...drain.deadline } : {})]);
     }
+    // Announced and not yet reached: the servers were told a deadline that no longer stands.
+    if ((h.drain?.noticeAt ?? null) !== null && h.drain?.closedAt === null) await this.opts.drainCalledOff?.(id);
     if (schedule === 'Draining') await this.opts.drainServers?.(id);
     const current = this.require(id);
     return { ...current, state: this.stateOf(current, now), embedded: this.alwaysAlive.has(id) };

@@ -12,7 +12,7 @@ import { Persister } from '../state/persister.js';
 import { World } from '../state/world.js';
 import { sampleBuild, sampleFleet, sampleServer, sampleSession } from '../store/fixtures.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import { hostDrains } from './hosts.js';
+import { drainCalledOff, hostDrains } from './hosts.js';
 
 const reg = (id: string) => ({ id, zone: 'z1', region: 'eu', publicAddress: '10.0.0.1', portRange: { from: 7000, to: 7010 }, capacity: { slots: 4, cpuMillis: null, memoryMb: null } });
 
@@ -31,12 +31,13 @@ async function setup() {
   play('srv_c', 'p3');
   const notices: [string, Notice][] = [];
   const ctx: Ctx = { world, clock, store, persister: new Persister(store), notify: (id, notice) => notices.push([id, notice]) };
-  const hosts = await HostService.create(ctx, { heartbeatTimeoutMs: 3_600_000, embedded: null });
+  const hostOf = (id: string): string | undefined => where[id];
+  const hosts = await HostService.create(ctx, { heartbeatTimeoutMs: 3_600_000, embedded: null, drainCalledOff: drainCalledOff(ctx, hostOf) });
   await hosts.register(reg('h1'));
   await hosts.register(reg('h2'));
   const sessions = new SessionService(ctx, { joinSecret: 'secret', reservationTtlMs: 60_000 });
   const errors: string[] = [];
-  const drains = hostDrains(ctx, { hosts, hostOf: (id) => where[id] }, sessions, 1_000, (line) => errors.push(line));
+  const drains = hostDrains(ctx, { hosts, hostOf }, sessions, 1_000, (line) => errors.push(line));
   /** Moves the clock second by second, letting each pass's commit land. */
   const advance = async (ms: number) => {
     for (let t = 0; t < ms; t += 1_000) {
@@ -87,15 +88,17 @@ describe('a host drain with a notice and a deadline', () => {
     expect(errors).toEqual([]);
   });
 
-  it('closes nothing when the drain is called off before its deadline', async () => {
+  it('closes nothing when the drain is called off before its deadline, and tells the servers the deadline is off', async () => {
     const { hosts, drains, notices, world, advance } = await setup();
     drains.start();
     await hosts.setSchedule('h1', 'Draining', { deadlineSeconds: 120, noticeLeadSeconds: 120 });
     await advance(2_000);
     expect(notices.map(([id, n]) => [id, n.type])).toEqual([['srv_a', 'drain'], ['srv_b', 'drain']]);
     await hosts.setSchedule('h1', 'Ready');
+    expect(notices.slice(2).map(([id, n]) => [id, n.type])).toEqual([['srv_a', 'drain-cancelled'], ['srv_b', 'drain-cancelled']]);
+    expect([world.servers.get('srv_a')?.drainDeadline, world.servers.get('srv_b')?.drainDeadline]).toEqual([null, null]);
     await advance(200_000);
-    expect(notices).toHaveLength(2);
+    expect(notices).toHaveLength(4);
     expect([...world.sessions.values()].filter((s) => s.state !== 'Closed')).toHaveLength(3);
     await drains.stop();
   });

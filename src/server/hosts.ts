@@ -60,6 +60,7 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
     drainServers: async (hostId) => {
       for (const s of [...ctx.world.servers.values()]) if (hostOf(s.id) === hostId) await deps.drainServer(s.id, hostId);
     },
+    drainCalledOff: drainCalledOff(ctx, hostOf),
   });
   const gateway = new AgentGateway({
     authenticate: (id, token) => {
@@ -106,6 +107,23 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
     },
   });
   return { hosts, gateway, runtime: ref.multi, hostOf, issueToken };
+}
+
+/**
+ * A host's announced drain deadline was called off (uncordoned, cordoned, or drained again with
+ * other options): its servers stay out of rotation (Draining) but are no longer under a deadline,
+ * so the standing notice goes and the game is told (`drain-cancelled`) to stop counting down.
+ */
+export function drainCalledOff(ctx: Ctx, hostOf: (serverId: string) => string | undefined): (hostId: string) => Promise<void> {
+  return async (hostId) => {
+    const now = ctx.clock.now();
+    const changed = [...ctx.world.servers.values()]
+      .filter((s) => hostOf(s.id) === hostId && !isTerminal(s.state) && s.drainDeadline !== null && !s.migrateTo)
+      .map((s): GameServer => ({ ...s, drainDeadline: null }));
+    for (const s of changed) ctx.world.putServer(s);
+    await ctx.persister.persist(changed.map((server) => ({ kind: 'putServer', server })));
+    for (const s of changed) ctx.notify(s.id, { type: 'drain-cancelled', at: now });
+  };
 }
 
 /**
