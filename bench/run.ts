@@ -14,6 +14,7 @@
  *          --full (session safety at eight nines: the light simulator to 3×10^8 sessions, see docs/simulation.md)
  *          --only spawn,cold-start,soak and --soak: the growth phases alone (bench/growth.ts)
  *          --only postgres: PostgreSQL with 1 and 3 replicas vs SQLite, and leader failover (bench/postgres.ts)
+ *          --only hosts: placement over 1,000 hosts and reconcile over 1,000 hosts × 100 servers (bench/hosts.ts)
  *
  * Issue 8's phases: `fleet-size` (allocation against fleet size, in process, before the control
  * plane starts: bench/scale.ts), `endpoint` (allocation against a bare node:http endpoint, and
@@ -29,6 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ControlPlaneChild, type ShutdownReport } from './control-plane.js';
 import { growthOnly, runGrowth } from './growth.js';
+import { hostsOnly, renderHosts, runHostsBench } from './hosts.js';
 import { fsyncProbe } from './host.js';
 import { HttpClient } from './http-load.js';
 import { runPhase, type PhaseResult } from './measure.js';
@@ -379,9 +381,25 @@ async function withGrowth(): Promise<number> {
   const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
   if (growthOnly(argv)) return runGrowth(root, argv, log);
   if (postgresOnly(argv)) return withPostgres(root, argv, log, false);
+  if (hostsOnly(argv)) return withHosts(root, argv, log, false);
   const code = await main();
   if (argv.some((a) => a.startsWith('--only'))) return code;
-  return Math.max(code, await runGrowth(root, [], log), await withPostgres(root, argv, log, true));
+  return Math.max(code, await runGrowth(root, [], log), await withPostgres(root, argv, log, true), await withHosts(root, [], log, true));
+}
+
+/** The hosts phase (bench/hosts.ts): alone, it writes latest.*; after the others, it joins them. */
+async function withHosts(root: string, argv: string[], log: (m: string) => void, join: boolean): Promise<number> {
+  log('hosts phase: placement decisions/s with 1,000 hosts, reconcile with 1,000 hosts × 100 servers (simulated)');
+  const r = await runHostsBench(argv, log);
+  const dir = path.join(root, 'bench', 'results');
+  const json = path.join(dir, 'latest.json');
+  const md = path.join(dir, 'latest.md');
+  const before = join && existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as object) : { environment: environment(root, tmpdir()) };
+  writeFileSync(json, `${JSON.stringify({ ...before, hosts: r }, null, 2)}\n`);
+  writeFileSync(md, (join && existsSync(md) ? readFileSync(md, 'utf8') : '# Handoff bench (--only hosts)\n') + renderHosts(r));
+  for (const e of r.errors) log(`ERROR ${e.split('\n')[0] ?? ''}`);
+  log(`results: ${path.relative(process.cwd(), md)}`);
+  return r.errors.length === 0 ? 0 : 1;
 }
 
 /** The PostgreSQL phase (bench/postgres.ts): alone, it writes latest.*; after the others, it joins them. */

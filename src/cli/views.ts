@@ -45,4 +45,6 @@ export interface HostView {
   lastHeartbeatAt: number;
   servers: string[];
   empty: boolean;
+  /** While Draining: its notice and deadline (absent from control planes before them). */
+  drain?: { since: number; deadline: { deadlineSeconds: number; noticeLeadSeconds: number } | null; noticeAt: number | null; closedAt: number | null } | null;
 }

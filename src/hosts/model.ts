@@ -2,6 +2,7 @@
  * Hosts: the machines game servers run on. `handoff server` is one (its embedded agent);
  * every `handoff agent` is another. See docs/hosts.md.
  */
+import type { HostDrain } from './plan-drain.js';
 
 /** What an operator asked of a host. `Unreachable` is never asked: it is observed (liveness.ts). */
 export const HostSchedules = ['Ready', 'Cordoned', 'Draining'] as const;
@@ -33,6 +34,8 @@ export interface HostRegistration {
 /** A host as the control plane keeps it (persisted; `lastHeartbeatAt` only in memory between writes). */
 export interface Host extends HostRegistration {
   schedule: HostSchedule;
+  /** While `Draining`: its notice and deadline (plan-drain.ts); absent on records before them. */
+  drain?: HostDrain | null;
   registeredAt: number;
   /** Last sign of life from its agent (connect or heartbeat). */
   lastHeartbeatAt: number;

@@ -5,7 +5,7 @@ import { placeForFleet, type Demand, type PlacementHost, type PlacementPolicy } 
 const NONE: Demand = { cpuMillis: 0, memoryMb: 0 };
 
 function host(id: string, zone: string, usedSlots = 0, fleetServers = usedSlots): PlacementHost {
-  return { id, zone, state: 'Ready', capacity: { slots: 10, cpuMillis: null, memoryMb: null }, used: { slots: usedSlots, cpuMillis: 0, memoryMb: 0 }, fleetServers };
+  return { id, zone, state: 'Ready', capacity: { slots: 10, cpuMillis: null, memoryMb: null }, used: { slots: usedSlots, cpuMillis: 0, memoryMb: 0 }, fleetServers, buildServers: fleetServers };
 }
 
 const hosts = [host('a1', 'a', 3), host('a2', 'a', 1), host('b1', 'b', 4), host('c1', 'c', 0)];

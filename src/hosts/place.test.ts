@@ -9,7 +9,7 @@ function host(id: string, zone: string, over: Partial<PlacementHost> & { slots?:
   const { slots = 10, usedSlots = 0, ...rest } = over;
   return {
     id, zone, state: 'Ready', capacity: { slots, cpuMillis: null, memoryMb: null },
-    used: { slots: usedSlots, cpuMillis: 0, memoryMb: 0 }, fleetServers: usedSlots, ...rest,
+    used: { slots: usedSlots, cpuMillis: 0, memoryMb: 0 }, fleetServers: usedSlots, buildServers: usedSlots, ...rest,
   };
 }
 
@@ -23,6 +23,9 @@ describe('placeOne', () => {
     ['never a cordoned host, even when it is the emptiest', [host('a1', 'a', { state: 'Cordoned' }), host('a2', 'a', { usedSlots: 5 })], 'spread', 'a2'],
     ['never a draining host', [host('a1', 'a', { state: 'Draining' }), host('b1', 'b', { usedSlots: 9 })], 'spread', 'b1'],
     ['never an unreachable host', [host('a1', 'a', { state: 'Unreachable' }), host('b1', 'b', { usedSlots: 9 })], 'spread', 'b1'],
+    ['a release: the zone with fewer of the new build first, even when it holds more of the fleet', [host('a1', 'a', { usedSlots: 1, buildServers: 1 }), host('b1', 'b', { usedSlots: 3, buildServers: 0 })], 'spread', 'b1'],
+    ['a release: zones tie on the new build: the one with fewer of the fleet', [host('a1', 'a', { usedSlots: 3, buildServers: 0 }), host('b1', 'b', { usedSlots: 1, buildServers: 0 })], 'spread', 'b1'],
+    ['a release, spread: the host with fewer of the new build within the zone', [host('a1', 'a', { usedSlots: 1, buildServers: 1 }), host('a2', 'a', { usedSlots: 3, buildServers: 0 })], 'spread', 'a2'],
     ['a full zone gives way to a fuller one with room', [host('a1', 'a', { slots: 1, usedSlots: 1, fleetServers: 0 }), host('b1', 'b', { usedSlots: 4 })], 'spread', 'b1'],
   ])('%s', (_name, hosts, policy, expected) => {
     expect(placeOne(hosts, NONE, policy).hostId).toBe(expected);
@@ -52,6 +55,14 @@ describe('placeMany', () => {
     expect(placed.filter((id) => id === 'a1')).toHaveLength(2);
   });
 
+  it('spreads a new build evenly over zones even when the old build it replaces is lopsided', () => {
+    // The old build: three servers in zone a, one in b (b was full when they started).
+    const hosts = [host('a1', 'a', { usedSlots: 2, buildServers: 0 }), host('a2', 'a', { usedSlots: 1, buildServers: 0 }), host('b1', 'b', { usedSlots: 1, buildServers: 0 })];
+    const placed = placeMany(hosts, NONE, 'spread', 4).map((p) => (p.hostId === null ? null : p.zone));
+    expect(placed.filter((z) => z === 'a')).toHaveLength(2);
+    expect(placed.filter((z) => z === 'b')).toHaveLength(2);
+  });
+
   it('stops at the first server that does not fit', () => {
     const placed = placeMany([host('a1', 'a', { slots: 2 })], NONE, 'pack', 4);
     expect(placed.map((p) => p.hostId)).toEqual(['a1', 'a1', null]);
@@ -72,6 +83,7 @@ const hostsArb = fc.array(hostArb, { maxLength: 12 }).map((hs) =>
     capacity: { slots: h.slots, cpuMillis: h.cpu, memoryMb: null },
     used: { slots: Math.min(h.usedSlots, h.slots), cpuMillis: h.cpu === null ? h.usedCpu : Math.min(h.usedCpu, h.cpu), memoryMb: 0 },
     fleetServers: Math.min(h.usedSlots, h.slots),
+    buildServers: Math.min(h.usedSlots, h.slots),
   })),
 );
 

@@ -4,7 +4,10 @@
  * asked of them (cordon, drain). The embedded host of `handoff server` is always alive.
  */
 import { HandoffError } from '../core/errors.js';
+import type { DrainDeadline } from '../rollout/checks.js';
 import { event, type Ctx } from '../state/context.js';
+import type { Mutation } from '../store/port.js';
+import { beginHostDrain, hostDrainDeadline, type HostDrain } from './plan-drain.js';
 import { hostState, takesSessions } from './liveness.js';
 import { HOST_ID_PATTERN, type Host, type HostRegistration, type HostSchedule, type HostState } from './model.js';
 
@@ -15,6 +18,8 @@ export interface HostServiceOptions {
   embedded: HostRegistration | null;
   /** Asked when a host starts draining: mark its game servers so they take no new sessions. */
   drainServers?: (hostId: string) => Promise<void>;
+  /** Asked when a drain whose deadline was announced is called off or replaced: the deadline no longer stands. */
+  drainCalledOff?: (hostId: string) => Promise<void>;
 }
 
 export interface HostListing extends Host {
@@ -50,6 +55,20 @@ export class HostService {
 
   get alwaysAlive(): ReadonlySet<string> {
     return new Set(this.opts.embedded ? [this.opts.embedded.id] : []);
+  }
+
+  /** Hosts draining with a deadline not yet reached: what the drain pass looks at. */
+  drainsPending(): { id: string; drain: HostDrain }[] {
+    return this.all().flatMap((h) => (h.schedule === 'Draining' && h.drain?.deadline && h.drain.closedAt === null ? [{ id: h.id, drain: h.drain }] : []));
+  }
+
+  /** A drain pass moved on (notice sent, deadline reached): in memory now, durable with the returned mutation. */
+  recordDrain(id: string, patch: Partial<HostDrain>): Mutation[] {
+    const h = this.hosts.get(id);
+    if (!h?.drain || Object.keys(patch).length === 0) return [];
+    const next: Host = { ...h, drain: { ...h.drain, ...patch } };
+    this.hosts.set(id, next);
+    return [{ kind: 'putHost', host: next }];
   }
 
   stateOf(h: Host, now: number): HostState {
@@ -114,16 +133,25 @@ export class HostService {
     this.ctx.world.setHostLocation(h.id, { zone: h.zone, region: h.region, down: !takesSessions(this.stateOf(h, now)) });
   }
 
-  /** cordon: no new servers; drain: also no new sessions on its servers, which stop once empty; uncordon: Ready again. */
-  async setSchedule(id: string, schedule: HostSchedule): Promise<HostListing> {
+  /**
+   * cordon: no new servers; drain: also no new sessions on its servers, which stop once empty
+   * (with `deadline`: told at its notice time, sessions left closed at it — plan-drain.ts); uncordon:
+   * Ready again. A drain asked again replaces the first one's options, counted from now.
+   */
+  async setSchedule(id: string, schedule: HostSchedule, deadline: DrainDeadline | null = null): Promise<HostListing> {
     const h = this.require(id);
     const now = this.ctx.clock.now();
-    if (h.schedule !== schedule) {
-      const next: Host = { ...h, schedule };
+    const drain = schedule === 'Draining' ? beginHostDrain(deadline, now) : null;
+    if (h.schedule !== schedule || drain !== null || (h.drain ?? null) !== null) {
+      const next: Host = { ...h, schedule, drain };
       this.hosts.set(id, next);
       this.publish(next, now);
-      await this.ctx.persister.persist([{ kind: 'putHost', host: next }, event(now, null, `host.${schedule.toLowerCase()}`, id, `host ${id} is now ${schedule}`)]);
+      const at = drain ? hostDrainDeadline(drain) : null;
+      const says = at === null ? '' : ` (sessions left closed at ${new Date(at).toISOString()})`;
+      await this.ctx.persister.persist([{ kind: 'putHost', host: next }, event(now, null, `host.${schedule.toLowerCase()}`, id, `host ${id} is now ${schedule}${says}`, drain?.deadline ? { ...drain.deadline } : {})]);
     }
+    // Announced and not yet reached: the servers were told a deadline that no longer stands.
+    if ((h.drain?.noticeAt ?? null) !== null && h.drain?.closedAt === null) await this.opts.drainCalledOff?.(id);
     if (schedule === 'Draining') await this.opts.drainServers?.(id);
     const current = this.require(id);
     return { ...current, state: this.stateOf(current, now), embedded: this.alwaysAlive.has(id) };

@@ -52,7 +52,7 @@ import { openStore } from '../store/open.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
-import { wireHostLoss, wireHosts } from './hosts.js';
+import { hostDrains, wireHostLoss, wireHosts } from './hosts.js';
 
 export const VERSION = '0.1.0';
 /** The API's default body limit; the SDK endpoint's is smaller (see sdk/routes.ts). */
@@ -172,6 +172,7 @@ async function assemble(
   hostSweep.unref();
   started.push(() => clearInterval(hostSweep));
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
+  const drains = hostDrains(ctx, hostsWiring, sessions, options.reconcileIntervalMs, log);
   // One egress guard for every operator-supplied URL: webhooks, gates, Prometheus (docs/security.md).
   const egress = egressPolicy({ allow: options.webhookAllow, deny: options.webhookDeny });
   const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null, egress });
@@ -261,6 +262,7 @@ async function assemble(
   reconciler.start();
   hostLoss.start();
   started.push(() => hostLoss.stop());
+  drains.start();
   const DayMs = 86_400_000;
   const retention = new RetentionService({
     store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
@@ -287,6 +289,7 @@ async function assemble(
       await releases.stop();
       await reconciler.stop();
       await hostLoss.stop();
+      await drains.stop();
       await retention.stop();
       await environments.stop();
       await notifier.stop();

@@ -110,4 +110,28 @@ describe('hosts on the control plane', () => {
     expect(h1?.schedule).toBe('Cordoned');
     expect((await call<{ schedule: string }>('POST', '/v1/hosts/h1/uncordon', {})).body.schedule).toBe('Ready');
   });
+
+  it('drains with a release\'s notice and deadline, and shows them with the host', async () => {
+    const drained = await call<{ state: string; drain: unknown }>('POST', '/v1/hosts/h1/drain', { drain: { deadlineSeconds: 600, noticeLeadSeconds: 30 } });
+    expect(drained.status).toBe(200);
+    expect(drained.body).toMatchObject({ state: 'Draining', drain: { deadline: { deadlineSeconds: 600, noticeLeadSeconds: 30 }, noticeAt: null, closedAt: null } });
+    const lead = await call<{ drain: unknown }>('POST', '/v1/hosts/h1/drain', { drain: { deadlineSeconds: 600 } });
+    expect(lead.body).toMatchObject({ drain: { deadline: { deadlineSeconds: 600, noticeLeadSeconds: 60 } } });
+    expect((await call<{ drain: unknown }>('POST', '/v1/hosts/h1/uncordon', {})).body.drain).toBeNull();
+  });
+
+  it.each<[string, string, unknown, number, string]>([
+    ['a negative deadline', 'h1', { drain: { deadlineSeconds: -5 } }, 400, 'VALIDATION_FAILED'],
+    ['a zero deadline', 'h1', { drain: { deadlineSeconds: 0 } }, 400, 'VALIDATION_FAILED'],
+    ['a negative notice', 'h1', { drain: { deadlineSeconds: 60, noticeLeadSeconds: -1 } }, 400, 'VALIDATION_FAILED'],
+    ['a duration that is not a number', 'h1', { drain: { deadlineSeconds: '10m' } }, 400, 'VALIDATION_FAILED'],
+    ['a notice without a deadline', 'h1', { drain: { noticeLeadSeconds: 60 } }, 400, 'VALIDATION_FAILED'],
+    ['an unknown field', 'h1', { deadline: 60 }, 400, 'UNKNOWN_FIELD'],
+    ['an unknown host', 'nope', { drain: { deadlineSeconds: 60 } }, 404, 'HOST_NOT_FOUND'],
+  ])('refuses a drain with %s (%s), leaving the host as it was', async (_name, id, body, status, code) => {
+    const before = (await call<{ items: unknown[] }>('GET', '/v1/hosts')).body.items;
+    const res = await call<{ error: { code: string } }>('POST', `/v1/hosts/${id}/drain`, body);
+    expect([res.status, res.body.error.code]).toEqual([status, code]);
+    expect((await call<{ items: unknown[] }>('GET', '/v1/hosts')).body.items).toEqual(before);
+  });
 });

@@ -6,18 +6,20 @@
 import { randomBytes } from 'node:crypto';
 import { AgentGateway } from '../agent/gateway.js';
 import { HandoffError } from '../core/errors.js';
-import { DefaultPlacement, fleetPlacement } from '../fleet/model.js';
+import { DefaultPlacement, fleetPlacement, isTerminal, type GameServer } from '../fleet/model.js';
+import { HostDrainService } from '../hosts/drain-service.js';
 import { placeForFleet } from '../hosts/place.js';
+import { HOST_DRAIN_REASON } from '../hosts/plan-drain.js';
 import { HostService } from '../hosts/service.js';
 import { hostToken, verifyHostToken } from '../hosts/token.js';
 import { placementHosts } from '../hosts/view.js';
 import { MultiHostRuntime } from '../runtime/hosts/multi-host-runtime.js';
 import type { RuntimeProvider } from '../runtime/port.js';
 import { RemoteRuntime } from '../runtime/remote/remote-runtime.js';
+import type { SessionService } from '../session/service.js';
 import type { Ctx } from '../state/context.js';
 import type { ServerService } from '../fleet/servers.js';
 import { HostLossService } from '../hosts/loss-service.js';
-import type { SessionService } from '../session/service.js';
 import type { ResolvedServerOptions } from './options.js';
 
 export interface HostsWiring {
@@ -63,6 +65,7 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
     drainServers: async (hostId) => {
       for (const s of [...ctx.world.servers.values()]) if (hostOf(s.id) === hostId) await deps.drainServer(s.id, hostId);
     },
+    drainCalledOff: drainCalledOff(ctx, hostOf),
   });
   const gateway = new AgentGateway({
     authenticate: (id, token) => {
@@ -101,7 +104,7 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
       return rt;
     },
     place: (launch, usage) => {
-      const view = placementHosts(hosts.all(), usage, launch.fleet, ctx.clock.now(), options.hostHeartbeatTimeoutMs, hosts.alwaysAlive);
+      const view = placementHosts(hosts.all(), usage, launch.fleet, launch.build.id, ctx.clock.now(), options.hostHeartbeatTimeoutMs, hosts.alwaysAlive);
       // Builds declare no cpu/memory yet: slots alone. The fleet chooses spread or pack, and its zones.
       const fleet = ctx.world.fleets.get(launch.fleet);
       const p = placeForFleet(view, { cpuMillis: 0, memoryMb: 0 }, fleet ? fleetPlacement(fleet) : DefaultPlacement);
@@ -109,7 +112,10 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
       return p.hostId;
     },
     connectedHosts: () => hosts.all().map((h) => h.id).filter((id) => gateway.link(id).connected),
-    fleetOf: (id) => ctx.world.servers.get(id)?.fleet,
+    fleetOf: (id) => {
+      const s = ctx.world.servers.get(id);
+      return s ? { fleet: s.fleet, build: s.build } : undefined;
+    },
   });
   return { hosts, gateway, runtime: ref.multi, hostOf, issueToken, loss };
 }
@@ -146,6 +152,47 @@ export function wireHostLoss(ctx: Ctx, options: ResolvedServerOptions, wiring: H
   }, { heartbeatTimeoutMs: options.hostHeartbeatTimeoutMs, lostTimeoutMs: options.hostLostTimeoutMs, intervalMs: Math.min(options.reconcileIntervalMs, 1_000) });
   wiring.loss.current = service;
   return service;
+}
+
+/**
+ * A host's announced drain deadline was called off (uncordoned, cordoned, or drained again with
+ * other options): its servers stay out of rotation (Draining) but are no longer under a deadline,
+ * so the standing notice goes and the game is told (`drain-cancelled`) to stop counting down.
+ */
+export function drainCalledOff(ctx: Ctx, hostOf: (serverId: string) => string | undefined): (hostId: string) => Promise<void> {
+  return async (hostId) => {
+    const now = ctx.clock.now();
+    const changed = [...ctx.world.servers.values()]
+      .filter((s) => hostOf(s.id) === hostId && !isTerminal(s.state) && s.drainDeadline !== null && !s.migrateTo)
+      .map((s): GameServer => ({ ...s, drainDeadline: null }));
+    for (const s of changed) ctx.world.putServer(s);
+    await ctx.persister.persist(changed.map((server) => ({ kind: 'putServer', server })));
+    for (const s of changed) ctx.notify(s.id, { type: 'drain-cancelled', at: now });
+  };
+}
+
+/**
+ * Host drains' notices and deadlines (src/hosts/drain-service.ts): a server is told through its
+ * SDK watch (a standing notice, replayed to a watch that reconnects), and the sessions left at
+ * the deadline are closed as a release closes them, `migrated`, with a `sessions-closed` notice.
+ */
+export function hostDrains(ctx: Ctx, wiring: Pick<HostsWiring, 'hosts' | 'hostOf'>, sessions: SessionService, intervalMs: number, log: (line: string) => void): HostDrainService {
+  const { world } = ctx;
+  return new HostDrainService(ctx, {
+    hosts: wiring.hosts,
+    serversOn: (hostId) => [...world.servers.values()].filter((s) => !isTerminal(s.state) && wiring.hostOf(s.id) === hostId).map((s) => ({ id: s.id, used: world.used(s.id) })),
+    announce: (serverId, deadline, now) => {
+      const s = world.servers.get(serverId);
+      if (!s || isTerminal(s.state)) return [];
+      const next: GameServer = { ...s, drainDeadline: deadline, migrateTo: null };
+      world.putServer(next);
+      ctx.notify(serverId, { type: 'drain', reason: HOST_DRAIN_REASON, deadline, at: now });
+      return [{ kind: 'putServer', server: next }];
+    },
+    close: (serverIds, now) => sessions.migrateInMemory(serverIds, null, now),
+    intervalMs,
+    onError: (e) => log(`host drain pass error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  });
 }
 
 async function ensureHostSecret(ctx: Ctx): Promise<string> {

@@ -32,13 +32,16 @@ export function netnsUnavailable(): string | null {
   }
 }
 
-/** Creates a namespace with a veth link to the root namespace on 10.200.<subnet>.0/24. */
-export function createNetNs(tag: string, subnet: number): NetNs {
+/**
+ * Creates a namespace with a veth link to the root namespace on <net>.<subnet>.0/24. `net` (a /16,
+ * default 10.200) lets a test file keep its links apart from another file's running alongside.
+ */
+export function createNetNs(tag: string, subnet: number, net = '10.200'): NetNs {
   const name = `handoff-${tag}`;
   const veth = `hv${tag}`.slice(0, 15);
   const peer = `hp${tag}`.slice(0, 15);
-  const rootAddress = `10.200.${subnet}.1`;
-  const address = `10.200.${subnet}.2`;
+  const rootAddress = `${net}.${subnet}.1`;
+  const address = `${net}.${subnet}.2`;
   ip('netns', 'add', name);
   ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', peer);
   ip('link', 'set', peer, 'netns', name);
@@ -49,7 +52,7 @@ export function createNetNs(tag: string, subnet: number): NetNs {
   inNs('addr', 'add', `${address}/24`, 'dev', peer);
   inNs('link', 'set', peer, 'up');
   // Other namespaces' subnets (and the control plane's address) are reached through the root side.
-  inNs('route', 'add', '10.200.0.0/16', 'via', rootAddress);
+  inNs('route', 'add', `${net}.0.0/16`, 'via', rootAddress);
   return { name, address, rootAddress, veth, exec: ['ip', 'netns', 'exec', name] };
 }
 

@@ -6,7 +6,7 @@
  * without a new column; identities on the embedded host are unchanged from before hosts existed.
  */
 import { isHandoffError } from '../../core/errors.js';
-import type { HostUsage } from '../../hosts/view.js';
+import { usageKey, type HostUsage } from '../../hosts/view.js';
 import type { AdoptResult, RuntimeExit, RuntimeInstance, RuntimeProvider, ServerLaunch } from '../port.js';
 
 export interface MultiHostDeps {
@@ -17,15 +17,22 @@ export interface MultiHostDeps {
   place(launch: ServerLaunch, usage: ReadonlyMap<string, HostUsage>): string;
   /** Hosts whose agents are connected now (asked by `find`). */
   connectedHosts(): string[];
-  /** The fleet of a known server, for adopted ones (their launch is long gone). */
-  fleetOf(serverId: string): string | undefined;
+  /** The fleet and build of a known server, for adopted ones (their launch is long gone). */
+  fleetOf(serverId: string): { fleet: string; build: string } | undefined;
 }
 
 const PREFIX = /^@([^/]+)\/(.*)$/s;
 
+interface Placed {
+  host: string;
+  fleet: string;
+  build: string;
+}
+
 export class MultiHostRuntime implements RuntimeProvider {
   readonly kind = 'hosts';
-  private readonly where = new Map<string, { host: string; fleet: string }>();
+  private readonly where = new Map<string, Placed>();
+  private readonly counts = new Map<string, { slots: number; byFleet: Map<string, number>; byBuild: Map<string, number> }>();
   private readonly runtimes = new Map<string, RuntimeProvider>();
   private readonly listeners: ((exit: RuntimeExit) => void)[] = [];
 
@@ -38,26 +45,23 @@ export class MultiHostRuntime implements RuntimeProvider {
     return this.where.get(serverId)?.host;
   }
 
-  /** Servers per host and fleet, from what this runtime started or adopted. */
-  usage(): Map<string, HostUsage> {
-    const out = new Map<string, { slots: number; byFleet: Map<string, number> }>();
-    for (const { host, fleet } of this.where.values()) {
-      const u = out.get(host) ?? { slots: 0, byFleet: new Map<string, number>() };
-      u.slots += 1;
-      u.byFleet.set(fleet, (u.byFleet.get(fleet) ?? 0) + 1);
-      out.set(host, u);
-    }
-    return out;
+  /**
+   * Servers per host, fleet and build, from what this runtime started or adopted. Kept as
+   * servers come and go, not counted on each call: every start asks for it, and counting a
+   * 100,000-server fleet per start made starting it quadratic.
+   */
+  usage(): ReadonlyMap<string, HostUsage> {
+    return this.counts;
   }
 
   async start(launch: ServerLaunch): Promise<RuntimeInstance> {
     const host = this.deps.place(launch, this.usage());
     // Counted from now: two starts in one pass must not both see the same free slot.
-    this.where.set(launch.serverId, { host, fleet: launch.fleet });
+    this.place(launch.serverId, { host, fleet: launch.fleet, build: launch.build.id });
     try {
       return this.tag(host, await this.runtimeOf(host).start(launch));
     } catch (e) {
-      this.where.delete(launch.serverId);
+      this.unplace(launch.serverId);
       throw e;
     }
   }
@@ -84,7 +88,7 @@ export class MultiHostRuntime implements RuntimeProvider {
         // its agent reports (hostReported) — cutting those players off is not ours to do.
         r = { adopted: list.map((i) => i.serverId), gone: [] };
       }
-      for (const id of r.adopted) this.where.set(id, { host, fleet: this.deps.fleetOf(id) ?? '' });
+      for (const id of r.adopted) this.place(id, { host, ...(this.deps.fleetOf(id) ?? { fleet: '', build: '' }) });
       result.adopted.push(...r.adopted);
       result.gone.push(...r.gone);
     }
@@ -139,8 +143,32 @@ export class MultiHostRuntime implements RuntimeProvider {
   }
 
   private exited(exit: RuntimeExit): void {
-    this.where.delete(exit.serverId);
+    this.unplace(exit.serverId);
     for (const listener of [...this.listeners]) listener(exit);
+  }
+
+  private place(serverId: string, p: Placed): void {
+    this.unplace(serverId);
+    this.where.set(serverId, p);
+    this.count(p, 1);
+  }
+
+  private unplace(serverId: string): void {
+    const p = this.where.get(serverId);
+    if (!p) return;
+    this.where.delete(serverId);
+    this.count(p, -1);
+  }
+
+  private count({ host, fleet, build }: Placed, by: 1 | -1): void {
+    const u = this.counts.get(host) ?? { slots: 0, byFleet: new Map<string, number>(), byBuild: new Map<string, number>() };
+    this.counts.set(host, u);
+    u.slots += by;
+    const key = usageKey(fleet, build);
+    u.byFleet.set(fleet, (u.byFleet.get(fleet) ?? 0) + by);
+    u.byBuild.set(key, (u.byBuild.get(key) ?? 0) + by);
+    if (u.byFleet.get(fleet) === 0) u.byFleet.delete(fleet);
+    if (u.byBuild.get(key) === 0) u.byBuild.delete(key);
   }
 
   private tag(host: string, i: RuntimeInstance): RuntimeInstance {
