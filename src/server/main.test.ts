@@ -33,7 +33,15 @@ describe('handoff server arguments', () => {
     [['--server-log-files=1.5'], '--server-log-files must be a whole number'],
     [['--runtime', 'docker'], '--runtime must be one of local, simulated'],
     [['--sim-seed', 'abc'], '--sim-seed must be a whole number'],
+    [['--store', 'postgres://db/h', '--retain-replicas-hours=-1'], '--retain-replicas-hours must be a number of hours'],
+    [['--retain-replicas-hours', '24'], '--retain-replicas-hours need --store'],
   ])('refuses %j', (argv, message) => {
     expect(() => parseServerArgs(argv)).toThrow(message);
+  });
+
+  it('reads --retain-replicas-hours into the replica retention; absent leaves the 24 h default to the replica', () => {
+    expect(parseServerArgs(['--store', 'postgres://db/h', '--retain-replicas-hours', '1.5']).replica).toEqual({ retentionMs: 5_400_000 });
+    expect(parseServerArgs(['--store', 'postgres://db/h', '--retain-replicas-hours', '0']).replica).toEqual({ retentionMs: 0 });
+    expect(parseServerArgs(['--store', 'postgres://db/h']).replica).toEqual({});
   });
 });

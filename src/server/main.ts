@@ -43,6 +43,9 @@ Options:
   --lease-ttl SECONDS     with --store: the leadership lease's time to live; a paused or
                           dead leader is replaced this long after its last renewal
                           (default 10)
+  --retain-replicas-hours N
+                          with --store: the leader removes replicas silent for longer
+                          than N hours from the cluster list (default 24; 0 keeps them)
   --prometheus-url URL    the Prometheus release analyses query when a query names
                           no address, e.g. http://127.0.0.1:9090 (default: none)
   --webhook-deny CIDR     refuse webhooks and Prometheus queries to this range too
@@ -87,6 +90,7 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
       'replica-id': { type: 'string' },
       'advertise-url': { type: 'string' },
       'lease-ttl': { type: 'string' },
+      'retain-replicas-hours': { type: 'string' },
       'prometheus-url': { type: 'string' },
       'webhook-allow': { type: 'string', multiple: true },
       'webhook-deny': { type: 'string', multiple: true },
@@ -154,7 +158,12 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
     if (!Number.isFinite(seconds) || seconds < 0.3) throw new RangeError('--lease-ttl must be a number of seconds, at least 0.3');
     replica.leaseTtlMs = Math.round(seconds * 1000);
   }
-  if (Object.keys(replica).length > 0 && !values.store) throw new RangeError('--replica-id, --advertise-url and --lease-ttl need --store postgres://…');
+  if (values['retain-replicas-hours']) {
+    const hours = Number(values['retain-replicas-hours']);
+    if (!Number.isFinite(hours) || hours < 0) throw new RangeError('--retain-replicas-hours must be a number of hours, 0 or more');
+    replica.retentionMs = Math.round(hours * 3_600_000);
+  }
+  if (Object.keys(replica).length > 0 && !values.store) throw new RangeError('--replica-id, --advertise-url, --lease-ttl and --retain-replicas-hours need --store postgres://…');
   return { options, replica, stopServers: values['stop-servers-on-exit'] ?? false, help: values.help ?? false };
 }
 
