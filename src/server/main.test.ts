@@ -1,5 +1,6 @@
+import { HandoffError } from '../core/errors.js';
 import { describe, expect, it } from 'vitest';
-import { parseServerArgs } from './main.js';
+import { parseServerArgs, startFailureStatus } from './main.js';
 import { resolveServerOptions } from './options.js';
 
 describe('handoff server arguments', () => {
@@ -43,5 +44,15 @@ describe('handoff server arguments', () => {
     expect(parseServerArgs(['--store', 'postgres://db/h', '--retain-replicas-hours', '1.5']).replica).toEqual({ retentionMs: 5_400_000 });
     expect(parseServerArgs(['--store', 'postgres://db/h', '--retain-replicas-hours', '0']).replica).toEqual({ retentionMs: 0 });
     expect(parseServerArgs(['--store', 'postgres://db/h']).replica).toEqual({});
+  });
+
+  it.each([
+    { error: new HandoffError('STORE_SCHEMA_TOO_NEW'), replica: false, status: 78 },
+    { error: new HandoffError('STORE_SCHEMA_TOO_NEW'), replica: true, status: 78 },
+    { error: new HandoffError('STORE_UNAVAILABLE'), replica: true, status: 75 },
+    { error: new HandoffError('STORE_UNAVAILABLE'), replica: false, status: 1 },
+    { error: new Error('EADDRINUSE'), replica: true, status: 1 },
+  ])('exits $status when a start fails with $error.message (replica: $replica)', ({ error, replica, status }) => {
+    expect(startFailureStatus(error, replica)).toBe(status);
   });
 });

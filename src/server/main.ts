@@ -200,7 +200,7 @@ export async function runServerCommand(argv: string[]): Promise<number> {
     // Start-up failures are the operator's to fix (a port in use, a locked or unreadable data
     // directory): say what, without a stack trace, and exit non-zero.
     process.stderr.write(`handoff server: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    return startFailureStatus(e, false);
   }
   const simulated = cp.options.runtime === 'simulated' ? `, simulated game servers, seed ${cp.options.simulationSeed}` : '';
   process.stdout.write(`handoff server listening on ${cp.url} (SDK ${cp.sdkUrl}, data ${cp.options.dataDir}${simulated})\n`);
@@ -218,6 +218,20 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Exit status of a server that could not start: sysexits.h's EX_CONFIG for a schema from a newer Handoff (cli/command.ts). */
+export const ExitSchemaTooNew = 78;
+
+/**
+ * How a failed start ends. A schema a newer Handoff contracted is 78: restarting this version
+ * cannot help, and a supervisor can be told not to (`RestartPreventExitStatus=78`). For a replica,
+ * no usable database (down, or a standby not yet promoted) is temporary: 75, as after a failed
+ * commit, so the supervisor keeps restarting until a primary is there. Anything else is 1.
+ */
+export function startFailureStatus(e: unknown, replica: boolean): number {
+  if (isHandoffError(e) && e.code === 'STORE_SCHEMA_TOO_NEW') return ExitSchemaTooNew;
+  return replica && isHandoffError(e) && e.code === 'STORE_UNAVAILABLE' ? 75 : 1;
+}
+
 /** A replica on a shared PostgreSQL store (see replica.ts); runs until SIGINT/SIGTERM, or exits 75 when it loses the lease. */
 async function runReplica(options: ServerOptions, replicaOptions: ReplicaOptions, stopServers: boolean): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -230,9 +244,7 @@ async function runReplica(options: ServerOptions, replicaOptions: ReplicaOptions
     });
   } catch (e) {
     process.stderr.write(`handoff server: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
-    // No usable database (down, or a standby not yet promoted) is temporary: 75, as after a
-    // failed commit, so the supervisor keeps restarting until a primary is there.
-    return isHandoffError(e) && e.code === 'STORE_UNAVAILABLE' ? 75 : 1;
+    return startFailureStatus(e, true);
   }
   process.stdout.write(`handoff replica ${replica.id} listening on ${replica.url} (follows until it takes the leadership lease)\n`);
   await new Promise<void>((resolve) => {
