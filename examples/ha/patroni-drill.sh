@@ -23,7 +23,7 @@ etcd_client=$((base + 1)) etcd_peer=$((base + 2))
 pg1=$((base + 11)) pg2=$((base + 12)) rest1=$((base + 21)) rest2=$((base + 22))
 api=$((base + 31)) sdk=$((base + 32))
 
-for tool in etcd patroni patronictl runuser curl "$pg_bin/postgres"; do
+for tool in etcd patroni patronictl setpriv curl "$pg_bin/postgres"; do
   command -v "$tool" >/dev/null || { echo "patroni-drill: $tool not found (apt-get install -y patroni etcd-server postgresql-15)" >&2; exit 2; }
 done
 [ "$(id -u)" = 0 ] || { echo "patroni-drill: run as root (PostgreSQL and Patroni run as the postgres user)" >&2; exit 2; }
@@ -92,7 +92,8 @@ YAML
 start_patroni() { # name pgport restport
   node_config "$@" >"$tmp/$1.yml"
   chown postgres: "$tmp/$1.yml"
-  runuser -u postgres -- patroni "$tmp/$1.yml" >>"$tmp/patroni-$1.log" 2>&1 &
+  # setpriv execs patroni itself (runuser would fork), so $! is Patroni's pid for the kill -9 below.
+  setpriv --reuid=postgres --regid=postgres --init-groups patroni "$tmp/$1.yml" >>"$tmp/patroni-$1.log" 2>&1 &
   pids+=($!)
   eval "patroni_$1=$!"
 }
@@ -106,7 +107,7 @@ primary_rest() { for r in "$rest1" "$rest2"; do [ "$(role_of "$r")" = primary ] 
 wait_for() { # seconds what command...
   local until=$(( $(date +%s) + $1 )) what="$2"; shift 2
   until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$until" ] || { log "timed out waiting for $what"; tail -20 "$tmp"/patroni-*.log "$tmp"/etcd.log "$tmp"/handoff.log 2>/dev/null; exit 1; }
+    [ "$(date +%s)" -lt "$until" ] || { log "timed out waiting for $what"; ctl list 2>/dev/null; tail -20 "$tmp"/patroni-*.log "$tmp"/etcd.log "$tmp"/handoff.log 2>/dev/null; exit 1; }
     sleep 0.5
   done
 }
