@@ -43,6 +43,7 @@ cleanup() {
   for d in "$tmp"/pg1 "$tmp"/pg2; do
     [ -f "$d/postmaster.pid" ] && kill -9 "$(head -1 "$d/postmaster.pid")" 2>/dev/null
   done
+  if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS" && cp "$tmp"/*.log "$tmp"/*.json "$KEEP_LOGS"/ 2>/dev/null; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -122,8 +123,10 @@ store="postgres://postgres@127.0.0.1:$pg1,127.0.0.1:$pg2/handoff?target_session_
 # The control plane, under a supervisor that restarts it after exit 75 (failed commit, lost primary).
 (
   while true; do
+    # Real game-server processes (test/fixtures/sdk-server.mjs): they outlive a control-plane
+    # restart and are re-adopted, as in production; simulated ones would die with the process.
     "$root/bin/handoff" server --store "$store" --replica-id drill-cp --lease-ttl 3 --data-dir "$tmp/cp" \
-      --port "$api" --sdk-port "$sdk" --runtime simulated >>"$tmp/handoff.log" 2>&1 && break
+      --port "$api" --sdk-port "$sdk" --port-range "$((base + 100))-$((base + 199))" >>"$tmp/handoff.log" 2>&1 && break
     status=$?
     echo "supervisor: handoff exited $status at $(date +%T.%3N); restarting" >>"$tmp/handoff.log"
     [ "$status" = 75 ] || [ "$status" = 1 ] || break
@@ -135,9 +138,9 @@ pids+=("$super_pid")
 wait_for 120 "Handoff leading on the Patroni primary" curl -sf "http://127.0.0.1:$api/v1/cluster" -o /dev/null
 HANDOFF_URL="http://127.0.0.1:$api" "$root/bin/handoff" apply -f - <<YAML >/dev/null
 builds:
-  - { id: v1, version: 1.0.0, launch: { executable: mmo-server, args: [--sim-start-latency-ms=10-50] }, sessionsPerServer: 1000 }
+  - { id: v1, version: 1.0.0, launch: { executable: $(command -v node), args: [$root/test/fixtures/sdk-server.mjs], workingDir: $root }, sessionsPerServer: 5000 }
 fleets:
-  - { name: arena, build: v1, capacity: { minServers: 20, maxServers: 20, bufferServers: 0, idleTimeoutSeconds: 3600 } }
+  - { name: arena, build: v1, capacity: { minServers: 4, maxServers: 4, bufferServers: 0, idleTimeoutSeconds: 3600 } }
 YAML
 wait_for 60 "Ready servers" bash -c "curl -s http://127.0.0.1:$api/v1/fleets/arena | grep -q '\"Ready\":[1-9]'"
 
@@ -175,11 +178,18 @@ node - "$tmp/load.json" "$fault1" "$fault2" <<'JS'
 const [file, f1, f2] = process.argv.slice(2);
 const r = JSON.parse(require('node:fs').readFileSync(file, 'utf8'));
 const s = r.successes.sort((a, b) => a - b);
-const after = (t) => s.find((x) => x >= t);
-const lastBefore = (t) => [...s].reverse().find((x) => x < t);
-const gap = (t) => { const a = after(Number(t)); const b = lastBefore(Number(t)); return { firstSuccessAfterFaultMs: a === undefined ? null : a - Number(t), gapBetweenSuccessesMs: a === undefined || b === undefined ? null : a - b }; };
+// The longest pause in successful allocations that began after the fault was injected and
+// before the next one: how long matchmakers saw no allocation succeed because of it.
+const gap = (from, to) => {
+  let longest = 0, at = null;
+  for (let i = 1; i < s.length; i++) {
+    if (s[i - 1] < from || s[i - 1] >= to) continue;
+    if (s[i] - s[i - 1] > longest) { longest = s[i] - s[i - 1]; at = s[i - 1] - from; }
+  }
+  return { longestPauseMs: longest, pauseStartedMsAfterFault: at };
+};
 let longest = 0; for (let i = 1; i < s.length; i++) longest = Math.max(longest, s[i] - s[i - 1]);
-console.log(JSON.stringify({ allocationsOk: r.ok, allocationsFailed: r.failed, successRate: r.ok / Math.max(1, r.ok + r.failed), switchover: gap(f1), kill9: gap(f2), longestGapMs: longest, failures: r.failures }, null, 2));
+console.log(JSON.stringify({ allocationsOk: r.ok, allocationsFailed: r.failed, successRate: r.ok / Math.max(1, r.ok + r.failed), switchover: gap(Number(f1), Number(f2)), kill9: gap(Number(f2), Infinity), longestGapMs: longest, failures: r.failures }, null, 2));
 JS
 log "control-plane restarts: $(grep -c 'supervisor: handoff exited' "$tmp/handoff.log" || true)"
 grep -E 'postgres: using|exited|lost|epoch' "$tmp/handoff.log" | tail -12 || true
