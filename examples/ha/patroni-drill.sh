@@ -178,12 +178,13 @@ node - "$tmp/load.json" "$fault1" "$fault2" <<'JS'
 const [file, f1, f2] = process.argv.slice(2);
 const r = JSON.parse(require('node:fs').readFileSync(file, 'utf8'));
 const s = r.successes.sort((a, b) => a - b);
-// The longest pause in successful allocations that began after the fault was injected and
-// before the next one: how long matchmakers saw no allocation succeed because of it.
+// The longest pause in successful allocations that ended after the fault was injected and
+// before the next one (it may have begun a moment before the fault: the last success before it):
+// how long matchmakers saw no allocation succeed because of it.
 const gap = (from, to) => {
   let longest = 0, at = null;
   for (let i = 1; i < s.length; i++) {
-    if (s[i - 1] < from || s[i - 1] >= to) continue;
+    if (s[i] <= from || s[i] > to) continue;
     if (s[i] - s[i - 1] > longest) { longest = s[i] - s[i - 1]; at = s[i - 1] - from; }
   }
   return { longestPauseMs: longest, pauseStartedMsAfterFault: at };
