@@ -11,6 +11,7 @@ import { sampleServer, sampleSession } from '../store/fixtures.js';
 import { scanCandidates } from './candidates.js';
 import { chooseServer } from './choose.js';
 import { fleetCandidates } from './service.js';
+import type { LocationTier } from './regions.js';
 import { scanFleetCandidates } from './testing.js';
 
 const FLEETS = ['f1', 'f2'] as const;
@@ -22,7 +23,14 @@ type Op =
   | { kind: 'leave'; server: number; how: 'stop' | 'shutdown' }
   | { kind: 'capacity'; server: number; capacity: number }
   | { kind: 'open'; server: number; party: string | null }
-  | { kind: 'close'; session: number };
+  | { kind: 'close'; session: number }
+  | { kind: 'move'; server: number; host: string | null }
+  | { kind: 'host'; host: string; zone: string; region: string; down: boolean };
+
+const HOSTS = ['h1', 'h2', 'h3'] as const;
+const REGIONS = ['r1', 'r2'] as const;
+const ZONES = ['z1', 'z2', 'z3'] as const;
+const TIERS: LocationTier[] = [{ kind: 'any' }, ...REGIONS.map((name) => ({ kind: 'region' as const, name })), ...ZONES.map((name) => ({ kind: 'zone' as const, name }))];
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), fleet: fc.constantFrom(...FLEETS), build: fc.constantFrom(...BUILDS), state: fc.constantFrom(...ServerStates), capacity: fc.integer({ min: 0, max: 5 }), createdAt: fc.integer({ min: 0, max: 3 }) }) },
@@ -31,6 +39,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('capacity' as const), server: fc.nat(), capacity: fc.integer({ min: 0, max: 6 }) }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('open' as const), server: fc.nat(), party: fc.constantFrom(null, 'p1', 'p2') }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('close' as const), session: fc.nat() }) },
+  // A server's identity names its host (null: the control plane's own, here `local`).
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('move' as const), server: fc.nat(), host: fc.constantFrom(null, ...HOSTS) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('host' as const), host: fc.constantFrom('local', ...HOSTS), zone: fc.constantFrom(...ZONES), region: fc.constantFrom(...REGIONS), down: fc.boolean() }) },
 );
 
 function apply(world: World, o: Op, n: number): void {
@@ -65,12 +76,20 @@ function apply(world: World, o: Op, n: number): void {
       const open = [...world.sessions.keys()];
       const id = open[o.session % Math.max(1, open.length)];
       if (id !== undefined) world.closeSession(id, 'ended', n);
+      return;
     }
+    case 'move': {
+      const s = pick(o.server);
+      if (s) world.putServer({ ...s, identity: o.host === null ? 'local-identity' : `@${o.host}/x` });
+      return;
+    }
+    case 'host':
+      world.setHostLocation(o.host, { zone: o.zone, region: o.region, down: o.down });
   }
 }
 
 describe('the capacity index', () => {
-  it('answers like a scan of every server after any sequence of server and session changes', () => {
+  it('answers like a scan of every server after any sequence of server, session and host changes', () => {
     fc.assert(fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
       const world = new World();
       ops.forEach((o, n) => {
@@ -80,6 +99,7 @@ describe('the capacity index', () => {
           for (const build of BUILDS) {
             expect(world.capacity.freeSeats(fleet, build)).toBe(oracle.freeSeats(build));
             for (const seats of [1, 2, 3, 5]) expect(world.capacity.fullest(fleet, build, seats)).toEqual(oracle.fullest(build, seats));
+            for (const tier of TIERS) for (const seats of [1, 3]) expect(world.capacity.fullest(fleet, build, seats, tier)).toEqual(oracle.fullest(build, seats, tier));
           }
         }
       });

@@ -14,178 +14,97 @@
  *   walk of the heap from the root, visiting servers in placement order until one has enough
  *   free seats — O(k log k) for the k fuller servers that are too full. Packing keeps few
  *   servers part-full, so k stays small, and this is asked only on migrations;
- * - free seats of a build: O(1).
+ * - free seats of a build: O(1);
+ * - the fullest within a preferred region or zone: the same, per location cell (one per zone of
+ *   the region), comparing the cells' tops — O(cells), a handful, whatever the fleet's size.
  * A bucket-per-occupancy layout would make updates O(1), but servers of one build may differ in
  * capacity (the SDK can change it), which breaks a bucket's "all or none fit"; a heap does not care.
  */
 import { fuller, hasRoom, type Candidate } from './candidates.js';
+import type { LocationTier } from './regions.js';
+import { RoomHeap } from './room-heap.js';
 
-/** The servers of one fleet and build that have room, fullest on top. */
-class RoomHeap {
-  private readonly items: Candidate[] = [];
-  private readonly slot = new Map<string, number>();
-  /** Sum of `capacity - used` over the servers in the heap. */
-  free = 0;
+/**
+ * One fleet's and build's servers with room: all of them in one heap (the common question, no
+ * preferred location), and the same servers again in one heap per location cell (a region's
+ * zone), with the cells of each region and of each zone listed, so a preferred region or zone
+ * is answered by comparing the tops of its few cells, never by walking servers.
+ */
+class BuildRooms {
+  readonly all = new RoomHeap();
+  readonly cells = new Map<string, RoomHeap>();
+  readonly byRegion = new Map<string, Set<string>>();
+  readonly byZone = new Map<string, Set<string>>();
 
-  get size(): number {
-    return this.items.length;
+  cell(key: string, zone: string, region: string): RoomHeap {
+    let heap = this.cells.get(key);
+    if (heap) return heap;
+    this.cells.set(key, (heap = new RoomHeap()));
+    addTo(this.byRegion, region, key);
+    addTo(this.byZone, zone, key);
+    return heap;
   }
 
-  top(): Candidate | undefined {
-    return this.items[0];
-  }
-
-  /** Inserts the server, or replaces its entry and moves it to where its new order puts it. */
-  upsert(c: Candidate): void {
-    const i = this.slot.get(c.id);
-    if (i === undefined) {
-      this.items.push(c);
-      this.slot.set(c.id, this.items.length - 1);
-      this.free += c.capacity - c.used;
-      this.up(this.items.length - 1);
-      return;
-    }
-    const old = this.items[i] as Candidate;
-    this.free += c.capacity - c.used - (old.capacity - old.used);
-    this.items[i] = c;
-    if (fuller(c, old)) this.up(i);
-    else this.down(i);
-  }
-
-  remove(id: string): void {
-    const i = this.slot.get(id);
-    if (i === undefined) return;
-    const gone = this.items[i] as Candidate;
-    this.free -= gone.capacity - gone.used;
-    this.slot.delete(id);
-    const last = this.items.pop() as Candidate;
-    if (i === this.items.length) return;
-    this.items[i] = last;
-    this.slot.set(last.id, i);
-    // The moved entry may belong above or below its new slot.
-    this.up(i);
-    this.down(this.slot.get(last.id) ?? i);
-  }
-
-  /** The first server in placement order with at least `seats` free: a best-first walk (see above). */
-  firstWithFree(seats: number): Candidate | undefined {
-    const root = this.items[0];
-    if (!root || root.capacity - root.used >= seats) return root;
-    // The frontier is itself a small heap of slots, ordered like the big one.
-    const frontier: number[] = [0];
-    const better = (a: number, b: number): boolean => fuller(this.items[a] as Candidate, this.items[b] as Candidate);
-    while (frontier.length > 0) {
-      const i = popBest(frontier, better);
-      const c = this.items[i] as Candidate;
-      if (c.capacity - c.used >= seats) return c;
-      for (const child of [2 * i + 1, 2 * i + 2]) if (child < this.items.length) pushSlot(frontier, child, better);
-    }
-    return undefined;
-  }
-
-  private up(i: number): void {
-    const item = this.items[i] as Candidate;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = this.items[parent] as Candidate;
-      if (!fuller(item, p)) break;
-      this.place(p, i);
-      i = parent;
-    }
-    this.place(item, i);
-  }
-
-  private down(i: number): void {
-    const item = this.items[i] as Candidate;
-    const n = this.items.length;
-    for (;;) {
-      let best = i;
-      let bestItem = item;
-      const left = 2 * i + 1;
-      const l = left < n ? (this.items[left] as Candidate) : undefined;
-      if (l && fuller(l, bestItem)) {
-        best = left;
-        bestItem = l;
-      }
-      const r = left + 1 < n ? (this.items[left + 1] as Candidate) : undefined;
-      if (r && fuller(r, bestItem)) {
-        best = left + 1;
-        bestItem = r;
-      }
-      if (best === i) break;
-      this.place(bestItem, i);
-      i = best;
-    }
-    this.place(item, i);
-  }
-
-  private place(c: Candidate, i: number): void {
-    this.items[i] = c;
-    this.slot.set(c.id, i);
+  /** Drops an emptied cell so a region's list holds only cells with room. */
+  prune(key: string, zone: string, region: string): void {
+    if ((this.cells.get(key)?.size ?? 0) > 0) return;
+    this.cells.delete(key);
+    removeFrom(this.byRegion, region, key);
+    removeFrom(this.byZone, zone, key);
   }
 }
 
-function pushSlot(h: number[], v: number, better: (a: number, b: number) => boolean): void {
-  h.push(v);
-  let i = h.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!better(h[i] as number, h[parent] as number)) break;
-    [h[i], h[parent]] = [h[parent] as number, h[i] as number];
-    i = parent;
-  }
-}
-
-function popBest(h: number[], better: (a: number, b: number) => boolean): number {
-  const top = h[0] as number;
-  const last = h.pop() as number;
-  if (h.length === 0) return top;
-  h[0] = last;
-  let i = 0;
-  for (;;) {
-    let best = i;
-    for (const child of [2 * i + 1, 2 * i + 2]) if (child < h.length && better(h[child] as number, h[best] as number)) best = child;
-    if (best === i) return top;
-    [h[i], h[best]] = [h[best] as number, h[i] as number];
-    i = best;
-  }
+interface Placed {
+  rooms: BuildRooms;
+  cell: string;
+  zone: string;
+  region: string;
 }
 
 /** Every fleet's and build's servers with room; see the file comment. */
 export class CapacityIndex {
-  private readonly heaps = new Map<string, Map<string, RoomHeap>>();
+  private readonly rooms = new Map<string, Map<string, BuildRooms>>();
   /** Where each indexed server sits, so a server can be found without knowing its fleet. */
-  private readonly placed = new Map<string, RoomHeap>();
+  private readonly placed = new Map<string, Placed>();
 
   /**
    * Brings one server's entry up to date: `candidate` is the server as the allocator sees it
    * now (undefined once it is gone). Call after every change to the server or to its sessions.
    */
   sync(serverId: string, fleet: string, candidate: Candidate | undefined): void {
-    const heap = this.placed.get(serverId);
+    const was = this.placed.get(serverId);
     if (!candidate || !hasRoom(candidate)) {
-      if (heap) {
-        heap.remove(serverId);
-        this.placed.delete(serverId);
-      }
+      if (was) this.drop(serverId, was);
       return;
     }
-    const target = this.heapOf(fleet, candidate.build);
-    if (heap && heap !== target) heap.remove(serverId);
-    target.upsert(candidate);
-    this.placed.set(serverId, target);
+    const zone = candidate.zone ?? '';
+    const region = candidate.region ?? '';
+    const rooms = this.roomsOf(fleet, candidate.build);
+    const cell = `${region}\u0000${zone}`;
+    if (was && (was.rooms !== rooms || was.cell !== cell)) this.drop(serverId, was);
+    rooms.all.upsert(candidate);
+    rooms.cell(cell, zone, region).upsert(candidate);
+    this.placed.set(serverId, { rooms, cell, zone, region });
   }
 
-  /** The fullest server of the fleet's build with room for `seats` more. */
-  fullest(fleet: string, build: string, seats: number): Candidate | undefined {
-    const heap = this.heaps.get(fleet)?.get(build);
-    if (!heap) return undefined;
-    return seats <= 1 ? heap.top() : heap.firstWithFree(seats);
+  /** The fullest server of the fleet's build with room for `seats` more, within `tier` (default anywhere). */
+  fullest(fleet: string, build: string, seats: number, tier?: LocationTier): Candidate | undefined {
+    const rooms = this.rooms.get(fleet)?.get(build);
+    if (!rooms) return undefined;
+    if (!tier || tier.kind === 'any') return firstOf(rooms.all, seats);
+    const keys = (tier.kind === 'region' ? rooms.byRegion : rooms.byZone).get(tier.name);
+    let best: Candidate | undefined;
+    for (const key of keys ?? []) {
+      const heap = rooms.cells.get(key);
+      const c = heap ? firstOf(heap, seats) : undefined;
+      if (c && (!best || fuller(c, best))) best = c;
+    }
+    return best;
   }
 
   /** Free seats over the fleet's build's servers with room. */
   freeSeats(fleet: string, build: string): number {
-    return this.heaps.get(fleet)?.get(build)?.free ?? 0;
+    return this.rooms.get(fleet)?.get(build)?.all.free ?? 0;
   }
 
   /** Servers with room in the index (all fleets): for tests and metrics. */
@@ -194,15 +113,39 @@ export class CapacityIndex {
   }
 
   clear(): void {
-    this.heaps.clear();
+    this.rooms.clear();
     this.placed.clear();
   }
 
-  private heapOf(fleet: string, build: string): RoomHeap {
-    let byBuild = this.heaps.get(fleet);
-    if (!byBuild) this.heaps.set(fleet, (byBuild = new Map()));
-    let heap = byBuild.get(build);
-    if (!heap) byBuild.set(build, (heap = new RoomHeap()));
-    return heap;
+  private drop(serverId: string, at: Placed): void {
+    at.rooms.all.remove(serverId);
+    at.rooms.cells.get(at.cell)?.remove(serverId);
+    at.rooms.prune(at.cell, at.zone, at.region);
+    this.placed.delete(serverId);
   }
+
+  private roomsOf(fleet: string, build: string): BuildRooms {
+    let byBuild = this.rooms.get(fleet);
+    if (!byBuild) this.rooms.set(fleet, (byBuild = new Map()));
+    let rooms = byBuild.get(build);
+    if (!rooms) byBuild.set(build, (rooms = new BuildRooms()));
+    return rooms;
+  }
+}
+
+function firstOf(heap: RoomHeap, seats: number): Candidate | undefined {
+  return seats <= 1 ? heap.top() : heap.firstWithFree(seats);
+}
+
+function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
+  let set = m.get(k);
+  if (!set) m.set(k, (set = new Set()));
+  set.add(v);
+}
+
+function removeFrom(m: Map<string, Set<string>>, k: string, v: string): void {
+  const set = m.get(k);
+  if (!set) return;
+  set.delete(v);
+  if (set.size === 0) m.delete(k);
 }

@@ -17,12 +17,17 @@
  * 4. Otherwise the routing table routes the request to a build (sticky per party/player hash, or
  *    newest build first with `prefer: 'newest'`), restricted to builds whose client range accepts
  *    the client, then to the other routed builds when the first has no room.
+ * Rules 1, 3 and 4 look for room location tier by location tier (the request's preferred zones,
+ * then regions, then anywhere): the first tier where they place the player wins, so nobody is
+ * sent outside their preferred regions while a server inside has room. Rule 2 ignores location
+ * (a party plays together), and a reconnecting player goes back to their server before any of this.
  * Sessions pack onto the fullest server with room, so the others can empty and be retired.
  * Routing tables are what strategies produce, so these rules hold for every strategy.
  */
 import type { PartyPolicy } from '../fleet/model.js';
 import { scanCandidates, type Candidate, type CandidateView } from './candidates.js';
-import { compileRouter, matchRule, routeBuilds } from './choose-route.js';
+import { compileRouter, matchRule, routeBuilds, type CompiledRule } from './choose-route.js';
+import { Anywhere, type LocationTier } from './regions.js';
 import type { RoutingTable } from './routing.js';
 
 export { stableHash } from './choose-route.js';
@@ -56,11 +61,18 @@ export interface ChooseInput {
    * only while it has more free seats than are held. Party members joining their party are not held back.
    */
   heldSeats?: ReadonlyMap<string, number>;
+  /**
+   * Where to look for room, in order (see `placementTiers` in regions.ts): the preferred zones,
+   * then regions, then anywhere unless the request allows no fallback. Default: anywhere.
+   */
+  tiers?: readonly LocationTier[];
+  /** Whether any host is in a tier's zone or region at all (default: yes); see `locationRefusal`. */
+  locationKnown?: (tier: LocationTier) => boolean;
 }
 
 export type ChooseResult =
   | { ok: true; serverId: string; build: string }
-  | { ok: false; code: 'NO_CAPACITY' | 'CLIENT_UPDATE_REQUIRED'; details: Record<string, unknown> };
+  | { ok: false; code: 'NO_CAPACITY' | 'CLIENT_UPDATE_REQUIRED' | 'REGION_NOT_SERVED'; details: Record<string, unknown> };
 
 /**
  * Whether a server hosting the party may take one more member: it has room and is still
@@ -72,9 +84,10 @@ export type ChooseResult =
  * `shutdown`) is going away, and a member sent there would be dropped; today every Draining
  * server is of that kind, so this only matters for a strategy that drains without stopping.
  * Starting and Unhealthy servers never take anyone: one is not up yet, the other not answering.
+ * Nor does a server whose host is down (Unreachable or Draining): the member would not reach it.
  */
 export function takesPartyMember(c: Candidate): boolean {
-  return (c.state === 'Ready' || c.state === 'Active' || c.state === 'Draining') && !c.leaving && c.used < c.capacity;
+  return (c.state === 'Ready' || c.state === 'Active' || c.state === 'Draining') && !c.leaving && c.hostDown !== true && c.used < c.capacity;
 }
 
 /** Routed builds the client can play, in preference order (see `routeBuilds`). */
@@ -85,17 +98,34 @@ export function eligibleBuilds(input: ChooseInput): { builds: readonly string[];
 export function chooseServer(input: ChooseInput): ChooseResult {
   const router = compileRouter(input.routing);
   const view = viewOf(input.candidates);
+  const tiers = input.tiers ?? Anywhere;
   if (input.forcedBuild != null) {
-    const forced = forcedPlacement(input, view, input.forcedBuild, router.open);
-    if (forced) return { ok: true, serverId: forced.id, build: forced.build };
+    // The token's build first, wherever it has room in the preferred order: a priority over location.
+    for (const tier of tiers) {
+      const forced = forcedPlacement(input, view, input.forcedBuild, router.open, tier);
+      if (forced) return { ok: true, serverId: forced.id, build: forced.build };
+    }
   }
   const { builds, routed } = routeBuilds(router, input);
   const rule = router.rules.length === 0 ? undefined : matchRule(router, input);
+  // Party cohesion wins over location too: the member joins the party wherever it plays.
   const party = partyServer(input, view, builds, rule?.build);
   if (party) return { ok: true, serverId: party.id, build: party.build };
+  let refusal: ChooseResult | undefined;
+  for (const tier of tiers) {
+    const r = placeWithin(input, view, tier, rule, builds, routed);
+    // Only a lack of room is a matter of where: any other refusal holds in every tier.
+    if (r.ok || r.code !== 'NO_CAPACITY') return r;
+    refusal ??= r;
+  }
+  return locationRefusal(input, tiers, refusal);
+}
+
+/** Rules 3 and 4 (cohort rule, then routed builds) among the servers of one location tier. */
+function placeWithin(input: ChooseInput, view: CandidateView, tier: LocationTier, rule: CompiledRule | undefined, builds: readonly string[], routed: readonly string[]): ChooseResult {
   if (rule) {
     const accepted = input.accepts(rule.build, input.clientVersion);
-    const best = accepted ? unheldWithRoom(input, view, rule.build) : undefined;
+    const best = accepted ? unheldWithRoom(input, view, rule.build, tier) : undefined;
     if (best) return { ok: true, serverId: best.id, build: rule.build };
     if (!rule.fallback) {
       const cohort = rule.name ?? rule.index;
@@ -108,10 +138,24 @@ export function chooseServer(input: ChooseInput): ChooseResult {
     return { ok: false, code: 'CLIENT_UPDATE_REQUIRED', details: { clientVersion: input.clientVersion, builds: routed } };
   }
   for (const build of builds) {
-    const best = unheldWithRoom(input, view, build);
+    const best = unheldWithRoom(input, view, build, tier);
     if (best) return { ok: true, serverId: best.id, build };
   }
   return { ok: false, code: 'NO_CAPACITY', details: { builds } };
+}
+
+/**
+ * No tier had room. With a preference, the answer says which locations were tried; when the
+ * request allowed no fallback and no listed zone or region is known at all (no host there),
+ * waiting cannot help: REGION_NOT_SERVED rather than NO_CAPACITY.
+ */
+function locationRefusal(input: ChooseInput, tiers: readonly LocationTier[], refusal: ChooseResult | undefined): ChooseResult {
+  const base = refusal && !refusal.ok ? refusal : { ok: false as const, code: 'NO_CAPACITY' as const, details: {} };
+  if (tiers === Anywhere || tiers.some((t) => t.kind === 'any')) return base;
+  const tried = tiers.map((t) => (t.kind === 'any' ? '*' : `${t.kind}:${t.name}`));
+  const known = input.locationKnown ?? (() => true);
+  if (!tiers.some(known)) return { ok: false, code: 'REGION_NOT_SERVED', details: { ...base.details, tried, reason: 'no host in any preferred zone or region' } };
+  return { ok: false, code: base.code, details: { ...base.details, tried } };
 }
 
 function viewOf(candidates: readonly Candidate[] | CandidateView): CandidateView {
@@ -123,10 +167,11 @@ function isView(c: readonly Candidate[] | CandidateView): c is CandidateView {
 }
 
 /** The fullest server of `build` with room, unless every free seat of the build is held for migrated players. */
-function unheldWithRoom(input: ChooseInput, view: CandidateView, build: string): Candidate | undefined {
+function unheldWithRoom(input: ChooseInput, view: CandidateView, build: string, tier: LocationTier): Candidate | undefined {
   const held = input.heldSeats?.get(build) ?? 0;
+  // Held seats are counted over the whole build: a migrated player may land in any location.
   if (held > 0 && view.freeSeats(build) <= held) return undefined;
-  return view.fullest(build, 1);
+  return view.fullest(build, 1, tier);
 }
 
 /**
@@ -138,14 +183,14 @@ function unheldWithRoom(input: ChooseInput, view: CandidateView, build: string):
  * token was issued), refuses the client, or has no room: the token is a priority, not a promise
  * to strand the player.
  */
-function forcedPlacement(input: ChooseInput, view: CandidateView, build: string, open: ReadonlySet<string>): Candidate | undefined {
+function forcedPlacement(input: ChooseInput, view: CandidateView, build: string, open: ReadonlySet<string>, tier: LocationTier): Candidate | undefined {
   if (!open.has(build) || !input.accepts(build, input.clientVersion)) return undefined;
   for (const id of input.partyServers) {
     const c = view.get(id);
     if (c && c.build === build && takesPartyMember(c)) return c;
   }
   const seats = input.forcedSeats ?? 1;
-  return (seats > 1 ? view.fullest(build, seats) : undefined) ?? view.fullest(build, 1);
+  return (seats > 1 ? view.fullest(build, seats, tier) : undefined) ?? view.fullest(build, 1, tier);
 }
 
 /**

@@ -19,6 +19,7 @@ import type { World } from '../state/world.js';
 import type { Mutation } from '../store/port.js';
 import type { CandidateView } from './candidates.js';
 import { chooseServer } from './choose.js';
+import { placementTiers } from './regions.js';
 import { closedRetryAfterSeconds } from './routing.js';
 
 export interface AllocationOptions {
@@ -126,6 +127,8 @@ export class AllocationService {
       forcedBuild: migration?.claims.build ?? null,
       forcedSeats: migration?.claims.seats ?? 1,
       heldSeats,
+      tiers: placementTiers({ regions: req.regions ?? [], zones: req.zones ?? [], fallback: req.regionFallback ?? 'any' }),
+      locationKnown: (tier) => world.locations.knows(tier),
     });
     if (!decision.ok) {
       const retry = decision.code === 'NO_CAPACITY' ? { retryAfterSeconds: NO_CAPACITY_RETRY_AFTER_SECONDS } : {};
@@ -182,11 +185,16 @@ export class AllocationService {
       fleet: session.fleet,
       playerId: session.playerId,
       reconnected,
-      server: { id: server.id, build: server.build, version: build?.version ?? '', address: server.address, ports: server.ports },
+      server: { id: server.id, build: server.build, version: build?.version ?? '', address: server.address, ports: server.ports, ...this.locationOf(server.id) },
       joinToken: signJoinToken(this.opts.joinSecret, {
         sessionId: session.id, serverId: server.id, playerId: session.playerId, exp: now + this.opts.joinTokenTtlMs,
       }),
     };
+  }
+
+  private locationOf(serverId: string): { region: string | null; zone: string | null } {
+    const at = this.ctx.world.locations.of(serverId);
+    return { region: at?.region ?? null, zone: at?.zone ?? null };
   }
 
   private idempotency(req: AllocationRequest, requestHash: string, response: AllocationResponse, now: number): Mutation[] {
@@ -216,7 +224,7 @@ export function fleetCandidates(world: World, fleet: string, partyServers: reado
       const ok = c !== undefined && world.servers.get(id)?.fleet === fleet && (c.state === 'Ready' || c.state === 'Active' || c.state === 'Draining');
       return ok ? c : undefined;
     },
-    fullest: (build, seats) => world.capacity.fullest(fleet, build, seats),
+    fullest: (build, seats, tier) => world.capacity.fullest(fleet, build, seats, tier),
     freeSeats: (build) => world.capacity.freeSeats(fleet, build),
   };
 }

@@ -12,10 +12,8 @@ export function scanFleetCandidates(world: World, fleet: string, partyServers: r
     if (s.fleet !== fleet) continue;
     // Draining servers take no new players, but may still take a member of a party they host.
     if (s.state === 'Ready' || s.state === 'Active' || (s.state === 'Draining' && partyServers.includes(s.id))) {
-      out.push({
-        id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: world.used(s.id), createdAt: s.createdAt,
-        leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested',
-      });
+      const c = world.candidate(s.id);
+      if (c) out.push(c);
     }
   }
   return out;

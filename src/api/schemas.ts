@@ -18,6 +18,8 @@ import { RolloutPhases, type RolloutSpec, type RolloutStart, type RolloutStrateg
 import { commonRolloutOptions } from '../rollout/background.js';
 import { strategies, strategyNames } from '../rollout/strategies/index.js';
 import { RoutingPreferences } from '../allocation/routing.js';
+import { MaxPreferredLocations, RegionFallbacks } from '../allocation/regions.js';
+import { PlacementPolicies } from '../hosts/place.js';
 import { EnvironmentInputSchema, WebhookInputSchema } from './env-schemas.js';
 import { ReleasePlanSchema } from './release-schemas.js';
 
@@ -73,6 +75,14 @@ export const HealthSchema = z.strictObject({
   stopGraceSeconds: z.number().int().min(0).default(10),
 });
 
+/** A zone or region name as hosts declare them: no blanks, no surrounding spaces. */
+const locationName = z.string().min(1).max(64).regex(/^\S(.*\S)?$/, 'a zone or region name without surrounding spaces');
+
+export const FleetPlacementSchema = z.strictObject({
+  policy: z.enum(PlacementPolicies).default('spread'),
+  zones: z.array(locationName).min(1).max(MaxPreferredLocations).nullable().default(null),
+});
+
 export const FleetInputSchema = z.strictObject({
   name,
   build: name,
@@ -84,6 +94,8 @@ export const FleetInputSchema = z.strictObject({
   labels,
   /** `optional` lets game servers start sessions without the player's join token. */
   joinTokens: z.enum(JoinTokenPolicies).default('required'),
+  /** Where new game servers go among the hosts (docs/hosts.md): `spread`/`pack` within a zone, only `zones` if given. */
+  placement: FleetPlacementSchema.default({ policy: 'spread', zones: null }),
 });
 export type FleetInput = z.input<typeof FleetInputSchema>;
 
@@ -116,6 +128,15 @@ export const AllocationRequestSchema = z.strictObject({
   idempotencyKey: z.string().min(1).max(128).nullable().default(null),
   /** A migration token the player got when a release migrated them: places them on the release's build, with their party. */
   migrationToken: z.string().min(1).max(4096).nullable().default(null),
+  /** Preferred regions, most preferred first; tried in order, then anywhere unless `regionFallback` is `none`. */
+  regions: z.array(locationName).min(1).max(MaxPreferredLocations).optional(),
+  /** Preferred zones, most preferred first; tried before `regions`. */
+  zones: z.array(locationName).min(1).max(MaxPreferredLocations).optional(),
+  /** `any` (default): after the preferred zones and regions, any server with room; `none`: only those. */
+  regionFallback: z.enum(RegionFallbacks).optional(),
+}).superRefine((v, ctx) => {
+  // Without a preference `none` would refuse every request: a mistake to report, not to obey.
+  if (v.regionFallback === 'none' && !v.regions && !v.zones) ctx.addIssue({ code: 'custom', path: ['regionFallback'], message: 'regionFallback none needs regions or zones' });
 });
 export type { AllocationRequest };
 
@@ -183,6 +204,7 @@ export const FleetViewSchema = z.object({
   partyPolicy: z.enum(PartyPolicies),
   labels: z.record(z.string(), z.string()),
   joinTokens: z.enum(JoinTokenPolicies),
+  placement: z.object({ policy: z.enum(PlacementPolicies), zones: z.array(z.string()).nullable() }),
   routing: RoutingViewSchema,
   status: z.object({
     serversByState: z.record(z.string(), z.number()),
@@ -249,6 +271,9 @@ export const AllocationResponseSchema = z.object({
     version: z.string(),
     address: z.string(),
     ports: z.record(z.string(), z.number()),
+    /** The region and zone of the server's host (null when unknown). Added after v0.1.0: older clients ignore them. */
+    region: z.string().nullable().optional(),
+    zone: z.string().nullable().optional(),
   }),
   /** Present to the game server on connect; it verifies it through the SDK. */
   joinToken: z.string(),

@@ -1,6 +1,6 @@
 /** Response shapes built from the in-memory world. Secrets (server tokens) never leave here. */
 import { takesNewSessions, type RoutingTable } from '../allocation/routing.js';
-import { joinTokenPolicy, type Fleet, type GameServer } from '../fleet/model.js';
+import { fleetPlacement, joinTokenPolicy, type Fleet, type GameServer } from '../fleet/model.js';
 import type { Rollout } from '../rollout/model.js';
 import { strategyOf } from '../rollout/strategies/index.js';
 import type { World } from '../state/world.js';
@@ -31,7 +31,7 @@ export function fleetView(world: World, f: Fleet): FleetView {
   }
   return {
     name: f.name, currentBuild: f.currentBuild, capacity: f.capacity, health: f.health, region: f.region, partyPolicy: f.partyPolicy, labels: f.labels,
-    joinTokens: joinTokenPolicy(f),
+    joinTokens: joinTokenPolicy(f), placement: fleetPlacement(f),
     routing: routingView(f.routing), createdAt: f.createdAt, updatedAt: f.updatedAt,
     status: { serversByState, serversByBuild, openSessionsByBuild, freeSlots, activeRollout: world.activeRolloutOf(f.name)?.id ?? null },
   };

@@ -32,6 +32,7 @@ export function fleetView(over: Partial<FleetView> = {}): FleetView {
     partyPolicy: 'together',
     labels: {},
     joinTokens: 'required',
+    placement: { policy: 'spread', zones: null },
     routing: { entries: [{ build: 'arena-1', weight: 100 }], rules: [], prefer: 'weights', salt: null, closed: null },
     status: {
       serversByState: { Ready: 1, Active: 2 },

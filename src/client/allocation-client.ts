@@ -16,7 +16,14 @@ export interface AllocationRequest {
   playerId: string;
   partyId?: string;
   clientVersion?: string;
+  /** The player's region, which cohort rules and a fleet's `region` label test. */
   region?: string;
+  /** Preferred regions, most preferred first: tried in order, then anywhere unless `regionFallback` is `none`. */
+  regions?: string[];
+  /** Preferred zones, most preferred first: tried before `regions`. */
+  zones?: string[];
+  /** `any` (the server's default): after the preferred zones and regions, anywhere; `none`: only those. */
+  regionFallback?: 'any' | 'none';
   attributes?: Record<string, string>;
   migrationToken?: string;
 }
@@ -28,7 +35,11 @@ export interface Allocation {
   playerId: string;
   /** True when the player already had this open session (reconnect, or a retried allocation). */
   reconnected: boolean;
-  server: { id: string; build: string; version: string; address: string; ports: Record<string, number> };
+  /**
+   * `region`/`zone`: where the server runs (its host's). Absent from control planes before
+   * regions existed, and from a replay of an answer they gave; null when the host is unknown.
+   */
+  server: { id: string; build: string; version: string; address: string; ports: Record<string, number>; region?: string | null; zone?: string | null };
   joinToken: string;
 }
 

@@ -1,4 +1,5 @@
 import type { RoutingTable } from '../allocation/routing.js';
+import type { PlacementPolicy } from '../hosts/place.js';
 
 /**
  * Game-server lifecycle. `Ready` hosts no session and accepts; `Active` hosts at least one.
@@ -59,8 +60,27 @@ export interface Fleet {
   partyPolicy: PartyPolicy;
   labels: Record<string, string>;
   joinTokens: JoinTokenPolicy;
+  /** Where new game servers go among the hosts; absent on fleets stored before it existed (see `fleetPlacement`). */
+  placement?: FleetPlacement;
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * A fleet's placement over hosts (docs/hosts.md): `policy` within a zone (`spread` evens the
+ * fleet over hosts, `pack` fills hosts first), and optionally the only `zones` it may use
+ * (null: every zone). Across zones the planner always spreads.
+ */
+export interface FleetPlacement {
+  policy: PlacementPolicy;
+  zones: string[] | null;
+}
+
+export const DefaultPlacement: FleetPlacement = { policy: 'spread', zones: null };
+
+/** The fleet's placement; a fleet stored before the field existed spreads over every zone. */
+export function fleetPlacement(fleet: Pick<Fleet, 'placement'>): FleetPlacement {
+  return fleet.placement ?? DefaultPlacement;
 }
 
 /** A fleet as declared by an operator (`kind: Fleet`): what `apply` creates or updates. */
@@ -73,6 +93,7 @@ export interface FleetSpec {
   partyPolicy: PartyPolicy;
   labels: Record<string, string>;
   joinTokens: JoinTokenPolicy;
+  placement: FleetPlacement;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Build, BuildSpec } from '../builds/model.js';
 import { HandoffError } from '../core/errors.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
-import { joinTokenPolicy, type Fleet, type FleetSpec } from './model.js';
+import { fleetPlacement, joinTokenPolicy, type Fleet, type FleetSpec } from './model.js';
 
 export type { FleetSpec };
 
@@ -75,7 +75,7 @@ export class FleetService {
       return {
         name: spec.name, currentBuild: spec.build, capacity: spec.capacity, health: spec.health,
         routing: singleBuildRouting(spec.build), region: spec.region, partyPolicy: spec.partyPolicy, labels: spec.labels, joinTokens: spec.joinTokens,
-        createdAt: now, updatedAt: now,
+        placement: spec.placement, createdAt: now, updatedAt: now,
       };
     }
     if (existing.currentBuild !== spec.build) {
@@ -83,8 +83,8 @@ export class FleetService {
       if (active) throw new HandoffError('ROLLOUT_IN_PROGRESS', `fleet ${spec.name} has rollout ${active.id} in progress`, { rollout: active.id });
       throw new HandoffError('FLEET_BUILD_CHANGE_NEEDS_ROLLOUT', `fleet ${spec.name} runs ${existing.currentBuild}; release ${spec.build} with \`handoff rollout start ${spec.name} --build ${spec.build}\``, { fleet: spec.name, currentBuild: existing.currentBuild });
     }
-    const next: Fleet = { ...existing, capacity: spec.capacity, health: spec.health, region: spec.region, partyPolicy: spec.partyPolicy, labels: spec.labels, joinTokens: spec.joinTokens };
-    const fields = (f: Fleet) => JSON.stringify([f.capacity, f.health, f.region, f.partyPolicy, f.labels, joinTokenPolicy(f)]);
+    const next: Fleet = { ...existing, capacity: spec.capacity, health: spec.health, region: spec.region, partyPolicy: spec.partyPolicy, labels: spec.labels, joinTokens: spec.joinTokens, placement: spec.placement };
+    const fields = (f: Fleet) => JSON.stringify([f.capacity, f.health, f.region, f.partyPolicy, f.labels, joinTokenPolicy(f), fleetPlacement(f)]);
     const same = fields(existing) === fields(next);
     return same ? null : { ...next, updatedAt: now };
   }

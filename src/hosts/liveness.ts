@@ -13,3 +13,12 @@ export function hostState(host: Pick<Host, 'schedule' | 'lastHeartbeatAt'>, now:
 export function isSchedulable(state: HostState): boolean {
   return state === 'Ready';
 }
+
+/**
+ * Whether the game servers of a host in `state` take new sessions. A cordoned host's do (cordon
+ * only stops new game servers there); a draining host's do not, and neither do an unreachable
+ * host's: players sent there might never reach it, so new ones go to other hosts and zones.
+ */
+export function takesSessions(state: HostState): boolean {
+  return state === 'Ready' || state === 'Cordoned';
+}

@@ -40,3 +40,13 @@ export interface Host extends HostRegistration {
 
 /** Host ids become parts of server identities and URLs: kept to a safe alphabet. */
 export const HOST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/**
+ * The host named in a game server's runtime identity: a server on a remote host carries
+ * `@<host>/<identity on the host>` (see MultiHostRuntime); null for the control plane's own host.
+ */
+export function hostInIdentity(identity: string | null): string | null {
+  if (identity === null || !identity.startsWith('@')) return null;
+  const slash = identity.indexOf('/');
+  return slash > 1 ? identity.slice(1, slash) : null;
+}

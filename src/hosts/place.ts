@@ -78,3 +78,14 @@ export function placeMany(hosts: readonly PlacementHost[], demand: Demand, polic
   }
   return out;
 }
+
+/**
+ * A fleet's placement: `policy` within a zone, and only hosts in `zones` when the fleet names
+ * them (null: every zone). Hosts outside those zones are not even counted for spread: the fleet
+ * spreads over its own zones.
+ */
+export function placeForFleet(hosts: readonly PlacementHost[], demand: Demand, placement: { policy: PlacementPolicy; zones: readonly string[] | null }): Placement {
+  const zones = placement.zones;
+  const allowed = zones === null ? hosts : hosts.filter((h) => zones.includes(h.zone));
+  return placeOne(allowed, demand, placement.policy);
+}

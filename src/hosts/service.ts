@@ -5,7 +5,7 @@
  */
 import { HandoffError } from '../core/errors.js';
 import { event, type Ctx } from '../state/context.js';
-import { hostState } from './liveness.js';
+import { hostState, takesSessions } from './liveness.js';
 import { HOST_ID_PATTERN, type Host, type HostRegistration, type HostSchedule, type HostState } from './model.js';
 
 export interface HostServiceOptions {
@@ -35,7 +35,9 @@ export class HostService {
       const known = service.hosts.get(opts.embedded.id);
       // Only its registration is refreshed in memory; its schedule (a cordon) is what was stored.
       service.hosts.set(opts.embedded.id, { ...opts.embedded, schedule: known?.schedule ?? 'Ready', registeredAt: known?.registeredAt ?? now, lastHeartbeatAt: now });
+      ctx.world.locations.embeddedHost = opts.embedded.id;
     }
+    service.sweep();
     return service;
   }
 
@@ -70,6 +72,7 @@ export class HostService {
     const known = this.hosts.get(reg.id);
     const host: Host = { ...reg, schedule: known?.schedule ?? 'Ready', registeredAt: known?.registeredAt ?? now, lastHeartbeatAt: now };
     this.hosts.set(host.id, host);
+    this.publish(host, now);
     await this.ctx.persister.persist([
       { kind: 'putHost', host },
       event(now, null, known ? 'host.reconnected' : 'host.registered', host.id, `host ${host.id} (${host.zone}/${host.region}) ${known ? 'reconnected' : 'registered'}`, { zone: host.zone, region: host.region }),
@@ -78,7 +81,24 @@ export class HostService {
 
   heartbeat(id: string): void {
     const h = this.hosts.get(id);
-    if (h) h.lastHeartbeatAt = this.ctx.clock.now();
+    if (!h) return;
+    h.lastHeartbeatAt = this.ctx.clock.now();
+    // Back from Unreachable: its servers take new sessions again at once (a no-op otherwise).
+    this.publish(h, h.lastHeartbeatAt);
+  }
+
+  /**
+   * Tells the allocator which hosts take new sessions now: a host silent past the timeout stops
+   * taking them (losing a zone moves new sessions to the others). Liveness is a function of
+   * time, so the wiring calls this every second; only hosts whose answer changed cost anything.
+   */
+  sweep(): void {
+    const now = this.ctx.clock.now();
+    for (const h of this.hosts.values()) this.publish(h, now);
+  }
+
+  private publish(h: Host, now: number): void {
+    this.ctx.world.setHostLocation(h.id, { zone: h.zone, region: h.region, down: !takesSessions(this.stateOf(h, now)) });
   }
 
   /** cordon: no new servers; drain: also no new sessions on its servers, which stop once empty; uncordon: Ready again. */
@@ -88,6 +108,7 @@ export class HostService {
     if (h.schedule !== schedule) {
       const next: Host = { ...h, schedule };
       this.hosts.set(id, next);
+      this.publish(next, now);
       await this.ctx.persister.persist([{ kind: 'putHost', host: next }, event(now, null, `host.${schedule.toLowerCase()}`, id, `host ${id} is now ${schedule}`)]);
     }
     if (schedule === 'Draining') await this.opts.drainServers?.(id);

@@ -167,6 +167,11 @@ async function assemble(
   });
   const runtime = hostsWiring.runtime;
   started.push(() => runtime.close());
+  // Host liveness is a function of time: re-read every second so a silent host's servers stop
+  // taking new sessions (and a returning one's resume) without waiting for a request to notice.
+  const hostSweep = setInterval(() => hostsWiring.hosts.sweep(), 1000);
+  hostSweep.unref();
+  started.push(() => clearInterval(hostSweep));
   const sessions = new SessionService(ctx, { joinSecret, reservationTtlMs: options.reservationTtlMs });
   // One egress guard for every operator-supplied URL: webhooks, gates, Prometheus (docs/security.md).
   const egress = egressPolicy({ allow: options.webhookAllow, deny: options.webhookDeny });
@@ -282,6 +287,7 @@ async function assemble(
       await retention.stop();
       await environments.stop();
       await notifier.stop();
+      clearInterval(hostSweep);
       await hostsWiring.gateway.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { AgentGateway } from '../agent/gateway.js';
 import { HandoffError } from '../core/errors.js';
-import { placeOne } from '../hosts/place.js';
+import { DefaultPlacement, fleetPlacement } from '../fleet/model.js';
+import { placeForFleet } from '../hosts/place.js';
 import { HostService } from '../hosts/service.js';
 import { hostToken, verifyHostToken } from '../hosts/token.js';
 import { placementHosts } from '../hosts/view.js';
@@ -90,8 +91,9 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
     },
     place: (launch, usage) => {
       const view = placementHosts(hosts.all(), usage, launch.fleet, ctx.clock.now(), options.hostHeartbeatTimeoutMs, hosts.alwaysAlive);
-      // Builds declare no cpu/memory yet: slots alone; spread within a zone until fleets choose.
-      const p = placeOne(view, { cpuMillis: 0, memoryMb: 0 }, 'spread');
+      // Builds declare no cpu/memory yet: slots alone. The fleet chooses spread or pack, and its zones.
+      const fleet = ctx.world.fleets.get(launch.fleet);
+      const p = placeForFleet(view, { cpuMillis: 0, memoryMb: 0 }, fleet ? fleetPlacement(fleet) : DefaultPlacement);
       if (p.hostId === null) throw new HandoffError('HOST_CAPACITY_EXHAUSTED', undefined, { fleet: launch.fleet, reason: p.reason });
       return p.hostId;
     },

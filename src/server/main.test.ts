@@ -11,6 +11,14 @@ describe('handoff server arguments', () => {
     expect(() => resolveServerOptions(parseServerArgs(['--webhook-deny', 'internal']).options)).toThrow(/webhookDeny: "internal" is not an IP address or CIDR range/);
   });
 
+  it('reads the embedded host id, zone and region (default local) and refuses blanks and bad ids', () => {
+    expect(resolveServerOptions(parseServerArgs(['--host-id', 'cp-1', '--zone', 'eu-west-1a', '--region', 'eu-west']).options)).toMatchObject({ hostId: 'cp-1', zone: 'eu-west-1a', region: 'eu-west' });
+    expect(resolveServerOptions(parseServerArgs([]).options)).toMatchObject({ hostId: 'local', zone: 'local', region: 'local' });
+    expect(() => parseServerArgs(['--zone', ''])).toThrow(/--zone must be/);
+    expect(() => parseServerArgs(['--region', 'eu west'])).toThrow(/--region must be/);
+    expect(() => parseServerArgs(['--host-id', '../x'])).toThrow(/--host-id must be/);
+  });
+
   it('reads --runtime and --sim-seed; local processes stay the default', () => {
     expect(parseServerArgs(['--runtime', 'simulated', '--sim-seed', '7']).options).toMatchObject({ runtime: 'simulated', simulationSeed: 7 });
     expect(resolveServerOptions(parseServerArgs([]).options)).toMatchObject({ runtime: 'local', simulationSeed: 1 });

@@ -1,6 +1,7 @@
 /** `handoff server`: runs the control plane in the foreground until SIGINT/SIGTERM. */
 import { parseArgs } from 'node:util';
 import { isHandoffError } from '../core/errors.js';
+import { HOST_ID_PATTERN } from '../hosts/model.js';
 import { startControlPlane } from './compose.js';
 import { startReplica, type ReplicaOptions } from './replica.js';
 import { RuntimeKinds, type RuntimeKind, type ServerOptions } from './options.js';
@@ -17,6 +18,10 @@ Options:
   --sdk-port N            SDK endpoint port on loopback (default 7351)
   --port-range A-B        ports handed to game servers (default 7400-7999)
   --public-address HOST   address players are sent to (default 127.0.0.1)
+  --host-id ID            this machine's host id among the hosts (default local)
+  --zone Z                this machine's zone, e.g. eu-west-1a (default local)
+  --region R              this machine's region, e.g. eu-west (default local); its game
+                          servers are in this zone and region (docs/hosts.md)
   --allowed-host NAME     another name the API may be addressed by (Host header), e.g.
                           a load balancer's; repeatable. Loopback names and the bind
                           address are always allowed (DNS-rebinding protection)
@@ -79,6 +84,9 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
       'sdk-port': { type: 'string' },
       'port-range': { type: 'string' },
       'public-address': { type: 'string' },
+      'host-id': { type: 'string' },
+      zone: { type: 'string' },
+      region: { type: 'string' },
       'allowed-host': { type: 'string', multiple: true },
       'allowed-origin': { type: 'string', multiple: true },
       'max-in-flight': { type: 'string' },
@@ -112,6 +120,16 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
   if (values.port) options.port = toPort(values.port, '--port');
   if (values['sdk-port']) options.sdkPort = toPort(values['sdk-port'], '--sdk-port');
   if (values['public-address']) options.publicAddress = values['public-address'];
+  if (values['host-id'] !== undefined) {
+    if (!HOST_ID_PATTERN.test(values['host-id'])) throw new RangeError('--host-id must be letters, digits, ".", "_" or "-" (at most 63)');
+    options.hostId = values['host-id'];
+  }
+  for (const flag of ['zone', 'region'] as const) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    if (!/^\S{1,64}$/.test(v)) throw new RangeError(`--${flag} must be 1 to 64 characters without spaces`);
+    options[flag] = v;
+  }
   if (values['allowed-host']) options.allowedHosts = values['allowed-host'];
   if (values['allowed-origin']) options.allowedOrigins = values['allowed-origin'];
   if (values['max-in-flight']) options.maxInFlight = toCount(values['max-in-flight'], '--max-in-flight');

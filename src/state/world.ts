@@ -13,6 +13,7 @@ import { isTerminal, type Fleet, type GameServer } from '../fleet/model.js';
 import { isTerminalPhase, type Rollout } from '../rollout/model.js';
 import type { CloseReason, MigrationTokenRecord, Session } from '../session/model.js';
 import type { IdempotencyRecord, Snapshot } from '../store/port.js';
+import { ServerLocations, type HostLocation } from './locations.js';
 
 const key = (a: string, b: string): string => `${a}\u0000${b}`;
 
@@ -36,6 +37,8 @@ export class World {
    * walking `servers`. Re-synced below after every change to a server or its session count.
    */
   readonly capacity = new CapacityIndex();
+  /** Which host each server runs on and where that host is (kept current by the host registry). */
+  readonly locations = new ServerLocations();
 
   private readonly ranges = new Map<string, semver.Range | null>();
   private readonly sessionsByServer = new Map<string, Set<string>>();
@@ -106,7 +109,9 @@ export class World {
       this.servers.delete(s.id);
       this.serverByToken.delete(s.token);
       this.serversByFleet.get(s.fleet)?.delete(s.id);
+      this.locations.untrack(s.id);
     } else {
+      this.locations.track(s.id, s.identity);
       this.servers.set(s.id, s);
       this.serverByToken.set(s.token, s.id);
       let fleet = this.serversByFleet.get(s.fleet);
@@ -141,10 +146,20 @@ export class World {
   candidate(serverId: string): Candidate | undefined {
     const s = this.servers.get(serverId);
     if (!s) return undefined;
+    const at = this.locations.of(serverId);
     return {
       id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: this.used(s.id), createdAt: s.createdAt,
       leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested',
+      ...(at ? { zone: at.zone, region: at.region, hostDown: at.down } : {}),
     };
+  }
+
+  /**
+   * A host's zone and region, and whether it takes new sessions, changed (or became known):
+   * its servers' entries in the capacity index move with it. Costs the servers on that host.
+   */
+  setHostLocation(hostId: string, loc: HostLocation): void {
+    for (const id of this.locations.setHost(hostId, loc)) this.syncCapacity(id);
   }
 
   private syncCapacity(serverId: string): void {

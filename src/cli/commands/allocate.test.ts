@@ -43,7 +43,14 @@ describe('parseAllocate', () => {
     });
   });
 
+  it('reads preferred regions in order (comma-separated or repeated), zones and the fallback; the first region is the player region', () => {
+    const parsed = parseAllocate(['arena', '--player', 'p1', '--region', 'eu-west,eu-central', '--region', 'us-east', '--zone', 'eu-west-1a', '--region-fallback', 'none']);
+    expect(parsed).toMatchObject({ input: { region: 'eu-west', regions: ['eu-west', 'eu-central', 'us-east'], zones: ['eu-west-1a'], regionFallback: 'none' } });
+  });
+
   it.each([
+    [['arena', '--player', 'p1', '--region', 'eu,'], /--region takes names/],
+    [['arena', '--player', 'p1', '--region', 'eu', '--region-fallback', 'nearest'], /--region-fallback must be any or none/],
     [['--player', 'p1'], /missing FLEET/],
     [['arena'], /--player ID is required/],
     [['arena', '--player', 'p1', '--attr', 'ranked'], /KEY=VALUE/],
@@ -72,5 +79,13 @@ describe('renderAllocation', () => {
         'token    tok',
       ].join('\n'),
     );
+  });
+
+  it('prints the region and zone the control plane chose', () => {
+    const text = renderAllocation({
+      sessionId: 'ses_1', fleet: 'arena', playerId: 'p1', reconnected: false, joinToken: 'tok',
+      server: { id: 'srv_a', build: 'arena-2', version: '2.0.0', address: '10.0.0.5', ports: {}, region: 'eu-west', zone: 'eu-west-1b' },
+    });
+    expect(text).toContain('region   eu-west (zone eu-west-1b)');
   });
 });
