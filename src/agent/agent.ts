@@ -156,7 +156,8 @@ export class Agent {
       case 'start': {
         const launch = args as ServerLaunch;
         // The game server talks to this host's loopback; the agent carries it to the control plane.
-        const instance = await this.runtime.start({ ...launch, env: { ...launch.env, HANDOFF_SDK_URL: this.sdk.url } });
+        // Both variables: the control plane's list names its own loopback, useless on this host.
+        const instance = await this.runtime.start({ ...launch, env: { ...launch.env, HANDOFF_SDK_URL: this.sdk.url, HANDOFF_SDK_URLS: this.sdk.url } });
         this.servers.set(instance.serverId, instance);
         this.save();
         return instance;

@@ -50,6 +50,8 @@ export const BuildInputSchema = z.strictObject({
   /** 0: a service without sessions (request/response, e.g. payments): found through its endpoints, never allocated. */
   sessionsPerServer: z.number().int().min(0).max(10_000),
   compatibleClients: z.string().min(1).default('*'),
+  /** The game server reads HANDOFF_SDK_URL as a comma-separated list (docs/ha.md). No default: a build registered before the field existed stays equal to its manifest. */
+  sdkUrlList: z.boolean().optional(),
   labels,
 });
 export type BuildInput = z.input<typeof BuildInputSchema>;

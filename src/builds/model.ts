@@ -32,6 +32,12 @@ export interface Build {
   sessionsPerServer: number;
   /** Semver range of client versions this build accepts, e.g. `>=1.4.0 <2`. `*` accepts all. */
   compatibleClients: string;
+  /**
+   * True when the build's game server reads HANDOFF_SDK_URL as a comma-separated list of every
+   * replica's SDK endpoint (the Handoff SDK after 0.1.0, or a game that splits it itself). Absent:
+   * HANDOFF_SDK_URL holds one URL, which the 0.1.0 SDK requires; the list is in HANDOFF_SDK_URLS.
+   */
+  sdkUrlList?: boolean;
   labels: Record<string, string>;
   createdAt: number;
 }

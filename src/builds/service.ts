@@ -17,7 +17,11 @@ export type LaunchValidator = (build: Build) => void;
  * Validates one build spec against the world and the runtime. Pure apart from the validator;
  * returns the build to store, or null when an identical build is already registered.
  */
-export function planBuild(ctx: Pick<Ctx, 'world'>, spec: BuildSpec, now: number, validate: LaunchValidator): Build | null {
+export function planBuild(ctx: Pick<Ctx, 'world'>, given: BuildSpec, now: number, validate: LaunchValidator): Build | null {
+  // `sdkUrlList: false` is the default spelled out: stored as absent, so it equals a build
+  // registered before the field existed and re-applying either manifest is a no-op.
+  const { sdkUrlList, ...rest } = given;
+  const spec: BuildSpec = sdkUrlList ? given : rest;
   if (semver.validRange(spec.compatibleClients) === null) {
     throw new HandoffError('BUILD_INVALID_CLIENT_RANGE', `compatibleClients "${spec.compatibleClients}" is not a semver range`, { build: spec.id });
   }
@@ -28,8 +32,8 @@ export function planBuild(ctx: Pick<Ctx, 'world'>, spec: BuildSpec, now: number,
   }
   const existing = ctx.world.builds.get(spec.id);
   if (existing) {
-    const { createdAt: _c, ...rest } = existing;
-    if (JSON.stringify(canonical(rest)) === JSON.stringify(canonical(spec))) return null;
+    const { createdAt: _c, ...stored } = existing;
+    if (JSON.stringify(canonical(stored)) === JSON.stringify(canonical(spec))) return null;
     throw new HandoffError('BUILD_IMMUTABLE', `build ${spec.id} exists with a different spec`, { build: spec.id });
   }
   const build: Build = { ...spec, createdAt: now };

@@ -5,7 +5,12 @@
 import type { ApiClient } from './client.js';
 import type { GlobalFlags } from './usage.js';
 
-export const ExitCodes = { ok: 0, apiError: 1, usage: 2 } as const;
+/**
+ * `handoff server` adds two (sysexits.h): 75, temporary — no usable database yet, or a lost
+ * lease: a supervisor should restart it; 78, configuration — a schema from a newer Handoff that
+ * this version cannot run on: restarting it cannot help.
+ */
+export const ExitCodes = { ok: 0, apiError: 1, usage: 2, tempFail: 75, config: 78 } as const;
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 
 /** Everything a command touches outside itself, so nothing reaches for `process` directly. */

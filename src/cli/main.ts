@@ -197,7 +197,9 @@ async function printVersion(io: CliIo, json: boolean): Promise<ExitCode> {
  */
 async function runServer(args: readonly string[]): Promise<ExitCode> {
   const { runServerCommand } = await import('../server/main.js');
-  return (await runServerCommand([...args])) === 0 ? ExitCodes.ok : ExitCodes.apiError;
+  const status = await runServerCommand([...args]);
+  // 75 and 78 tell a supervisor whether a restart can help (command.ts): passed through as they are.
+  return status === 0 ? ExitCodes.ok : status === ExitCodes.tempFail ? ExitCodes.tempFail : status === ExitCodes.config ? ExitCodes.config : ExitCodes.apiError;
 }
 
 /** `handoff agent`: lazily loaded like the server (it runs the local runtime). */

@@ -13,9 +13,10 @@
  */
 import type pg from 'pg';
 import type { Fence } from '../store/postgres/lease.js';
-import { acquireLease, heartbeat, listReplicas, readLease, renewLease } from '../store/postgres/lease.js';
+import { acquireLease, heartbeat, listReplicas, pruneReplicas, readLease, renewLease, type ReplicaRow } from '../store/postgres/lease.js';
 import type { PostgresStore } from '../store/postgres/pg-store.js';
 import { ControlPlaneLease, type ClusterView } from './model.js';
+import { DefaultReplicaRetentionMs, replicasToPrune } from './prune.js';
 import { clusterView } from './view.js';
 
 export interface LeadershipOptions {
@@ -30,6 +31,13 @@ export interface LeadershipOptions {
   onAcquired: (fence: Fence) => void;
   onLost: (fence: Fence) => void;
   log: (line: string) => void;
+  /** The leader removes replicas silent for longer than this from the cluster table. Default 24 h; 0 keeps them. */
+  retentionMs?: number;
+  /**
+   * Where the leader records what it pruned (an event), once it can: null while it has no
+   * control plane to record with yet, and then nothing is pruned. Absent: replicas are never pruned.
+   */
+  recordPruned?: () => ((rows: ReplicaRow[], retentionMs: number) => Promise<void>) | null;
 }
 
 export class Leadership {
@@ -65,16 +73,18 @@ export class Leadership {
   async tick(): Promise<void> {
     const client = await this.openSession();
     const now = Date.now();
+    let read: Seen | null = null;
     // A leader ticks only every `beatMs`, and each of its ticks renews: a timer that fires a
     // little early must not put a renewal off by a whole period.
     if (this.held || now >= this.nextBeat) {
       if (this.url) await heartbeat(client, this.o.id, this.url, this.sdkUrl);
-      this.seen = await this.viewWith(client);
+      read = await this.readWith(client);
+      this.seen = read.view;
       this.nextBeat = now + this.beatMs;
     }
     if (this.held) {
       const fence = this.held;
-      if (await renewLease(client, fence, this.o.ttlMs)) return;
+      if (await renewLease(client, fence, this.o.ttlMs)) return read ? this.prune(client, read) : undefined;
       this.held = null;
       this.o.onLost(fence);
       return;
@@ -154,10 +164,35 @@ export class Leadership {
     return [...(this.sdkUrl ? [this.sdkUrl] : []), ...others.filter((u) => u !== this.sdkUrl)];
   }
 
+  /**
+   * The leader's housekeeping, after a renewal: replicas silent past the retention leave the
+   * table (and `GET /v1/cluster`), each removal recorded as an event.
+   */
+  private async prune(client: pg.ClientBase, seen: Seen): Promise<void> {
+    const record = this.o.recordPruned?.();
+    if (!record) return;
+    const retentionMs = this.o.retentionMs ?? DefaultReplicaRetentionMs;
+    const due = replicasToPrune(seen.replicas, { self: this.o.id, holder: seen.holder }, seen.now, retentionMs);
+    const removed = await pruneReplicas(client, due.map((r) => r.id), retentionMs);
+    if (removed.length > 0) await record(removed, retentionMs);
+  }
+
   private async viewWith(client: pg.ClientBase): Promise<ClusterView> {
+    return (await this.readWith(client)).view;
+  }
+
+  private async readWith(client: pg.ClientBase): Promise<Seen> {
     const lease = await readLease(client, this.lease);
     const replicas = await listReplicas(client);
     const now = lease?.now ?? Math.max(0, ...replicas.map((r) => r.seenAt));
-    return clusterView(lease, replicas, this.o.id, now, this.o.ttlMs);
+    return { view: clusterView(lease, replicas, this.o.id, now, this.o.ttlMs), replicas, holder: lease?.holder ?? null, now };
   }
+}
+
+/** One read of the cluster tables: the view, the rows behind it, and the database's clock. */
+interface Seen {
+  view: ClusterView;
+  replicas: ReplicaRow[];
+  holder: string | null;
+  now: number;
 }

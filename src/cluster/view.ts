@@ -20,8 +20,8 @@ export interface ReplicaRecord {
 /**
  * The cluster as one replica sees it: who leads (the holder of a live lease), and each
  * replica's role. Pure: `now` is the database's clock, the one all replicas share. A replica
- * silent for longer than `goneAfterMs` is `gone` (a follower is never pruned from the table:
- * the view shows it went away).
+ * silent for longer than `goneAfterMs` is `gone` (the view shows it went away, until the leader
+ * prunes it after the replica retention: prune.ts).
  */
 export function clusterView(lease: LeaseState | null, replicas: readonly ReplicaRecord[], self: string, now: number, goneAfterMs: number): ClusterView {
   const leaderId = lease?.live ? lease.holder : null;

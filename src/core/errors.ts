@@ -101,6 +101,7 @@ export const ErrorCatalogue = {
   // Platform
   STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'The state store could not commit; nothing was changed' },
   STORE_FENCED: { status: 503, retryable: true, message: 'This control plane no longer holds the leadership lease (its fencing epoch is stale); nothing was changed' },
+  STORE_SCHEMA_TOO_NEW: { status: 503, retryable: false, message: 'The database schema was changed by a newer Handoff in a way this version cannot run on (a contract step); run a newer Handoff' },
   BACKUP_INVALID: { status: 422, retryable: false, message: 'The backup file is not a complete Handoff backup (wrong format, unknown version, or truncated)' },
   RESTORE_TARGET_NOT_EMPTY: { status: 409, retryable: false, message: 'A backup restores only into an empty store; this one already holds state' },
   RESTORE_TARGET_IN_USE: { status: 409, retryable: false, message: 'A running control plane uses the restore target; stop it first' },

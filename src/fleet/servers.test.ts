@@ -33,7 +33,7 @@ describe('ServerService.recover after a control-plane crash', () => {
     const ctx: Ctx = { world, clock, store, persister: new Persister(store), notify: () => undefined };
     const runtime = LocalRuntime.create({ logDir: dir, portRange: { from: 42_600, to: 42_620 } });
     const sessions = new SessionService(ctx, { joinSecret: 's', reservationTtlMs: 60_000 });
-    const servers = new ServerService(ctx, runtime, sessions, { sdkUrl: () => '', backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
+    const servers = new ServerService(ctx, runtime, sessions, { sdkUrls: () => [], backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
     runtime.onExit((exit) => void servers.onExit(exit));
     cleanup.push(() => {
       void runtime.close();

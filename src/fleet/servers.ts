@@ -11,10 +11,14 @@ import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
 import type { GameServer } from './model.js';
 import { startBackoffMs, type StopReason } from './plan-fleet.js';
+import { sdkEnv } from './sdk-env.js';
 
 export interface ServerServiceOptions {
-  /** Known only once the SDK endpoint listens, hence a function. */
-  sdkUrl: () => string;
+  /**
+   * Every live replica's SDK endpoint, this control plane's first (just this one without
+   * replicas). Known only once the SDK endpoint listens, hence a function.
+   */
+  sdkUrls: () => readonly string[];
   /** Crash-loop backoff for a build whose servers keep failing to start. */
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -58,7 +62,7 @@ export class ServerService {
     };
     this.ctx.world.putServer(server);
     const env = {
-      HANDOFF_SDK_URL: this.opts.sdkUrl(), HANDOFF_SERVER_ID: server.id, HANDOFF_TOKEN: server.token,
+      ...sdkEnv(this.opts.sdkUrls(), build), HANDOFF_SERVER_ID: server.id, HANDOFF_TOKEN: server.token,
       HANDOFF_FLEET: fleetName, HANDOFF_BUILD: buildId, HANDOFF_BUILD_VERSION: build.version,
     };
     // Durable before spawn: a restart finds the record, never an unknown process.

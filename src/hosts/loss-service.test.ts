@@ -38,7 +38,7 @@ describe('HostLossService', () => {
     const ctx: Ctx = { world, clock, store, persister: new Persister(store), notify: () => undefined };
     const runtime = SimulatedRuntime.create({ host: new SimulatedHost({ clock, seed: 1 }), portRange: { from: 1, to: 100 }, address: '127.0.0.1', clock });
     const sessions = new SessionService(ctx, { joinSecret: 's', reservationTtlMs: 600_000 });
-    const servers = new ServerService(ctx, runtime, sessions, { sdkUrl: () => '', backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
+    const servers = new ServerService(ctx, runtime, sessions, { sdkUrls: () => [], backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
     // Two hosts: `b` goes silent, `local` is the control plane's own.
     const hostOf = new Map([['srv_a', 'local'], ['srv_b1', 'b'], ['srv_b2', 'b']]);
     for (const id of hostOf.keys()) world.putServer(sampleServer({ id, fleet: 'arena', build: 'v1', state: 'Active', pid: 1, identity: 'x' }));

@@ -51,7 +51,7 @@ function setup() {
   const asked: string[] = [];
   const sessions = new SessionService(ctx, { joinSecret: 's', reservationTtlMs: 60_000 });
   const rollouts = new RolloutService(ctx, sessions, { cwd: process.cwd(), kick: () => undefined });
-  const servers = new ServerService(ctx, recordingRuntime(asked), sessions, { sdkUrl: () => '', backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
+  const servers = new ServerService(ctx, recordingRuntime(asked), sessions, { sdkUrls: () => [], backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
   const reconciler = new FleetReconciler(ctx, clock, servers, sessions, rollouts, { intervalMs: 100, onError: (e) => { throw e; } });
   running.push(reconciler);
   /** Runs the control plane for `ms` of fake time; `ping` lists the servers that send health meanwhile. */
@@ -141,7 +141,7 @@ describe('FleetReconciler after a restart whose store lost sessions', () => {
     const ctx: Ctx = { world, clock, store, persister: new Persister(store), notify: () => undefined };
     const sessions = new SessionService(ctx, { joinSecret: 's', reservationTtlMs: 60_000 });
     const rollouts = new RolloutService(ctx, sessions, { cwd: process.cwd(), kick: () => undefined });
-    const servers = new ServerService(ctx, recordingRuntime([]), sessions, { sdkUrl: () => '', backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
+    const servers = new ServerService(ctx, recordingRuntime([]), sessions, { sdkUrls: () => [], backoffBaseMs: 1, backoffMaxMs: 1, kick: () => undefined });
     const reconciler = new FleetReconciler(ctx, clock, servers, sessions, rollouts, { intervalMs: 100, onError: (e) => { throw e; } });
     running.push(reconciler);
     const run = async (ms: number) => {

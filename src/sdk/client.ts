@@ -1,11 +1,11 @@
 import { SDK_PREFIX, SDK_PROTOCOL_METRICS, type MetricKind, type Notice, type RosterRequest, type SdkEndReason, type SdkSelf, type SdkSessionView } from './protocol.js';
 import { MetricBatcher } from './metrics.js';
 import { SdkError } from './sdk-error.js';
-import { parseSdkUrls, SdkTransport, type RetryPolicy } from './transport.js';
+import { chooseSdkUrls, parseSdkUrls, SdkTransport, type RetryPolicy } from './transport.js';
 import { startWatch, type WatchOptions } from './watch.js';
 
 export interface HandoffSdkOptions {
-  /** The SDK endpoint, HANDOFF_SDK_URL: one URL, or every control-plane replica's, comma-separated. */
+  /** The SDK endpoint: one URL, or every control-plane replica's, comma-separated (HANDOFF_SDK_URLS, else HANDOFF_SDK_URL). */
   url: string;
   /** This server's secret, HANDOFF_TOKEN. */
   token: string;
@@ -86,9 +86,13 @@ export class HandoffSdk {
       return value;
     };
     // One URL, or every control-plane replica's, comma-separated: the SDK fails over between them.
-    const url = get('HANDOFF_SDK_URL');
+    const given = get('HANDOFF_SDK_URL');
+    const url = chooseSdkUrls(given, env['HANDOFF_SDK_URLS']);
     const urls = parseSdkUrls(url);
-    if (urls.length === 0 || !urls.every((u) => URL.canParse(u))) throw new Error(`Handoff SDK: HANDOFF_SDK_URL is not a URL or a comma-separated list of URLs: ${url}`);
+    if (urls.length === 0 || !urls.every((u) => URL.canParse(u))) {
+      const name = url === given ? 'HANDOFF_SDK_URL' : 'HANDOFF_SDK_URLS';
+      throw new Error(`Handoff SDK: ${name} is not a URL or a comma-separated list of URLs: ${url}`);
+    }
     return new HandoffSdk({
       url,
       token: get('HANDOFF_TOKEN'),

@@ -49,6 +49,14 @@ describe('the SDK with several control-plane replicas', () => {
     expect(ep.backend.log.map((c) => c.method)).toEqual(['ready']);
   });
 
+  it('reads every replica from HANDOFF_SDK_URLS when HANDOFF_SDK_URL holds the first alone (a build that declares no list)', async () => {
+    const ep = await endpoint();
+    const first = await closedPortUrl();
+    const sdk = HandoffSdk.fromEnv({ HANDOFF_SDK_URL: first, HANDOFF_SDK_URLS: `${first},${ep.url}`, HANDOFF_TOKEN: 'token-a', HANDOFF_SERVER_ID: 'gs-a', HANDOFF_PORTS: '{}', HANDOFF_ADDRESS: '127.0.0.1' });
+    await sdk.ready();
+    expect(ep.backend.log.map((c) => c.method)).toEqual(['ready']);
+  });
+
   it('sends a call through a follower, which forwards it to the leader\'s SDK endpoint', async () => {
     const leader = await endpoint();
     const sdk = sdkFor(await follower(() => leader.url));

@@ -40,6 +40,19 @@ export function parseSdkUrls(raw: string): string[] {
 }
 
 /**
+ * The endpoints to use, from HANDOFF_SDK_URL and HANDOFF_SDK_URLS. The control plane lists every
+ * replica in HANDOFF_SDK_URLS and keeps HANDOFF_SDK_URL to one URL unless the build declares it
+ * reads a list (the 0.1.0 SDK does not); both start with the same endpoint. The list is used when
+ * it does start with HANDOFF_SDK_URL's first endpoint: when something between the control plane
+ * and the game (an agent, a wrapper script) rewrote HANDOFF_SDK_URL alone, the list it left
+ * behind names endpoints this process may not reach, and HANDOFF_SDK_URL wins.
+ */
+export function chooseSdkUrls(url: string, urls: string | undefined): string {
+  const list = parseSdkUrls(urls ?? '');
+  return list.length > 0 && list[0] === parseSdkUrls(url)[0] ? list.join(',') : url;
+}
+
+/**
  * HTTP to the SDK endpoint: auth header, JSON, error bodies → SdkError, retries. Given several
  * replicas' endpoints, it stays with the one that answered last and moves to the next when that
  * one cannot be reached or has no leader, so calls ride through a change of leader.

@@ -68,8 +68,9 @@ export interface ControlPlaneDeps {
   /** The replicas sharing a PostgreSQL store, for `GET /v1/cluster`; absent: this one alone. */
   cluster?: { view(): Promise<ClusterView> };
   /**
-   * Every replica's SDK endpoint, this one's first: game servers are given the list as
-   * HANDOFF_SDK_URL so they can fail over. Absent: this control plane's endpoint alone.
+   * Every replica's SDK endpoint, this one's first: game servers are given the list (as
+   * HANDOFF_SDK_URLS, and as HANDOFF_SDK_URL to builds that read a list; src/fleet/sdk-env.ts)
+   * so they can fail over. Absent: this control plane's endpoint alone.
    */
   sdkUrls?: () => readonly string[];
 }
@@ -178,7 +179,7 @@ async function assemble(
   const rollouts = new RolloutService(ctx, sessions, { cwd: options.cwd, kick, signals, prometheusUrl: options.prometheusUrl || null, egress });
   const servers = new ServerService(ctx, runtime, sessions, {
     onStartFailure: (server, detail, now) => rollouts.recordStartFailure(server, detail, now),
-    sdkUrl: () => [sdkUrl, ...(deps.sdkUrls?.() ?? []).filter((u) => u !== sdkUrl)].join(','), backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
+    sdkUrls: () => [sdkUrl, ...(deps.sdkUrls?.() ?? []).filter((u) => u !== sdkUrl)], backoffBaseMs: options.backoffBaseMs, backoffMaxMs: options.backoffMaxMs, kick,
   });
   serversRef.current = servers;
   const hostLoss = wireHostLoss(ctx, options, hostsWiring, { servers, sessions, kick, log });

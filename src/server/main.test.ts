@@ -1,5 +1,6 @@
+import { HandoffError } from '../core/errors.js';
 import { describe, expect, it } from 'vitest';
-import { parseServerArgs } from './main.js';
+import { parseServerArgs, startFailureStatus } from './main.js';
 import { resolveServerOptions } from './options.js';
 
 describe('handoff server arguments', () => {
@@ -48,7 +49,25 @@ describe('handoff server arguments', () => {
     [['--server-log-files=1.5'], '--server-log-files must be a whole number'],
     [['--runtime', 'docker'], '--runtime must be one of local, simulated'],
     [['--sim-seed', 'abc'], '--sim-seed must be a whole number'],
+    [['--store', 'postgres://db/h', '--retain-replicas-hours=-1'], '--retain-replicas-hours must be a number of hours'],
+    [['--retain-replicas-hours', '24'], '--retain-replicas-hours need --store'],
   ])('refuses %j', (argv, message) => {
     expect(() => parseServerArgs(argv)).toThrow(message);
+  });
+
+  it('reads --retain-replicas-hours into the replica retention; absent leaves the 24 h default to the replica', () => {
+    expect(parseServerArgs(['--store', 'postgres://db/h', '--retain-replicas-hours', '1.5']).replica).toEqual({ retentionMs: 5_400_000 });
+    expect(parseServerArgs(['--store', 'postgres://db/h', '--retain-replicas-hours', '0']).replica).toEqual({ retentionMs: 0 });
+    expect(parseServerArgs(['--store', 'postgres://db/h']).replica).toEqual({});
+  });
+
+  it.each([
+    { error: new HandoffError('STORE_SCHEMA_TOO_NEW'), replica: false, status: 78 },
+    { error: new HandoffError('STORE_SCHEMA_TOO_NEW'), replica: true, status: 78 },
+    { error: new HandoffError('STORE_UNAVAILABLE'), replica: true, status: 75 },
+    { error: new HandoffError('STORE_UNAVAILABLE'), replica: false, status: 1 },
+    { error: new Error('EADDRINUSE'), replica: true, status: 1 },
+  ])('exits $status when a start fails with $error.message (replica: $replica)', ({ error, replica, status }) => {
+    expect(startFailureStatus(error, replica)).toBe(status);
   });
 });

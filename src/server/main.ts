@@ -48,6 +48,9 @@ Options:
   --lease-ttl SECONDS     with --store: the leadership lease's time to live; a paused
                           leader is replaced this long after its last renewal, one whose
                           process died at once (default 10)
+  --retain-replicas-hours N
+                          with --store: the leader removes replicas silent for longer
+                          than N hours from the cluster list (default 24; 0 keeps them)
   --prometheus-url URL    the Prometheus release analyses query when a query names
                           no address, e.g. http://127.0.0.1:9090 (default: none)
   --webhook-deny CIDR     refuse webhooks and Prometheus queries to this range too
@@ -102,6 +105,7 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
       'replica-id': { type: 'string' },
       'advertise-url': { type: 'string' },
       'lease-ttl': { type: 'string' },
+      'retain-replicas-hours': { type: 'string' },
       'prometheus-url': { type: 'string' },
       'webhook-allow': { type: 'string', multiple: true },
       'webhook-deny': { type: 'string', multiple: true },
@@ -183,7 +187,12 @@ export function parseServerArgs(argv: string[]): { options: ServerOptions; repli
     if (!Number.isFinite(seconds) || seconds < 0.3) throw new RangeError('--lease-ttl must be a number of seconds, at least 0.3');
     replica.leaseTtlMs = Math.round(seconds * 1000);
   }
-  if (Object.keys(replica).length > 0 && !values.store) throw new RangeError('--replica-id, --advertise-url and --lease-ttl need --store postgres://…');
+  if (values['retain-replicas-hours']) {
+    const hours = Number(values['retain-replicas-hours']);
+    if (!Number.isFinite(hours) || hours < 0) throw new RangeError('--retain-replicas-hours must be a number of hours, 0 or more');
+    replica.retentionMs = Math.round(hours * 3_600_000);
+  }
+  if (Object.keys(replica).length > 0 && !values.store) throw new RangeError('--replica-id, --advertise-url, --lease-ttl and --retain-replicas-hours need --store postgres://…');
   return { options, replica, stopServers: values['stop-servers-on-exit'] ?? false, help: values.help ?? false };
 }
 
@@ -220,7 +229,7 @@ export async function runServerCommand(argv: string[]): Promise<number> {
     // Start-up failures are the operator's to fix (a port in use, a locked or unreadable data
     // directory): say what, without a stack trace, and exit non-zero.
     process.stderr.write(`handoff server: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    return startFailureStatus(e, false);
   }
   const simulated = cp.options.runtime === 'simulated' ? `, simulated game servers, seed ${cp.options.simulationSeed}` : '';
   process.stdout.write(`handoff server listening on ${cp.url} (SDK ${cp.sdkUrl}, data ${cp.options.dataDir}${simulated})\n`);
@@ -238,6 +247,20 @@ export async function runServerCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Exit status of a server that could not start: sysexits.h's EX_CONFIG for a schema from a newer Handoff (cli/command.ts). */
+export const ExitSchemaTooNew = 78;
+
+/**
+ * How a failed start ends. A schema a newer Handoff contracted is 78: restarting this version
+ * cannot help, and a supervisor can be told not to (`RestartPreventExitStatus=78`). For a replica,
+ * no usable database (down, or a standby not yet promoted) is temporary: 75, as after a failed
+ * commit, so the supervisor keeps restarting until a primary is there. Anything else is 1.
+ */
+export function startFailureStatus(e: unknown, replica: boolean): number {
+  if (isHandoffError(e) && e.code === 'STORE_SCHEMA_TOO_NEW') return ExitSchemaTooNew;
+  return replica && isHandoffError(e) && e.code === 'STORE_UNAVAILABLE' ? 75 : 1;
+}
+
 /** A replica on a shared PostgreSQL store (see replica.ts); runs until SIGINT/SIGTERM, or exits 75 when it loses the lease. */
 async function runReplica(options: ServerOptions, replicaOptions: ReplicaOptions, stopServers: boolean): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -250,9 +273,7 @@ async function runReplica(options: ServerOptions, replicaOptions: ReplicaOptions
     });
   } catch (e) {
     process.stderr.write(`handoff server: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
-    // No usable database (down, or a standby not yet promoted) is temporary: 75, as after a
-    // failed commit, so the supervisor keeps restarting until a primary is there.
-    return isHandoffError(e) && e.code === 'STORE_UNAVAILABLE' ? 75 : 1;
+    return startFailureStatus(e, true);
   }
   process.stdout.write(`handoff replica ${replica.id} listening on ${replica.url} (follows until it takes the leadership lease)\n`);
   await new Promise<void>((resolve) => {

@@ -16,6 +16,7 @@ import { SDK_PROTOCOL_HEADER, SDK_PROTOCOL_VERSION } from '../sdk/protocol.js';
 import { SystemClock } from '../core/clock.js';
 import { HandoffError } from '../core/errors.js';
 import { Leadership } from '../cluster/leadership.js';
+import { replicaPrunedEvent } from '../cluster/prune.js';
 import type { Fence } from '../store/postgres/lease.js';
 import { PostgresStore } from '../store/postgres/pg-store.js';
 import { startControlPlane, serverUrl, type ControlPlane } from './compose.js';
@@ -31,6 +32,8 @@ export interface ReplicaOptions {
   leaseTtlMs?: number;
   /** How old the state a follower answers reads from may be. Default 1 s. */
   readMaxAgeMs?: number;
+  /** The leader removes replicas silent for longer than this from the cluster table. Default 24 h; 0 keeps them. */
+  retentionMs?: number;
 }
 
 export interface Replica {
@@ -62,6 +65,17 @@ export async function startReplica(
 
   const leadership = new Leadership(store, {
     id, ttlMs: replica.leaseTtlMs ?? 10_000, log: hooks.log,
+    ...(replica.retentionMs !== undefined ? { retentionMs: replica.retentionMs } : {}),
+    // Recorded in the event log through the leader's own (fenced) commits, once it has them.
+    recordPruned: () => {
+      const ctx = cp?.api.ctx;
+      if (!ctx) return null;
+      return async (rows, retentionMs) => {
+        const now = ctx.clock.now();
+        for (const r of rows) hooks.log(`replica ${id}: removed replica ${r.id} from the cluster (silent since ${new Date(r.seenAt).toISOString()})`);
+        await ctx.persister.persist(rows.map((r) => ({ kind: 'appendEvent' as const, event: replicaPrunedEvent(r, retentionMs, now) })));
+      };
+    },
     onAcquired: (fence) => {
       // Before anything else can commit: every write of this leadership carries the epoch.
       store.fenceWith(fence);

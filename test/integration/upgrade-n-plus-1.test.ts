@@ -11,7 +11,7 @@
  * dependencies differ from this checkout's.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -22,11 +22,23 @@ import { describePg, dropDatabase, freshDatabase } from '../support/postgres.js'
 
 const git = (...args: string[]): string => spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).stdout.trim();
 
+/**
+ * A CI checkout may carry no tags (a shallow or tag-less clone): the previous release's commit is
+ * also recorded in the repository (test/compat/previous-release, `git rev-parse v0.1.0^{commit}`),
+ * and used when that commit object is present. Update the file with each release tag.
+ */
+function recordedRelease(): string | undefined {
+  const file = path.join(repoRoot, 'test/compat/previous-release');
+  const sha = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+  if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
+  return spawnSync('git', ['cat-file', '-e', `${sha}^{commit}`], { cwd: repoRoot }).status === 0 ? sha : undefined;
+}
+
 function previousRelease(): { tag: string } | { skip: string } {
   const head = git('rev-parse', 'HEAD');
   const tags = git('tag', '--list', 'v*', '--merged', 'HEAD', '--sort=-v:refname').split('\n').filter(Boolean);
-  const tag = process.env.HANDOFF_PREVIOUS_RELEASE ?? tags.find((t) => git('rev-list', '-n', '1', t) !== head);
-  if (!tag) return { skip: 'no previous release tag (v*) reachable from HEAD; tag releases with `git tag -a vX.Y.Z`' };
+  const tag = process.env.HANDOFF_PREVIOUS_RELEASE ?? tags.find((t) => git('rev-list', '-n', '1', t) !== head) ?? recordedRelease();
+  if (!tag) return { skip: 'no previous release tag (v*) reachable from HEAD, and the commit in test/compat/previous-release is not in this clone; tag releases with `git tag -a vX.Y.Z`' };
   if (spawnSync('git', ['diff', '--quiet', tag, 'HEAD', '--', 'package-lock.json'], { cwd: repoRoot }).status !== 0) {
     return { skip: `dependencies changed since ${tag}; run it with its own \`npm ci\`` };
   }

@@ -122,6 +122,11 @@ export class Connector {
       // An idle connection that breaks (a database restart) is dropped from the pool; without a
       // listener it would crash the process.
       pool.on('error', (e) => this.failed(pool, e));
+      // The pool listens only while a client is idle. A checked-out client between two queries
+      // (a transaction, a lease tick) that the server ends — a Patroni switchover terminates
+      // every backend — emits 'error' with no query to fail: without this listener that crashed
+      // the process (exit 1) instead of failing its next query, found by examples/ha/patroni-drill.sh.
+      pool.on('connect', (client) => client.on('error', (e) => this.failed(pool, e)));
       if (hosts.length === 1 && attrs === 'any') return this.use(pool, i);
       try {
         const { rows } = await pool.query<{ recovery: boolean; ro: string }>(

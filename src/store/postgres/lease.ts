@@ -160,7 +160,20 @@ export async function heartbeat(client: pg.ClientBase, id: string, url: string, 
   );
 }
 
-/** Every replica that has ever heartbeated, by id. */
+/**
+ * Removes replicas `ids` that are still silent for longer than `retentionMs` (database time,
+ * checked again here: one that heartbeated since the caller looked stays). Returns the rows removed.
+ */
+export async function pruneReplicas(client: pg.ClientBase, ids: readonly string[], retentionMs: number): Promise<ReplicaRow[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await client.query<{ id: string; url: string; sdk_url: string; started_at: number; seen_at: number }>(
+    `DELETE FROM replicas WHERE id = ANY($1::text[]) AND seen_at < ${DB_NOW} - $2::bigint RETURNING id, url, sdk_url, started_at, seen_at`,
+    [ids, Math.round(retentionMs)],
+  );
+  return rows.map((r) => ({ id: r.id, url: r.url, sdkUrl: r.sdk_url, startedAt: Number(r.started_at), seenAt: Number(r.seen_at) }));
+}
+
+/** Every replica that has ever heartbeated (and was not pruned), by id. */
 export async function listReplicas(client: pg.ClientBase): Promise<ReplicaRow[]> {
   const { rows } = await client.query<{ id: string; url: string; sdk_url: string; started_at: number; seen_at: number }>('SELECT id, url, sdk_url, started_at, seen_at FROM replicas ORDER BY id');
   return rows.map((r) => ({ id: r.id, url: r.url, sdkUrl: r.sdk_url, startedAt: Number(r.started_at), seenAt: Number(r.seen_at) }));

@@ -1,10 +1,16 @@
 import type pg from 'pg';
 import { HandoffError } from '../../core/errors.js';
+import { checkSteps, compatibleFromAt, decideSchema } from '../schema-compat.js';
 
-/** One schema step. Versions start at 1 and increase by one; a released step never changes. */
+/**
+ * One schema step. Versions start at 1 and increase by one; a released step never changes.
+ * A step is an *expand* step unless it declares `contract` (store/schema-compat.ts).
+ */
 export interface PgMigration {
   version: number;
   sql: string;
+  /** A contract step: the oldest schema version whose code still runs after it. */
+  contract?: { compatibleFrom: number };
 }
 
 /**
@@ -136,31 +142,44 @@ export function latestPgVersion(list: readonly PgMigration[] = pgMigrations): nu
 /**
  * Brings the database up to the newest version in `list` in one transaction. A transaction-
  * scoped advisory lock serialises replicas starting together: the second waits, then finds the
- * schema current. Refuses a schema newer than `list` (an older binary could lose data in it).
- * Returns the schema version after migrating.
+ * schema current. On a schema newer than `list` it runs as it is when every newer step only
+ * expanded (`compatible_from`, store/schema-compat.ts) — an N replica restarting during a rolling
+ * upgrade to N+1 — and refuses with STORE_SCHEMA_TOO_NEW after a contract step it cannot live with.
+ * Returns the schema version of the database.
  */
 export async function applyPgMigrations(client: pg.ClientBase, list: readonly PgMigration[] = pgMigrations): Promise<number> {
-  list.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`Migration at index ${i} has version ${m.version}; versions must be 1, 2, 3, …`);
-  });
+  checkSteps(list);
   const known = latestPgVersion(list);
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)');
-    const { rows } = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
-    const current = rows[0]?.v ?? 0;
-    if (current > known) {
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL, compatible_from integer)');
+    // Databases made before the column existed: nullable, so a 0.1.0 replica still inserts its rows.
+    const { rows: cols } = await client.query(
+      "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'schema_migrations' AND column_name = 'compatible_from'",
+    );
+    if (cols.length === 0) await client.query('ALTER TABLE schema_migrations ADD COLUMN compatible_from integer');
+    const { rows } = await client.query<{ version: number; c: number | null }>('SELECT version, compatible_from AS c FROM schema_migrations ORDER BY version DESC LIMIT 1');
+    const current = rows[0]?.version ?? 0;
+    const decision = decideSchema({ version: current, compatibleFrom: rows[0]?.c ?? null }, known);
+    if (decision.action === 'refuse') {
+      const why = decision.compatibleFrom === null ? 'records no compatibility with older versions' : `needs a Handoff that knows version ${decision.compatibleFrom} or newer`;
       throw new HandoffError(
-        'STORE_UNAVAILABLE',
-        `Database schema version ${current} is newer than this Handoff knows (${known}); run a newer Handoff against this database`,
-        { schemaVersion: current, knownVersion: known },
+        'STORE_SCHEMA_TOO_NEW',
+        `Database schema version ${current} is newer than this Handoff knows (${known}) and ${why}; run a newer Handoff against this database`,
+        { schemaVersion: current, knownVersion: known, compatibleFrom: decision.compatibleFrom },
       );
     }
-    for (const m of list) {
-      if (m.version <= current) continue;
-      await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [m.version, Date.now()]);
+    if (decision.action === 'migrate') {
+      for (const m of list) {
+        if (m.version <= current) continue;
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, applied_at, compatible_from) VALUES ($1, $2, $3)', [m.version, Date.now(), compatibleFromAt(list, m.version)]);
+      }
+      // Steps recorded before the column existed say nothing yet: this code knows what they were.
+      for (const m of list) {
+        await client.query('UPDATE schema_migrations SET compatible_from = $1 WHERE version = $2 AND compatible_from IS NULL', [compatibleFromAt(list, m.version), m.version]);
+      }
     }
     await client.query('COMMIT');
     return Math.max(current, known);

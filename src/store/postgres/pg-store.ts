@@ -68,7 +68,7 @@ export class PostgresStore implements StateStore {
   /**
    * Connects to `url` (postgres://user@host:port/db, or several hosts with
    * `target_session_attrs=read-write`: see connector.ts) and migrates the schema. Fails with
-   * STORE_UNAVAILABLE when the database cannot be reached or its schema is newer than this code.
+   * STORE_UNAVAILABLE when the database cannot be reached; STORE_SCHEMA_TOO_NEW when a newer Handoff contracted its schema (store/schema-compat.ts).
    */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     let pool: Connector;

@@ -1,10 +1,16 @@
 import type Database from 'better-sqlite3';
 import { HandoffError } from '../../core/errors.js';
+import { checkSteps, compatibleFromAt, decideSchema } from '../schema-compat.js';
 
-/** One schema step. Versions start at 1 and increase by one; a released step never changes. */
+/**
+ * One schema step. Versions start at 1 and increase by one; a released step never changes.
+ * A step is an *expand* step unless it declares `contract` (store/schema-compat.ts).
+ */
 export interface Migration {
   version: number;
   sql: string;
+  /** A contract step: the oldest schema version whose code still runs after it. */
+  contract?: { compatibleFrom: number };
 }
 
 /**
@@ -182,43 +188,48 @@ export function latestVersion(list: readonly Migration[] = migrations): number {
 
 /**
  * Brings `db` up to the newest version in `list`, all in one IMMEDIATE transaction so two
- * processes opening the same file cannot both migrate. Refuses a database whose schema is
- * newer than `list` knows: an older binary writing to it could silently lose data.
- * Returns the schema version after migrating.
+ * processes opening the same file cannot both migrate. On a schema newer than `list` knows it
+ * runs as it is when every newer step only expanded (each step records the oldest version that
+ * still runs on it, `compatible_from`), and refuses with STORE_SCHEMA_TOO_NEW otherwise: an
+ * older binary writing to a contracted schema could silently lose data.
+ * Returns the schema version of the database.
  */
 export function applyMigrations(db: Database.Database, list: readonly Migration[] = migrations): number {
-  checkOrder(list);
+  checkSteps(list);
   const known = latestVersion(list);
   const run = db.transaction(() => {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY,
-      applied_at INTEGER NOT NULL
+      applied_at INTEGER NOT NULL,
+      compatible_from INTEGER
     ) STRICT`);
-    const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
-    const current = row.v ?? 0;
-    if (current > known) {
-      throw new HandoffError(
-        'STORE_UNAVAILABLE',
-        `Database schema version ${current} is newer than this Handoff knows (${known}); run a newer Handoff against ${db.name}`,
-        { path: db.name, schemaVersion: current, knownVersion: known },
-      );
-    }
-    const record = db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+    // Databases made before the column existed: nullable, so a 0.1.0 binary still inserts its rows.
+    const columns = db.prepare('PRAGMA table_info(schema_migrations)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'compatible_from')) db.exec('ALTER TABLE schema_migrations ADD COLUMN compatible_from INTEGER');
+    const row = db.prepare('SELECT version, compatible_from AS c FROM schema_migrations ORDER BY version DESC LIMIT 1').get() as { version: number; c: number | null } | undefined;
+    const current = row?.version ?? 0;
+    const decision = decideSchema({ version: current, compatibleFrom: row?.c ?? null }, known);
+    if (decision.action === 'refuse') throw tooNew(current, known, decision.compatibleFrom, db.name);
+    if (decision.action === 'run-newer') return current;
+    const record = db.prepare('INSERT INTO schema_migrations (version, applied_at, compatible_from) VALUES (?, ?, ?)');
     for (const m of list) {
       if (m.version <= current) continue;
       db.exec(m.sql);
-      record.run(m.version, Date.now());
+      record.run(m.version, Date.now(), compatibleFromAt(list, m.version));
     }
+    // Steps recorded before the column existed say nothing yet: this code knows what they were.
+    const fill = db.prepare('UPDATE schema_migrations SET compatible_from = ? WHERE version = ? AND compatible_from IS NULL');
+    for (const m of list) fill.run(compatibleFromAt(list, m.version), m.version);
     return Math.max(current, known);
   });
   return run.immediate();
 }
 
-function checkOrder(list: readonly Migration[]): void {
-  list.forEach((m, i) => {
-    if (m.version !== i + 1) {
-      // A programming error in this file, caught at start-up rather than in a half-migrated database.
-      throw new Error(`Migration at index ${i} has version ${m.version}; versions must be 1, 2, 3, …`);
-    }
-  });
+function tooNew(current: number, known: number, compatibleFrom: number | null, path: string): HandoffError {
+  const why = compatibleFrom === null ? 'records no compatibility with older versions' : `needs a Handoff that knows version ${compatibleFrom} or newer`;
+  return new HandoffError(
+    'STORE_SCHEMA_TOO_NEW',
+    `Database schema version ${current} is newer than this Handoff knows (${known}) and ${why}; run a newer Handoff against ${path}`,
+    { path, schemaVersion: current, knownVersion: known, compatibleFrom },
+  );
 }

@@ -116,7 +116,7 @@ describe('SqliteStore', () => {
     expect(tables).toEqual([]);
   });
 
-  it('refuses a database whose schema is newer than this code knows', async () => {
+  it('refuses a newer schema that records no compatibility (written before the record existed) as STORE_SCHEMA_TOO_NEW', async () => {
     await SqliteStore.open(path).close();
     const future = latestVersion() + 1;
     raw((db) => db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)').run(future));
@@ -124,10 +124,52 @@ describe('SqliteStore', () => {
     const error = catchError(() => SqliteStore.open(path));
     expect(error).toBeInstanceOf(HandoffError);
     expect(error).toMatchObject({
-      code: 'STORE_UNAVAILABLE',
-      details: { schemaVersion: future, knownVersion: latestVersion() },
+      code: 'STORE_SCHEMA_TOO_NEW',
+      details: { schemaVersion: future, knownVersion: latestVersion(), compatibleFrom: null },
     });
     expect((error as Error).message).toContain(`schema version ${future} is newer`);
+  });
+
+  it('runs on a schema a newer Handoff only expanded, as it is, and keeps reading and writing', async () => {
+    const next: Migration = { version: latestVersion() + 1, sql: 'CREATE TABLE newer_feature (id TEXT PRIMARY KEY) STRICT' };
+    raw((db) => applyMigrations(db, [...migrations, next]));
+    const store = SqliteStore.open(path);
+    try {
+      await store.commit([{ kind: 'putBuild', build: sampleBuild({ id: 'bld_on_newer' }) }]);
+      expect((await store.load(0)).builds.map((b) => b.id)).toContain('bld_on_newer');
+    } finally {
+      await store.close();
+    }
+    // It migrated nothing and recorded nothing: the newer step is still the newest.
+    const rows = raw((db) => db.prepare('SELECT version, compatible_from AS c FROM schema_migrations ORDER BY version').all()) as { version: number; c: number }[];
+    expect(rows.at(-1)).toEqual({ version: next.version, c: 1 });
+    expect(rows.map((r) => r.c)).toEqual(rows.map(() => 1));
+  });
+
+  it('refuses a schema a newer Handoff contracted past this version, naming the version it needs', () => {
+    const known = latestVersion();
+    const expand: Migration = { version: known + 1, sql: 'CREATE TABLE renamed (id TEXT PRIMARY KEY) STRICT' };
+    const contract: Migration = { version: known + 2, sql: 'DROP TABLE hosts', contract: { compatibleFrom: known + 1 } };
+    raw((db) => applyMigrations(db, [...migrations, expand, contract]));
+    const error = catchError(() => SqliteStore.open(path));
+    expect(error).toMatchObject({ code: 'STORE_SCHEMA_TOO_NEW', details: { schemaVersion: known + 2, knownVersion: known, compatibleFrom: known + 1 } });
+    expect((error as Error).message).toContain(`needs a Handoff that knows version ${known + 1} or newer`);
+    // Its own release (knowing the expand step) still runs on it.
+    expect(raw((db) => applyMigrations(db, [...migrations, expand]))).toBe(known + 2);
+  });
+
+  it('records, for every step, the oldest version still able to run on it — filling in steps recorded before the column existed', async () => {
+    raw((db) => {
+      // A database as Handoff 0.1.0 left it: no compatible_from column.
+      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
+      for (const m of migrations.slice(0, 3)) {
+        db.exec(m.sql);
+        db.prepare('INSERT INTO schema_migrations VALUES (?, 0)').run(m.version);
+      }
+    });
+    await SqliteStore.open(path).close();
+    const rows = raw((db) => db.prepare('SELECT version, compatible_from AS c FROM schema_migrations ORDER BY version').all());
+    expect(rows).toEqual(migrations.map((m) => ({ version: m.version, c: 1 })));
   });
 
   it('refuses a path it cannot open as STORE_UNAVAILABLE', () => {
