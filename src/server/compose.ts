@@ -88,6 +88,8 @@ export interface ControlPlane {
    * (the fake-clock simulation, src/sim). Everything else uses the HTTP API.
    */
   readonly api: ApiDeps;
+  /** Settles once every open session is in `world` (they may load after the API opens). */
+  readonly sessionsLoaded: Promise<void>;
   /** Stops the control plane. Game servers keep running unless `stopServers` is set. */
   close(opts?: { stopServers?: boolean }): Promise<void>;
   /**
@@ -268,7 +270,7 @@ async function assemble(
 
   let closed = false;
   return {
-    options, handler, world, store, reconciler, api,
+    options, handler, world, store, reconciler, api, sessionsLoaded: Promise.resolve(),
     url: serverUrl(http),
     failStop: (refusal) => failStop(refusal, refusal),
     sdkUrl,
