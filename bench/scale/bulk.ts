@@ -30,7 +30,7 @@ const CHUNK = 50_000;
  */
 export async function bulkSessions(plane: ScalePlane, shape: ScaleShape, seated: Seated, log: (m: string) => void): Promise<number> {
   const byFleet = Array.from({ length: shape.fleets }, (_, f) =>
-    plane.cp.world.fleetServers(fleetName(f)).filter((s) => s.state === 'Ready' || s.state === 'Active'));
+    plane.cp.world.fleetServers(fleetName(f)).filter((s: GameServer) => s.state === 'Ready' || s.state === 'Active'));
   await pump(plane, plane.cp.close());
   const now = plane.clock.now();
   const store = SqliteStore.open(plane.dbPath, { fsync: (_fd, done) => done(null), checkpoint: false });

@@ -117,8 +117,10 @@ export class FleetReconciler {
   }
 
   private async runPass(): Promise<void> {
-    // A kick queued before stop() must not start servers during shutdown.
-    if (this.stopped) return;
+    // A kick queued before stop() must not start servers during shutdown. Nor does a pass run
+    // while sessions still load after a cold start: it would plan over some of them (the control
+    // plane starts the schedule once they are all in).
+    if (this.stopped || this.ctx.world.sessionsLoading) return;
     if (this.running) {
       this.again = true;
       return;

@@ -46,11 +46,12 @@ import { DefaultRetryPolicy } from '../notify/retry.js';
 import type { LaunchValidator } from '../builds/service.js';
 import type { Ctx } from '../state/context.js';
 import { Persister } from '../state/persister.js';
-import { World } from '../state/world.js';
+import type { World } from '../state/world.js';
 import type { StateStore } from '../store/port.js';
 import { openStore } from '../store/open.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { gateWrites, loadState, type ColdStartOptions } from './cold-start.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
 import { wireHosts } from './hosts.js';
 
@@ -72,6 +73,8 @@ export interface ControlPlaneDeps {
    * HANDOFF_SDK_URL so they can fail over. Absent: this control plane's endpoint alone.
    */
   sdkUrls?: () => readonly string[];
+  /** How open sessions are read at start (cold-start.ts); tests make the load lazy at any size, or slow. */
+  coldStart?: ColdStartOptions;
 }
 
 export interface ControlPlane {
@@ -125,7 +128,7 @@ async function assemble(
 ): Promise<ControlPlane> {
   const store = deps.store ?? (await openStore(options.store, options.dataDir));
   started.push(() => store.close());
-  const world = World.fromSnapshot(await store.load(clock.now()));
+  const { world, gate, lazy } = await loadState(store, clock.now(), deps.coldStart ?? {}, log);
   await loadLatestRollouts(world, store);
   const metrics = new Metrics(world);
   const signals = new SignalService(world, clock.now());
@@ -154,7 +157,7 @@ async function assemble(
   const joinSecret = await ensureSecret(world, persister);
 
   const hub = new NoticeHub((id) => standingNotices(world, id, () => clock.now()));
-  const ctx: Ctx = { world, persister, clock, store, notify: (id, n) => hub.send(id, n) };
+  const ctx: Ctx = { world, persister, clock, store, notify: (id, n) => hub.send(id, n), ...(lazy ? { sessionLoad: gate } : {}) };
   const kick = (): void => reconcilerRef.current?.kick();
   const reconcilerRef: { current: FleetReconciler | null } = { current: null };
 
@@ -200,7 +203,7 @@ async function assemble(
   runtime.onExit((exit) => {
     servers.onExit(exit).catch((e: unknown) => log(`exit handling failed for ${exit.serverId}: ${String(e)}`));
   });
-  const backend = new ControlPlaneSdkBackend(world, servers, sessions, hub, signals, clock);
+  const backend = new ControlPlaneSdkBackend(world, servers, sessions, hub, signals, clock, lazy ? gate : undefined);
   const sdk = await SdkEndpoint.start({ backend, host: '127.0.0.1', port: options.sdkPort }).catch((e: unknown) => {
     throw portError(e, options.sdkPort, '--sdk-port');
   });
@@ -228,7 +231,8 @@ async function assemble(
     hosts: hostsWiring.hosts, issueToken: hostsWiring.issueToken, now: () => clock.now(),
     serversOn: (hostId: string) => [...world.servers.values()].filter((s) => hostsWiring.hostOf(s.id) === hostId).map((s) => s.id),
   };
-  const routes = [...allRoutes(api), ...clusterRoutes(cluster), ...hostRoutes(hostsApi)];
+  const declared = [...allRoutes(api), ...clusterRoutes(cluster), ...hostRoutes(hostsApi)];
+  const routes = lazy ? gateWrites(declared, gate) : declared;
   // Built on first request: generating it costs ~0.3 s of a cold start that nothing else waits on.
   let openapiText: string | null = null;
   let closing = false;
@@ -254,7 +258,6 @@ async function assemble(
   // Agents connect to the API listener (docs/hosts.md); their token is checked before the upgrade.
   http.on('upgrade', hostsWiring.gateway.handleUpgrade);
   started.push(() => hostsWiring.gateway.close());
-  reconciler.start();
   const DayMs = 86_400_000;
   const retention = new RetentionService({
     store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
@@ -263,14 +266,28 @@ async function assemble(
     // Webhooks must still hear of events their outbox has not fanned out.
     eventsReadUpTo: () => (notifier.list().length > 0 ? Number(world.meta[CursorKey] ?? '0') : null),
   });
-  retention.start();
-  environments.start();
   notifier.start();
-  await releases.start();
-
   let closed = false;
+  // Passes, releases, environments and retention decide over every session: they start once all
+  // are loaded (at once unless the load is lazy). Allocations are answered meanwhile.
+  const startLoops = async (): Promise<void> => {
+    if (closed) return;
+    reconciler.start();
+    retention.start();
+    environments.start();
+    await releases.start();
+  };
+  if (lazy) {
+    gate.loaded.then(startLoops).catch((e: unknown) => {
+      log(`loading open sessions failed; stopping so a restart loads them again: ${String(e)}`);
+      failStop(e, new HandoffError('STORE_UNAVAILABLE', 'the state store could not be read; the control plane is restarting'));
+    });
+  } else {
+    await startLoops();
+  }
+
   return {
-    options, handler, world, store, reconciler, api, sessionsLoaded: Promise.resolve(),
+    options, handler, world, store, reconciler, api, sessionsLoaded: gate.loaded,
     url: serverUrl(http),
     failStop: (refusal) => failStop(refusal, refusal),
     sdkUrl,
