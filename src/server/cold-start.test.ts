@@ -85,6 +85,12 @@ async function seed(r: Rig): Promise<Map<string, { sessionId: string; serverId: 
   return seated;
 }
 
+function seatOf(seated: Map<string, { sessionId: string; serverId: string }>, player: string): { sessionId: string; serverId: string } {
+  const seat = seated.get(player);
+  if (!seat) throw new Error(`${player} was not seated`);
+  return seat;
+}
+
 describe('a cold start answering before its sessions are loaded', () => {
   let r: Rig | undefined;
   let cp: ControlPlane | undefined;
@@ -106,7 +112,7 @@ describe('a cold start answering before its sessions are loaded', () => {
     const world = cp.world;
     expect(world.sessionsLoading).toBe(true);
     expect(world.sessions.size).toBe(0);
-    const [p1, p2, p3] = ['p1', 'p2', 'p3'].map((p) => seated.get(p)!);
+    const [p1, p2, p3] = [seatOf(seated, 'p1'), seatOf(seated, 'p2'), seatOf(seated, 'p3')];
 
     // A reconnect: the player's open session, read from the store, not a second one.
     const again = await allocate(cp, 'p1');
@@ -145,8 +151,8 @@ describe('a cold start answering before its sessions are loaded', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     cp = await r.start({ lazyAbove: 0, chunk: 1, pause: () => held });
-    const p1 = seated.get('p1')!;
-    const p2 = seated.get('p2')!;
+    const p1 = seatOf(seated, 'p1');
+    const p2 = seatOf(seated, 'p2');
     // Killed from outside (as by the OOM killer): a crash, which closes what it hosted.
     r.host.signal(r.host.findServer(p1.serverId)!.pid, 'SIGKILL', false);
     await until(r.clock, 'both sessions closed', async () => {
