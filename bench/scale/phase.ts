@@ -43,6 +43,8 @@ export interface ScaleResult {
   restartToFirstAllocationMs: number;
   /** CPU time (user + system) of this process over that restart: the machine is shared, wall time is not all ours. */
   restartCpuMs: number;
+  /** From the same restart to every open session loaded (they stream in after the API answers). */
+  restartAllSessionsMs: number;
   blueGreen: { servers: number; sessions: number; phase: string; interrupted: number; examples: string[]; simulatedS: number; wallMs: number };
 }
 
@@ -79,14 +81,14 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
     log(`reconcile pass (incremental, ${churnPerS} players leaving and joining per s): p50 ${timed.pass.p50Ms} ms, max ${timed.pass.maxMs} ms (CPU p50 ${timed.pass.cpuP50Ms} ms, max ${timed.pass.cpuMaxMs} ms); whole pass p50 ${timed.whole.p50Ms} ms; RSS ${Math.round(mem.rss / 2 ** 20)} MB`);
 
     const restart = await restartToFirstAllocation(plane, seated);
-    log(`restart to first answered allocation: ${restart.wallMs} ms (CPU ${restart.cpuMs} ms)`);
+    log(`restart to first answered allocation: ${restart.wallMs} ms (CPU ${restart.cpuMs} ms); every session loaded at ${restart.allSessionsMs} ms`);
     const blueGreen = release ? await releaseFirstFleet(plane, seated, shape, log) : { servers: 0, sessions: 0, phase: 'not run', interrupted: 0, examples: [], simulatedS: 0, wallMs: 0 };
     return {
       shape: { ...shape, servers: fleets * shape.serversPerFleet, sessions: fleets * shape.sessionsPerFleet },
       setup: { bootMs, seedMs, sessionsPerS: Math.round((fleets * shape.sessionsPerFleet) / (seedMs / 1000)), bulk },
       pass: { ...timed.pass, churnPerS }, wholePass: timed.whole,
       rssMb: Math.round(mem.rss / 2 ** 20), heapMb: Math.round(mem.heapUsed / 2 ** 20),
-      restartToFirstAllocationMs: restart.wallMs, restartCpuMs: restart.cpuMs, blueGreen,
+      restartToFirstAllocationMs: restart.wallMs, restartCpuMs: restart.cpuMs, restartAllSessionsMs: restart.allSessionsMs, blueGreen,
     };
   } finally {
     await pump(plane, plane.cp.close()).catch(() => undefined);
@@ -156,7 +158,7 @@ async function timePasses(plane: ScalePlane, seated: Seated, shape: ScaleShape, 
  * Closes the control plane (game servers keep running on the simulated host), then times a new
  * one on the same SQLite file: load, re-adopt every server, listen, answer an allocation.
  */
-async function restartToFirstAllocation(plane: ScalePlane, seated: Seated): Promise<{ wallMs: number; cpuMs: number }> {
+async function restartToFirstAllocation(plane: ScalePlane, seated: Seated): Promise<{ wallMs: number; cpuMs: number; allSessionsMs: number }> {
   await pump(plane, plane.cp.close());
   global.gc?.();
   const t0 = performance.now();
@@ -164,8 +166,10 @@ async function restartToFirstAllocation(plane: ScalePlane, seated: Seated): Prom
   await pump(plane, (async () => {
     const cp = await plane.restart();
     await cp.api.allocations.allocate(AllocationRequestSchema.parse({ fleet: fleetName(0), playerId: 'f0p-first' }));
-  })());
-  const elapsed = { wallMs: ms(t0), cpuMs: r1(cpuMs() - c0) };
+  })(), 1);
+  const first = { wallMs: ms(t0), cpuMs: r1(cpuMs() - c0) };
+  await pump(plane, plane.cp.sessionsLoaded, 1);
+  const elapsed = { ...first, allSessionsMs: ms(t0) };
   // That player joins too (a reservation nobody uses would hold its server through the release).
   await pump(plane, plane.cp.api.allocations.allocate(AllocationRequestSchema.parse({ fleet: fleetName(0), playerId: 'f0p-first' })).then(async ({ response }) => {
     const game = plane.gameServer(response.server.id);
