@@ -66,12 +66,15 @@ export async function restoreBackup(file: string, target: RestoreTarget): Promis
   try {
     const known = await target.tables();
     if (!(await target.isEmpty(known))) throw new HandoffError('RESTORE_TARGET_NOT_EMPTY');
-    const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
     let header: BackupHeader | null = null;
     let end: { rows: Record<string, number> } | null = null;
     const seen = new Map<string, number>();
     let n = 0;
     await target.begin();
+    // Opened only now, right before it is iterated: readline starts reading at once and drops
+    // the lines it reads while nobody iterates (a PostgreSQL BEGIN is a network round trip, long
+    // enough under load to lose the header).
+    const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
     try {
       for await (const line of lines) {
         n += 1;
