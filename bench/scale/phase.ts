@@ -7,7 +7,8 @@
  * first fleet (10,000 servers) while its players leave over simulated time — counting every
  * player a server dropped (must be 0).
  *
- * Usage: node --expose-gc --import tsx bench/scale/phase.ts [--servers N] [--sessions N] [--no-release]
+ * Usage: node --expose-gc --import tsx bench/scale/phase.ts [--servers N] [--sessions N] [--no-release] [--seed-through-api]
+ * Sessions are written in bulk (bulk.ts) unless `--seed-through-api` opens them one allocation and join at a time.
  * Prints one JSON line (ScaleResult) last.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { AllocationRequestSchema, RolloutStartSchema, toRolloutStart, type RolloutStartRequest } from '../../src/api/schemas.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { isTerminalPhase } from '../../src/rollout/model.js';
+import { bulkSessions } from './bulk.js';
 import { startScalePlane, type ScalePlane } from './plane.js';
 import { applyFleets, bootServers, fleetName, leaveOverTime, openSessions, playerId, pump, seat, settle, type ScaleShape, type Seated } from './seed.js';
 
@@ -30,7 +32,8 @@ const WHOLE_PASSES = 3;
 
 export interface ScaleResult {
   shape: ScaleShape & { servers: number; sessions: number };
-  setup: { bootMs: number; seedMs: number; sessionsPerS: number };
+  /** `bulk`: sessions written straight into the store and read back by a restarted control plane (bulk.ts). */
+  setup: { bootMs: number; seedMs: number; sessionsPerS: number; bulk: boolean };
   /** Incremental passes under churn (`churnPerS` players leaving and as many joining per simulated second). */
   pass: { samples: number; p50Ms: number; maxMs: number; cpuP50Ms: number; cpuMaxMs: number; churnPerS: number };
   /** The same world planned whole: the anchor. */
@@ -40,12 +43,14 @@ export interface ScaleResult {
   restartToFirstAllocationMs: number;
   /** CPU time (user + system) of this process over that restart: the machine is shared, wall time is not all ours. */
   restartCpuMs: number;
+  /** From the same restart to every open session loaded (they stream in after the API answers). */
+  restartAllSessionsMs: number;
   blueGreen: { servers: number; sessions: number; phase: string; interrupted: number; examples: string[]; simulatedS: number; wallMs: number };
 }
 
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
 
-export async function runScale(servers: number, sessions: number, log: (m: string) => void, release = true): Promise<ScaleResult> {
+export async function runScale(servers: number, sessions: number, log: (m: string) => void, release = true, bulk = true): Promise<ScaleResult> {
   const fleets = Math.max(1, Math.round(servers / PER_FLEET));
   const shape: ScaleShape = { fleets, serversPerFleet: Math.round(servers / fleets), sessionsPerFleet: Math.round(sessions / fleets), sessionsPerServer: 16 };
   const dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-scale-'));
@@ -58,7 +63,13 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
     log(`${fleets * shape.serversPerFleet} servers Ready in ${bootMs} ms`);
     const seated: Seated = { where: new Map(), interrupted: 0, examples: [] };
     t0 = performance.now();
-    await openSessions(plane, shape, seated, log);
+    if (bulk) {
+      const startMs = await bulkSessions(plane, shape, seated, log);
+      await checkLoaded(plane, seated.where.size);
+      log(`${seated.where.size} sessions written in bulk and read back by a new control plane (started in ${startMs} ms) in ${ms(t0)} ms`);
+    } else {
+      await openSessions(plane, shape, seated, log);
+    }
     const seedMs = ms(t0);
     log(`${seated.where.size} sessions open in ${seedMs} ms`);
 
@@ -70,19 +81,30 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
     log(`reconcile pass (incremental, ${churnPerS} players leaving and joining per s): p50 ${timed.pass.p50Ms} ms, max ${timed.pass.maxMs} ms (CPU p50 ${timed.pass.cpuP50Ms} ms, max ${timed.pass.cpuMaxMs} ms); whole pass p50 ${timed.whole.p50Ms} ms; RSS ${Math.round(mem.rss / 2 ** 20)} MB`);
 
     const restart = await restartToFirstAllocation(plane, seated);
-    log(`restart to first answered allocation: ${restart.wallMs} ms (CPU ${restart.cpuMs} ms)`);
+    log(`restart to first answered allocation: ${restart.wallMs} ms (CPU ${restart.cpuMs} ms); every session loaded at ${restart.allSessionsMs} ms`);
     const blueGreen = release ? await releaseFirstFleet(plane, seated, shape, log) : { servers: 0, sessions: 0, phase: 'not run', interrupted: 0, examples: [], simulatedS: 0, wallMs: 0 };
     return {
       shape: { ...shape, servers: fleets * shape.serversPerFleet, sessions: fleets * shape.sessionsPerFleet },
-      setup: { bootMs, seedMs, sessionsPerS: Math.round((fleets * shape.sessionsPerFleet) / (seedMs / 1000)) },
+      setup: { bootMs, seedMs, sessionsPerS: Math.round((fleets * shape.sessionsPerFleet) / (seedMs / 1000)), bulk },
       pass: { ...timed.pass, churnPerS }, wholePass: timed.whole,
       rssMb: Math.round(mem.rss / 2 ** 20), heapMb: Math.round(mem.heapUsed / 2 ** 20),
-      restartToFirstAllocationMs: restart.wallMs, restartCpuMs: restart.cpuMs, blueGreen,
+      restartToFirstAllocationMs: restart.wallMs, restartCpuMs: restart.cpuMs, restartAllSessionsMs: restart.allSessionsMs, blueGreen,
     };
   } finally {
     await pump(plane, plane.cp.close()).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The restarted control plane holds every seeded session (once its background load is done) and
+ * no roster report closed one: what validates the bulk rows against the real services.
+ */
+async function checkLoaded(plane: ScalePlane, expected: number): Promise<void> {
+  await pump(plane, plane.cp.sessionsLoaded);
+  await settle(20);
+  const open = plane.cp.world.sessions.size;
+  if (open !== expected) throw new Error(`the control plane loaded ${open} open sessions of ${expected} seeded`);
 }
 
 const cpuMs = (): number => {
@@ -136,7 +158,7 @@ async function timePasses(plane: ScalePlane, seated: Seated, shape: ScaleShape, 
  * Closes the control plane (game servers keep running on the simulated host), then times a new
  * one on the same SQLite file: load, re-adopt every server, listen, answer an allocation.
  */
-async function restartToFirstAllocation(plane: ScalePlane, seated: Seated): Promise<{ wallMs: number; cpuMs: number }> {
+async function restartToFirstAllocation(plane: ScalePlane, seated: Seated): Promise<{ wallMs: number; cpuMs: number; allSessionsMs: number }> {
   await pump(plane, plane.cp.close());
   global.gc?.();
   const t0 = performance.now();
@@ -144,8 +166,10 @@ async function restartToFirstAllocation(plane: ScalePlane, seated: Seated): Prom
   await pump(plane, (async () => {
     const cp = await plane.restart();
     await cp.api.allocations.allocate(AllocationRequestSchema.parse({ fleet: fleetName(0), playerId: 'f0p-first' }));
-  })());
-  const elapsed = { wallMs: ms(t0), cpuMs: r1(cpuMs() - c0) };
+  })(), 1);
+  const first = { wallMs: ms(t0), cpuMs: r1(cpuMs() - c0) };
+  await pump(plane, plane.cp.sessionsLoaded, 1);
+  const elapsed = { ...first, allSessionsMs: ms(t0) };
   // That player joins too (a reservation nobody uses would hold its server through the release).
   await pump(plane, plane.cp.api.allocations.allocate(AllocationRequestSchema.parse({ fleet: fleetName(0), playerId: 'f0p-first' })).then(async ({ response }) => {
     const game = plane.gameServer(response.server.id);
@@ -177,8 +201,8 @@ async function releaseFirstFleet(plane: ScalePlane, seated: Seated, shape: Scale
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { servers: { type: 'string', default: '10000' }, sessions: { type: 'string', default: '100000' }, 'no-release': { type: 'boolean', default: false } } });
-  const result = await runScale(Number(values.servers), Number(values.sessions), (m) => process.stderr.write(`[scale] ${m}\n`), !values['no-release']);
+  const { values } = parseArgs({ options: { servers: { type: 'string', default: '10000' }, sessions: { type: 'string', default: '100000' }, 'no-release': { type: 'boolean', default: false }, 'seed-through-api': { type: 'boolean', default: false } } });
+  const result = await runScale(Number(values.servers), Number(values.sessions), (m) => process.stderr.write(`[scale] ${m}\n`), !values['no-release'], !values['seed-through-api']);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

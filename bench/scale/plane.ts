@@ -17,6 +17,8 @@ export interface ScalePlane {
   clock: FakeClock;
   host: SimulatedHost;
   cp: ControlPlane;
+  /** The control plane's SQLite file. */
+  dbPath: string;
   /** Starts a new incarnation on the same store and host (the old one must be closed). */
   restart(): Promise<ControlPlane>;
   gameServer(serverId: string): SimulatedGameServer | undefined;
@@ -28,12 +30,13 @@ const STEADY = gameServerProgram({ startLatencyMs: { min: 100, max: 1_000 }, hea
 export async function startScalePlane(dataDir: string, log: (line: string) => void): Promise<ScalePlane> {
   const clock = new FakeClock();
   const host = new SimulatedHost({ clock, seed: 8, defaultProgram: STEADY, keepEnded: 100, logLines: 4 });
+  const dbPath = path.join(dataDir, 'handoff.db');
   const open = async (): Promise<ControlPlane> => {
     // fsync skipped while building: the phase measures passes and start-up, not the disk.
     // Checkpoints PASSIVE only: a size- or idle-triggered TRUNCATE blocks writers, and under the
     // seeding's sustained writes on this shared disk it outlasted the 5 s busy timeout ("database
     // is locked", the control plane stopped). The bench truncates at quiet points (`truncateWal`).
-    const store = SqliteStore.open(path.join(dataDir, 'handoff.db'), {
+    const store = SqliteStore.open(dbPath, {
       fsync: (_fd, done) => done(null), checkpoint: { maxWalBytes: 2 ** 50, idleAfterMs: 2 ** 40 },
     });
     const runtime = SimulatedRuntime.create({ host, clock });
@@ -44,7 +47,7 @@ export async function startScalePlane(dataDir: string, log: (line: string) => vo
     );
   };
   const plane: ScalePlane = {
-    clock, host, cp: await open(),
+    clock, host, dbPath, cp: await open(),
     async restart() {
       plane.cp = await open();
       return plane.cp;

@@ -53,7 +53,7 @@ export async function scalePhase(root: string, servers: number, sessions: number
       pass: atScale && result.pass.cpuMaxMs <= t.passMs,
     },
     { figure: 'resident memory', value: `${result.rssMb} MB (heap ${result.heapMb} MB; the simulated game servers live in the same process) ${at}`, target: `≤ ${t.rssMb} MB`, pass: atScale && result.rssMb <= t.rssMb },
-    { figure: 'restart on that store → first answered allocation', value: `${result.restartToFirstAllocationMs} ms (CPU ${result.restartCpuMs} ms) ${at}`, target: `≤ ${t.coldStartMs} ms`, pass: atScale && result.restartToFirstAllocationMs <= t.coldStartMs },
+    { figure: 'restart on that store → first answered allocation', value: `${result.restartToFirstAllocationMs} ms (CPU ${result.restartCpuMs} ms; every session loaded at ${result.restartAllSessionsMs ?? '?'} ms) ${at}`, target: `≤ ${t.coldStartMs} ms`, pass: atScale && result.restartToFirstAllocationMs <= t.coldStartMs },
     {
       figure: 'blue-green release', value: `${result.blueGreen.phase}, ${result.blueGreen.interrupted} interrupted, ${result.blueGreen.servers.toLocaleString('en')} servers / ${result.blueGreen.sessions.toLocaleString('en')} sessions, ${result.blueGreen.simulatedS} s simulated in ${Math.round(result.blueGreen.wallMs / 1000)} s`,
       target: `${t.blueGreenServers.toLocaleString('en')} servers / ${t.blueGreenSessions.toLocaleString('en')} sessions, Completed, 0 interrupted`,

@@ -102,14 +102,16 @@ export function settle(turns = 4): Promise<void> {
 }
 
 /**
- * Waits for `work` while simulated time passes in 10 ms steps and real time in 1 ms ones: closing
- * and starting a control plane wait both on fake-clock timers and on real sockets.
+ * Waits for `work` while simulated time passes in `stepMs` steps and real time in 1 ms ones:
+ * closing and starting a control plane wait both on fake-clock timers and on real sockets. A
+ * timed restart passes 1 ms a step: simulated time then runs no faster than real time, so the
+ * simulated servers' pings and reports (same process) cost what they would in service.
  */
-export async function pump<T>(plane: ScalePlane, work: Promise<T>): Promise<T> {
+export async function pump<T>(plane: ScalePlane, work: Promise<T>, stepMs = 10): Promise<T> {
   let done = false;
   const settled = work.finally(() => (done = true));
   while (!done) {
-    plane.clock.advance(10);
+    plane.clock.advance(stepMs);
     await new Promise((r) => setTimeout(r, 1));
   }
   return settled;

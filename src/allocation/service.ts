@@ -66,6 +66,12 @@ export class AllocationService {
 
   private async decideAndPersist(req: AllocationRequest): Promise<{ response: AllocationResponse; outcome: AllocationOutcome }> {
     const { world } = this.ctx;
+    if (world.sessionsLoading && this.ctx.sessionLoad) {
+      // Sessions still loading after a cold start: a reconnect must find the player's session
+      // (a point read); a party or a migration places by its members' sessions, so waits for all.
+      await this.ctx.sessionLoad.player(req.fleet, req.playerId);
+      if (req.partyId !== null || req.migrationToken) await this.ctx.sessionLoad.loaded;
+    }
     const fleet = world.fleets.get(req.fleet);
     if (!fleet) throw new HandoffError('FLEET_NOT_FOUND', `no fleet named ${req.fleet}`, { fleet: req.fleet });
     const now = this.ctx.clock.now();

@@ -215,6 +215,8 @@ export class ServerService {
   }
 
   async onExit(exit: RuntimeExit): Promise<void> {
+    // Its sessions are closed with it: every one of them, also those not yet loaded after a cold start.
+    await this.sessionsLoaded(exit.serverId);
     const s = this.ctx.world.servers.get(exit.serverId);
     if (!s) return;
     await this.ctx.persister.persist(this.exited(exit, this.ctx.clock.now()));
@@ -259,6 +261,7 @@ export class ServerService {
         await this.ctx.persister.persist([{ kind: 'putServer', server: next }, event(now, s.fleet, 'server.recovered', s.id, `found ${s.id} running as pid ${found.pid} without a record of it`)]);
       } else {
         // Never spawned: nothing runs, nothing to stop.
+        await this.sessionsLoaded(s.id);
         gone.push(...this.exited({ serverId: s.id, code: null, signal: null, requested: true }, now));
       }
     }
@@ -273,9 +276,17 @@ export class ServerService {
       s.lastHealthAt = now;
       if (s.stopRequestedAt !== null) this.signalStop(s);
     }
-    for (const id of result.gone) gone.push(...this.exited({ serverId: id, code: null, signal: null, requested: false }, now));
+    for (const id of result.gone) {
+      await this.sessionsLoaded(id);
+      gone.push(...this.exited({ serverId: id, code: null, signal: null, requested: false }, now));
+    }
     // One commit for every server found gone (a new simulated host finds all 100,000 gone), not one each.
     await this.ctx.persister.persist(gone);
+  }
+
+  /** While sessions load after a cold start: this server's open sessions are read in first. */
+  private async sessionsLoaded(serverId: string): Promise<void> {
+    if (this.ctx.world.sessionsLoading) await this.ctx.sessionLoad?.server(serverId);
   }
 
   private require(serverId: string): GameServer {

@@ -18,6 +18,7 @@ import type { Mutation } from '../store/port.js';
 import type { GameServer } from '../fleet/model.js';
 import type { BuildRole, FleetAction, ServerObservation } from '../fleet/plan-fleet.js';
 import type { FleetMemo} from './incremental.js';
+import { nextSweepSlice, startSweep, type SweepCursor } from './sweep.js';
 import { planIncrementally, rolesKey } from './incremental.js';
 import type { ServerService } from '../fleet/servers.js';
 
@@ -35,8 +36,13 @@ export interface ReconcilerOptions {
    * Default true; false plans every server of every fleet on every pass.
    */
   incremental?: boolean;
-  /** How old a fleet's last whole plan may get before a pass plans it whole again, as a safety net. Default 30 s. */
+  /**
+   * How old a fleet's last whole plan (or completed sweep) may get before a sweep re-plans every
+   * one of its servers again, as a safety net (sweep.ts). Default 30 s.
+   */
   fullSweepMs?: number;
+  /** Servers a sweep takes per pass, so no pass plans a large fleet whole. Default 1,000. */
+  sweepSlice?: number;
 }
 
 export class FleetReconciler {
@@ -51,6 +57,10 @@ export class FleetReconciler {
   private readonly stalls: StallDetector;
   /** `passNow({ whole: true })`: the bench's anchor, every fleet planned whole. */
   private wholeNext = false;
+  /** The fleet being swept (one at a time) and where its sweep stands. */
+  private sweep: { fleet: string; cursor: SweepCursor } | null = null;
+  /** Per fleet: when its last sweep ended. */
+  private readonly sweptAt = new Map<string, number>();
   /** Per fleet: what its last plan left for the next one to rely on. */
   private readonly memos = new Map<string, FleetMemo>();
 
@@ -117,8 +127,10 @@ export class FleetReconciler {
   }
 
   private async runPass(): Promise<void> {
-    // A kick queued before stop() must not start servers during shutdown.
-    if (this.stopped) return;
+    // A kick queued before stop() must not start servers during shutdown. Nor does a pass run
+    // while sessions still load after a cold start: it would plan over some of them (the control
+    // plane starts the schedule once they are all in).
+    if (this.stopped || this.ctx.world.sessionsLoading) return;
     if (this.running) {
       this.again = true;
       return;
@@ -131,7 +143,7 @@ export class FleetReconciler {
         const sweep = this.sweepTarget(this.clock.now());
         for (const name of [...this.ctx.world.fleets.keys()]) {
           try {
-            await this.passFleet(name, this.wholeNext || name === sweep);
+            await this.passFleet(name, this.wholeNext, name === sweep ? this.sweepSlice(name) : []);
           } catch (e) {
             this.opts.onError(e);
           }
@@ -147,7 +159,7 @@ export class FleetReconciler {
     }
   }
 
-  private async passFleet(name: string, sweep: boolean): Promise<void> {
+  private async passFleet(name: string, whole: boolean, sweepSlice: readonly string[]): Promise<void> {
     // `now` first: a pause between the two reads then only moves the window later, never earlier.
     const now = this.clock.now();
     const observingSince = this.stalls.observingSince();
@@ -162,11 +174,13 @@ export class FleetReconciler {
     const roles = this.opts.adjustRoles ? this.opts.adjustRoles(name, base) : base;
     // Taken after the rollout step, whose changes this plan must see.
     const touched = this.ctx.world.takeTouched(name);
+    // This pass's slice of a sweep is planned as if it had changed.
+    for (const id of sweepSlice) touched.add(id);
     const { actions, memo } = planIncrementally({
       memo: this.memos.get(name),
       basis: { spec: fleet, roles: rolesKey(roles), observingSince },
       touched,
-      whole: sweep || this.opts.incremental === false,
+      whole: whole || this.opts.incremental === false,
       obs: { capacity: fleet.capacity, health: fleet.health, roles, startNotBefore: this.servers.startNotBefore(name), observingSince, now },
       observe: (id) => {
         const s = this.ctx.world.servers.get(id);
@@ -188,25 +202,42 @@ export class FleetReconciler {
   }
 
   /**
-   * The fleet a pass plans whole although its memo still holds: the one planned whole longest
-   * ago, once that is `fullSweepMs` old. One per pass, so the sweep never makes one pass as
-   * slow as a full scan of every fleet.
+   * The fleet this pass sweeps a slice of: the one being swept, or else the one planned whole or
+   * swept longest ago, once that is `fullSweepMs` old. One fleet and one slice per pass, so the
+   * sweep never makes a pass as slow as a full scan of a fleet.
    */
   private sweepTarget(now: number): string | null {
+    if (this.sweep && this.ctx.world.fleets.has(this.sweep.fleet)) return this.sweep.fleet;
+    this.sweep = null;
     let oldest: string | null = null;
     let at = Infinity;
     for (const [name, memo] of this.memos) {
       // A deleted fleet's memo would stay the oldest for ever and no other fleet would be swept.
       if (!this.ctx.world.fleets.has(name)) {
         this.memos.delete(name);
+        this.sweptAt.delete(name);
         continue;
       }
-      if (memo.plannedAt < at) {
-        at = memo.plannedAt;
+      const last = Math.max(memo.plannedAt, this.sweptAt.get(name) ?? -Infinity);
+      if (last < at) {
+        at = last;
         oldest = name;
       }
     }
     return oldest !== null && now - at >= (this.opts.fullSweepMs ?? 30_000) ? oldest : null;
+  }
+
+  /** The next slice of the fleet's sweep (starting one over its servers now if none is under way). */
+  private sweepSlice(fleet: string): readonly string[] {
+    const cursor = this.sweep?.fleet === fleet ? this.sweep.cursor : startSweep(this.ctx.world.fleetServers(fleet).map((s) => s.id));
+    const step = nextSweepSlice(cursor, this.opts.sweepSlice ?? 1_000);
+    if (step.done) {
+      this.sweep = null;
+      this.sweptAt.set(fleet, this.clock.now());
+    } else {
+      this.sweep = { fleet, cursor: step.cursor };
+    }
+    return step.slice;
   }
 
   private async expireReservations(): Promise<void> {

@@ -22,7 +22,8 @@ export interface SdkBackend {
   reportMetrics(serverId: string, metrics: readonly MetricReport[]): void;
   /** The game server asks to be drained and stopped once empty. */
   requestShutdown(serverId: string): Promise<void>;
-  self(serverId: string): SdkSelf;
+  /** A promise while the control plane still loads the server's sessions after a cold start. */
+  self(serverId: string): SdkSelf | Promise<SdkSelf>;
   /**
    * Notices for one server. Standing notices (an active drain) are replayed to the listener
    * immediately, so a game server that (re)connects its watch never misses one.

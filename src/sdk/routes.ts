@@ -45,7 +45,7 @@ export function sdkRoutes(backend: SdkBackend, watches: WatchStreams): RouteDef[
     route({ method: 'post', path: '/shutdown', summary: 'Drain and stop this server', response: Empty,
       handler: async ({ principal }) => (await backend.requestShutdown(principal), noContent()) }),
     route({ method: 'get', path: '/self', summary: 'This server as the control plane sees it', response: z.unknown(),
-      handler: ({ principal }) => backend.self(principal) }),
+      handler: async ({ principal }) => backend.self(principal) }),
     route({ method: 'get', path: '/watch', summary: 'Notices as Server-Sent Events', response: z.unknown(),
       handler: ({ principal, headers }) => {
         // Notices go out in the shape the stream's protocol version knows (see noticeForProtocol).

@@ -46,11 +46,12 @@ import { DefaultRetryPolicy } from '../notify/retry.js';
 import type { LaunchValidator } from '../builds/service.js';
 import type { Ctx } from '../state/context.js';
 import { Persister } from '../state/persister.js';
-import { World } from '../state/world.js';
+import type { World } from '../state/world.js';
 import type { StateStore } from '../store/port.js';
 import { openStore } from '../store/open.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { gateWrites, loadState, type ColdStartOptions } from './cold-start.js';
 import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
 import { hostDrains, wireHostLoss, wireHosts } from './hosts.js';
 
@@ -73,6 +74,8 @@ export interface ControlPlaneDeps {
    * so they can fail over. Absent: this control plane's endpoint alone.
    */
   sdkUrls?: () => readonly string[];
+  /** How open sessions are read at start (cold-start.ts); tests make the load lazy at any size, or slow. */
+  coldStart?: ColdStartOptions;
 }
 
 export interface ControlPlane {
@@ -89,6 +92,8 @@ export interface ControlPlane {
    * (the fake-clock simulation, src/sim). Everything else uses the HTTP API.
    */
   readonly api: ApiDeps;
+  /** Settles once every open session is in `world` (they may load after the API opens). */
+  readonly sessionsLoaded: Promise<void>;
   /** Stops the control plane. Game servers keep running unless `stopServers` is set. */
   close(opts?: { stopServers?: boolean }): Promise<void>;
   /**
@@ -124,7 +129,7 @@ async function assemble(
 ): Promise<ControlPlane> {
   const store = deps.store ?? (await openStore(options.store, options.dataDir));
   started.push(() => store.close());
-  const world = World.fromSnapshot(await store.load(clock.now()));
+  const { world, gate, lazy } = await loadState(store, clock.now(), deps.coldStart ?? {}, log);
   await loadLatestRollouts(world, store);
   const metrics = new Metrics(world);
   const signals = new SignalService(world, clock.now());
@@ -153,7 +158,7 @@ async function assemble(
   const joinSecret = await ensureSecret(world, persister);
 
   const hub = new NoticeHub((id) => standingNotices(world, id, () => clock.now()));
-  const ctx: Ctx = { world, persister, clock, store, notify: (id, n) => hub.send(id, n) };
+  const ctx: Ctx = { world, persister, clock, store, notify: (id, n) => hub.send(id, n), ...(lazy ? { sessionLoad: gate } : {}) };
   const kick = (): void => reconcilerRef.current?.kick();
   const reconcilerRef: { current: FleetReconciler | null } = { current: null };
 
@@ -206,7 +211,7 @@ async function assemble(
   runtime.onExit((exit) => {
     servers.onExit(exit).catch((e: unknown) => log(`exit handling failed for ${exit.serverId}: ${String(e)}`));
   });
-  const backend = new ControlPlaneSdkBackend(world, servers, sessions, hub, signals, clock);
+  const backend = new ControlPlaneSdkBackend(world, servers, sessions, hub, signals, clock, lazy ? gate : undefined);
   const sdk = await SdkEndpoint.start({ backend, host: '127.0.0.1', port: options.sdkPort }).catch((e: unknown) => {
     throw portError(e, options.sdkPort, '--sdk-port');
   });
@@ -234,7 +239,8 @@ async function assemble(
     hosts: hostsWiring.hosts, issueToken: hostsWiring.issueToken, now: () => clock.now(),
     serversOn: (hostId: string) => [...world.servers.values()].filter((s) => hostsWiring.hostOf(s.id) === hostId).map((s) => s.id),
   };
-  const routes = [...allRoutes(api), ...clusterRoutes(cluster), ...hostRoutes(hostsApi)];
+  const declared = [...allRoutes(api), ...clusterRoutes(cluster), ...hostRoutes(hostsApi)];
+  const routes = lazy ? gateWrites(declared, gate) : declared;
   // Built on first request: generating it costs ~0.3 s of a cold start that nothing else waits on.
   let openapiText: string | null = null;
   let closing = false;
@@ -260,10 +266,7 @@ async function assemble(
   // Agents connect to the API listener (docs/hosts.md); their token is checked before the upgrade.
   http.on('upgrade', hostsWiring.gateway.handleUpgrade);
   started.push(() => hostsWiring.gateway.close());
-  reconciler.start();
-  hostLoss.start();
   started.push(() => hostLoss.stop());
-  drains.start();
   const DayMs = 86_400_000;
   const retention = new RetentionService({
     store, clock, persist: (m) => persister.persist(m), archiveDir: options.retainArchiveDir,
@@ -272,14 +275,30 @@ async function assemble(
     // Webhooks must still hear of events their outbox has not fanned out.
     eventsReadUpTo: () => (notifier.list().length > 0 ? Number(world.meta[CursorKey] ?? '0') : null),
   });
-  retention.start();
-  environments.start();
   notifier.start();
-  await releases.start();
-
   let closed = false;
+  // Passes, releases, environments and retention decide over every session: they start once all
+  // are loaded (at once unless the load is lazy). Allocations are answered meanwhile.
+  const startLoops = async (): Promise<void> => {
+    if (closed) return;
+    reconciler.start();
+    hostLoss.start();
+    drains.start();
+    retention.start();
+    environments.start();
+    await releases.start();
+  };
+  if (lazy) {
+    gate.loaded.then(startLoops).catch((e: unknown) => {
+      log(`loading open sessions failed; stopping so a restart loads them again: ${String(e)}`);
+      failStop(e, new HandoffError('STORE_UNAVAILABLE', 'the state store could not be read; the control plane is restarting'));
+    });
+  } else {
+    await startLoops();
+  }
+
   return {
-    options, handler, world, store, reconciler, api,
+    options, handler, world, store, reconciler, api, sessionsLoaded: gate.loaded,
     url: serverUrl(http),
     failStop: (refusal) => failStop(refusal, refusal),
     sdkUrl,

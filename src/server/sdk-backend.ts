@@ -9,6 +9,7 @@ import type { Clock } from '../core/clock.js';
 import { strategyOf } from '../rollout/strategies/index.js';
 import type { CloseReason } from '../session/model.js';
 import type { SessionService } from '../session/service.js';
+import type { SessionGate } from '../state/session-load.js';
 import type { World } from '../state/world.js';
 
 export class ControlPlaneSdkBackend implements SdkBackend {
@@ -19,6 +20,8 @@ export class ControlPlaneSdkBackend implements SdkBackend {
     private readonly notices: NoticeHub,
     private readonly signals?: SignalService,
     private readonly clock?: Clock,
+    /** Present while sessions may still load after a cold start (state/session-load.ts). */
+    private readonly sessionLoad?: SessionGate,
   ) {}
 
   authenticate(token: string): string | undefined {
@@ -57,7 +60,13 @@ export class ControlPlaneSdkBackend implements SdkBackend {
     return this.servers.requestShutdown(serverId);
   }
 
-  self(serverId: string): SdkSelf {
+  self(serverId: string): SdkSelf | Promise<SdkSelf> {
+    // The server's sessions are part of the answer: all of them, also those not yet loaded.
+    if (this.world.sessionsLoading && this.sessionLoad) return this.sessionLoad.server(serverId).then(() => this.selfNow(serverId));
+    return this.selfNow(serverId);
+  }
+
+  private selfNow(serverId: string): SdkSelf {
     const s = this.world.servers.get(serverId);
     if (!s) throw new HandoffError('SERVER_NOT_FOUND', undefined, { serverId });
     return {

@@ -99,6 +99,7 @@ export class SessionService {
 
   /** DELETE /v1/sessions/:id */
   async close(sessionId: string, reason: CloseReason): Promise<Session> {
+    if (this.ctx.world.sessionsLoading) await this.ctx.sessionLoad?.session(sessionId);
     const open = this.ctx.world.sessions.get(sessionId);
     if (!open) {
       const stored = await this.ctx.store.getSession(sessionId);
@@ -131,6 +132,7 @@ export class SessionService {
    * took it).
    */
   async started(serverId: string, playerId: string, joinToken: string | null): Promise<SdkSessionView> {
+    await this.playerLoaded(serverId, playerId);
     const server = this.requireServer(serverId);
     const fleet = this.ctx.world.fleets.get(server.fleet);
     const optional = fleet !== undefined && joinTokenPolicy(fleet) === 'optional';
@@ -163,6 +165,7 @@ export class SessionService {
    * (with `sessionId`) a report about an older session of the player, changes nothing.
    */
   async ended(serverId: string, playerId: string, reason: CloseReason, sessionId: string | null = null): Promise<void> {
+    await this.playerLoaded(serverId, playerId);
     const server = this.requireServer(serverId);
     const session = this.ctx.world.openSessionOf(server.fleet, playerId);
     // Already closed (a retry) or about an older session: answer once what is known is durable.
@@ -185,6 +188,8 @@ export class SessionService {
    * store agrees with the server.
    */
   async reportRoster(serverId: string, report: RosterReport): Promise<void> {
+    // Planned against every session of the server and of its players: waits for all to be loaded.
+    if (this.ctx.world.sessionsLoading) await this.ctx.sessionLoad?.loaded;
     const players = [...new Set(report.players)];
     // The store lookups come first; everything after them is one synchronous step on a fresh
     // read of the world, so no session can change between planning and applying.
@@ -246,6 +251,13 @@ export class SessionService {
       }
     }
     return out;
+  }
+
+  /** While sessions load after a cold start: the player's open session in the server's fleet is read in first. */
+  private async playerLoaded(serverId: string, playerId: string): Promise<void> {
+    const gate = this.ctx.sessionLoad;
+    if (!this.ctx.world.sessionsLoading || !gate) return;
+    await gate.player(this.requireServer(serverId).fleet, playerId);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { NewEvent } from '../core/events.js';
 import type { Notice } from '../sdk/protocol.js';
 import type { Mutation, StateStore } from '../store/port.js';
 import type { Persister } from './persister.js';
+import type { SessionGate } from './session-load.js';
 import type { World } from './world.js';
 
 /** What every service needs: the in-memory world, the way to make changes durable, and time. */
@@ -14,6 +15,11 @@ export interface Ctx {
   clock: Clock;
   /** Delivers a notice to a game server's SDK watch (best effort; standing notices replay). */
   notify: (serverId: string, notice: Notice) => void;
+  /**
+   * Present while open sessions may still be loading after a cold start (session-load.ts): an
+   * operation that needs a session the world may not hold yet asks it first.
+   */
+  sessionLoad?: SessionGate;
 }
 
 export function event(at: number, fleet: string | null, kind: string, subject: string, message: string, data: Record<string, unknown> = {}): Mutation {

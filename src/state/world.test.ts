@@ -46,3 +46,32 @@ describe('World migration tokens', () => {
     expect(world.migrationTokens.size).toBe(0);
   });
 });
+
+describe('World sessions loaded after a cold start', () => {
+  const open = (id: string, server: string, openedAt: number) =>
+    sampleSession({ id, playerId: `p-${id}`, server, state: 'Reserved', openedAt, connectedAt: null, closedAt: null, closeReason: null });
+
+  it('counts sessions not loaded yet, takes each in once, and never revives one closed while loading', () => {
+    const world = new World();
+    world.beginSessionLoad(new Map([['srv_a', 2]]));
+    expect(world.used('srv_a')).toBe(2);
+    expect(world.adoptStoredSession(open('a', 'srv_a', 10))).toBe(true);
+    expect(world.adoptStoredSession(open('a', 'srv_a', 10))).toBe(false);
+    expect(world.used('srv_a')).toBe(2);
+    world.closeSession('a', 'ended', 50);
+    // A chunk read before that close committed still lists it as open.
+    expect(world.adoptStoredSession(open('a', 'srv_a', 10))).toBe(false);
+    expect(world.used('srv_a')).toBe(1);
+    expect(world.finishSessionLoad()).toBe(1);
+    expect(world.used('srv_a')).toBe(0);
+  });
+
+  it('keeps reservations loaded late in opening order for expiry', () => {
+    const world = new World();
+    world.beginSessionLoad(new Map([['srv_a', 1]]));
+    world.addSession(open('new', 'srv_a', 100));
+    world.adoptStoredSession(open('old', 'srv_a', 10));
+    expect(world.finishSessionLoad()).toBe(0);
+    expect(world.expiredReservations(50, 10)).toEqual(['old']);
+  });
+});

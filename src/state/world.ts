@@ -57,6 +57,14 @@ export class World {
   private readonly touched = new Map<string, Set<string>>();
   /** Set while a snapshot is read in (see `reset`). */
   private loading = false;
+  /**
+   * While open sessions still stream in after a cold start (`state/session-load.ts`): per server,
+   * how many of its open sessions are in the store but not yet here. `used` counts them, so the
+   * allocator never gives out a seat a not-yet-loaded session holds. Null once all are loaded.
+   */
+  private pending: Map<string, number> | null = null;
+  /** Sessions closed here while loading: a chunk read before their close committed must not revive them. */
+  private readonly closedWhileLoading = new Set<string>();
 
   static fromSnapshot(s: Snapshot): World {
     const w = new World();
@@ -72,6 +80,8 @@ export class World {
       m.clear();
     }
     this.capacity.clear();
+    this.pending = null;
+    this.closedWhileLoading.clear();
     for (const b of s.builds) this.putBuild(b);
     for (const f of s.fleets) this.fleets.set(f.name, f);
     for (const srv of s.servers) this.putServer(srv);
@@ -178,9 +188,62 @@ export class World {
     return servers ? [...servers.values()] : [];
   }
 
-  /** Open sessions on a server (reserved or connected). */
+  /** Open sessions on a server (reserved or connected), counting those not yet loaded. */
   used(serverId: string): number {
-    return this.sessionsByServer.get(serverId)?.size ?? 0;
+    return (this.sessionsByServer.get(serverId)?.size ?? 0) + (this.pending?.get(serverId) ?? 0);
+  }
+
+  /** True while open sessions are still being loaded (some lookups must then ask the store). */
+  get sessionsLoading(): boolean {
+    return this.pending !== null;
+  }
+
+  /** Starts a lazy load: `openCounts` are the store's open sessions per server, none of them here yet. */
+  beginSessionLoad(openCounts: ReadonlyMap<string, number>): void {
+    this.pending = new Map(openCounts);
+    for (const id of openCounts.keys()) this.syncCapacity(id);
+  }
+
+  /**
+   * Takes in a session read from the store while loading, unless it is here already (loaded by
+   * a lookup, or opened since the start) or was closed here since. True when taken in.
+   */
+  adoptStoredSession(s: Session): boolean {
+    if (this.pending === null || s.state === 'Closed' || this.sessions.has(s.id) || this.closedWhileLoading.has(s.id)) return false;
+    // Every open session in the store that is not here was counted at the start: it moves from
+    // pending to loaded, so `used` (and the capacity index) does not change.
+    const left = (this.pending.get(s.server) ?? 0) - 1;
+    if (left > 0) this.pending.set(s.server, left);
+    else this.pending.delete(s.server);
+    // The player's newer session opened here since the start stays the one found by player.
+    const current = this.sessionByPlayer.get(key(s.fleet, s.playerId));
+    this.loading = true;
+    try {
+      this.addSession(s);
+    } finally {
+      this.loading = false;
+    }
+    if (current !== undefined) this.sessionByPlayer.set(key(s.fleet, s.playerId), current);
+    if (left < 0) this.syncCapacity(s.server);
+    return true;
+  }
+
+  /** Ends a lazy load; returns how many counted sessions never arrived (0 unless the store changed under us). */
+  finishSessionLoad(): number {
+    const pending = this.pending;
+    if (pending === null) return 0;
+    this.pending = null;
+    this.closedWhileLoading.clear();
+    let missing = 0;
+    for (const [id, n] of pending) {
+      missing += n;
+      this.syncCapacity(id);
+    }
+    // Reservations loaded late went in after newer ones: expiry reads them in opening order.
+    const order = [...this.reservedOrder].sort((a, b) => a[1] - b[1]);
+    this.reservedOrder.clear();
+    for (const [id, at] of order) this.reservedOrder.set(id, at);
+    return missing;
   }
 
   sessionsOn(serverId: string): Session[] {
@@ -241,6 +304,7 @@ export class World {
   closeSession(id: string, reason: CloseReason, now: number): Session | undefined {
     const s = this.sessions.get(id);
     if (!s) return undefined;
+    if (this.pending !== null) this.closedWhileLoading.add(id);
     this.sessions.delete(id);
     this.reservedOrder.delete(id);
     const set = this.sessionsByServer.get(s.server);

@@ -135,6 +135,23 @@ export interface RetentionStats {
  * Every adapter passes `contract.ts`. A resolved `commit` is durable: it survives `kill -9`
  * of the control plane. Lists are newest first unless noted.
  */
+/**
+ * A store that can hand over the open sessions after the rest of the state (see
+ * `state/session-load.ts`): a cold start reads servers, fleets and per-server open-session
+ * counts first, answers allocations from those counts, and streams the sessions in behind.
+ * Optional: a store without it is loaded whole by `load`.
+ */
+export interface LazySessionReads {
+  /** `load(now)` without the open sessions (`openSessions` empty), plus each server's count of them, read consistently. */
+  loadWithoutSessions(now: number): Promise<{ snapshot: Snapshot; openCounts: Map<string, number> }>;
+  /** Open sessions after `after` in (openedAt, id) order, at most `limit`. */
+  openSessionsAfter(after: { openedAt: number; id: string } | null, limit: number): Promise<Session[]>;
+}
+
+export function hasLazySessionReads(store: object): store is LazySessionReads {
+  return 'loadWithoutSessions' in store && 'openSessionsAfter' in store;
+}
+
 export interface StateStore {
   readonly kind: 'sqlite' | 'postgres';
   commit(mutations: readonly Mutation[]): Promise<void>;

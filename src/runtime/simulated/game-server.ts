@@ -116,6 +116,18 @@ export class SimulatedGameServer implements ProgramInstance {
     }
   }
 
+  /**
+   * Seats a player whose session the control plane's store already holds as Connected, without
+   * asking it: for state written in bulk straight into the store while the control plane is down
+   * (the scale bench). The player is in the roster the server reports when its watch next
+   * connects, as after any control-plane restart. False when the server is not accepting.
+   */
+  seatConfirmed(conn: PlayerConnection, sessionId: string): boolean {
+    if (!this.accepting) return false;
+    this.players.set(conn.playerId, { sessionId, conn });
+    return true;
+  }
+
   /** The player leaves (or drops and does not come back): reported until delivered or the delivery window ends. */
   leave(playerId: string, reason: 'ended' | 'disconnected' = 'ended'): void {
     const p = this.players.get(playerId);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decideCheckpoint, DefaultCheckpointPolicy, resolveCheckpointPolicy, type WalState } from './checkpoint-policy.js';
 
-const policy = { intervalMs: 1_000, maxWalBytes: 1_000_000, idleAfterMs: 10_000 };
+const policy = { intervalMs: 1_000, maxWalBytes: 1_000_000, idleAfterMs: 10_000, truncateWaitMs: 200 };
 const at = (s: Partial<WalState>): WalState => ({ now: 100_000, walBytes: 0, commitsSinceCheckpoint: 0, lastCommitAt: 0, ...s });
 
 describe('decideCheckpoint', () => {

@@ -10,6 +10,9 @@
  *   never catches up at the instant a writer starts, so SQLite never rewinds the WAL and the file
  *   grows for ever. TRUNCATE blocks writers while it copies what PASSIVE left (little) and resets
  *   the file to zero bytes: a short wait once per `maxWalBytes` of writes, not per 4 MB.
+ *   It is preceded by a PASSIVE and waits for readers at most `truncateWaitMs` (checkpoint.ts), so
+ *   writers are never held long: a TRUNCATE that waited 5 s for a reader outlasted a commit's 5 s
+ *   busy timeout under the scale bench's writes, the commit failed and the control plane stopped.
  * - TRUNCATE when idle for `idleAfterMs` with a non-empty WAL: returns the disk space while
  *   nobody is writing, so nobody waits.
  */
@@ -21,12 +24,18 @@ export interface CheckpointPolicy {
   maxWalBytes: number;
   /** Quiet time after the last commit before the WAL is truncated. Default 10 s. */
   idleAfterMs: number;
+  /**
+   * How long a TRUNCATE waits for readers (holding writers back meanwhile) before it settles
+   * for what it could copy. Default 200 ms: far inside the store's 5 s busy timeout for commits.
+   */
+  truncateWaitMs: number;
 }
 
 export const DefaultCheckpointPolicy: CheckpointPolicy = {
   intervalMs: 1_000,
   maxWalBytes: 64 * 1024 * 1024,
   idleAfterMs: 10_000,
+  truncateWaitMs: 200,
 };
 
 export interface WalState {

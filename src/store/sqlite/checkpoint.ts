@@ -14,12 +14,19 @@ const WorkerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
-db.pragma('busy_timeout = 5000');
+db.pragma('busy_timeout = ' + workerData.truncateWaitMs);
 db.pragma('synchronous = FULL');
 db.pragma('wal_autocheckpoint = 0');
 parentPort.on('message', (m) => {
   if (m.mode === 'close') { db.close(); parentPort.close(); return; }
   try {
+    // A TRUNCATE holds the write lock from the moment it starts waiting for readers until the
+    // file is rewound. So a PASSIVE first copies what it can with writers running, and the
+    // TRUNCATE after it waits at most truncateWaitMs (this connection's busy timeout) for readers
+    // before carrying on as a PASSIVE would: commits wait for it a bounded time, well inside their
+    // own 5 s busy timeout, instead of failing with "database is locked" (and stopping the
+    // control plane) behind a checkpoint that waited 5 s for a reader.
+    if (m.mode === 'TRUNCATE') db.pragma('wal_checkpoint(PASSIVE)');
     const [r] = db.pragma('wal_checkpoint(' + m.mode + ')');
     parentPort.postMessage({ id: m.id, busy: r.busy, log: r.log, checkpointed: r.checkpointed });
   } catch (e) {
@@ -57,7 +64,7 @@ export class Checkpointer {
     private readonly onError: (e: Error) => void = (e) => process.emitWarning(`WAL checkpoint failed: ${e.message}`),
   ) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WorkerSource, { eval: true, workerData: { driver, path: dbPath } });
+    this.worker = new Worker(WorkerSource, { eval: true, workerData: { driver, path: dbPath, truncateWaitMs: Math.ceil(policy.truncateWaitMs) } });
     // Never keeps the process alive on its own; `close` ends it explicitly.
     this.worker.unref();
     this.worker.on('message', (m: { id: number; error?: string } & CheckpointResult) => {

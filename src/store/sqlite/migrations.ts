@@ -179,6 +179,12 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Each server's open-session count at a cold start (loadWithoutSessions): a covering scan
+    // of this partial index, not of every session ever kept.
+    version: 8,
+    sql: `CREATE INDEX sessions_open_by_server ON sessions (server) WHERE open = 1;`,
+  },
 ];
 
 /** The newest schema version this code knows. */

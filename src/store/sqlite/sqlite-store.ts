@@ -20,6 +20,7 @@ import type {
   RolloutQuery,
   ServerQuery,
   SessionQuery,
+  LazySessionReads,
   Snapshot,
   StateStore,
 } from '../port.js';
@@ -67,7 +68,7 @@ export interface SqliteStoreOptions {
  * call runs to completion before it returns its promise; concurrent callers are serialised by
  * the event loop and a batch is never interleaved with another.
  */
-export class SqliteStore implements StateStore {
+export class SqliteStore implements StateStore, LazySessionReads {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly writes: Record<Exclude<Mutation['kind'], 'putEnvironment' | 'putEnvSnapshot' | 'putWebhook' | 'deleteWebhook' | 'putDelivery' | 'putHost'>, Statement>;
@@ -78,7 +79,8 @@ export class SqliteStore implements StateStore {
   private readonly queries = new Map<string, Statement>();
   private readonly plucked = new Map<string, Statement>();
   private readonly applyBatch: Database.Transaction<(mutations: readonly Mutation[]) => void>;
-  private readonly readSnapshot: Database.Transaction<(now: number) => Snapshot>;
+  private readonly readSnapshot: Database.Transaction<(now: number, sessions: boolean) => Snapshot>;
+  private readonly readCounts: Database.Transaction<(now: number) => { snapshot: Snapshot; openCounts: Map<string, number> }>;
 
   /**
    * Opens (creating if needed) and migrates the database at `path`; `':memory:'` for a
@@ -166,15 +168,13 @@ export class SqliteStore implements StateStore {
       for (const m of mutations) this.apply(m);
     });
     // A read transaction, so the snapshot is consistent even if another process writes meanwhile.
-    this.readSnapshot = db.transaction((now: number): Snapshot => ({
+    this.readSnapshot = db.transaction((now: number, sessions: boolean): Snapshot => ({
       builds: this.docs<Build>('SELECT doc FROM builds ORDER BY created_at DESC, id DESC'),
       fleets: this.docs<Fleet>('SELECT doc FROM fleets ORDER BY name'),
       servers: this.docs<GameServer>(
         'SELECT doc FROM servers WHERE terminal = 0 ORDER BY created_at DESC, id DESC',
       ),
-      openSessions: this.docs<Session>(
-        'SELECT doc FROM sessions WHERE open = 1 ORDER BY opened_at DESC, id DESC',
-      ),
+      openSessions: sessions ? this.docs<Session>('SELECT doc FROM sessions WHERE open = 1 ORDER BY opened_at DESC, id DESC') : [],
       activeRollouts: this.docs<Rollout>(
         'SELECT doc FROM rollouts WHERE terminal = 0 ORDER BY created_at DESC, id DESC',
       ),
@@ -192,6 +192,14 @@ export class SqliteStore implements StateStore {
         ),
       ),
     }));
+    // One read transaction: no session can open or close between the snapshot and the counts.
+    this.readCounts = db.transaction((now: number) => {
+      const snapshot = this.readSnapshot(now, false);
+      const openCounts = new Map<string, number>();
+      const counts = this.rows<{ server: string; n: number }>('SELECT server, COUNT(*) AS n FROM sessions WHERE open = 1 GROUP BY server');
+      for (const r of counts) openCounts.set(r.server, r.n);
+      return { snapshot, openCounts };
+    });
   }
 
   async commit(mutations: readonly Mutation[]): Promise<void> {
@@ -208,7 +216,19 @@ export class SqliteStore implements StateStore {
   }
 
   load(now: number): Promise<Snapshot> {
-    return guard(READ_FAILED, () => this.readSnapshot(now));
+    return guard(READ_FAILED, () => this.readSnapshot(now, true));
+  }
+
+  loadWithoutSessions(now: number): Promise<{ snapshot: Snapshot; openCounts: Map<string, number> }> {
+    return guard(READ_FAILED, () => this.readCounts(now));
+  }
+
+  openSessionsAfter(after: { openedAt: number; id: string } | null, limit: number): Promise<Session[]> {
+    // Ascending over the partial index `sessions_open` (read backwards): a keyset page, so each
+    // chunk costs its own rows whatever came before it.
+    return guard(READ_FAILED, () => after === null
+      ? this.docs<Session>('SELECT doc FROM sessions WHERE open = 1 ORDER BY opened_at, id LIMIT ?', [limit])
+      : this.docs<Session>('SELECT doc FROM sessions WHERE open = 1 AND (opened_at, id) > (?, ?) ORDER BY opened_at, id LIMIT ?', [after.openedAt, after.id, limit]));
   }
 
   getBuild(id: string): Promise<Build | undefined> {
