@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { LaunchValidator } from '../builds/service.js';
-import type { TimerHandle } from '../core/clock.js';
+import { PeriodicPass } from '../core/periodic.js';
 import { HandoffError } from '../core/errors.js';
 import type { BuildRole } from '../fleet/plan-fleet.js';
 import type { RolloutStart } from '../rollout/model.js';
@@ -41,15 +41,15 @@ export type ApplyEnvResult = 'created' | 'updated' | 'unchanged';
 
 export class EnvironmentService {
   private readonly envs = new Map<string, Environment>();
-  private timer: TimerHandle | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private readonly loop: PeriodicPass;
 
   private constructor(
     private readonly ctx: Ctx,
     private readonly rollouts: RolloutService,
     private readonly opts: EnvironmentServiceOptions,
-  ) {}
+  ) {
+    this.loop = new PeriodicPass(ctx.clock, opts.intervalMs, () => this.tick());
+  }
 
   static async create(ctx: Ctx, rollouts: RolloutService, opts: EnvironmentServiceOptions): Promise<EnvironmentService> {
     const s = new EnvironmentService(ctx, rollouts, opts);
@@ -165,14 +165,11 @@ export class EnvironmentService {
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass of the cycle over every environment. */
@@ -191,16 +188,6 @@ export class EnvironmentService {
         this.opts.onError(e);
       }
     }
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.ctx.clock.setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = null;
-        this.schedule();
-      });
-    }, this.opts.intervalMs);
   }
 
   private observe(env: Environment): FleetObservation[] {

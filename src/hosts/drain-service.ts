@@ -7,7 +7,7 @@
 import type { Ctx } from '../state/context.js';
 import { event } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
-import type { TimerHandle } from '../core/clock.js';
+import { PeriodicPass } from '../core/periodic.js';
 import { planHostDrain, type DrainingServer } from './plan-drain.js';
 import type { HostService } from './service.js';
 
@@ -24,21 +24,18 @@ export interface HostDrainDeps {
 }
 
 export class HostDrainService {
-  private timer: TimerHandle | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private readonly loop: PeriodicPass;
 
-  constructor(private readonly ctx: Ctx, private readonly deps: HostDrainDeps) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule();
+  constructor(private readonly ctx: Ctx, private readonly deps: HostDrainDeps) {
+    this.loop = new PeriodicPass(ctx.clock, deps.intervalMs, () => this.tick());
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass over every host draining with a deadline. */
@@ -60,15 +57,5 @@ export class HostDrainService {
         this.deps.onError(e);
       }
     }
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.ctx.clock.setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = null;
-        this.schedule();
-      });
-    }, this.deps.intervalMs);
   }
 }

@@ -7,7 +7,8 @@
  * loses none: at worst an attempt whose answer was not yet recorded is sent again (receivers
  * de-duplicate on the `Handoff-Delivery` id).
  */
-import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { PeriodicPass } from '../core/periodic.js';
 import { HandoffError } from '../core/errors.js';
 import { checkUrls, egressPolicy, type EgressPolicy } from '../net/egress.js';
 import { guardedPost } from '../net/post.js';
@@ -36,15 +37,15 @@ export interface NotifierOptions {
 
 export class Notifier {
   private readonly hooks = new Map<string, Webhook>();
-  private timer: TimerHandle | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private readonly loop: PeriodicPass;
 
   private constructor(
     private readonly ctx: Ctx,
     private readonly clock: Clock,
     private readonly opts: NotifierOptions,
-  ) {}
+  ) {
+    this.loop = new PeriodicPass(clock, opts.intervalMs, () => this.tick());
+  }
 
   static async create(ctx: Ctx, opts: NotifierOptions): Promise<Notifier> {
     const n = new Notifier(ctx, ctx.clock, opts);
@@ -105,14 +106,11 @@ export class Notifier {
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) this.clock.clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass: move new release events into the outbox, then send what is due. */
@@ -123,16 +121,6 @@ export class Notifier {
     } catch (e) {
       this.opts.onError(e);
     }
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.running = this.tick().finally(() => {
-        this.running = null;
-        this.schedule();
-      });
-    }, this.opts.intervalMs);
   }
 
   /** Follows the event log from the cursor; the deliveries and the new cursor commit together. */
