@@ -14,7 +14,7 @@ import { Api, must } from '../e2e/support/api.js';
 import { Player } from '../e2e/support/player.js';
 import { FLEET, V1, arenaBuild } from '../e2e/support/release.js';
 import { waitFor } from '../e2e/support/wait.js';
-import { createNetNs, destroyNetNs, netnsUnavailable, type NetNs } from './netns.js';
+import { apiRequest, createNetNs, destroyNetNs, netnsUnavailable, type NetNs } from './netns.js';
 
 const unavailable = netnsUnavailable();
 if (unavailable) console.warn(`hosts-netns: skipped: ${unavailable}`);
@@ -37,12 +37,7 @@ describe.skipIf(unavailable !== null)('hosts in their own network namespaces', (
   let cp: ControlPlane;
   let api: Api;
 
-  const request = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${cp.url}${p}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const request = apiRequest(() => cp.url);
   const agentArgsFor = (h: (typeof HOSTS)[number], ns: NetNs): string[] => [
     '--control-plane', cp.url, '--host-id', h.id, '--zone', h.zone, '--region', 'eu', '--public-address', ns.address,
     '--port-range', '7400-7420', '--slots', '4', '--data-dir', path.join(dir, h.id), '--sdk-port', '7351', '--heartbeat-ms', '500',

@@ -19,7 +19,7 @@ import { Api, must, type RolloutView } from '../e2e/support/api.js';
 import { Player } from '../e2e/support/player.js';
 import { FLEET, V1, V2, arenaBuild, expectNoInterruptedSessions, waitForBuildStopped, waitForPhase } from '../e2e/support/release.js';
 import { waitFor } from '../e2e/support/wait.js';
-import { createNetNs, destroyNetNs, netnsUnavailable, type NetNs } from './netns.js';
+import { apiRequest, createNetNs, destroyNetNs, netnsUnavailable, type NetNs } from './netns.js';
 
 const unavailable = netnsUnavailable();
 if (unavailable) console.warn(`hosts-release: skipped: ${unavailable}`);
@@ -45,12 +45,7 @@ describe.skipIf(unavailable !== null)('releases across hosts in their own networ
   let cp: ControlPlane;
   let api: Api;
 
-  const request = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${cp.url}${p}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = (await res.json()) as T;
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const request = apiRequest(() => cp.url);
   const hosts = async (): Promise<HostView[]> => (await request<{ items: HostView[] }>('GET', '/v1/hosts')).items;
   /** The zones running live servers of `build`. */
   const zonesOf = async (build: string): Promise<string[]> => {

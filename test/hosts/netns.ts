@@ -83,3 +83,16 @@ export function destroyNetNs(ns: NetNs): void {
 export function setLink(ns: NetNs, up: boolean): void {
   ip('link', 'set', ns.veth, up ? 'up' : 'down');
 }
+
+/**
+ * A JSON call to the control plane (`url()` read per call: the plane starts in `beforeAll`);
+ * a non-2xx answer throws with its body, so a test fails saying what the API refused.
+ */
+export function apiRequest(url: () => string): <T>(method: string, p: string, body?: unknown) => Promise<T> {
+  return async <T>(method: string, p: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${url()}${p}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
