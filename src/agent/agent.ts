@@ -12,6 +12,7 @@ import type { HostRegistration } from '../hosts/model.js';
 import { LocalRuntime } from '../runtime/local/local-runtime.js';
 import type { RuntimeExit, RuntimeInstance, ServerLaunch } from '../runtime/port.js';
 import { AGENT_PROTOCOL_VERSION, parseToAgent, type FromAgent, type RuntimeOp, type ToAgent } from './protocol.js';
+import { nextAttempt, type AttemptOutcome } from './reconnect.js';
 import { SdkProxy } from './sdk-proxy.js';
 
 export interface AgentOptions {
@@ -34,7 +35,9 @@ export class Agent {
   private readonly servers = new Map<string, RuntimeInstance>();
   /** Exits not yet told to a control plane: sent after the next welcome. */
   private readonly unsent: RuntimeExit[] = [];
-  private next = 0;
+  /** The control-plane URL being tried, and immediate retries since the last wait (reconnect.ts). */
+  private current = 0;
+  private quick = 0;
   private stopped = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
@@ -104,20 +107,28 @@ export class Agent {
 
   private connect(): void {
     if (this.stopped) return;
-    const base = this.opts.controlPlanes[this.next++ % this.opts.controlPlanes.length] ?? '';
+    const base = this.opts.controlPlanes[this.current] ?? '';
     const url = `${base.replace(/^http/i, 'ws').replace(/\/+$/, '')}/v1/hosts/${encodeURIComponent(this.opts.host.id)}/agent`;
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.opts.token}` }, handshakeTimeout: 10_000 });
     this.ws = ws;
+    let outcome: AttemptOutcome = { kind: 'failed' };
     ws.on('open', () => {
       const hello: FromAgent = { t: 'hello', protocol: AGENT_PROTOCOL_VERSION, host: this.opts.host, servers: [...this.servers.values()] };
       ws.send(JSON.stringify(hello));
     });
     ws.on('message', (data) => this.receive(ws, data.toString()));
     ws.on('unexpected-response', (_req, res) => {
-      this.log(`agent: ${base} refused the connection (HTTP ${res.statusCode})`);
-      ws.terminate();
+      // Read the coded body: a follower's NO_LEADER means "try the next URL now", not "back off".
+      let body = '';
+      res.on('data', (d: Buffer) => { if (body.length < 4096) body += d.toString(); });
+      res.on('error', () => ws.terminate());
+      res.on('end', () => {
+        outcome = refusal(body);
+        this.log(`agent: ${base} refused the connection (HTTP ${res.statusCode}${outcome.kind === 'not-leader' ? ', not the leader' : ''})`);
+        ws.terminate();
+      });
     });
-    ws.on('error', (e) => this.log(`agent: connection to ${base} failed: ${e.message}`));
+    ws.on('error', (e) => { if (outcome.kind === 'failed') this.log(`agent: connection to ${base} failed: ${e.message}`); });
     ws.on('close', (code, reason) => {
       if (this.ws !== ws) return;
       this.ws = null;
@@ -125,7 +136,11 @@ export class Agent {
       clearInterval(this.heartbeat);
       this.sdk.disconnected();
       if (code >= 4000) this.log(`agent: ${base} closed the connection: ${code} ${reason.toString()}`);
-      if (!this.stopped) this.retry = setTimeout(() => this.connect(), this.opts.reconnectMs ?? 1_000);
+      if (this.stopped) return;
+      const next = nextAttempt({ urls: this.opts.controlPlanes, current: this.current, outcome, quick: this.quick, reconnectMs: this.opts.reconnectMs ?? 1_000 });
+      this.current = next.index;
+      this.quick = next.quick;
+      this.retry = setTimeout(() => this.connect(), next.delayMs);
     });
   }
 
@@ -135,6 +150,7 @@ export class Agent {
     switch (m.t) {
       case 'welcome':
         this.welcomed = true;
+        this.quick = 0;
         this.log(`agent: host ${this.opts.host.id} connected`);
         for (const exit of this.unsent.splice(0)) this.send({ t: 'exit', exit });
         this.heartbeat = setInterval(() => this.send({ t: 'heartbeat' }), this.opts.heartbeatMs ?? 2_000);
@@ -193,6 +209,18 @@ export class Agent {
     if (!ws || !this.welcomed || ws.readyState !== WebSocket.OPEN) return false;
     ws.send(JSON.stringify(m));
     return true;
+  }
+}
+
+/** A refusal's coded body: NO_LEADER (from a follower, cluster/follower.ts) or anything else. */
+function refusal(body: string): AttemptOutcome {
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: unknown; details?: { leader?: unknown } } };
+    if (parsed.error?.code !== 'NO_LEADER') return { kind: 'failed' };
+    const leader = parsed.error.details?.leader;
+    return typeof leader === 'string' ? { kind: 'not-leader', leaderUrl: leader } : { kind: 'not-leader' };
+  } catch {
+    return { kind: 'failed' };
   }
 }
 

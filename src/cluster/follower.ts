@@ -5,7 +5,8 @@
  * — to the leader, streaming the request and the answer through unchanged. Without a leader (a take-over under way) or when
  * the leader does not answer, it says so with 503 NO_LEADER, which clients retry.
  */
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { HandoffError } from '../core/errors.js';
 import type { ClusterView } from './model.js';
 
@@ -20,6 +21,14 @@ export interface FollowerDeps {
 /** Hop-by-hop headers: they describe one connection, not the request, so they are not forwarded. */
 const HopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
+/**
+ * Reads only the leader can answer: the host registry lives in the leader's memory (which agents
+ * are connected, their heartbeats), not in the store a follower reads, so these are forwarded.
+ */
+export function leaderOnlyRead(path: string): boolean {
+  return path === '/v1/hosts' || path.startsWith('/v1/hosts/');
+}
+
 export function followerHandler(deps: FollowerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handle(deps, req, res).catch((e: unknown) => send(res, e instanceof HandoffError ? e : new HandoffError('NO_LEADER', undefined, { cause: String(e) })));
@@ -29,7 +38,7 @@ export function followerHandler(deps: FollowerDeps): (req: IncomingMessage, res:
 async function handle(deps: FollowerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   if (req.method === 'GET' && path === '/healthz') return json(res, 200, { ok: true, role: 'follower', replica: deps.self });
-  if (req.method === 'GET' && path.startsWith('/v1/') && path !== '/v1/cluster' && deps.reads) {
+  if (req.method === 'GET' && path.startsWith('/v1/') && path !== '/v1/cluster' && !leaderOnlyRead(path) && deps.reads) {
     const plane = await deps.reads();
     res.setHeader('x-handoff-served-by', deps.self);
     res.setHeader('x-handoff-state-age-ms', String(Math.max(0, (deps.now ?? Date.now)() - plane.loadedAt)));
@@ -40,6 +49,28 @@ async function handle(deps: FollowerDeps, req: IncomingMessage, res: ServerRespo
   const leader = view.leader;
   if (!leader || leader.id === deps.self) throw new HandoffError('NO_LEADER');
   await forward(req, res, leader.id, leader.url, deps.self);
+}
+
+/**
+ * For `server.on('upgrade')` on a follower: agents hold a WebSocket to the leader only (it runs
+ * their game servers), so a follower refuses at once with 503 NO_LEADER naming the leader's URL
+ * when it knows one, and the agent tries its next control-plane URL without backing off.
+ */
+export function followerUpgrade(deps: Pick<FollowerDeps, 'self' | 'view'>): (req: IncomingMessage, socket: Duplex) => void {
+  return (_req, socket) => {
+    const answer = (leaderUrl: string | undefined): void => {
+      const error = new HandoffError('NO_LEADER', `replica ${deps.self} does not lead; agents connect to the leader`, {
+        replica: deps.self, ...(leaderUrl ? { leader: leaderUrl } : {}),
+      });
+      const json = JSON.stringify(error.toBody());
+      socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\nConnection: close\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    };
+    socket.on('error', () => undefined);
+    deps.view().then(
+      (view) => answer(view.leader && view.leader.id !== deps.self ? view.leader.url : undefined),
+      () => answer(undefined),
+    );
+  };
 }
 
 export interface FollowerSdkDeps {

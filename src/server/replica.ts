@@ -10,7 +10,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import { followerHandler, followerSdkHandler } from '../cluster/follower.js';
+import { followerHandler, followerSdkHandler, followerUpgrade } from '../cluster/follower.js';
 import type { ClusterView } from '../cluster/model.js';
 import { SDK_PROTOCOL_HEADER, SDK_PROTOCOL_VERSION } from '../sdk/protocol.js';
 import { SystemClock } from '../core/clock.js';
@@ -97,7 +97,10 @@ export async function startReplica(
 
   const view = { view: () => leadership.view() };
   const reads = new FollowerReads(store, options, new SystemClock(), view, replica.readMaxAgeMs ?? 1_000, hooks.log);
-  follower = await listen(createServer(followerHandler({ self: id, view: view.view, reads: () => reads.current() })), options.port, options.host);
+  const api = createServer(followerHandler({ self: id, view: view.view, reads: () => reads.current() }));
+  // Agents' WebSockets (docs/hosts.md) go to the leader only: refused here with the leader's URL.
+  api.on('upgrade', followerUpgrade({ self: id, view: view.view }));
+  follower = await listen(api, options.port, options.host);
   // Every game-server call on a follower needs the leader's SDK address: a view a quarter of a
   // second old is fresh enough (a take-over takes longer) and spares the database.
   const sdkView = recentView(() => leadership.view(), 250);
