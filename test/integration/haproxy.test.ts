@@ -16,6 +16,7 @@ import { describePg, dropDatabase, freshDatabase } from '../support/postgres.js'
 // Skipped (reason in the title) only where haproxy is not installed: `.ci/run` installs it, so CI
 // always runs this; a developer machine without it still runs the rest of the suite.
 const haproxy = spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).status === 0;
+// Skip reason: haproxy is not installed here (CI installs it, so CI never skips this).
 const suite = haproxy ? describePg : (name: string, fn: () => void) => describe.skip(`${name} (skipped: no haproxy on PATH; apt-get install haproxy)`, fn);
 
 async function call(base: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: Json; headers: Headers }> {

@@ -48,6 +48,7 @@ function previousRelease(): { tag: string } | { skip: string } {
 // Skipped (reason in the title) only without a previous `v*` tag or when package-lock.json changed
 // since it: the old release is run with this checkout's node_modules, which must match its own.
 const previous = previousRelease();
+// Skip reason: no previous release reachable (no v* tag, no commit in test/compat/previous-release) or changed dependencies.
 const suite = 'tag' in previous ? describePg : (name: string, fn: () => void) => describe.skip(`${name} (skipped: ${'skip' in previous ? previous.skip : ''})`, fn);
 const tag = 'tag' in previous ? previous.tag : '';
 

@@ -20,6 +20,7 @@ export function postgresAdminUrl(): string | null {
 export function describePg(name: string, fn: () => void): void {
   const pg = inject('postgres');
   if ('url' in pg) describe(name, fn);
+  // Skip reason: no PostgreSQL binaries on this machine (CI installs them, so CI never skips).
   else describe.skip(`${name} (skipped: ${pg.skipped})`, fn);
 }
 

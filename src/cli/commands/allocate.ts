@@ -2,6 +2,7 @@ import { defineCommand, ExitCodes, printResult, type Parsed } from '../command.j
 import { parseKeyValues } from '../parse.js';
 import { expectPositionals, parseCommandArgs, UsageError } from '../usage.js';
 import type { AllocationView } from '../views.js';
+import type { AllocationRequest } from '../../client/allocation-client.js';
 
 export const allocateUsage = `Usage: handoff allocate FLEET --player ID [flags]
 
@@ -22,19 +23,8 @@ A player who already has an open session gets it back (reconnect).
                           the new build, with their party
   --json                  print the API response`;
 
-export interface AllocateInput {
-  fleet: string;
-  playerId: string;
-  partyId?: string;
-  clientVersion?: string;
-  region?: string;
-  regions?: string[];
-  zones?: string[];
-  regionFallback?: 'any' | 'none';
-  attributes?: Record<string, string>;
-  idempotencyKey?: string;
-  migrationToken?: string;
-}
+/** The API's allocation body (the public client's type), plus the CLI's idempotency key. */
+export type AllocateInput = AllocationRequest & { idempotencyKey?: string };
 
 /** Builds the `POST /v1/allocations` body, leaving out what was not given so server defaults apply. */
 export function parseAllocate(args: readonly string[]): Parsed<AllocateInput> {
