@@ -18,7 +18,7 @@ export interface WaitingFleet {
   since: number;
 }
 
-export const DefaultFirstPlanBudget = 20_000;
+export const DefaultFirstPlanBudget = 10_000;
 
 /** The fleets to plan whole in this pass; the rest of `waiting` waits. */
 export function chooseFirstPlans(waiting: readonly WaitingFleet[], budget: number): Set<string> {

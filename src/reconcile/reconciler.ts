@@ -46,7 +46,7 @@ export interface ReconcilerOptions {
   sweepSlice?: number;
   /**
    * Servers of fleets with no memo yet (after a restart, or new) a pass plans whole; the other
-   * such fleets wait for a later pass (first-plans.ts). Default 20,000.
+   * such fleets wait for a later pass (first-plans.ts). Default 10,000.
    */
   firstPlanBudget?: number;
 }
