@@ -5,7 +5,7 @@
  * from /proc, the API for setup calls, and a shutdown that verifies no game server is left.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { createWriteStream, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -67,10 +67,14 @@ export class ControlPlaneChild {
     const env = { ...process.env, NODE_OPTIONS: o.inspector ? '--inspect=127.0.0.1:0' : '' };
     const child = spawn(path.join(o.root, 'bin', 'handoff'), args, { cwd: o.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stderrTail: string[] = [];
+    const log = createWriteStream(path.join(o.dataDir, 'control-plane.stderr.log'), { flags: 'a' });
+    child.once('exit', () => log.end());
     let inspectorUrl: string | null = null;
     const inspectorSeen = new Promise<void>((resolve) => {
       if (!o.inspector) resolve();
       createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
+        // Also kept whole in the data dir, which the bench keeps when something failed.
+        log.write(`${line}\n`);
         stderrTail.push(line);
         if (stderrTail.length > 200) stderrTail.shift();
         const m = /Debugger listening on (ws:\/\/\S+)/.exec(line);

@@ -18,6 +18,7 @@ import type { Mutation } from '../store/port.js';
 import type { GameServer } from '../fleet/model.js';
 import type { BuildRole, FleetAction, ServerObservation } from '../fleet/plan-fleet.js';
 import type { FleetMemo} from './incremental.js';
+import { chooseFirstPlans, DefaultFirstPlanBudget, type WaitingFleet } from './first-plans.js';
 import { nextSweepSlice, startSweep, type SweepCursor } from './sweep.js';
 import { planIncrementally, rolesKey } from './incremental.js';
 import type { ServerService } from '../fleet/servers.js';
@@ -43,6 +44,11 @@ export interface ReconcilerOptions {
   fullSweepMs?: number;
   /** Servers a sweep takes per pass, so no pass plans a large fleet whole. Default 1,000. */
   sweepSlice?: number;
+  /**
+   * Servers of fleets with no memo yet (after a restart, or new) a pass plans whole; the other
+   * such fleets wait for a later pass (first-plans.ts). Default 10,000.
+   */
+  firstPlanBudget?: number;
 }
 
 export class FleetReconciler {
@@ -63,6 +69,8 @@ export class FleetReconciler {
   private readonly sweptAt = new Map<string, number>();
   /** Per fleet: what its last plan left for the next one to rely on. */
   private readonly memos = new Map<string, FleetMemo>();
+  /** Fleets with no memo yet, and since when they wait for their first plan. */
+  private waitingSince = new Map<string, number>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -141,7 +149,9 @@ export class FleetReconciler {
         await this.expireReservations();
         await this.expireIdempotency();
         const sweep = this.sweepTarget(this.clock.now());
+        const first = this.firstPlans(this.clock.now());
         for (const name of [...this.ctx.world.fleets.keys()]) {
+          if (!first.has(name) && !this.memos.has(name)) continue;
           try {
             await this.passFleet(name, this.wholeNext, name === sweep ? this.sweepSlice(name) : []);
           } catch (e) {
@@ -225,6 +235,24 @@ export class FleetReconciler {
       }
     }
     return oldest !== null && now - at >= (this.opts.fullSweepMs ?? 30_000) ? oldest : null;
+  }
+
+  /**
+   * Which fleets without a memo this pass plans whole (first-plans.ts): all of them when the
+   * bench asks for a whole pass, else as many as the budget takes, longest-waiting first.
+   */
+  private firstPlans(now: number): Set<string> {
+    const waiting: WaitingFleet[] = [];
+    const since = new Map<string, number>();
+    for (const name of this.ctx.world.fleets.keys()) {
+      if (this.memos.has(name)) continue;
+      const at = this.waitingSince.get(name) ?? now;
+      since.set(name, at);
+      waiting.push({ fleet: name, servers: this.ctx.world.fleetServerCount(name), since: at });
+    }
+    this.waitingSince = since;
+    if (this.wholeNext) return new Set(since.keys());
+    return chooseFirstPlans(waiting, this.opts.firstPlanBudget ?? DefaultFirstPlanBudget);
   }
 
   /** The next slice of the fleet's sweep (starting one over its servers now if none is under way). */

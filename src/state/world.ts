@@ -188,6 +188,10 @@ export class World {
     return servers ? [...servers.values()] : [];
   }
 
+  fleetServerCount(fleet: string): number {
+    return this.serversByFleet.get(fleet)?.size ?? 0;
+  }
+
   /** Open sessions on a server (reserved or connected), counting those not yet loaded. */
   used(serverId: string): number {
     return (this.sessionsByServer.get(serverId)?.size ?? 0) + (this.pending?.get(serverId) ?? 0);
