@@ -1,13 +1,16 @@
 /**
- * Before/after of the allocation commit's schema and ids (docs/performance.md): the real
- * SqliteStore committing new open sessions in group commits, on a real file, with
- *   before: SQLite schema 8 (an index of all of a server's sessions) and random session ids;
- *   after:  schema 9 (that index holds closed sessions only) and time-ordered ids (newSortableId).
+ * Before/after of the allocation commit (docs/performance.md): the real SqliteStore committing
+ * new open sessions in group commits, on a real file, three ways:
+ *   before:  SQLite schema 8 (an index of all of a server's sessions), random session ids, and a
+ *            WAL cut to zero by TRUNCATE when full, so commits grow the file again;
+ *   +schema: schema 9 (that index holds closed sessions only) and time-ordered ids (newSortableId);
+ *   +WAL:    and the full WAL rewound by RESTART (checkpoint-policy.ts), so commits overwrite it.
  * Two data shapes: the bench's (4 servers filled in turn, sequential player ids) and a spread one
  * (2,000 servers, random player ids, a larger table). Main-thread work is what is compared: the
  * fsync is a no-op here (in the product it runs on libuv's pool), the WAL is checkpointed between
- * rounds from another connection, and time is process CPU (user + system), not wall time, so a
- * neighbour holding the core does not count. Not part of `npm run bench`; run it by hand:
+ * rounds from another connection (each round fills it as a stretch of writes between two rewinds
+ * does), and time is process CPU (user + system), not wall time, so a neighbour holding the core
+ * does not count. Not part of `npm run bench`; run it by hand:
  *
  *   node --import tsx bench/commit-path.ts
  */
@@ -33,27 +36,28 @@ const shapes: Shape[] = [
   { name: 'spread', preload: 100_000, server: (i) => `srv_${i % 2_000}`, player: () => `p-${Math.floor(Math.random() * 1e12)}` },
 ];
 const BATCHES = [2, 28];
-const PER_ROUND = 6_000;
-const ROUNDS = 4;
+const PER_ROUND = 5_000;
+const ROUNDS = 5;
 
 /** Schema 8's server index, put back over schema 9 for the "before" store. */
 const SCHEMA_8 = 'DROP INDEX sessions_closed_by_server; CREATE INDEX sessions_by_server ON sessions (server, opened_at DESC, id DESC);';
 
 interface Side {
   name: string;
+  rewind: 'TRUNCATE' | 'RESTART';
   store: SqliteStore;
   admin: Database.Database;
   id: (now: number) => string;
   cpu: number[];
 }
 
-async function openSide(dir: string, name: string, before: boolean): Promise<Side> {
+async function openSide(dir: string, name: string, before: boolean, rewind: Side['rewind']): Promise<Side> {
   const path = join(dir, `${name}.db`);
   await SqliteStore.open(path, { checkpoint: false }).close();
   const admin = new Database(path);
   if (before) admin.exec(SCHEMA_8);
   const store = SqliteStore.open(path, { checkpoint: false, fsync: (_fd, done) => done(null) });
-  return { name, store, admin, id: before ? () => newId('ses') : (now) => newSortableId('ses', now), cpu: [] };
+  return { name, rewind, store, admin, id: before ? () => newId('ses') : (now) => newSortableId('ses', now), cpu: [] };
 }
 
 function session(side: Side, shape: Shape, i: number, open: boolean): Mutation {
@@ -69,7 +73,7 @@ function session(side: Side, shape: Shape, i: number, open: boolean): Mutation {
 
 async function run(shape: Shape, batch: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'handoff-commit-path-'));
-  const sides = [await openSide(dir, 'before', true), await openSide(dir, 'after', false)];
+  const sides = [await openSide(dir, 'before', true, 'TRUNCATE'), await openSide(dir, '+schema', false, 'TRUNCATE'), await openSide(dir, '+WAL', false, 'RESTART')];
   try {
     for (const side of sides) {
       // Most of an aged table is closed history.
@@ -79,7 +83,8 @@ async function run(shape: Shape, batch: number): Promise<void> {
       side.admin.pragma('wal_checkpoint(TRUNCATE)');
     }
     let next = shape.preload;
-    for (let r = 0; r < ROUNDS; r++) {
+    // Round 0 is not counted: it warms up, and gives a RESTART a full WAL file to rewind.
+    for (let r = 0; r <= ROUNDS; r++) {
       const from = next;
       next += PER_ROUND;
       for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
@@ -88,13 +93,14 @@ async function run(shape: Shape, batch: number): Promise<void> {
         const start = process.cpuUsage();
         for (const m of batches) await side.store.commit(m);
         const used = process.cpuUsage(start);
-        side.cpu.push((used.user + used.system) / PER_ROUND);
-        side.admin.pragma('wal_checkpoint(TRUNCATE)');
+        if (r > 0) side.cpu.push((used.user + used.system) / PER_ROUND);
+        side.admin.pragma(`wal_checkpoint(${side.rewind})`);
       }
     }
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-    const [b, a] = sides.map((s) => med(s.cpu)) as [number, number];
-    process.stdout.write(`${shape.name}, batches of ${batch}: before ${round(b, 1)} µs, after ${round(a, 1)} µs CPU per session (${round((1 - a / b) * 100, 0)} % less; medians of ${ROUNDS} rounds of ${PER_ROUND})\n`);
+    const [b, ...rest] = sides.map((s) => med(s.cpu)) as [number, ...number[]];
+    const after = rest.map((a, i) => `${sides[i + 1]?.name} ${round(a, 1)} µs (${round((1 - a / b) * 100, 0)} % less)`).join(', ');
+    process.stdout.write(`${shape.name}, batches of ${batch}: CPU per session before ${round(b, 1)} µs, ${after}; medians of ${ROUNDS} rounds of ${PER_ROUND}\n`);
   } finally {
     for (const side of sides) {
       side.admin.close();
