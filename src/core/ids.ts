@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { sortableTime } from './sortable-time.js';
 
 /**
  * Short, URL-safe ids with a readable prefix: `srv_k3j2...`, 72 random bits.
@@ -20,20 +21,11 @@ export function newId(prefix: string): string {
  * random page of the id index on every insert, a time-ordered one lands on the index's right
  * edge, so a group commit of many sessions writes one or two pages of it instead of one each
  * (docs/performance.md measures it). Clients treat ids as opaque strings; the characters are
- * the same URL-safe set as `newId`'s. 42 bits of milliseconds last until 2109; a time outside
- * them is clamped, which keeps ids valid and unique, only no longer sorted.
+ * the same URL-safe set as `newId`'s (the time encoding: sortable-time.ts).
  */
 export function newSortableId(prefix: string, now: number): string {
-  const t = Math.min(Math.max(0, Math.floor(now)), TIME_LIMIT - 1);
-  let time = '';
-  for (let shift = TIME_DIGITS - 1; shift >= 0; shift--) time += SORTABLE.charAt(Math.floor(t / 64 ** shift) % 64);
-  return `${prefix}_${time}${randomPart()}`;
+  return `${prefix}_${sortableTime(now)}${randomPart()}`;
 }
-
-/** The 64 URL-safe characters in ASCII order, so that SQLite's (and PostgreSQL's "C") text order is time order. */
-const SORTABLE = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
-const TIME_DIGITS = 7;
-const TIME_LIMIT = 64 ** TIME_DIGITS;
 
 function randomPart(): string {
   const u = randomUUID();
