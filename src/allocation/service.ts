@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { AllocationRequest, AllocationResponse } from './model.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { HandoffError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
+import { newSortableId } from '../core/ids.js';
 import type { Fleet, GameServer } from '../fleet/model.js';
 import { decideMigrationToken } from '../session/decide-migration-token.js';
 import { signJoinToken } from '../session/join-token.js';
@@ -143,7 +143,7 @@ export class AllocationService {
 
     const server = world.servers.get(decision.serverId) as GameServer;
     const session: Session = {
-      id: newId('ses'), fleet: fleet.name, server: server.id, build: server.build, playerId: req.playerId,
+      id: newSortableId('ses', now), fleet: fleet.name, server: server.id, build: server.build, playerId: req.playerId,
       partyId, clientVersion: req.clientVersion, region: req.region, attributes: req.attributes,
       state: 'Reserved', openedAt: now, connectedAt: null, closedAt: null, closeReason: null,
       ...(migration ? { migratedFrom: migration.claims.tid } : {}),

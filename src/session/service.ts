@@ -4,7 +4,7 @@
  * Server occupancy (Ready ↔ Active, `emptySince`) is kept in step here.
  */
 import { HandoffError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
+import { newSortableId } from '../core/ids.js';
 import { joinTokenPolicy, type GameServer } from '../fleet/model.js';
 import type { SdkSessionView } from '../sdk/protocol.js';
 import { event, type Ctx } from '../state/context.js';
@@ -214,7 +214,7 @@ export class SessionService {
     }
     for (const { playerId, sessionId } of plan.recover) {
       const recovered: Session = {
-        id: sessionId ?? newId('ses'), fleet: server.fleet, server: serverId, build: server.build, playerId,
+        id: sessionId ?? newSortableId('ses', now), fleet: server.fleet, server: serverId, build: server.build, playerId,
         // What only the allocation knew (party, client version, region, attributes) is lost with it.
         partyId: null, clientVersion: null, region: null, attributes: {},
         state: 'Connected', openedAt: now, connectedAt: now, closedAt: null, closeReason: null,

@@ -155,6 +155,10 @@ export function describeQueryContract(current: () => StateStore): void {
       expect(await list({ playerId: 'player-2', open: true })).toEqual(['ses_4']);
       expect(await list({ server: 'srv_1' })).toEqual(['ses_5', 'ses_2', 'ses_1']);
       expect(await list({ server: 'srv_1', open: true })).toEqual(['ses_1']);
+      expect(await list({ server: 'srv_1', open: false })).toEqual(['ses_5', 'ses_2']);
+      expect(await list({ server: 'srv_1' }, 2)).toEqual(['ses_5', 'ses_2']);
+      expect(await list({ server: 'srv_1', fleet: 'other' })).toEqual([]);
+      expect(await list({ server: 'srv_1', playerId: 'player-2' })).toEqual(['ses_2']);
       expect(await list({}, 2)).toEqual(['ses_5', 'ses_4']);
     });
 

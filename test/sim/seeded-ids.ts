@@ -5,6 +5,7 @@
  * with these, a seed replays exactly. Same shapes as the real ids.
  */
 import { SeededRandom } from '../../src/core/random.js';
+import { sortableTime } from '../../src/core/sortable-time.js';
 
 let random = new SeededRandom(1);
 
@@ -19,6 +20,10 @@ function bytes(n: number): string {
 
 export function newId(prefix: string): string {
   return `${prefix}_${bytes(9)}`;
+}
+
+export function newSortableId(prefix: string, now: number): string {
+  return `${prefix}_${sortableTime(now)}${bytes(9)}`;
 }
 
 export function newToken(): string {

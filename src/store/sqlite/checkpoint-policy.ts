@@ -6,13 +6,18 @@
  *
  * - PASSIVE after any commit: copies committed frames into the database without taking the write
  *   lock, so commits on the event loop never wait for it.
- * - TRUNCATE when the WAL file has reached `maxWalBytes`: under steady writes a PASSIVE checkpoint
- *   never catches up at the instant a writer starts, so SQLite never rewinds the WAL and the file
- *   grows for ever. TRUNCATE blocks writers while it copies what PASSIVE left (little) and resets
- *   the file to zero bytes: a short wait once per `maxWalBytes` of writes, not per 4 MB.
+ * - RESTART when the frames written since the WAL was last rewound reach `maxWalBytes`: under
+ *   steady writes a PASSIVE checkpoint never catches up at the instant a writer starts, so SQLite
+ *   never rewinds the WAL and the file grows for ever. RESTART blocks writers while it copies
+ *   what PASSIVE left (little) and makes the next writer start again at the file's beginning.
+ *   It keeps the file: overwriting a WAL is cheaper than growing one (the same group commit cost
+ *   ~25 % less main-thread CPU per session, bench/commit-path.ts and docs/performance.md), so
+ *   the file stays about `maxWalBytes` while writes go on. (A TRUNCATE here, as before, made
+ *   every commit append to a file that had just been cut to zero.)
  *   It is preceded by a PASSIVE and waits for readers at most `truncateWaitMs` (checkpoint.ts), so
- *   writers are never held long: a TRUNCATE that waited 5 s for a reader outlasted a commit's 5 s
- *   busy timeout under the scale bench's writes, the commit failed and the control plane stopped.
+ *   writers are never held long: a blocking checkpoint that waited 5 s for a reader outlasted a
+ *   commit's 5 s busy timeout under the scale bench's writes, the commit failed and the control
+ *   plane stopped.
  * - TRUNCATE when idle for `idleAfterMs` with a non-empty WAL: returns the disk space while
  *   nobody is writing, so nobody waits.
  */
@@ -20,12 +25,12 @@
 export interface CheckpointPolicy {
   /** How often the WAL is looked at. Default 1 s. */
   intervalMs: number;
-  /** WAL size at which a blocking TRUNCATE bounds it. Default 64 MiB. */
+  /** WAL content at which a blocking RESTART rewinds it (the file stays about this size). Default 64 MiB. */
   maxWalBytes: number;
   /** Quiet time after the last commit before the WAL is truncated. Default 10 s. */
   idleAfterMs: number;
   /**
-   * How long a TRUNCATE waits for readers (holding writers back meanwhile) before it settles
+   * How long a RESTART or TRUNCATE waits for readers (holding writers back meanwhile) before it settles
    * for what it could copy. Default 200 ms: far inside the store's 5 s busy timeout for commits.
    */
   truncateWaitMs: number;
@@ -42,17 +47,22 @@ export interface WalState {
   now: number;
   /** Size of the `-wal` file now (0 when missing). */
   walBytes: number;
+  /**
+   * Bytes of frames written since the WAL was last rewound, as the last checkpoint counted them.
+   * Not the file's size: a rewound WAL is overwritten from its start and keeps its size.
+   */
+  usedBytes: number;
   /** Commits since the last checkpoint began. */
   commitsSinceCheckpoint: number;
   /** When the last commit resolved (0: never). */
   lastCommitAt: number;
 }
 
-export type CheckpointAction = 'none' | 'passive' | 'truncate';
+export type CheckpointAction = 'none' | 'passive' | 'restart' | 'truncate';
 
 /** Pure: which checkpoint, if any, to run now. */
 export function decideCheckpoint(s: WalState, p: CheckpointPolicy): CheckpointAction {
-  if (s.walBytes >= p.maxWalBytes) return 'truncate';
+  if (s.usedBytes >= p.maxWalBytes) return 'restart';
   if (s.commitsSinceCheckpoint > 0) return 'passive';
   if (s.walBytes > 0 && s.now - s.lastCommitAt >= p.idleAfterMs) return 'truncate';
   return 'none';

@@ -65,6 +65,24 @@ describe('WAL checkpoints off the event loop', () => {
     expect((await store.listEvents({ limit: 10_000 })).length).toBe(1_000);
   });
 
+  it('rewinds a full WAL without shrinking it, so the next commits overwrite it instead of growing a new file', async () => {
+    const maxWalBytes = 256 * 1024;
+    const store = open({ intervalMs: 3_600_000, maxWalBytes, idleAfterMs: 3_600_000 });
+    const checkpointer = store.walCheckpointer();
+    let n = 0;
+    while (walSize(path) < maxWalBytes) await store.commit(batch(n++));
+    // The first look copies the frames and counts them; the next rewinds the WAL.
+    expect(await checkpointer?.tick()).toBe('passive');
+    expect(await checkpointer?.tick()).toBe('restart');
+    const full = walSize(path);
+    expect(full).toBeGreaterThanOrEqual(maxWalBytes);
+    // The next commit starts again at the beginning of the same file: it keeps its size.
+    await store.commit(batch(n++));
+    expect(walSize(path)).toBe(full);
+    expect(await checkpointer?.tick()).toBe('passive');
+    expect((await store.listEvents({ limit: 10_000 })).length).toBe(n);
+  });
+
   it('truncates the WAL to nothing once writes are quiet', async () => {
     const store = open({ intervalMs: 5, idleAfterMs: 20 });
     for (let n = 0; n < 50; n++) await store.commit(batch(n));

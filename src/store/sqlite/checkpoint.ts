@@ -20,15 +20,17 @@ db.pragma('wal_autocheckpoint = 0');
 parentPort.on('message', (m) => {
   if (m.mode === 'close') { db.close(); parentPort.close(); return; }
   try {
-    // A TRUNCATE holds the write lock from the moment it starts waiting for readers until the
-    // file is rewound. So a PASSIVE first copies what it can with writers running, and the
-    // TRUNCATE after it waits at most truncateWaitMs (this connection's busy timeout) for readers
+    // A RESTART or TRUNCATE holds the write lock from the moment it starts waiting for readers
+    // until the WAL is rewound. So a PASSIVE first copies what it can with writers running, and the
+    // blocking one after it waits at most truncateWaitMs (this connection's busy timeout) for readers
     // before carrying on as a PASSIVE would: commits wait for it a bounded time, well inside their
     // own 5 s busy timeout, instead of failing with "database is locked" (and stopping the
     // control plane) behind a checkpoint that waited 5 s for a reader.
-    if (m.mode === 'TRUNCATE') db.pragma('wal_checkpoint(PASSIVE)');
+    if (m.mode !== 'PASSIVE') db.pragma('wal_checkpoint(PASSIVE)');
     const [r] = db.pragma('wal_checkpoint(' + m.mode + ')');
-    parentPort.postMessage({ id: m.id, busy: r.busy, log: r.log, checkpointed: r.checkpointed });
+    // A frame is a page and its 24-byte header.
+    const frameBytes = db.pragma('page_size', { simple: true }) + 24;
+    parentPort.postMessage({ id: m.id, busy: r.busy, log: r.log, checkpointed: r.checkpointed, logBytes: r.log * frameBytes });
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
   }
@@ -37,9 +39,14 @@ parentPort.on('message', (m) => {
 
 export interface CheckpointResult {
   busy: number;
+  /** Frames in the WAL since it was last rewound. */
   log: number;
   checkpointed: number;
+  /** Those frames in bytes. */
+  logBytes: number;
 }
+
+export type CheckpointMode = 'PASSIVE' | 'RESTART' | 'TRUNCATE';
 
 /**
  * Runs WAL checkpoints off the event loop: a timer on the loop looks at the WAL's size (an
@@ -51,6 +58,8 @@ export class Checkpointer {
   private timer: TimerHandle | undefined;
   private commits = 0;
   private lastCommitAt = 0;
+  /** WAL content since the last rewind, as the last checkpoint reported it (WalState.usedBytes). */
+  private usedBytes = 0;
   private busy = false;
   private closed = false;
   private nextId = 1;
@@ -71,7 +80,7 @@ export class Checkpointer {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (m.error !== undefined) p?.reject(new Error(m.error));
-      else p?.resolve({ busy: m.busy, log: m.log, checkpointed: m.checkpointed });
+      else p?.resolve({ busy: m.busy, log: m.log, checkpointed: m.checkpointed, logBytes: m.logBytes });
     });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('error', (e) => {
@@ -95,25 +104,28 @@ export class Checkpointer {
     try {
       const walBytes = await stat(`${this.dbPath}-wal`).then((s) => s.size, () => 0);
       const action = decideCheckpoint(
-        { now: this.clock.now(), walBytes, commitsSinceCheckpoint: this.commits, lastCommitAt: this.lastCommitAt },
+        { now: this.clock.now(), walBytes, usedBytes: this.usedBytes, commitsSinceCheckpoint: this.commits, lastCommitAt: this.lastCommitAt },
         this.policy,
       );
       if (action === 'none') return action;
       // Counted from when the checkpoint begins: a commit landing during it needs the next one.
       this.commits = 0;
-      await this.run(action === 'passive' ? 'PASSIVE' : 'TRUNCATE');
+      await this.run(action === 'passive' ? 'PASSIVE' : action === 'restart' ? 'RESTART' : 'TRUNCATE');
       return action;
     } finally {
       this.busy = false;
     }
   }
 
-  run(mode: 'PASSIVE' | 'TRUNCATE'): Promise<CheckpointResult> {
+  async run(mode: CheckpointMode): Promise<CheckpointResult> {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const r = await new Promise<CheckpointResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, mode });
     });
+    // A blocking checkpoint that copied everything rewinds the WAL: the next writer starts over.
+    this.usedBytes = mode !== 'PASSIVE' && r.busy === 0 && r.checkpointed === r.log ? 0 : r.logBytes;
+    return r;
   }
 
   /** Stops the timer, lets a running checkpoint finish, and ends the worker and its connection. */

@@ -31,6 +31,7 @@ import { ExtraTables } from './extras.js';
 import type { Environment, EnvSnapshot } from '../../environment/model.js';
 import type { Delivery, Webhook } from '../../notify/model.js';
 import type { Host } from '../../hosts/model.js';
+import { sessionListSql } from './session-list.js';
 import { upsert, where } from './sql.js';
 import { readDurability, WalSync, type Fsync, type SqliteDurability } from './wal-sync.js';
 import {
@@ -272,17 +273,8 @@ export class SqliteStore implements StateStore, LazySessionReads {
 
   listSessions(q: SessionQuery): Promise<Session[]> {
     return guard(READ_FAILED, () => {
-      const w = where([
-        q.fleet !== undefined ? ['fleet = ?', q.fleet] : undefined,
-        q.playerId !== undefined ? ['player_id = ?', q.playerId] : undefined,
-        q.server !== undefined ? ['server = ?', q.server] : undefined,
-        // A literal, not a parameter, so SQLite can use the partial index on open sessions.
-        q.open === undefined ? undefined : q.open ? 'open = 1' : 'open = 0',
-      ]);
-      return this.docs<Session>(
-        `SELECT doc FROM sessions${w.sql} ORDER BY opened_at DESC, id DESC LIMIT ?`,
-        [...w.params, q.limit],
-      );
+      const { sql, params } = sessionListSql(q);
+      return this.docs<Session>(sql, params);
     });
   }
 
