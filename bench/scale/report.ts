@@ -83,7 +83,12 @@ export function renderScaleMarkdown(scale: ScaleSection | null, safety: SafetySe
     if (scale.error) lines.push(`Error: ${scale.error}`, '');
     lines.push('| figure | measured | target | |', '|---|---|---|---|');
     for (const v of scale.verdicts) lines.push(`| ${v.figure} | ${v.value} | ${v.target} | ${v.pass ? 'PASS' : 'MISS'} |`);
-    if (scale.result) lines.push('', `Seeding through the real doors: ${scale.result.setup.bootMs} ms to boot the servers, ${scale.result.setup.sessionsPerS} sessions/s to open the sessions. See docs/scale.md.`);
+    const setup = scale.result?.setup;
+    if (setup?.bulk) {
+      lines.push('', `Setup: servers placed running and sessions written in bulk in ${setup.writeMs} ms, re-adopted and read back by a restarted control plane (started in ${setup.firstStartMs} ms): ${setup.seedMs} ms in all; then ${setup.booted.toLocaleString('en')} more servers booted through real reconcile passes in ${setup.bootMs} ms. See docs/scale.md.`);
+    } else if (setup) {
+      lines.push('', `Seeding through the real doors: ${setup.bootMs} ms to boot the servers, ${setup.sessionsPerS} sessions/s to open the sessions. See docs/scale.md.`);
+    }
   }
   if (safety) {
     const r = safety.report;
