@@ -13,10 +13,13 @@
  * - every fleet's capacity is what `apply` would have recorded.
  *
  * All of it goes through the store's own `commit` (`putServer`, `putSession`, `putFleet`), in
- * large transactions. The one restart that follows re-adopts every server through the real
+ * large transactions. Ids are the only liberty taken: generated ids are random, these count up
+ * (same alphabet and length; ids are opaque to the control plane), so every index of the
+ * sessions table is written in order — appended, not inserted at random pages (with random ids,
+ * a million sessions took minutes to write on this machine). The one restart that follows re-adopts every server through the real
  * `servers.recover()` and `SimulatedRuntime.adopt`, and reads every session back.
  */
-import { newId, newToken } from '../../src/core/ids.js';
+import { newToken } from '../../src/core/ids.js';
 import type { Fleet, GameServer } from '../../src/fleet/model.js';
 import { simulatedLogPath } from '../../src/runtime/simulated/simulated-runtime.js';
 import type { Session } from '../../src/session/model.js';
@@ -51,6 +54,8 @@ export async function bulkWorld(
   const now = plane.clock.now();
   const store = SqliteStore.open(plane.dbPath, { fsync: (_fd, done) => done(null), checkpoint: false, cacheMb: 256 });
   let rows = 0;
+  let serverIds = 0;
+  let sessionIds = 0;
   try {
     let batch: Mutation[] = [];
     const flush = async (): Promise<void> => {
@@ -64,13 +69,13 @@ export async function bulkWorld(
       if (!fleet) throw new Error(`${fleetName(f)} was not applied`);
       const count = servers(f);
       if (count < 1) throw new Error(`${fleet.name}: no server to seat players on`);
-      const placed = Array.from({ length: count }, () => place(plane, fleet, now));
+      const placed = Array.from({ length: count }, () => place(plane, fleet, orderedId('srv', serverIds++), now));
       for (let n = 0; n < shape.sessionsPerFleet; n++) {
         // A server's players in a row: its index entries are written together (a little faster).
         const server = placed[Math.floor((n * count) / shape.sessionsPerFleet)] as GameServer;
         const player = playerId(f, n);
         const session: Session = {
-          id: newId('ses'), fleet: server.fleet, server: server.id, build: server.build, playerId: player,
+          id: orderedId('ses', sessionIds++), fleet: server.fleet, server: server.id, build: server.build, playerId: player,
           partyId: null, clientVersion: null, region: null, attributes: {},
           state: 'Connected', openedAt: now, connectedAt: now, closedAt: null, closeReason: null,
         };
@@ -98,11 +103,13 @@ export async function bulkWorld(
   return { writeMs, startMs: Math.round(performance.now() - t1), rows };
 }
 
+/** The `n`th id of the bulk writer: ids in the alphabet and length of `newId`'s, counting up. */
+const orderedId = (prefix: string, n: number): string => `${prefix}_${n.toString(36).padStart(16, '0')}`;
+
 /** One game server running on the host, and its record as launch, attach and ready leave it. */
-function place(plane: ScalePlane, fleet: Fleet, now: number): GameServer {
+function place(plane: ScalePlane, fleet: Fleet, id: string, now: number): GameServer {
   const build = plane.cp.world.builds.get(fleet.currentBuild);
   if (!build) throw new Error(`build ${fleet.currentBuild} is not registered`);
-  const id = newId('srv');
   const token = newToken();
   const env = { HANDOFF_SERVER_ID: id, HANDOFF_TOKEN: token, HANDOFF_FLEET: fleet.name, HANDOFF_BUILD: build.id, HANDOFF_BUILD_VERSION: build.version };
   const proc = plane.host.place({ serverId: id, executable: build.launch.executable, args: build.launch.args, env, address: ADDRESS, ports: {} });

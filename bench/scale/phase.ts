@@ -223,7 +223,7 @@ async function releaseFirstFleet(plane: ScalePlane, seated: Seated, shape: Scale
   const rollout = await plane.cp.api.rollouts.start(toRolloutStart(request));
   let phase: string = rollout.phase;
   // 5 s steps: one scheduled pass per step (the next is scheduled once a pass ends).
-  for (let s = 0; s < 45 * 60; s += 5) {
+  for (let s = 0; s < Number(process.env.PROF_S ?? 45 * 60); s += 5) {
     plane.clock.advance(5_000);
     await settle(6);
     const r = plane.cp.world.rollouts.get(rollout.id);

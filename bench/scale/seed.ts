@@ -16,7 +16,8 @@ export interface ScaleShape {
 }
 
 export const fleetName = (i: number): string => `scale-${i}`;
-export const playerId = (fleet: number, n: number): string => `f${fleet}p${n}`;
+/** Zero-padded, so a fleet's players in order are in the store's index order too (bulk.ts). */
+export const playerId = (fleet: number, n: number): string => `f${fleet}p${String(n).padStart(8, '0')}`;
 
 /**
  * Applies both builds and the fleets (those in `only`, every one by default), fleet `i` asking

@@ -187,7 +187,7 @@ export class SimulatedGameServer implements ProgramInstance {
 
   private healthLoop(b: GameServerBehaviour): void {
     if (this.proc.clock.now() >= this.stalledUntil) {
-      this.proc.sdk.call(this.token, (backend, id) => backend.health(id)).catch(() => undefined);
+      this.proc.sdk.tell(this.token, (backend, id) => backend.health(id));
     }
     this.proc.setTimeout(() => this.healthLoop(b), b.healthIntervalMs);
   }
