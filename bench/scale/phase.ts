@@ -105,6 +105,12 @@ async function bulkSetup(plane: ScalePlane, shape: ScaleShape, seated: Seated, l
   await applyFleets(plane, shape, () => 0);
   const times = await bulkWorld(plane, shape, seated, placed, placed, log);
   await checkLoaded(plane, seated.where.size);
+  // Every server's watch reconnects within 2 simulated s and reports its roster: verified here,
+  // as part of the setup, not inside the boot or the timed passes.
+  for (let s = 0; s < 3; s++) {
+    plane.clock.advance(1_000);
+    await settle(20);
+  }
   const seedMs = ms(t0);
   log(`${shape.fleets * shape.serversPerFleet - boot} servers placed and ${seated.where.size} sessions written in bulk (${times.writeMs} ms), re-adopted and read back by a new control plane (started in ${times.startMs} ms): ${seedMs} ms`);
   const t1 = performance.now();
@@ -159,18 +165,18 @@ async function timePasses(plane: ScalePlane, seated: Seated, shape: ScaleShape, 
   const cpu: number[] = [];
   const wholeWall: number[] = [];
   const wholeCpu: number[] = [];
-  const leaving = seated.where.keys();
+  // Each fleet's players leave oldest first and as many join it: the fleets keep their size
+  // (the blue-green release that follows has the whole first fleet's players).
+  const left = new Array<number>(shape.fleets).fill(0);
   const next = shape.sessionsPerFleet;
   for (let i = 0; i < PASSES + WHOLE_PASSES; i++) {
     const jobs: Promise<void>[] = [];
     for (let k = 0; k < churn; k++) {
-      const player = leaving.next();
-      if (!player.done) {
-        const serverId = seated.where.get(player.value);
-        seated.where.delete(player.value);
-        if (serverId !== undefined) plane.gameServer(serverId)?.leave(player.value);
-      }
       const f = (i * churn + k) % shape.fleets;
+      const player = playerId(f, (left[f] = (left[f] ?? 0) + 1) - 1);
+      const serverId = seated.where.get(player);
+      seated.where.delete(player);
+      if (serverId !== undefined) plane.gameServer(serverId)?.leave(player);
       jobs.push(seat(plane, fleetName(f), playerId(f, next + Math.floor((i * churn + k) / shape.fleets)), seated));
     }
     await Promise.all(jobs);
@@ -223,7 +229,7 @@ async function releaseFirstFleet(plane: ScalePlane, seated: Seated, shape: Scale
   const rollout = await plane.cp.api.rollouts.start(toRolloutStart(request));
   let phase: string = rollout.phase;
   // 5 s steps: one scheduled pass per step (the next is scheduled once a pass ends).
-  for (let s = 0; s < Number(process.env.PROF_S ?? 45 * 60); s += 5) {
+  for (let s = 0; s < 45 * 60; s += 5) {
     plane.clock.advance(5_000);
     await settle(6);
     const r = plane.cp.world.rollouts.get(rollout.id);

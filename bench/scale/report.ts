@@ -27,7 +27,7 @@ export interface SafetySection {
 
 export async function scalePhase(root: string, servers: number, sessions: number, log: (m: string) => void): Promise<ScaleSection> {
   const out = await new Promise<{ stdout: string; error: string | null }>((resolve) => {
-    const child = execFile(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', path.join(root, 'bench', 'scale', 'phase.ts'), '--servers', String(servers), '--sessions', String(sessions)],
+    const child = execFile(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', path.join(root, 'bench', 'scale', 'phase.ts'), '--servers', String(servers), '--sessions', String(sessions)],
       { cwd: root, maxBuffer: 64 * 1024 * 1024, timeout: (20 + Math.ceil(servers / 100_000) * 60) * 60_000 }, (e, stdout) => resolve({ stdout, error: e ? String(e) : null }));
     child.stderr?.on('data', (d: Buffer) => { for (const line of d.toString().split('\n')) if (line.trim()) log(line.replace(/^\[scale\] /, 'scale: ')); });
   });
