@@ -184,7 +184,7 @@ async function scaleAndSafety(root: string, x: ReturnType<typeof scaleArgs>, log
   if (runs('scale')) {
     log(`scale phase: ${x.servers} simulated servers, ${x.sessions} sessions (targets: 100,000 / 1,000,000)`);
     out.scale = await scalePhase(root, x.servers, x.sessions, log);
-    for (const v of out.scale.verdicts) log(`${v.pass ? 'PASS' : 'MISS'} scale, ${v.figure}: ${v.value} (target ${v.target})`);
+    for (const v of out.scale.verdicts) log(`${v.pass === null ? 'INFO' : v.pass ? 'PASS' : 'MISS'} scale, ${v.figure}: ${v.value} (target ${v.target})`);
   }
   if (runs('safety')) {
     log(`session-safety campaign over the whole control plane, short: ${x.safetyS} s`);
