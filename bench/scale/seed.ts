@@ -16,29 +16,36 @@ export interface ScaleShape {
 }
 
 export const fleetName = (i: number): string => `scale-${i}`;
-export const playerId = (fleet: number, n: number): string => `f${fleet}p${n}`;
+/** Zero-padded, so a fleet's players in order are in the store's index order too (bulk.ts). */
+export const playerId = (fleet: number, n: number): string => `f${fleet}p${String(n).padStart(8, '0')}`;
 
-export async function applyFleets(plane: ScalePlane, shape: ScaleShape): Promise<void> {
+/**
+ * Applies both builds and the fleets (those in `only`, every one by default), fleet `i` asking
+ * for `minServers(i)` servers (all of its share by default).
+ */
+export async function applyFleets(plane: ScalePlane, shape: ScaleShape, minServers: (i: number) => number = () => shape.serversPerFleet, only?: number[]): Promise<void> {
   const build = (id: string, version: string) => ({ id, version, sessionsPerServer: shape.sessionsPerServer, ports: [], launch: { executable: 'game-server', args: [] } });
+  const which = only ?? Array.from({ length: shape.fleets }, (_, i) => i);
   await plane.cp.api.fleets.apply(ApplyRequestSchema.parse({
     builds: [build('scale-v1', '1.0.0'), build('scale-v2', '2.0.0')],
-    fleets: Array.from({ length: shape.fleets }, (_, i) => ({
+    fleets: which.map((i) => ({
       name: fleetName(i), build: 'scale-v1', partyPolicy: 'together',
-      capacity: { minServers: shape.serversPerFleet, maxServers: Math.min(MaxFleetServers, shape.serversPerFleet * 2), bufferServers: 0, idleTimeoutSeconds: 3_600 },
+      capacity: { minServers: minServers(i), maxServers: Math.min(MaxFleetServers, shape.serversPerFleet * 2), bufferServers: 0, idleTimeoutSeconds: 3_600 },
       health: { timeoutSeconds: 600, startTimeoutSeconds: 600, stopGraceSeconds: 30 },
     })),
   }));
 }
 
-/** Steps the fake clock and runs passes until `count` servers are Ready. */
-export async function bootServers(plane: ScalePlane, count: number, log: (m: string) => void): Promise<void> {
+/** Steps the fake clock and runs passes until `count` servers are Ready (of `fleet`, or of every fleet). */
+export async function bootServers(plane: ScalePlane, count: number, log: (m: string) => void, fleet?: string): Promise<void> {
   for (let round = 0; ; round++) {
     await plane.cp.reconciler.passNow();
     plane.clock.advance(1_000);
     await settle();
     let ready = 0;
-    for (const s of plane.cp.world.servers.values()) if (s.state === 'Ready' || s.state === 'Active') ready++;
-    if (round % 5 === 0) log(`  round ${round}: ${ready}/${count} Ready, ${plane.cp.world.servers.size} servers`);
+    const servers = fleet === undefined ? plane.cp.world.servers.values() : plane.cp.world.fleetServers(fleet);
+    for (const s of servers) if (s.state === 'Ready' || s.state === 'Active') ready++;
+    if (round % 5 === 0) log(`  round ${round}: ${ready}/${count} Ready`);
     if (ready >= count) return;
     if (round > 600) throw new Error(`only ${ready} of ${count} servers became Ready`);
   }

@@ -164,6 +164,48 @@ describe('SimulatedGameServer', () => {
     expect(pings).toBeLessThan(10);
   });
 
+  it('placed on the host already running, admits its seated players, pings health without calling ready, reports its roster and is adopted', async () => {
+    const clock = new FakeClock();
+    const host = new SimulatedHost({ clock, seed: 7, defaultProgram: gameServerProgram({ healthIntervalMs: 2_000, reconnectMs: { min: 0, max: 0 } }) });
+    const backend = new FakeBackend();
+    const placed = host.place({ serverId: 'gs-a', executable: 'arena', args: [], env: { HANDOFF_TOKEN: 'token-a' }, address: '127.0.0.1', ports: { game: 7400 } });
+    const server = gameServerOn(host, 'gs-a');
+    expect(server?.accepting).toBe(true);
+    const p1 = player('p1');
+    expect(server?.seatConfirmed(p1.conn, 's-p1')).toBe(true);
+    // A control plane comes up and adopts what it has a record of.
+    host.sdk.connect(backend);
+    const runtime = SimulatedRuntime.create({ host });
+    const instance = { serverId: 'gs-a', pid: placed.pid, identity: placed.identity, address: '127.0.0.1', ports: { game: 7400 }, logPath: '' };
+    expect(await runtime.adopt([instance])).toEqual({ adopted: ['gs-a'], gone: [] });
+    clock.advance(2_000);
+    await settle();
+    const methods = backend.log.map((c) => c.method);
+    expect(methods).not.toContain('ready');
+    expect(methods.filter((m) => m !== 'health')).toEqual(['subscribe', 'reportRoster']);
+    expect(backend.log.find((c) => c.method === 'reportRoster')?.args).toEqual([['p1'], { p1: 's-p1' }]);
+    expect(methods.filter((m) => m === 'health')).toHaveLength(1);
+    // A player leaving is reported with the session id it was seated with; a stop ends it as any other.
+    server?.leave('p1');
+    await settle();
+    expect(backend.log.find((c) => c.method === 'sessionEnded')?.args).toEqual(['p1', 'ended', 's-p1']);
+    const stopping = runtime.stop('gs-a', { graceMs: 5_000 });
+    clock.advance(100);
+    await stopping;
+    expect(host.isRunning(placed.pid)).toBe(false);
+  });
+
+  it('refuses to place a server that already runs, or a program that cannot resume, leaving the host as it was', () => {
+    const host = new SimulatedHost({ clock: new FakeClock(), programs: { arena: gameServerProgram(), echo: () => ({ start: () => undefined, terminate: () => undefined }) } });
+    const request = { serverId: 'gs-a', executable: 'arena', args: [], env: {}, address: '127.0.0.1', ports: { game: 7400 } };
+    host.place(request);
+    expect(() => host.place(request)).toThrow(/already running/);
+    expect(() => host.place({ ...request, serverId: 'gs-b', executable: 'echo', ports: { game: 7401 } })).toThrow(/no resume/);
+    expect(host.findServer('gs-b')).toBeUndefined();
+    expect(host.portInUse(7401)).toBe(false);
+    expect(host.running().map((p) => p.serverId)).toEqual(['gs-a']);
+  });
+
   it('exits at once, as a real binary would, when its build passes an argument it does not know', async () => {
     const t = await boot(['--sim-crash-rate=1']);
     expect(t.exits).toEqual([{ serverId: 'gs-a', code: 2, signal: null, requested: false }]);

@@ -80,6 +80,20 @@ export class SimulatedGameServer implements ProgramInstance {
     }, this.proc.random.uniform(b.startLatencyMs.min, b.startLatencyMs.max));
   }
 
+  /**
+   * Placed on the host already booted (`SimulatedHost.place`): Ready as if its `ready` call had
+   * been answered long ago. It admits players, pings health (the first ping at a random moment
+   * of its interval, as servers that booted at different times do) and connects its watch, which
+   * reports its roster as after any control-plane restart; it does not call `ready` again.
+   */
+  resume(): void {
+    const b = this.behaviour;
+    if (!b) return this.proc.exit(2);
+    this.ready = true;
+    this.watchSoon();
+    this.proc.setTimeout(() => this.running(b), this.proc.random.uniform(0, b.healthIntervalMs));
+  }
+
   terminate(): void {
     if (this.terminating) return;
     this.terminating = true;
@@ -154,9 +168,7 @@ export class SimulatedGameServer implements ProgramInstance {
       () => {
         if (this.terminating) return;
         this.proc.log('ready');
-        this.healthLoop(b);
-        if (b.crashesPerHour > 0) this.proc.setTimeout(() => this.proc.exit(this.proc.random.pick(b.exitCodes)), this.proc.random.exponential(3_600_000 / b.crashesPerHour));
-        if (b.stallsPerHour > 0) this.stallLoop(b);
+        this.running(b);
       },
       () => {
         this.ready = false;
@@ -165,9 +177,17 @@ export class SimulatedGameServer implements ProgramInstance {
     );
   }
 
+  /** Ready and told so: health pings, and the crashes and stalls its behaviour asks for. */
+  private running(b: GameServerBehaviour): void {
+    if (this.terminating) return;
+    this.healthLoop(b);
+    if (b.crashesPerHour > 0) this.proc.setTimeout(() => this.proc.exit(this.proc.random.pick(b.exitCodes)), this.proc.random.exponential(3_600_000 / b.crashesPerHour));
+    if (b.stallsPerHour > 0) this.stallLoop(b);
+  }
+
   private healthLoop(b: GameServerBehaviour): void {
     if (this.proc.clock.now() >= this.stalledUntil) {
-      this.proc.sdk.call(this.token, (backend, id) => backend.health(id)).catch(() => undefined);
+      this.proc.sdk.tell(this.token, (backend, id) => backend.health(id));
     }
     this.proc.setTimeout(() => this.healthLoop(b), b.healthIntervalMs);
   }

@@ -90,6 +90,39 @@ export class SimulatedHost {
    * program's first instruction (which may be to exit). Throws when the executable is unknown.
    */
   spawn(request: SpawnRequest): { pid: number; identity: string; run: () => void } {
+    const { program, proc } = this.create(request);
+    const run = (): void => {
+      if (!proc.alive || proc.program) return;
+      proc.program = program(this.view(proc));
+      proc.program.start();
+    };
+    return { pid: proc.pid, identity: proc.identity, run };
+  }
+
+  /**
+   * A process that was already running, booted, when the simulation began: its program resumes
+   * (`ProgramInstance.resume`) instead of starting, as a game server that has long been Ready
+   * when a control plane comes up and finds it. How a large simulated fleet is set up in
+   * seconds (the scale bench puts 100,000 servers here and writes their records in bulk) and
+   * then re-adopted through a runtime's `adopt`, exactly as servers that outlived a restart.
+   * Throws when the executable is unknown, its program cannot resume, or the server already runs.
+   */
+  place(request: SpawnRequest): { pid: number; identity: string; program: ProgramInstance } {
+    if (this.findServer(request.serverId)) throw new Error(`server '${request.serverId}' is already running`);
+    const { program, proc } = this.create(request);
+    const instance = program(this.view(proc));
+    if (!instance.resume) {
+      this.procs.delete(proc.pid);
+      this.byServer.delete(request.serverId);
+      for (const port of Object.values(request.ports)) this.ports.delete(port);
+      throw new Error(`executable '${request.executable}' cannot be placed already running: its program has no resume`);
+    }
+    proc.program = instance;
+    instance.resume();
+    return { pid: proc.pid, identity: proc.identity, program: instance };
+  }
+
+  private create(request: SpawnRequest): { program: Program; proc: Proc } {
     const program = this.resolve(request.executable);
     if (!program) throw new Error(`executable '${request.executable}' not found`);
     const pid = this.nextPid++;
@@ -99,12 +132,7 @@ export class SimulatedHost {
     this.procs.set(pid, proc);
     this.byServer.set(request.serverId, pid);
     for (const port of Object.values(request.ports)) this.ports.add(port);
-    const run = (): void => {
-      if (!proc.alive || proc.program) return;
-      proc.program = program(this.view(proc));
-      proc.program.start();
-    };
-    return { pid, identity: proc.identity, run };
+    return { program, proc };
   }
 
   isRunning(pid: number): boolean {

@@ -4,4 +4,4 @@ export { gameServerOn, gameServerProgram, SimulatedGameServer, type Disconnect, 
 export { SimulatedHost, type HostExit, type SimulatedHostOptions } from './host.js';
 export type { Program, ProgramInstance, SimExit, SimProcess } from './program.js';
 export { SdkLink, SdkUnreachable } from './sdk-link.js';
-export { SimulatedRuntime, type SimulatedRuntimeOptions } from './simulated-runtime.js';
+export { SimulatedRuntime, simulatedLogPath, type SimulatedRuntimeOptions } from './simulated-runtime.js';

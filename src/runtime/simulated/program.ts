@@ -43,6 +43,12 @@ export interface SimProcess {
 export interface ProgramInstance {
   /** Runs right after the spawn (the program "boots" from here, on its own timers). */
   start(): void;
+  /**
+   * Instead of `start`, for a process placed on the host already running (`SimulatedHost.place`):
+   * take up where a booted one would be (a game server: Ready, pinging health, its watch
+   * connecting). A program without it cannot be placed.
+   */
+  resume?(): void;
   /** SIGTERM arrived: exit soon, or ignore it (a stubborn server). */
   terminate(): void;
   /** The process has ended, whatever the cause; its timers are already cleared. */

@@ -103,7 +103,7 @@ export class SimulatedRuntime implements RuntimeProvider {
     }
     const env = serverEnv(INHERITED, launch, this.address, ports);
     const spawned = this.host.spawn({ serverId, executable: build.launch.executable, args: build.launch.args, env, address: this.address, ports });
-    const instance: RuntimeInstance = { serverId, pid: spawned.pid, identity: spawned.identity, address: this.address, ports, logPath: logPathOf(serverId) };
+    const instance: RuntimeInstance = { serverId, pid: spawned.pid, identity: spawned.identity, address: this.address, ports, logPath: simulatedLogPath(serverId) };
     // Closed meanwhile: the caller still records the instance and the next control plane adopts it.
     if (!this.closed) this.servers.set(serverId, { instance, requested: false, killTimer: undefined, waiters: [] });
     spawned.run();
@@ -157,7 +157,7 @@ export class SimulatedRuntime implements RuntimeProvider {
     if (tracked) return tracked.instance;
     const found = this.host.findServer(serverId);
     if (!found) return undefined;
-    return { serverId, pid: found.pid, identity: found.identity, address: found.request.address, ports: { ...found.request.ports }, logPath: logPathOf(serverId) };
+    return { serverId, pid: found.pid, identity: found.identity, address: found.request.address, ports: { ...found.request.ports }, logPath: simulatedLogPath(serverId) };
   }
 
   onExit(listener: (exit: RuntimeExit) => void): void {
@@ -222,7 +222,7 @@ export class SimulatedRuntime implements RuntimeProvider {
 }
 
 /** Where the host keeps a server's log: in memory, named like a file for messages (`SimulatedHost.logOf`). */
-function logPathOf(serverId: string): string {
+export function simulatedLogPath(serverId: string): string {
   return `simulated:${serverId}.log`;
 }
 

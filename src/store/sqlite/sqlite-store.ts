@@ -62,6 +62,12 @@ export interface SqliteStoreOptions {
    * test that inspects the WAL needs. Ignored for an in-memory database.
    */
   checkpoint?: Partial<CheckpointPolicy> | false;
+  /**
+   * SQLite's page cache for this connection, in MiB (SQLite's default is 2). A bulk writer of
+   * millions of rows raises it: the session indexes are keyed by random ids, and with a small
+   * cache nearly every insert reads its index pages back from the file.
+   */
+  cacheMb?: number;
 }
 
 /**
@@ -108,6 +114,7 @@ export class SqliteStore implements StateStore, LazySessionReads {
       db.pragma('synchronous = NORMAL');
       // Checkpoints run on a worker thread (checkpoint.ts), not inside COMMIT on the event loop.
       db.pragma('wal_autocheckpoint = 0');
+      if (options.cacheMb !== undefined) db.pragma(`cache_size = ${-Math.round(options.cacheMb * 1024)}`);
       applyMigrations(db);
       const onDisk = path !== ':memory:' && path !== '';
       const policy = options.checkpoint === false ? null : resolveCheckpointPolicy(options.checkpoint);
