@@ -336,6 +336,7 @@ async function assemble(
       await runtime.close();
       fatal.storeClosed = true;
       await store.close();
+      metrics.close();
       lock.release();
     },
   };

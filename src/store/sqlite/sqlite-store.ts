@@ -273,7 +273,11 @@ export class SqliteStore implements StateStore, LazySessionReads {
   listSessions(q: SessionQuery): Promise<Session[]> {
     return guard(READ_FAILED, () => {
       const w = where([
-        q.fleet !== undefined ? ['fleet = ?', q.fleet] : undefined,
+        // `+fleet` when a player is named: without statistics SQLite otherwise prefers
+        // sessions_by_fleet (fleet, open) and scans every open session of the fleet for the one
+        // player — 1.2 s at 100,000 open sessions in a fleet, on an allocation's reconnect lookup
+        // during a cold start. sessions_by_player finds the player's few rows.
+        q.fleet !== undefined ? [q.playerId !== undefined ? '+fleet = ?' : 'fleet = ?', q.fleet] : undefined,
         q.playerId !== undefined ? ['player_id = ?', q.playerId] : undefined,
         q.server !== undefined ? ['server = ?', q.server] : undefined,
         // A literal, not a parameter, so SQLite can use the partial index on open sessions.
