@@ -30,8 +30,7 @@ export async function loadState(store: StateStore, now: number, opts: ColdStartO
     const openSessions = open === 0 ? [] : await store.openSessionsAfter(null, Number.MAX_SAFE_INTEGER);
     return { world: World.fromSnapshot({ ...snapshot, openSessions }), gate: LoadedGate, lazy: false };
   }
-  const world = World.fromSnapshot(snapshot);
-  world.beginSessionLoad(openCounts);
+  const world = World.fromSnapshot(snapshot, openCounts);
   const started = performance.now();
   const gate = new SessionLoad(world, store, {
     ...(opts.chunk !== undefined ? { chunk: opts.chunk } : {}),

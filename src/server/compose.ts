@@ -222,6 +222,8 @@ async function assemble(
   started.push(unplugSdk);
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
+  // Indexed once, now that servers, their open counts and the hosts' locations are all known.
+  world.buildCapacityIndex();
 
   const releases = new ReleaseService(ctx, rollouts, {
     intervalMs: options.reconcileIntervalMs,

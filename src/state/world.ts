@@ -5,7 +5,7 @@
  * Only indexes and bookkeeping live here — decisions live in the pure planners.
  */
 import type semver from 'semver';
-import type { Candidate } from '../allocation/candidates.js';
+import { fuller, type Candidate } from '../allocation/candidates.js';
 import { CapacityIndex } from '../allocation/capacity-index.js';
 import { acceptsClient, parseClientRange } from '../builds/client-range.js';
 import type { Build } from '../builds/model.js';
@@ -34,9 +34,17 @@ export class World {
   meta: Record<string, string> = {};
   /**
    * Servers with room per fleet and build, fullest first: what allocation asks instead of
-   * walking `servers`. Re-synced below after every change to a server or its session count.
+   * walking `servers`. Re-synced below after every change to a server or its session count —
+   * except while `indexDeferred` (see `capacity`).
    */
-  readonly capacity = new CapacityIndex();
+  private readonly rooms = new CapacityIndex();
+  /**
+   * Set by `fromSnapshot`: the index is built once, from every server, on first use (or
+   * `buildCapacityIndex`), instead of being synced per server as the snapshot is read, again
+   * when the per-server open counts arrive and again when the hosts' locations become known at
+   * start — three syncs of 100,000 servers on a cold start's critical path.
+   */
+  private indexDeferred = false;
   /** Which host each server runs on and where that host is (kept current by the host registry). */
   readonly locations = new ServerLocations();
 
@@ -66,10 +74,37 @@ export class World {
   /** Sessions closed here while loading: a chunk read before their close committed must not revive them. */
   private readonly closedWhileLoading = new Set<string>();
 
-  static fromSnapshot(s: Snapshot): World {
+  /**
+   * `openCounts`: the store's open sessions per server, none of them in `s` (a lazy load, see
+   * `beginSessionLoad`).
+   */
+  static fromSnapshot(s: Snapshot, openCounts?: ReadonlyMap<string, number>): World {
     const w = new World();
+    w.indexDeferred = true;
     w.reset(s);
+    if (openCounts) w.pending = new Map(openCounts);
     return w;
+  }
+
+  /** Servers with room per fleet and build (see `rooms`); built here on first use after a snapshot. */
+  get capacity(): CapacityIndex {
+    if (this.indexDeferred) this.buildCapacityIndex();
+    return this.rooms;
+  }
+
+  /** Ends a deferral begun by `fromSnapshot`: every server is indexed once. A no-op otherwise. */
+  buildCapacityIndex(): void {
+    if (!this.indexDeferred) return;
+    this.indexDeferred = false;
+    // Inserted in placement order, each server stays where it lands in its heaps: in the
+    // snapshot's order (newest first) every insert sifted to the root, a map write per level.
+    const all: Candidate[] = [];
+    for (const id of this.servers.keys()) {
+      const c = this.candidate(id);
+      if (c) all.push(c);
+    }
+    all.sort((a, b) => (fuller(a, b) ? -1 : fuller(b, a) ? 1 : 0));
+    for (const c of all) this.rooms.sync(c.id, (this.servers.get(c.id) as GameServer).fleet, c);
   }
 
   /** Replaces everything with a snapshot of the store. */
@@ -79,22 +114,21 @@ export class World {
       this.touched]) {
       m.clear();
     }
-    this.capacity.clear();
+    this.rooms.clear();
     this.pending = null;
     this.closedWhileLoading.clear();
     for (const b of s.builds) this.putBuild(b);
     for (const f of s.fleets) this.fleets.set(f.name, f);
-    for (const srv of s.servers) this.putServer(srv);
-    // A million sessions at a cold start: the capacity index is synced once per server at the
-    // end rather than once per session, and nothing is journalled for the reconciler (its
-    // first pass plans every fleet whole).
+    // A million sessions at a cold start: nothing is journalled for the reconciler (its first
+    // pass plans every fleet whole), and the capacity index is built once, after (`capacity`).
     this.loading = true;
     try {
+      for (const srv of s.servers) this.putServer(srv);
       for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(sess);
     } finally {
       this.loading = false;
     }
-    for (const id of this.sessionsByServer.keys()) this.syncCapacity(id);
+    if (!this.indexDeferred) for (const id of this.servers.keys()) this.syncCapacity(id);
     this.touched.clear();
     for (const r of s.activeRollouts) this.putRollout(r);
     for (const i of [...s.idempotency].sort((a, b) => a.expiresAt - b.expiresAt)) this.idempotency.set(key(i.fleet, i.key), i);
@@ -128,6 +162,7 @@ export class World {
       if (!fleet) this.serversByFleet.set(s.fleet, (fleet = new Map()));
       fleet.set(s.id, s);
     }
+    if (this.loading) return;
     this.syncCapacity(s.id);
     this.touchIn(s.fleet, s.id);
   }
@@ -174,8 +209,9 @@ export class World {
   }
 
   private syncCapacity(serverId: string): void {
+    if (this.indexDeferred) return;
     const s = this.servers.get(serverId);
-    this.capacity.sync(serverId, s?.fleet ?? '', this.candidate(serverId));
+    this.rooms.sync(serverId, s?.fleet ?? '', this.candidate(serverId));
   }
 
   serverForToken(token: string): GameServer | undefined {
