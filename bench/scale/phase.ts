@@ -59,7 +59,7 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
   const shape: ScaleShape = { fleets, serversPerFleet: Math.round(servers / fleets), sessionsPerFleet: Math.round(sessions / fleets), sessionsPerServer: 16 };
   const dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-scale-'));
   const emptyHeap = baselineHeap();
-  const plane = await startScalePlane(dataDir, (line) => (/error|failed|failure/.test(line) ? log(`control plane: ${line}`) : undefined));
+  const plane = await startScalePlane(dataDir, (line) => (/error|failed|failure|^listening after/.test(line) ? log(`control plane: ${line}`) : undefined));
   try {
     await applyFleets(plane, shape);
     let t0 = performance.now();

@@ -8,7 +8,7 @@ import { hasLazySessionReads, type StateStore } from '../store/port.js';
 import { LoadedGate, SessionLoad, type SessionGate, type SessionLoadOptions } from '../state/session-load.js';
 import { World } from '../state/world.js';
 
-export interface ColdStartOptions extends Pick<SessionLoadOptions, 'chunk' | 'pause'> {
+export interface ColdStartOptions extends Pick<SessionLoadOptions, 'chunk' | 'pause' | 'startAfter'> {
   /** Load sessions after the API opens when the store holds more open sessions than this. Default 50,000. */
   lazyAbove?: number;
 }
@@ -35,6 +35,7 @@ export async function loadState(store: StateStore, now: number, opts: ColdStartO
   const gate = new SessionLoad(world, store, {
     ...(opts.chunk !== undefined ? { chunk: opts.chunk } : {}),
     ...(opts.pause !== undefined ? { pause: opts.pause } : {}),
+    ...(opts.startAfter !== undefined ? { startAfter: opts.startAfter } : {}),
     onDone: (n, missing) => log(`${n} open sessions loaded in ${Math.round(performance.now() - started)} ms after start${missing > 0 ? `; ${missing} counted at start never arrived` : ''}`),
   });
   return { world, gate, lazy: true };

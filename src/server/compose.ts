@@ -127,9 +127,22 @@ async function assemble(
   started: (() => Promise<void> | void)[],
   lock: DataDirLock,
 ): Promise<ControlPlane> {
+  // Where a cold start's time goes, logged once listening (docs/scale.md reads it at 100,000 servers).
+  const phases: string[] = [];
+  let phaseAt = performance.now();
+  const phase = (name: string): void => {
+    const t = performance.now();
+    phases.push(`${name} ${Math.round(t - phaseAt)}`);
+    phaseAt = t;
+  };
   const store = deps.store ?? (await openStore(options.store, options.dataDir));
   started.push(() => store.close());
-  const { world, gate, lazy } = await loadState(store, clock.now(), deps.coldStart ?? {}, log);
+  phase('store');
+  // Sessions stream in once the API listens (cold-start.ts): before, they would slow the start.
+  let listening = (): void => undefined;
+  const startAfter = new Promise<void>((resolve) => (listening = resolve));
+  const { world, gate, lazy } = await loadState(store, clock.now(), { startAfter, ...deps.coldStart }, log);
+  phase('state');
   await loadLatestRollouts(world, store);
   const metrics = new Metrics(world);
   const signals = new SignalService(world, clock.now());
@@ -156,6 +169,7 @@ async function assemble(
     void answered.then(() => (deps.onFatal ?? (() => process.exit(75)))(e));
   };
   const joinSecret = await ensureSecret(world, persister);
+  phase('secret');
 
   const hub = new NoticeHub((id) => standingNotices(world, id, () => clock.now()));
   const ctx: Ctx = { world, persister, clock, store, notify: (id, n) => hub.send(id, n), ...(lazy ? { sessionLoad: gate } : {}) };
@@ -171,6 +185,7 @@ async function assemble(
     drainServer: async (id, host) => serversRef.current?.drainForHost(id, host),
   });
   const runtime = hostsWiring.runtime;
+  phase('hosts');
   started.push(() => runtime.close());
   // Host liveness is a function of time: re-read every second so a silent host's servers stop
   // taking new sessions (and a returning one's resume) without waiting for a request to notice.
@@ -199,6 +214,7 @@ async function assemble(
     onStall: (ms) => log(`control plane stalled for ${ms} ms; health and start deadlines restart from now`),
   });
   reconcilerRef.current = reconciler;
+  phase('services');
   const fleets = new FleetService(ctx, checkLaunch);
   const allocations = new AllocationService(ctx, { joinSecret, joinTokenTtlMs: options.joinTokenTtlMs, idempotencyTtlMs: options.idempotencyTtlMs }, {
     allocated: (fleet, build, result, seconds, tried) => {
@@ -220,10 +236,13 @@ async function assemble(
   // Simulated game servers reach this backend in-process; unplugged when the endpoint closes.
   const unplugSdk = inner instanceof SimulatedRuntime ? inner.connectSdk(backend) : () => undefined;
   started.push(unplugSdk);
+  phase('sdk');
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
+  phase('recover');
   // Indexed once, now that servers, their open counts and the hosts' locations are all known.
   world.buildCapacityIndex();
+  phase('index');
 
   const releases = new ReleaseService(ctx, rollouts, {
     intervalMs: options.reconcileIntervalMs,
@@ -260,11 +279,15 @@ async function assemble(
     onUnexpectedError: (e, c) => log(`unexpected error ${c.errorId} on ${c.method} ${c.path}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
   fatal.handler = handler;
+  phase('routes');
   metrics.observeAdmission(handler.admission);
   const http = await listen(handler, options.host, options.port, options.maxConnections).catch((e: unknown) => {
     throw portError(e, options.port, '--port');
   });
   self.url = serverUrl(http);
+  phase('listen');
+  listening();
+  log(`listening after ${phases.join(', ')} ms (${world.servers.size} servers${lazy ? ', sessions loading' : ''})`);
   // Agents connect to the API listener (docs/hosts.md); their token is checked before the upgrade.
   http.on('upgrade', hostsWiring.gateway.handleUpgrade);
   started.push(() => hostsWiring.gateway.close());

@@ -34,6 +34,11 @@ export interface SessionLoadOptions {
    * one chunk per turn it takes (at 20,000, ~0.1 s each on this machine).
    */
   chunk?: number;
+  /**
+   * The first chunk is read once this settles (default: at once). The control plane passes its
+   * listening: read before, the chunks would compete with its own start for the event loop.
+   */
+  startAfter?: Promise<void>;
   /** Called between chunks; default one `setImmediate` turn. Tests slow the load down with it. */
   pause?: () => Promise<void>;
   /** Told when the load ends: sessions taken in, and counted ones that never arrived (should be 0). */
@@ -54,7 +59,8 @@ export class SessionLoad implements SessionGate {
     opts: SessionLoadOptions = {},
   ) {
     const pause = opts.pause ?? (() => new Promise<void>((r) => setImmediate(r)));
-    this.loaded = this.stream(opts.chunk ?? 5_000, pause).then(
+    const start = opts.startAfter ?? Promise.resolve();
+    this.loaded = start.then(() => this.stream(opts.chunk ?? 5_000, pause)).then(
       (n) => opts.onDone?.(n, world.finishSessionLoad()),
       (e: unknown) => {
         // A failed read leaves the world counting what it could not load: seats stay held, and
