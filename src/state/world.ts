@@ -5,7 +5,7 @@
  * Only indexes and bookkeeping live here — decisions live in the pure planners.
  */
 import type semver from 'semver';
-import { fuller, type Candidate } from '../allocation/candidates.js';
+import type { Candidate } from '../allocation/candidates.js';
 import { CapacityIndex } from '../allocation/capacity-index.js';
 import { acceptsClient, parseClientRange } from '../builds/client-range.js';
 import type { Build } from '../builds/model.js';
@@ -109,7 +109,8 @@ export class World {
       const c = this.candidate(id);
       if (c) all.push(c);
     }
-    all.sort((a, b) => (fuller(a, b) ? -1 : fuller(b, a) ? 1 : 0));
+    // `fuller` as a comparator: more used first, then older, then by id.
+    all.sort((a, b) => b.used - a.used || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (const c of all) this.rooms.sync(c.id, (this.servers.get(c.id) as GameServer).fleet, c);
   }
 
@@ -197,13 +198,19 @@ export class World {
   candidate(serverId: string): Candidate | undefined {
     const s = this.servers.get(serverId);
     if (!s) return undefined;
-    const at = this.locations.of(serverId);
-    return {
+    const c: Candidate = {
       id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: this.used(s.id), createdAt: s.createdAt,
       // A fenced server (its host was lost and it was replaced) never takes anyone again, not even a party member.
       leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested' || (s.fencedAt ?? null) !== null,
-      ...(at ? { zone: at.zone, region: at.region, hostDown: at.down } : {}),
     };
+    // Read in place (no copy of the location, no spread): asked after every occupancy change.
+    const at = this.locations.hostLocation(serverId);
+    if (at) {
+      c.zone = at.zone;
+      c.region = at.region;
+      c.hostDown = at.down;
+    }
+    return c;
   }
 
   /**
