@@ -47,8 +47,8 @@ export interface ScaleResult {
   restartCpuMs: number;
   /** From the same restart to every open session loaded (they stream in after the API answers; the fleet reconnects meanwhile). */
   restartAllSessionsMs: number;
-  /** Memory after the restart, the control plane's share separated from the fleet's and the bench's (restart.ts). */
-  memory: MemoryFigures;
+  /** Memory after the restart, the control plane's share separated from the fleet's and the bench's (restart.ts); absent in results from before it. */
+  memory?: MemoryFigures;
   blueGreen: { servers: number; sessions: number; phase: string; interrupted: number; examples: string[]; simulatedS: number; wallMs: number };
 }
 

@@ -12,6 +12,9 @@ interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; star
 export function owner(url: string, fn: string): string {
   if (fn === '(garbage collector)') return 'gc';
   if (fn === '(idle)' || fn === '(program)') return fn.slice(1, -1);
+  // The runtime adapter is the control plane's view of its machine (as the local runtime is); the
+  // host, its game servers and their SDK link are the fleet.
+  if (url.includes('/src/runtime/simulated/simulated-runtime')) return 'control plane';
   if (url.includes('/src/runtime/simulated/')) return 'simulated fleet';
   if (url.includes('/bench/')) return 'bench';
   if (url.includes('/src/')) return 'control plane';

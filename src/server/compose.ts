@@ -233,10 +233,12 @@ async function assemble(
   });
   started.push(() => sdk.close());
   sdkUrl = sdk.url;
+  phase('sdk');
   // Simulated game servers reach this backend in-process; unplugged when the endpoint closes.
   const unplugSdk = inner instanceof SimulatedRuntime ? inner.connectSdk(backend) : () => undefined;
   started.push(unplugSdk);
-  phase('sdk');
+  // Apart: it is the simulated game servers' own work (in service they are other processes).
+  if (inner instanceof SimulatedRuntime) phase('simulated link');
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
   phase('recover');
