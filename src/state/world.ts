@@ -102,16 +102,10 @@ export class World {
   buildCapacityIndex(): void {
     if (!this.indexDeferred) return;
     this.indexDeferred = false;
-    // Inserted in placement order, each server stays where it lands in its heaps: in the
-    // snapshot's order (newest first) every insert sifted to the root, a map write per level.
-    const all: Candidate[] = [];
-    for (const id of this.servers.keys()) {
-      const c = this.candidate(id);
-      if (c) all.push(c);
-    }
-    // `fuller` as a comparator: more used first, then older, then by id.
-    all.sort((a, b) => b.used - a.used || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const c of all) this.rooms.sync(c.id, (this.servers.get(c.id) as GameServer).fleet, c);
+    const all: { fleet: string; candidate: Candidate }[] = [];
+    for (const s of this.servers.values()) all.push({ fleet: s.fleet, candidate: this.candidate(s.id) as Candidate });
+    // In one go (CapacityIndex.load): sorted once, each heap filled without sifting.
+    this.rooms.load(all);
   }
 
   /** Replaces everything with a snapshot of the store. */
