@@ -32,6 +32,8 @@ export function summarize(p: Profile, top = 25): string {
   const groupOf = (id: number): string => {
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const n = byId.get(cur) as Node;
+      // The inspector's own call that started the profile: time before the restart began.
+      if (n.callFrame.url === 'node:inspector') return 'profiler (before the restart)';
       const o = owner(n.callFrame.url, n.callFrame.functionName);
       if (o !== 'node/deps' && o !== 'control plane (sqlite)') return o;
       if (o === 'control plane (sqlite)') return 'control plane';
