@@ -48,7 +48,7 @@ export async function startScalePlane(dataDir: string, log: (line: string) => vo
     return startControlPlane(
       // Timed passes are run by the bench (`passNow`); scheduled ones run as the fake clock moves.
       { dataDir, port: 0, sdkPort: 0, host: '127.0.0.1', reconcileIntervalMs: 1_000, reservationTtlMs: 3_600_000 },
-      { clock, store, runtime, log, onFatal: (e) => log(`store failure: ${String(e)} ${JSON.stringify((e as { details?: unknown }).details ?? null)}`) },
+      { clock, store, runtime, log, logStartTimings: true, onFatal: (e) => log(`store failure: ${String(e)} ${JSON.stringify((e as { details?: unknown }).details ?? null)}`) },
     );
   };
   let current: ControlPlane | null = await open();
