@@ -15,10 +15,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AllocationRequestSchema, RolloutStartSchema, toRolloutStart, type RolloutStartRequest } from '../../src/api/schemas.js';
+import { RolloutStartSchema, toRolloutStart, type RolloutStartRequest } from '../../src/api/schemas.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { isTerminalPhase } from '../../src/rollout/model.js';
 import { bulkWorld } from './bulk.js';
+import { baselineHeap, restartToFirstAllocation, type MemoryFigures } from './restart.js';
 import { startScalePlane, type ScalePlane } from './plane.js';
 import { applyFleets, bootServers, fleetName, leaveOverTime, openSessions, playerId, pump, seat, settle, type ScaleShape, type Seated } from './seed.js';
 
@@ -54,13 +55,16 @@ export interface ScaleResult {
   wholePass: { samples: number; p50Ms: number; cpuP50Ms: number };
   rssMb: number;
   heapMb: number;
+  /** Restart → first answered allocation with the simulated fleet held (its reconnects come after; restart.ts). */
   restartToFirstAllocationMs: number;
   /** CPU time (user + system) of this process over that restart: the machine is shared, wall time is not all ours. */
   restartCpuMs: number;
-  /** From the same restart to every open session loaded (they stream in after the API answers). */
+  /** From the same restart to every open session loaded (they stream in after the API answers; the fleet reconnects meanwhile). */
   restartAllSessionsMs: number;
   /** The whole phase, setup included (wall): what `npm run bench` spends on it. */
   phaseMs: number;
+  /** Memory after the restart, the control plane's share separated from the fleet's and the bench's (restart.ts); absent in results from before it. */
+  memory?: MemoryFigures;
   blueGreen: { servers: number; sessions: number; phase: string; interrupted: number; examples: string[]; simulatedS: number; wallMs: number };
 }
 
@@ -71,7 +75,8 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
   const shape: ScaleShape = { fleets, serversPerFleet: Math.round(servers / fleets), sessionsPerFleet: Math.round(sessions / fleets), sessionsPerServer: 16 };
   const phaseStart = performance.now();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'handoff-scale-'));
-  const plane = await startScalePlane(dataDir, (line) => (/error|failed|failure/.test(line) ? log(`control plane: ${line}`) : undefined));
+  const emptyHeap = baselineHeap();
+  const plane = await startScalePlane(dataDir, (line) => (/error|failed|failure|^listening after/.test(line) ? log(`control plane: ${line}`) : undefined));
   try {
     const seated: Seated = { where: new Map(), interrupted: 0, examples: [] };
     const setup = bulk ? await bulkSetup(plane, shape, seated, log) : await setupThroughApi(plane, shape, seated, log);
@@ -83,15 +88,17 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
     const mem = process.memoryUsage();
     log(`reconcile pass (incremental, ${churnPerS} players leaving and joining per s): p50 ${timed.pass.p50Ms} ms, max ${timed.pass.maxMs} ms (CPU p50 ${timed.pass.cpuP50Ms} ms, max ${timed.pass.cpuMaxMs} ms); whole pass p50 ${timed.whole.p50Ms} ms; RSS ${Math.round(mem.rss / 2 ** 20)} MB`);
 
-    const restart = await restartToFirstAllocation(plane, seated);
-    log(`restart to first answered allocation: ${restart.wallMs} ms (CPU ${restart.cpuMs} ms); every session loaded at ${restart.allSessionsMs} ms`);
+    const restart = await restartToFirstAllocation(plane, seated, emptyHeap);
+    const m = restart.memory;
+    log(`restart to first answered allocation (fleet held): ${restart.wallMs} ms (CPU ${restart.cpuMs} ms); every session loaded at ${restart.allSessionsMs} ms`);
+    log(`memory: RSS ${m.rssMb} MB, heap ${m.heapMb} MB; control plane heap ${m.controlPlaneHeapMb.restarted} MB restarted, ${m.controlPlaneHeapMb.running} MB before; fleet and bench heap ${m.fleetAndBenchHeapMb} MB; RSS without them ~${m.rssWithoutFleetMb} MB${m.oldWorldCollected ? '' : ' (the closed control plane was NOT collected: the difference is not its alone)'}`);
     const blueGreen = release ? await releaseFirstFleet(plane, seated, shape, log) : { servers: 0, sessions: 0, phase: 'not run', interrupted: 0, examples: [], simulatedS: 0, wallMs: 0 };
     return {
       shape: { ...shape, servers: fleets * shape.serversPerFleet, sessions: fleets * shape.sessionsPerFleet },
       setup,
       pass: { ...timed.pass, churnPerS }, wholePass: timed.whole,
       rssMb: Math.round(mem.rss / 2 ** 20), heapMb: Math.round(mem.heapUsed / 2 ** 20),
-      restartToFirstAllocationMs: restart.wallMs, restartCpuMs: restart.cpuMs, restartAllSessionsMs: restart.allSessionsMs, blueGreen,
+      restartToFirstAllocationMs: restart.wallMs, restartCpuMs: restart.cpuMs, restartAllSessionsMs: restart.allSessionsMs, memory: restart.memory, blueGreen,
       phaseMs: ms(phaseStart),
     };
   } finally {
@@ -202,31 +209,6 @@ async function timePasses(plane: ScalePlane, seated: Seated, shape: ScaleShape, 
     pass: { samples: wall.length, p50Ms: r1(median(wall)), maxMs: r1(Math.max(...wall)), cpuP50Ms: r1(median(cpu)), cpuMaxMs: r1(Math.max(...cpu)) },
     whole: { samples: wholeWall.length, p50Ms: r1(median(wholeWall)), cpuP50Ms: r1(median(wholeCpu)) },
   };
-}
-
-/**
- * Closes the control plane (game servers keep running on the simulated host), then times a new
- * one on the same SQLite file: load, re-adopt every server, listen, answer an allocation.
- */
-async function restartToFirstAllocation(plane: ScalePlane, seated: Seated): Promise<{ wallMs: number; cpuMs: number; allSessionsMs: number }> {
-  await pump(plane, plane.cp.close());
-  global.gc?.();
-  const t0 = performance.now();
-  const c0 = cpuMs();
-  await pump(plane, (async () => {
-    const cp = await plane.restart();
-    await cp.api.allocations.allocate(AllocationRequestSchema.parse({ fleet: fleetName(0), playerId: 'f0p-first' }));
-  })(), 1);
-  const first = { wallMs: ms(t0), cpuMs: r1(cpuMs() - c0) };
-  await pump(plane, plane.cp.sessionsLoaded, 1);
-  const elapsed = { ...first, allSessionsMs: ms(t0) };
-  // That player joins too (a reservation nobody uses would hold its server through the release).
-  await pump(plane, plane.cp.api.allocations.allocate(AllocationRequestSchema.parse({ fleet: fleetName(0), playerId: 'f0p-first' })).then(async ({ response }) => {
-    const game = plane.gameServer(response.server.id);
-    const joined = await game?.join({ playerId: 'f0p-first', joinToken: response.joinToken, disconnected: () => void (seated.interrupted += 1) });
-    if (joined?.ok) seated.where.set('f0p-first', response.server.id);
-  }));
-  return elapsed;
 }
 
 /** A blue-green release of fleet 0 while its players leave within 20 simulated minutes. */

@@ -21,6 +21,11 @@ export interface ScalePlane {
   dbPath: string;
   /** Starts a new incarnation on the same store and host (the old one must be closed). */
   restart(): Promise<ControlPlane>;
+  /**
+   * Lets go of the (closed) control plane until `restart`: memory measured meanwhile is the
+   * simulated fleet's and the bench's (restart.ts). `cp` throws until then.
+   */
+  forget(): void;
   gameServer(serverId: string): SimulatedGameServer | undefined;
 }
 
@@ -50,14 +55,25 @@ export async function startScalePlane(dataDir: string, log: (line: string) => vo
     return startControlPlane(
       // Timed passes are run by the bench (`passNow`); scheduled ones run as the fake clock moves.
       { dataDir, port: 0, sdkPort: 0, host: '127.0.0.1', reconcileIntervalMs: 1_000, reservationTtlMs: 3_600_000 },
-      { clock, store, runtime, log, onFatal: (e) => log(`store failure: ${String(e)} ${JSON.stringify((e as { details?: unknown }).details ?? null)}`) },
+      { clock, store, runtime, log, logStartTimings: true, onFatal: (e) => log(`store failure: ${String(e)} ${JSON.stringify((e as { details?: unknown }).details ?? null)}`) },
     );
   };
+  let current: ControlPlane | null = await open();
   const plane: ScalePlane = {
-    clock, host, dbPath, cp: await open(),
+    clock, host, dbPath,
+    get cp(): ControlPlane {
+      if (current === null) throw new Error('the scale plane has no control plane (forgotten, not restarted)');
+      return current;
+    },
+    set cp(cp: ControlPlane) {
+      current = cp;
+    },
     async restart() {
-      plane.cp = await open();
-      return plane.cp;
+      current = await open();
+      return current;
+    },
+    forget() {
+      current = null;
     },
     gameServer: (id) => gameServerOn(host, id),
   };

@@ -58,8 +58,14 @@ export function judgeScale(result: ScaleResult, error: string | null): ScaleSect
       target: `≤ ${t.passMs} ms (anchor, every server planned: ${result.wholePass.p50Ms} ms, CPU ${result.wholePass.cpuP50Ms} ms)`,
       pass: atScale && result.pass.cpuMaxMs <= t.passMs,
     },
-    { figure: 'resident memory', value: `${result.rssMb} MB (heap ${result.heapMb} MB; the simulated game servers live in the same process) ${at}`, target: `≤ ${t.rssMb} MB`, pass: atScale && result.rssMb <= t.rssMb },
-    { figure: 'restart on that store → first answered allocation', value: `${result.restartToFirstAllocationMs} ms (CPU ${result.restartCpuMs} ms; every session loaded at ${result.restartAllSessionsMs ?? '?'} ms) ${at}`, target: `≤ ${t.coldStartMs} ms`, pass: atScale && result.restartToFirstAllocationMs <= t.coldStartMs },
+    memoryVerdict(result, at, atScale),
+    {
+      // The fleet is held while the control plane starts (bench/scale/restart.ts): real game
+      // servers reconnect from their own processes, not on the control plane's critical path.
+      figure: 'restart on that store → first answered allocation (control plane; the simulated fleet reconnects after)',
+      value: `${result.restartToFirstAllocationMs} ms (CPU ${result.restartCpuMs} ms; every session loaded, the fleet reconnecting meanwhile, at ${result.restartAllSessionsMs ?? '?'} ms) ${at}`,
+      target: `≤ ${t.coldStartMs} ms`, pass: atScale && result.restartToFirstAllocationMs <= t.coldStartMs,
+    },
     {
       figure: 'blue-green release', value: `${result.blueGreen.phase}, ${result.blueGreen.interrupted} interrupted, ${result.blueGreen.servers.toLocaleString('en')} servers / ${result.blueGreen.sessions.toLocaleString('en')} sessions, ${result.blueGreen.simulatedS} s simulated in ${Math.round(result.blueGreen.wallMs / 1000)} s`,
       target: `${t.blueGreenServers.toLocaleString('en')} servers / ${t.blueGreenSessions.toLocaleString('en')} sessions, Completed, 0 interrupted`,
@@ -80,6 +86,21 @@ export function judgeScale(result: ScaleResult, error: string | null): ScaleSect
     });
   }
   return { target: t, result, error, verdicts };
+}
+
+/**
+ * Judged on the control plane's share: the process also holds the simulated fleet and the
+ * bench's seat map, whose heap (measured with no control plane in the process) is taken off.
+ */
+function memoryVerdict(result: ScaleResult, at: string, atScale: boolean): ScaleSection['verdicts'][number] {
+  const m = result.memory;
+  if (!m) return { figure: 'resident memory', value: `${result.rssMb} MB (heap ${result.heapMb} MB; the simulated game servers live in the same process) ${at}`, target: `≤ ${SCALE_TARGET.rssMb} MB`, pass: false };
+  const caveat = m.oldWorldCollected ? '' : '; the closed control plane was not collected, so the split is unreliable';
+  return {
+    figure: 'resident memory of the control plane (process RSS less the simulated fleet\'s and the bench\'s heap)',
+    value: `~${m.rssWithoutFleetMb} MB (process RSS ${m.rssMb} MB, fleet and bench heap ${m.fleetAndBenchHeapMb} MB; control plane heap ${m.controlPlaneHeapMb.restarted} MB after the restart, ${m.controlPlaneHeapMb.running} MB before it${caveat}) ${at}`,
+    target: `≤ ${SCALE_TARGET.rssMb} MB`, pass: atScale && m.oldWorldCollected && m.rssWithoutFleetMb <= SCALE_TARGET.rssMb,
+  };
 }
 
 export async function safetyPhase(full: boolean, budgetMs: number, log: (m: string) => void): Promise<SafetySection> {

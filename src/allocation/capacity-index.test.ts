@@ -106,6 +106,37 @@ describe('the capacity index', () => {
     }), { numRuns: 300 });
   });
 
+  it('answers like a scan when built in one go at a cold start (sessions counted, not loaded), and after changes since', () => {
+    const expectLikeScan = (world: World, scanned: World): void => {
+      for (const fleet of FLEETS) {
+        const oracle = scanCandidates(scanFleetCandidates(scanned, fleet, []));
+        for (const build of BUILDS) {
+          expect(world.capacity.freeSeats(fleet, build)).toBe(oracle.freeSeats(build));
+          for (const tier of TIERS) for (const seats of [1, 3]) expect(world.capacity.fullest(fleet, build, seats, tier)).toEqual(oracle.fullest(build, seats, tier));
+        }
+      }
+    };
+    // Servers with room sharing a heap, so the order the index is filled in matters.
+    const seed: Op[] = [
+      ...Array.from({ length: 8 }, (_, i): Op => ({ kind: 'add', fleet: 'f1', build: 'b1', state: i % 2 === 0 ? 'Ready' : 'Active', capacity: 4, createdAt: i % 3 })),
+      ...Array.from({ length: 12 }, (_, i): Op => ({ kind: 'open', server: (i * 5) % 8, party: null })),
+    ];
+    fc.assert(fc.property(fc.array(op, { maxLength: 60 }), fc.array(op, { maxLength: 20 }), (random, after) => {
+      const before = [...seed, ...random];
+      const running = new World();
+      before.forEach((o, n) => apply(running, o, n));
+      // What a restart reads: the live servers and each one's count of open sessions.
+      const counts = new Map([...running.servers.keys()].map((id) => [id, running.used(id)]));
+      const restarted = World.fromSnapshot({ builds: [], fleets: [], servers: [...running.servers.values()], openSessions: [], activeRollouts: [], idempotency: [], migrationTokens: [], meta: {} }, counts);
+      // The hosts become known before the index is built, as in the wiring.
+      before.forEach((o, n) => (o.kind === 'host' ? apply(restarted, o, n) : undefined));
+      restarted.buildCapacityIndex();
+      expectLikeScan(restarted, running);
+      after.forEach((o, n) => apply(restarted, o, before.length + n));
+      expectLikeScan(restarted, restarted);
+    }), { numRuns: 300 });
+  });
+
   it('places every request, party members and migrated players included, where the full scan would', () => {
     const request = fc.record({
       fleet: fc.constantFrom(...FLEETS),

@@ -87,6 +87,37 @@ export class CapacityIndex {
     this.placed.set(serverId, { rooms, cell, zone, region });
   }
 
+  /**
+   * Indexes many servers at once into an empty index (a cold start): the same entries `sync`
+   * would make one by one, but each heap filled from a sorted list (no sifting) and one `Placed`
+   * record shared by the servers of a cell, instead of ~10 map writes and 3 objects per server.
+   */
+  load(servers: Iterable<{ fleet: string; candidate: Candidate }>): void {
+    if (this.placed.size > 0) throw new Error('load needs an empty index');
+    const sorted: { fleet: string; candidate: Candidate }[] = [];
+    for (const e of servers) if (hasRoom(e.candidate)) sorted.push(e);
+    sorted.sort((a, b) => placementOrder(a.candidate, b.candidate));
+    const lists = new Map<RoomHeap, Candidate[]>();
+    const at = new Map<string, Placed>();
+    for (const { fleet, candidate } of sorted) {
+      const zone = candidate.zone ?? '';
+      const region = candidate.region ?? '';
+      const rooms = this.roomsOf(fleet, candidate.build);
+      const cell = `${region}\u0000${zone}`;
+      const where = `${fleet}\u0000${candidate.build}\u0000${cell}`;
+      let placed = at.get(where);
+      if (!placed) at.set(where, (placed = { rooms, cell, zone, region }));
+      for (const heap of [rooms.all, rooms.cell(cell, zone, region)]) {
+        let list = lists.get(heap);
+        if (!list) lists.set(heap, (list = []));
+        list.push(candidate);
+      }
+      this.placed.set(candidate.id, placed);
+    }
+    // Each list kept the global placement order, so each is sorted.
+    for (const [heap, list] of lists) heap.loadSorted(list);
+  }
+
   /** The fullest server of the fleet's build with room for `seats` more, within `tier` (default anywhere). */
   fullest(fleet: string, build: string, seats: number, tier?: LocationTier): Candidate | undefined {
     const rooms = this.rooms.get(fleet)?.get(build);
@@ -131,6 +162,11 @@ export class CapacityIndex {
     if (!rooms) byBuild.set(build, (rooms = new BuildRooms()));
     return rooms;
   }
+}
+
+/** `fuller` as a comparator (fuller first): for sorting many servers at once. */
+function placementOrder(a: Candidate, b: Candidate): number {
+  return b.used - a.used || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 function firstOf(heap: RoomHeap, seats: number): Candidate | undefined {

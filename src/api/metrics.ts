@@ -51,6 +51,16 @@ export class Metrics implements AllocationObserver {
     new Counter({ name: 'handoff_http_shed_total', help: 'API requests answered 429 OVERLOADED at once', registers, collect() { this.reset(); this.inc(admission.shed); } });
   }
 
+  /**
+   * Lets go of the world: prom-client's default GC metric keeps a process-wide
+   * PerformanceObserver that holds this registry, and through the gauges' `collect` the whole
+   * World (every session), after the control plane closes — a restarted control plane in the
+   * same process (tests, the scale bench) would hold two.
+   */
+  close(): void {
+    this.registry.clear();
+  }
+
   allocated(fleet: string, build: string | null, result: string, seconds: number): void {
     this.allocations.inc({ fleet, build: build ?? '', result });
     this.allocationSeconds.observe({ fleet }, seconds);

@@ -8,7 +8,7 @@ import { hasLazySessionReads, type StateStore } from '../store/port.js';
 import { LoadedGate, SessionLoad, type SessionGate, type SessionLoadOptions } from '../state/session-load.js';
 import { World } from '../state/world.js';
 
-export interface ColdStartOptions extends Pick<SessionLoadOptions, 'chunk' | 'pause'> {
+export interface ColdStartOptions extends Pick<SessionLoadOptions, 'chunk' | 'pause' | 'startAfter'> {
   /** Load sessions after the API opens when the store holds more open sessions than this. Default 50,000. */
   lazyAbove?: number;
 }
@@ -30,12 +30,12 @@ export async function loadState(store: StateStore, now: number, opts: ColdStartO
     const openSessions = open === 0 ? [] : await store.openSessionsAfter(null, Number.MAX_SAFE_INTEGER);
     return { world: World.fromSnapshot({ ...snapshot, openSessions }), gate: LoadedGate, lazy: false };
   }
-  const world = World.fromSnapshot(snapshot);
-  world.beginSessionLoad(openCounts);
+  const world = World.fromSnapshot(snapshot, openCounts);
   const started = performance.now();
   const gate = new SessionLoad(world, store, {
     ...(opts.chunk !== undefined ? { chunk: opts.chunk } : {}),
     ...(opts.pause !== undefined ? { pause: opts.pause } : {}),
+    ...(opts.startAfter !== undefined ? { startAfter: opts.startAfter } : {}),
     onDone: (n, missing) => log(`${n} open sessions loaded in ${Math.round(performance.now() - started)} ms after start${missing > 0 ? `; ${missing} counted at start never arrived` : ''}`),
   });
   return { world, gate, lazy: true };

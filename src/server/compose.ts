@@ -56,6 +56,8 @@ import { ControlPlaneSdkBackend, standingNotices } from './sdk-backend.js';
 import { hostDrains, wireHostLoss, wireHosts } from './hosts.js';
 
 export const VERSION = '0.1.0';
+/** A start slower than this logs where its time went (the cold-start target, issue 8). */
+const SlowStartMs = 2_000;
 /** The API's default body limit; the SDK endpoint's is smaller (see sdk/routes.ts). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -76,6 +78,12 @@ export interface ControlPlaneDeps {
   sdkUrls?: () => readonly string[];
   /** How open sessions are read at start (cold-start.ts); tests make the load lazy at any size, or slow. */
   coldStart?: ColdStartOptions;
+  /**
+   * Log where the start's time went (`listening after store …, state …, recover … ms`). Default:
+   * only for a start slower than 2 s — wall times would make a fake-clock simulation's log
+   * differ from one replay to the next.
+   */
+  logStartTimings?: boolean;
 }
 
 export interface ControlPlane {
@@ -127,9 +135,23 @@ async function assemble(
   started: (() => Promise<void> | void)[],
   lock: DataDirLock,
 ): Promise<ControlPlane> {
+  // Where a cold start's time goes, logged once listening (docs/scale.md reads it at 100,000 servers).
+  const phases: string[] = [];
+  const startedAtMs = performance.now();
+  let phaseAt = startedAtMs;
+  const phase = (name: string): void => {
+    const t = performance.now();
+    phases.push(`${name} ${Math.round(t - phaseAt)}`);
+    phaseAt = t;
+  };
   const store = deps.store ?? (await openStore(options.store, options.dataDir));
   started.push(() => store.close());
-  const { world, gate, lazy } = await loadState(store, clock.now(), deps.coldStart ?? {}, log);
+  phase('store');
+  // Sessions stream in once the API listens (cold-start.ts): before, they would slow the start.
+  let listening = (): void => undefined;
+  const startAfter = new Promise<void>((resolve) => (listening = resolve));
+  const { world, gate, lazy } = await loadState(store, clock.now(), { startAfter, ...deps.coldStart }, log);
+  phase('state');
   await loadLatestRollouts(world, store);
   const metrics = new Metrics(world);
   const signals = new SignalService(world, clock.now());
@@ -156,6 +178,7 @@ async function assemble(
     void answered.then(() => (deps.onFatal ?? (() => process.exit(75)))(e));
   };
   const joinSecret = await ensureSecret(world, persister);
+  phase('secret');
 
   const hub = new NoticeHub((id) => standingNotices(world, id, () => clock.now()));
   const ctx: Ctx = { world, persister, clock, store, notify: (id, n) => hub.send(id, n), ...(lazy ? { sessionLoad: gate } : {}) };
@@ -171,6 +194,7 @@ async function assemble(
     drainServer: async (id, host) => serversRef.current?.drainForHost(id, host),
   });
   const runtime = hostsWiring.runtime;
+  phase('hosts');
   started.push(() => runtime.close());
   // Host liveness is a function of time: re-read every second so a silent host's servers stop
   // taking new sessions (and a returning one's resume) without waiting for a request to notice.
@@ -199,6 +223,7 @@ async function assemble(
     onStall: (ms) => log(`control plane stalled for ${ms} ms; health and start deadlines restart from now`),
   });
   reconcilerRef.current = reconciler;
+  phase('services');
   const fleets = new FleetService(ctx, checkLaunch);
   const allocations = new AllocationService(ctx, { joinSecret, joinTokenTtlMs: options.joinTokenTtlMs, idempotencyTtlMs: options.idempotencyTtlMs }, {
     allocated: (fleet, build, result, seconds, tried) => {
@@ -217,11 +242,18 @@ async function assemble(
   });
   started.push(() => sdk.close());
   sdkUrl = sdk.url;
+  phase('sdk');
   // Simulated game servers reach this backend in-process; unplugged when the endpoint closes.
   const unplugSdk = inner instanceof SimulatedRuntime ? inner.connectSdk(backend) : () => undefined;
   started.push(unplugSdk);
+  // Apart: it is the simulated game servers' own work (in service they are other processes).
+  if (inner instanceof SimulatedRuntime) phase('simulated link');
   // Re-attach to game servers started before a restart before anything plans new ones.
   await servers.recover();
+  phase('recover');
+  // Indexed once, now that servers, their open counts and the hosts' locations are all known.
+  world.buildCapacityIndex();
+  phase('index');
 
   const releases = new ReleaseService(ctx, rollouts, {
     intervalMs: options.reconcileIntervalMs,
@@ -258,11 +290,17 @@ async function assemble(
     onUnexpectedError: (e, c) => log(`unexpected error ${c.errorId} on ${c.method} ${c.path}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
   fatal.handler = handler;
+  phase('routes');
   metrics.observeAdmission(handler.admission);
   const http = await listen(handler, options.host, options.port, options.maxConnections).catch((e: unknown) => {
     throw portError(e, options.port, '--port');
   });
   self.url = serverUrl(http);
+  phase('listen');
+  listening();
+  if (deps.logStartTimings ?? performance.now() - startedAtMs > SlowStartMs) {
+    log(`listening after ${phases.join(', ')} ms (${world.servers.size} servers${lazy ? ', sessions loading' : ''})`);
+  }
   // Agents connect to the API listener (docs/hosts.md); their token is checked before the upgrade.
   http.on('upgrade', hostsWiring.gateway.handleUpgrade);
   started.push(() => hostsWiring.gateway.close());
@@ -336,6 +374,7 @@ async function assemble(
       await runtime.close();
       fatal.storeClosed = true;
       await store.close();
+      metrics.close();
       lock.release();
     },
   };

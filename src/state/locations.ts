@@ -67,6 +67,13 @@ export class ServerLocations {
     return loc ? { host, ...loc } : undefined;
   }
 
+  /** Where a server's host is, the registry's own record (not a copy: do not change it); undefined when unheard of. */
+  hostLocation(serverId: string): Readonly<HostLocation> | undefined {
+    const key = this.hostOfServer.get(serverId);
+    if (key === undefined) return undefined;
+    return this.hosts.get(key === EMBEDDED ? this.embeddedHost : key);
+  }
+
   /** Whether any known host is in the tier's zone or region (anywhere: any host at all). */
   knows(tier: LocationTier): boolean {
     if (tier.kind === 'any') return this.hosts.size > 0;

@@ -3,7 +3,7 @@
  * of its time reading, parsing and indexing them; allocations need none of that, only each
  * server's count of open sessions (so no seat is given twice) and, for a player who already
  * has a session, that session (a reconnect). So the control plane starts from servers plus
- * per-server counts (`World.beginSessionLoad`), and this streams the sessions in behind, in
+ * per-server counts (`World.fromSnapshot(snapshot, openCounts)`), and this streams the sessions in behind, in
  * chunks that yield to the event loop.
  *
  * Meanwhile an operation that needs a session not yet loaded loads it first: by player (an
@@ -28,8 +28,17 @@ export interface SessionGate {
 }
 
 export interface SessionLoadOptions {
-  /** Sessions per chunk; the event loop runs between two. Default 20,000. */
+  /**
+   * Sessions per chunk; the event loop runs between two. Default 5,000: a chunk is read and taken
+   * in without a turn between (~25 ms here), and an allocation answered meanwhile waits behind
+   * one chunk per turn it takes (at 20,000, ~0.1 s each on this machine).
+   */
   chunk?: number;
+  /**
+   * The first chunk is read once this settles (default: at once). The control plane passes its
+   * listening: read before, the chunks would compete with its own start for the event loop.
+   */
+  startAfter?: Promise<void>;
   /** Called between chunks; default one `setImmediate` turn. Tests slow the load down with it. */
   pause?: () => Promise<void>;
   /** Told when the load ends: sessions taken in, and counted ones that never arrived (should be 0). */
@@ -43,14 +52,15 @@ const PER_SERVER_LIMIT = 100_000;
 export class SessionLoad implements SessionGate {
   readonly loaded: Promise<void>;
 
-  /** Starts streaming at once; the world must have had `beginSessionLoad`. */
+  /** Starts streaming at once; the world must have been built with the open counts (or had `beginSessionLoad`). */
   constructor(
     private readonly world: World,
     private readonly store: StateStore & LazySessionReads,
     opts: SessionLoadOptions = {},
   ) {
     const pause = opts.pause ?? (() => new Promise<void>((r) => setImmediate(r)));
-    this.loaded = this.stream(opts.chunk ?? 20_000, pause).then(
+    const start = opts.startAfter ?? Promise.resolve();
+    this.loaded = start.then(() => this.stream(opts.chunk ?? 5_000, pause)).then(
       (n) => opts.onDone?.(n, world.finishSessionLoad()),
       (e: unknown) => {
         // A failed read leaves the world counting what it could not load: seats stay held, and

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sampleSession } from '../store/fixtures.js';
+import type { GameServer } from '../fleet/model.js';
+import type { Session } from '../session/model.js';
+import { sampleServer, sampleSession } from '../store/fixtures.js';
 import { World } from './world.js';
 
 describe('World idempotency records', () => {
@@ -73,5 +75,31 @@ describe('World sessions loaded after a cold start', () => {
     world.adoptStoredSession(open('old', 'srv_a', 10));
     expect(world.finishSessionLoad()).toBe(0);
     expect(world.expiredReservations(50, 10)).toEqual(['old']);
+  });
+});
+
+describe('World read from a snapshot', () => {
+  const snapshot = (servers: GameServer[], openSessions: Session[] = []) => ({
+    builds: [], fleets: [], servers, openSessions, activeRollouts: [], idempotency: [], migrationTokens: [], meta: {},
+  });
+
+  it('indexes every server once, fullest first, counting the open sessions not loaded yet', () => {
+    // Newest first, as the store lists them: the index must not depend on that order.
+    const servers = [3, 2, 1].map((n) => sampleServer({ id: `srv_${n}`, state: 'Ready', capacity: 4, createdAt: n }));
+    const world = World.fromSnapshot(snapshot(servers), new Map([['srv_3', 2], ['srv_2', 4]]));
+    const c = world.capacity.fullest(servers[0]?.fleet ?? '', servers[0]?.build ?? '', 1);
+    // srv_2 is full (4 of 4 counted), srv_3 holds 2 not yet loaded: the fullest with room.
+    expect(c?.id).toBe('srv_3');
+    expect(c?.used).toBe(2);
+    expect(world.capacity.size).toBe(2);
+    expect(world.capacity.freeSeats(servers[0]?.fleet ?? '', servers[0]?.build ?? '')).toBe(2 + 4);
+  });
+
+  it('keeps the index current for changes made before its first use', () => {
+    const world = World.fromSnapshot(snapshot([sampleServer({ id: 'srv_a', state: 'Ready', capacity: 2 })]));
+    const s = world.servers.get('srv_a') as GameServer;
+    world.addSession(sampleSession({ id: 'x', server: 'srv_a', fleet: s.fleet, build: s.build, state: 'Reserved', closedAt: null, closeReason: null }));
+    world.putServer({ ...s, capacity: 3 });
+    expect(world.capacity.fullest(s.fleet, s.build, 1)).toMatchObject({ id: 'srv_a', used: 1, capacity: 3 });
   });
 });

@@ -16,6 +16,8 @@ import type { IdempotencyRecord, Snapshot } from '../store/port.js';
 import { ServerLocations, type HostLocation } from './locations.js';
 
 const key = (a: string, b: string): string => `${a}\u0000${b}`;
+/** The attributes of every session that has none (see `World.shared`); frozen, as sessions are never changed in place. */
+const NoAttributes: Session['attributes'] = Object.freeze({});
 
 export class World {
   readonly builds = new Map<string, Build>();
@@ -34,15 +36,27 @@ export class World {
   meta: Record<string, string> = {};
   /**
    * Servers with room per fleet and build, fullest first: what allocation asks instead of
-   * walking `servers`. Re-synced below after every change to a server or its session count.
+   * walking `servers`. Re-synced below after every change to a server or its session count —
+   * except while `indexDeferred` (see `capacity`).
    */
-  readonly capacity = new CapacityIndex();
+  private readonly rooms = new CapacityIndex();
+  /**
+   * Set by `fromSnapshot`: the index is built once, from every server, on first use (or
+   * `buildCapacityIndex`), instead of being synced per server as the snapshot is read, again
+   * when the per-server open counts arrive and again when the hosts' locations become known at
+   * start — three syncs of 100,000 servers on a cold start's critical path.
+   */
+  private indexDeferred = false;
   /** Which host each server runs on and where that host is (kept current by the host registry). */
   readonly locations = new ServerLocations();
 
   private readonly ranges = new Map<string, semver.Range | null>();
   private readonly sessionsByServer = new Map<string, Set<string>>();
-  private readonly sessionByPlayer = new Map<string, string>();
+  /**
+   * fleet → player → open session id. Nested rather than keyed by `fleet\0player`: a million
+   * open sessions would each hold a concatenated key string (~56 bytes) beside the player id.
+   */
+  private readonly sessionByPlayer = new Map<string, Map<string, string>>();
   private readonly partySessions = new Map<string, Set<string>>();
   private readonly serverByToken = new Map<string, string>();
   private readonly latestRollout = new Map<string, string>();
@@ -66,10 +80,32 @@ export class World {
   /** Sessions closed here while loading: a chunk read before their close committed must not revive them. */
   private readonly closedWhileLoading = new Set<string>();
 
-  static fromSnapshot(s: Snapshot): World {
+  /**
+   * `openCounts`: the store's open sessions per server, none of them in `s` (a lazy load, see
+   * `beginSessionLoad`).
+   */
+  static fromSnapshot(s: Snapshot, openCounts?: ReadonlyMap<string, number>): World {
     const w = new World();
+    w.indexDeferred = true;
     w.reset(s);
+    if (openCounts) w.pending = new Map(openCounts);
     return w;
+  }
+
+  /** Servers with room per fleet and build (see `rooms`); built here on first use after a snapshot. */
+  get capacity(): CapacityIndex {
+    if (this.indexDeferred) this.buildCapacityIndex();
+    return this.rooms;
+  }
+
+  /** Ends a deferral begun by `fromSnapshot`: every server is indexed once. A no-op otherwise. */
+  buildCapacityIndex(): void {
+    if (!this.indexDeferred) return;
+    this.indexDeferred = false;
+    const all: { fleet: string; candidate: Candidate }[] = [];
+    for (const s of this.servers.values()) all.push({ fleet: s.fleet, candidate: this.candidate(s.id) as Candidate });
+    // In one go (CapacityIndex.load): sorted once, each heap filled without sifting.
+    this.rooms.load(all);
   }
 
   /** Replaces everything with a snapshot of the store. */
@@ -79,22 +115,21 @@ export class World {
       this.touched]) {
       m.clear();
     }
-    this.capacity.clear();
+    this.rooms.clear();
     this.pending = null;
     this.closedWhileLoading.clear();
     for (const b of s.builds) this.putBuild(b);
     for (const f of s.fleets) this.fleets.set(f.name, f);
-    for (const srv of s.servers) this.putServer(srv);
-    // A million sessions at a cold start: the capacity index is synced once per server at the
-    // end rather than once per session, and nothing is journalled for the reconciler (its
-    // first pass plans every fleet whole).
+    // A million sessions at a cold start: nothing is journalled for the reconciler (its first
+    // pass plans every fleet whole), and the capacity index is built once, after (`capacity`).
     this.loading = true;
     try {
-      for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(sess);
+      for (const srv of s.servers) this.putServer(srv);
+      for (const sess of [...s.openSessions].sort((a, b) => a.openedAt - b.openedAt)) this.addSession(this.shared(sess));
     } finally {
       this.loading = false;
     }
-    for (const id of this.sessionsByServer.keys()) this.syncCapacity(id);
+    if (!this.indexDeferred) for (const id of this.servers.keys()) this.syncCapacity(id);
     this.touched.clear();
     for (const r of s.activeRollouts) this.putRollout(r);
     for (const i of [...s.idempotency].sort((a, b) => a.expiresAt - b.expiresAt)) this.idempotency.set(key(i.fleet, i.key), i);
@@ -128,6 +163,7 @@ export class World {
       if (!fleet) this.serversByFleet.set(s.fleet, (fleet = new Map()));
       fleet.set(s.id, s);
     }
+    if (this.loading) return;
     this.syncCapacity(s.id);
     this.touchIn(s.fleet, s.id);
   }
@@ -156,13 +192,19 @@ export class World {
   candidate(serverId: string): Candidate | undefined {
     const s = this.servers.get(serverId);
     if (!s) return undefined;
-    const at = this.locations.of(serverId);
-    return {
+    const c: Candidate = {
       id: s.id, build: s.build, state: s.state, capacity: s.capacity, used: this.used(s.id), createdAt: s.createdAt,
       // A fenced server (its host was lost and it was replaced) never takes anyone again, not even a party member.
       leaving: s.stopRequestedAt !== null || s.drainReason === 'shutdown-requested' || (s.fencedAt ?? null) !== null,
-      ...(at ? { zone: at.zone, region: at.region, hostDown: at.down } : {}),
     };
+    // Read in place (no copy of the location, no spread): asked after every occupancy change.
+    const at = this.locations.hostLocation(serverId);
+    if (at) {
+      c.zone = at.zone;
+      c.region = at.region;
+      c.hostDown = at.down;
+    }
+    return c;
   }
 
   /**
@@ -174,8 +216,9 @@ export class World {
   }
 
   private syncCapacity(serverId: string): void {
+    if (this.indexDeferred) return;
     const s = this.servers.get(serverId);
-    this.capacity.sync(serverId, s?.fleet ?? '', this.candidate(serverId));
+    this.rooms.sync(serverId, s?.fleet ?? '', this.candidate(serverId));
   }
 
   serverForToken(token: string): GameServer | undefined {
@@ -220,16 +263,33 @@ export class World {
     if (left > 0) this.pending.set(s.server, left);
     else this.pending.delete(s.server);
     // The player's newer session opened here since the start stays the one found by player.
-    const current = this.sessionByPlayer.get(key(s.fleet, s.playerId));
+    const current = this.sessionByPlayer.get(s.fleet)?.get(s.playerId);
     this.loading = true;
     try {
-      this.addSession(s);
+      this.addSession(this.shared(s));
     } finally {
       this.loading = false;
     }
-    if (current !== undefined) this.sessionByPlayer.set(key(s.fleet, s.playerId), current);
+    if (current !== undefined) this.sessionByPlayer.get(s.fleet)?.set(s.playerId, current);
     if (left < 0) this.syncCapacity(s.server);
     return true;
+  }
+
+  /**
+   * A session read from the store, its server, fleet and build strings replaced by the server
+   * record's (one copy each instead of one per session: JSON.parse makes new strings) and empty
+   * attributes by one shared frozen object: ~80 of ~330 bytes per session, at a million.
+   */
+  private shared(s: Session): Session {
+    const server = this.servers.get(s.server);
+    if (server) {
+      s.server = server.id;
+      if (s.fleet === server.fleet) s.fleet = server.fleet;
+      if (s.build === server.build) s.build = server.build;
+    }
+    for (const _ in s.attributes) return s;
+    s.attributes = NoAttributes;
+    return s;
   }
 
   /** Ends a lazy load; returns how many counted sessions never arrived (0 unless the store changed under us). */
@@ -257,7 +317,7 @@ export class World {
   }
 
   openSessionOf(fleet: string, playerId: string): Session | undefined {
-    const id = this.sessionByPlayer.get(key(fleet, playerId));
+    const id = this.sessionByPlayer.get(fleet)?.get(playerId);
     return id === undefined ? undefined : this.sessions.get(id);
   }
 
@@ -281,7 +341,9 @@ export class World {
       this.syncCapacity(s.server);
       this.touch(s.server);
     }
-    this.sessionByPlayer.set(key(s.fleet, s.playerId), s.id);
+    let players = this.sessionByPlayer.get(s.fleet);
+    if (!players) this.sessionByPlayer.set(s.fleet, (players = new Map()));
+    players.set(s.playerId, s.id);
     if (s.partyId !== null) {
       let party = this.partySessions.get(key(s.fleet, s.partyId));
       if (!party) this.partySessions.set(key(s.fleet, s.partyId), (party = new Set()));
@@ -316,7 +378,11 @@ export class World {
     if (set && set.size === 0) this.sessionsByServer.delete(s.server);
     this.syncCapacity(s.server);
     this.touch(s.server);
-    if (this.sessionByPlayer.get(key(s.fleet, s.playerId)) === id) this.sessionByPlayer.delete(key(s.fleet, s.playerId));
+    const players = this.sessionByPlayer.get(s.fleet);
+    if (players?.get(s.playerId) === id) {
+      players.delete(s.playerId);
+      if (players.size === 0) this.sessionByPlayer.delete(s.fleet);
+    }
     if (s.partyId !== null) {
       const party = this.partySessions.get(key(s.fleet, s.partyId));
       party?.delete(id);

@@ -144,6 +144,13 @@ export class SimulatedHost {
     return p?.alive ? p.identity : undefined;
   }
 
+  /** Whether `pid` is the live process of `serverId` and still has `identity` (one lookup: re-adoption asks for every server). */
+  runs(serverId: string, pid: number, identity: string): boolean {
+    if (this.byServer.get(serverId) !== pid) return false;
+    const p = this.procs.get(pid);
+    return p?.alive === true && p.identity === identity;
+  }
+
   /** The running process of a server, found by its id alone. */
   findServer(serverId: string): { pid: number; identity: string; request: SpawnRequest } | undefined {
     const pid = this.byServer.get(serverId);

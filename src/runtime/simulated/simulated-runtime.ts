@@ -136,7 +136,7 @@ export class SimulatedRuntime implements RuntimeProvider {
       const known = this.servers.get(instance.serverId);
       const ours = known
         ? known.instance.pid === instance.pid && known.instance.identity === instance.identity
-        : this.host.identityOf(instance.pid) === instance.identity && this.host.findServer(instance.serverId)?.pid === instance.pid;
+        : this.host.runs(instance.serverId, instance.pid, instance.identity);
       if (!ours) {
         result.gone.push(instance.serverId);
         continue;
