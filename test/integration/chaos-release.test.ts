@@ -30,6 +30,14 @@ describe('handoff chaos run during a release', () => {
     const started = await t.call('POST', '/v1/rollouts', { fleet: 'rel', build: 'rel-v2', oldIdleSeconds: 0 });
     expect(started.status, JSON.stringify(started.body)).toBe(201);
     await waitFor(async () => (await rollout(started.body.id)).phase === 'Draining', 'rel-v2 taking new sessions', 60_000);
+    // The new build's warm buffer is up too, so one killed server leaves another with room: on a
+    // loaded machine the buffer server can still be booting when Draining starts, and killing the
+    // only Ready rel-v2 server then answers NO_CAPACITY until it is up — the fleet's capacity, not
+    // what this experiment asks.
+    await waitFor(async () => {
+      const items = (await t.call('GET', '/v1/servers?fleet=rel')).body.items as Json[];
+      return items.filter((s) => s.build === 'rel-v2' && (s.state === 'Ready' || s.state === 'Active')).length >= 2;
+    }, 'two Ready rel-v2 servers', 60_000);
 
     const r = await runChaos([t.cp.url], {
       name: 'kill-mid-release', baseline: '1s', duration: '3s', after: '1s', load: { fleet: 'rel', rate: 30, timeout: '10s' },
