@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ControlPlaneChild } from './control-plane.js';
-import { closedLoop, HttpClient } from './http-load.js';
+import { closedLoop, HttpClient, openLoop } from './http-load.js';
 import { NOISY_PCT } from './host.js';
 import { runPhase, type PhaseResult } from './measure.js';
 import { round, summarizeLatencies } from './stats.js';
@@ -27,6 +27,11 @@ export interface EndpointResult {
   /** Sum of control-plane throughput over sum of bare throughput, same rounds. */
   share: number;
   open: PhaseResult;
+  /**
+   * The same open loop against the bare endpoint: whether the rate can be served within the p99
+   * target at all on this machine with this generator (absent in results from before it).
+   */
+  bareOpen?: { perS: number; p50Ms: number; p99Ms: number; errors: number };
   /** The control plane's measured phases (closed rounds, then the open loop), for the allocation tables. */
   phases: PhaseResult[];
   pass: { share: boolean; openP99: boolean };
@@ -71,6 +76,7 @@ export async function runEndpoint(cp: ControlPlaneChild, opts: { root: string; f
   const cpClient = new HttpClient(cp.url, c);
   const bareClient = new HttpClient(bare.url, c);
   const openClient = new HttpClient(cp.url, 256);
+  const bareOpenClient = new HttpClient(bare.url, 256);
   const controlPlanePerS: number[] = [];
   const phases: PhaseResult[] = [];
   const barePerS: number[] = [];
@@ -94,6 +100,10 @@ export async function runEndpoint(cp: ControlPlaneChild, opts: { root: string; f
       playerPrefix: `${opts.runId}-ep-open`, targetMs: ENDPOINT.targetOpenP99Ms,
     });
     opts.log(`open ${ENDPOINT.openRatePerS}/s: answered ${open.throughputPerS}/s, p99 ${open.latency.p99Ms} ms, errors ${JSON.stringify(open.errors)}`);
+    const bo = await openLoop(bareOpenClient, ENDPOINT.openRatePerS, { count: opts.requests, call: body(`${opts.runId}-bo`) });
+    const boLatency = summarizeLatencies(bo.latenciesMs);
+    const bareOpen = { perS: round(bo.ok / bo.durationS, 0), p50Ms: round(boLatency.p50Ms, 2), p99Ms: round(boLatency.p99Ms, 2), errors: bo.sent - bo.ok };
+    opts.log(`open ${ENDPOINT.openRatePerS}/s against the bare endpoint: answered ${bareOpen.perS}/s, p99 ${bareOpen.p99Ms} ms`);
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
     const share = round(sum(controlPlanePerS) / Math.max(1, sum(barePerS)), 2);
     const all = new Float64Array(bareLatencies.reduce((n, l) => n + l.length, 0));
@@ -105,13 +115,14 @@ export async function runEndpoint(cp: ControlPlaneChild, opts: { root: string; f
     const kept = open.throughputPerS >= 0.99 * ENDPOINT.openRatePerS && open.ok === open.requests;
     return {
       concurrency: c, mirrored: { status: mirrored.status, bodyBytes: mirrored.bodyBytes, headers: mirrored.headers },
-      controlPlanePerS, barePerS, bareP99Ms: round(summarizeLatencies(all).p99Ms, 2), share, open, phases: [...phases, open],
+      controlPlanePerS, barePerS, bareP99Ms: round(summarizeLatencies(all).p99Ms, 2), share, open, bareOpen, phases: [...phases, open],
       pass: { share: share >= ENDPOINT.targetShare, openP99: kept && open.latency.p99Ms <= ENDPOINT.targetOpenP99Ms },
     };
   } finally {
     cpClient.close();
     bareClient.close();
     openClient.close();
+    bareOpenClient.close();
     bare.child.kill('SIGTERM');
   }
 }
@@ -121,6 +132,11 @@ export function renderEndpoint(r: EndpointResult): string[] {
   L.push(`- ${r.pass.share ? 'PASS' : 'MISS'} throughput at C=${r.concurrency}: allocations/s are **${Math.round(r.share * 100)} %** of the bare endpoint's (target ≥ ${ENDPOINT.targetShare * 100} %; the anchor before this work: ~27–35 %). Rounds, control plane / bare: ${r.controlPlanePerS.map((v, i) => `${v} / ${r.barePerS[i] ?? '–'}`).join(', ')} per s; bare p99 ${r.bareP99Ms} ms.`);
   const o = r.open;
   L.push(`- ${r.pass.openP99 ? 'PASS' : 'MISS'} open loop at ${ENDPOINT.openRatePerS}/s, durable: answered ${o.throughputPerS}/s, **p99 ${o.latency.p99Ms} ms** (target ≤ ${ENDPOINT.targetOpenP99Ms} ms), p50 ${o.latency.p50Ms} ms, p99.9 ${o.latency.p999Ms} ms, errors ${Object.entries(o.errors).map(([k, v]) => `${k}×${v}`).join(', ') || '0'}; mean group commit ${o.server.meanBatch} mutations; other processes used ${o.host.othersPct}% of a core meanwhile.`);
+  if (r.bareOpen) {
+    const b = r.bareOpen;
+    const within = b.p99Ms <= ENDPOINT.targetOpenP99Ms && b.perS >= 0.99 * ENDPOINT.openRatePerS;
+    L.push(`- The bare endpoint under the same open loop (the anchor of what this machine and generator allow): answered ${b.perS}/s, p50 ${b.p50Ms} ms, **p99 ${b.p99Ms} ms**, ${b.errors} failed — ${within ? 'within' : '**not** within'} the ${ENDPOINT.targetOpenP99Ms} ms target itself.`);
+  }
   const busiest = Math.max(...r.phases.map((ph) => ph.host.othersPct));
   if (busiest >= NOISY_PCT) {
     L.push(`- **Disturbed:** other processes used up to ${busiest}% of a core during these rounds; the two sides suffer it differently (the bare endpoint is the lighter process), so neither verdict is reliable on this run.`);

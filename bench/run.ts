@@ -138,11 +138,18 @@ async function profiledPhase(cp: ControlPlaneChild, client: HttpClient, p: Param
   }
 }
 
+/** When this run started: every log line says how far into it it is (the 15-minute budget is the whole run's). */
+const runStartedMs = performance.now();
+function log(m: string): void {
+  const s = Math.round((performance.now() - runStartedMs) / 1000);
+  process.stdout.write(`[bench ${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}] ${m}\n`);
+}
+
 /** Issue 8's scale and safety phases take flags of their own; the rest go to `parameters`. */
 type ScaleOnly = 'scale' | 'safety' | 'nines';
 function scaleArgs(argv: string[]): { rest: string[]; only: ScaleOnly | null; servers: number; sessions: number; safetyS: number; ninesS: number; full: boolean } {
   const size = defaultScaleSize();
-  const out = { rest: [] as string[], only: null as ScaleOnly | null, servers: size.servers, sessions: size.sessions, safetyS: 120, ninesS: 60, full: false };
+  const out = { rest: [] as string[], only: null as ScaleOnly | null, servers: size.servers, sessions: size.sessions, safetyS: 60, ninesS: 30, full: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const next = (): number => Number(argv[++i]);
@@ -208,7 +215,6 @@ async function main(): Promise<number> {
   const resultsDir = path.join(root, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   if (x.only !== null || x.full) {
-    const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
     const only = await scaleAndSafety(root, x, log);
     writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify({ environment: environment(root, tmpdir()), ...only }, null, 2)}\n`);
     writeFileSync(path.join(resultsDir, 'latest.md'), `# Handoff bench (${x.full ? '--full' : `--only ${x.only}`})\n${renderScaleMarkdown(only.scale, only.safety)}${renderNinesMarkdown(only.nines)}`);
@@ -219,7 +225,6 @@ async function main(): Promise<number> {
   const runId = `r${Date.now().toString(36)}`;
   // A random 64-port window: the runtime skips any port in it that is taken.
   const from = 20_000 + 64 * Math.floor(Math.random() * 150);
-  const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
 
   const errors: string[] = [];
   const phases: PhaseResult[] = [];
@@ -391,7 +396,6 @@ function ratios(phases: PhaseResult[], profiled: PhaseResult | null): Record<str
 async function withGrowth(): Promise<number> {
   const argv = process.argv.slice(2);
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  const log = (m: string): void => void process.stdout.write(`[bench] ${m}\n`);
   if (growthOnly(argv)) return runGrowth(root, argv, log);
   if (postgresOnly(argv)) return withPostgres(root, argv, log, false);
   if (hostsOnly(argv)) return withHosts(root, argv, log, false);
