@@ -35,7 +35,7 @@ const ADDRESS = '127.0.0.1';
 export interface BulkTimes {
   /** Servers placed on the host and their rows, sessions and their rows, written and checkpointed. */
   writeMs: number;
-  /** The restart on that state: load, re-adopt every server, listen. */
+  /** The restart on that state: load, re-adopt every server, listen (0 when left to the caller). */
   startMs: number;
   rows: number;
 }
@@ -43,10 +43,12 @@ export interface BulkTimes {
 /**
  * Closes the control plane, places `servers(f)` running servers per fleet and spreads
  * `shape.sessionsPerFleet` Connected sessions evenly over them, records each fleet with
- * `minServers: minServers(f)`, and starts a new control plane on the store.
+ * `minServers: minServers(f)`, and starts a new control plane on the store — or, with
+ * `restart: false`, leaves the plane without one (`forget`) for the caller's timed restart.
  */
 export async function bulkWorld(
   plane: ScalePlane, shape: ScaleShape, seated: Seated, servers: (f: number) => number, minServers: (f: number) => number, log: (m: string) => void,
+  opts: { restart?: boolean } = {},
 ): Promise<BulkTimes> {
   const fleets = Array.from({ length: shape.fleets }, (_, f) => plane.cp.world.fleets.get(fleetName(f)));
   await pump(plane, plane.cp.close());
@@ -97,6 +99,11 @@ export async function bulkWorld(
     await store.close();
   }
   const writeMs = Math.round(performance.now() - t0);
+  if (opts.restart === false) {
+    plane.forget();
+    log(`  ${rows} rows written in ${writeMs} ms`);
+    return { writeMs, startMs: 0, rows };
+  }
   log(`  ${rows} rows written in ${writeMs} ms; starting a control plane on them`);
   const t1 = performance.now();
   await pump(plane, plane.restart());

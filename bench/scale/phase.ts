@@ -19,7 +19,7 @@ import { RolloutStartSchema, toRolloutStart, type RolloutStartRequest } from '..
 import { SeededRandom } from '../../src/core/random.js';
 import { isTerminalPhase } from '../../src/rollout/model.js';
 import { bulkWorld } from './bulk.js';
-import { baselineHeap, restartToFirstAllocation, type MemoryFigures } from './restart.js';
+import { baselineHeap, restartToFirstAllocation, runningHeapMb, type MemoryFigures, type RestartFigures } from './restart.js';
 import { startScalePlane, type ScalePlane } from './plane.js';
 import { applyFleets, bootServers, fleetName, leaveOverTime, openSessions, playerId, pump, seat, settle, type ScaleShape, type Seated } from './seed.js';
 
@@ -43,9 +43,10 @@ export interface ScaleResult {
   shape: ScaleShape & { servers: number; sessions: number };
   /**
    * `bulk`: servers placed running and sessions written straight into the store, then re-adopted
-   * and read back by a restarted control plane (bulk.ts): `seedMs` in all, of which `writeMs`
-   * writing and `firstStartMs` that restart; then `booted` servers booted through reconcile
-   * passes in `bootMs`. Otherwise every server booted (`bootMs`) and every session opened
+   * and read back by the timed restart, the first on that state (bulk.ts): `seedMs` in all, of
+   * which `writeMs` writing (`firstStartMs`: a separate restart before the timed one, in results
+   * from before 2026-12-07 evening; 0 now); then `booted` servers booted through reconcile passes
+   * in `bootMs`, beyond the placed ones. Otherwise every server booted (`bootMs`) and every session opened
    * through the API (`seedMs`).
    */
   setup: { bulk: boolean; seedMs: number; writeMs: number; firstStartMs: number; sessionsPerS: number; bootMs: number; booted: number };
@@ -79,7 +80,17 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
   const plane = await startScalePlane(dataDir, (line) => (/error|failed|failure|^listening after/.test(line) ? log(`control plane: ${line}`) : undefined));
   try {
     const seated: Seated = { where: new Map(), interrupted: 0, examples: [] };
-    const setup = bulk ? await bulkSetup(plane, shape, seated, log) : await setupThroughApi(plane, shape, seated, log);
+    // The bulk setup leaves the store written and no control plane: the timed restart is the
+    // first on that state (one restart and one load of every session, not two).
+    let restart: RestartFigures | null = null;
+    let setup: ScaleResult['setup'];
+    if (bulk) {
+      const written = await bulkWrite(plane, shape, seated, log);
+      restart = await timedRestart(plane, seated, emptyHeap, log);
+      setup = await afterBulk(plane, shape, seated, written, log);
+    } else {
+      setup = await setupThroughApi(plane, shape, seated, log);
+    }
 
     // Sessions last 20 simulated minutes on average: that many leave and join per second.
     const churnPerS = Math.max(1, Math.round(seated.where.size / 1_200));
@@ -88,10 +99,8 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
     const mem = process.memoryUsage();
     log(`reconcile pass (incremental, ${churnPerS} players leaving and joining per s): p50 ${timed.pass.p50Ms} ms, max ${timed.pass.maxMs} ms (CPU p50 ${timed.pass.cpuP50Ms} ms, max ${timed.pass.cpuMaxMs} ms); whole pass p50 ${timed.whole.p50Ms} ms; RSS ${Math.round(mem.rss / 2 ** 20)} MB`);
 
-    const restart = await restartToFirstAllocation(plane, seated, emptyHeap);
-    const m = restart.memory;
-    log(`restart to first answered allocation (fleet held): ${restart.wallMs} ms (CPU ${restart.cpuMs} ms); every session loaded at ${restart.allSessionsMs} ms`);
-    log(`memory: RSS ${m.rssMb} MB, heap ${m.heapMb} MB; control plane heap ${m.controlPlaneHeapMb.restarted} MB restarted, ${m.controlPlaneHeapMb.running} MB before; fleet and bench heap ${m.fleetAndBenchHeapMb} MB; RSS without them ~${m.rssWithoutFleetMb} MB${m.oldWorldCollected ? '' : ' (the closed control plane was NOT collected: the difference is not its alone)'}`);
+    if (restart === null) restart = await timedRestart(plane, seated, emptyHeap, log);
+    else restart.memory.controlPlaneHeapMb.running = runningHeapMb(restart.fleetOnlyHeap);
     const blueGreen = release ? await releaseFirstFleet(plane, seated, shape, log) : { servers: 0, sessions: 0, phase: 'not run', interrupted: 0, examples: [], simulatedS: 0, wallMs: 0 };
     return {
       shape: { ...shape, servers: fleets * shape.serversPerFleet, sessions: fleets * shape.sessionsPerFleet },
@@ -108,19 +117,34 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
 }
 
 /**
- * Every server placed running and every session written in bulk (bulk.ts), but the last
- * fleet's last `BOOT_SERVERS` servers: after the restart that adopts the rest, that fleet is
- * scaled up to its size through `POST /v1/apply` and they boot through real reconcile passes,
- * in the full-size world (the boot figure).
+ * Every server placed running and every session written in bulk (bulk.ts), with no control
+ * plane left running: the timed restart that follows is the first on that state.
  */
-async function bulkSetup(plane: ScalePlane, shape: ScaleShape, seated: Seated, log: (m: string) => void): Promise<ScaleResult['setup']> {
-  const last = shape.fleets - 1;
-  const boot = Math.min(BOOT_SERVERS, Math.floor(shape.serversPerFleet / 5));
-  const placed = (f: number): number => (f === last ? shape.serversPerFleet - boot : shape.serversPerFleet);
+async function bulkWrite(plane: ScalePlane, shape: ScaleShape, seated: Seated, log: (m: string) => void): Promise<{ writeMs: number; t0: number }> {
   const t0 = performance.now();
   // Asking for no server yet: no pass launches one before the bulk writer places them.
   await applyFleets(plane, shape, () => 0);
-  const times = await bulkWorld(plane, shape, seated, placed, placed, log);
+  const times = await bulkWorld(plane, shape, seated, () => shape.serversPerFleet, () => shape.serversPerFleet, log, { restart: false });
+  return { writeMs: times.writeMs, t0 };
+}
+
+async function timedRestart(plane: ScalePlane, seated: Seated, emptyHeap: number, log: (m: string) => void): Promise<RestartFigures> {
+  const restart = await restartToFirstAllocation(plane, seated, emptyHeap);
+  const m = restart.memory;
+  log(`restart to first answered allocation (fleet held): ${restart.wallMs} ms (CPU ${restart.cpuMs} ms); every session loaded at ${restart.allSessionsMs} ms`);
+  log(`memory: RSS ${m.rssMb} MB, heap ${m.heapMb} MB; control plane heap ${m.controlPlaneHeapMb.restarted} MB restarted; fleet and bench heap ${m.fleetAndBenchHeapMb} MB; RSS without them ~${m.rssWithoutFleetMb} MB${m.oldWorldCollected ? '' : ' (the closed control plane was NOT collected: the difference is not its alone)'}`);
+  return restart;
+}
+
+/**
+ * After the timed restart on the bulk state: the restarted control plane holds every seeded
+ * session and the servers' roster reports agree (what validates the bulk rows against the real
+ * services), then the last fleet is scaled up by `BOOT_SERVERS` through `POST /v1/apply` and
+ * they boot through real reconcile passes in the full-size world (the boot figure).
+ */
+async function afterBulk(plane: ScalePlane, shape: ScaleShape, seated: Seated, written: { writeMs: number; t0: number }, log: (m: string) => void): Promise<ScaleResult['setup']> {
+  const last = shape.fleets - 1;
+  const boot = Math.min(BOOT_SERVERS, Math.floor(shape.serversPerFleet / 5));
   await checkLoaded(plane, seated.where.size);
   // Every server's watch reconnects within 2 simulated s and reports its roster: verified here,
   // as part of the setup, not inside the boot or the timed passes.
@@ -128,14 +152,14 @@ async function bulkSetup(plane: ScalePlane, shape: ScaleShape, seated: Seated, l
     plane.clock.advance(1_000);
     await settle(20);
   }
-  const seedMs = ms(t0);
-  log(`${shape.fleets * shape.serversPerFleet - boot} servers placed and ${seated.where.size} sessions written in bulk (${times.writeMs} ms), re-adopted and read back by a new control plane (started in ${times.startMs} ms): ${seedMs} ms`);
+  const seedMs = ms(written.t0);
+  log(`${shape.fleets * shape.serversPerFleet} servers placed and ${seated.where.size} sessions written in bulk (${written.writeMs} ms), re-adopted and read back by the timed restart: ${seedMs} ms`);
   const t1 = performance.now();
-  await applyFleets(plane, shape, () => shape.serversPerFleet, [last]);
-  await bootServers(plane, shape.serversPerFleet, log, fleetName(last));
+  await applyFleets(plane, shape, (f) => (f === last ? shape.serversPerFleet + boot : shape.serversPerFleet), [last]);
+  await bootServers(plane, shape.serversPerFleet + boot, log, fleetName(last));
   const bootMs = ms(t1);
-  log(`${boot} more servers booted through reconcile passes in ${bootMs} ms`);
-  return { bulk: true, seedMs, writeMs: times.writeMs, firstStartMs: times.startMs, sessionsPerS: Math.round(seated.where.size / (seedMs / 1000)), bootMs, booted: boot };
+  log(`${boot} more servers booted through reconcile passes in ${bootMs} ms (passes and the release run with ${shape.fleets * shape.serversPerFleet + boot} servers)`);
+  return { bulk: true, seedMs, writeMs: written.writeMs, firstStartMs: 0, sessionsPerS: Math.round(seated.where.size / (seedMs / 1000)), bootMs, booted: boot };
 }
 
 /** The slow way, for comparison: every server booted by reconcile passes, every session opened by an allocation and a join. */

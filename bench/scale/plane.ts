@@ -26,6 +26,10 @@ export interface ScalePlane {
    * simulated fleet's and the bench's (restart.ts). `cp` throws until then.
    */
   forget(): void;
+  /** Whether a control plane is attached (false between `forget` and `restart`). */
+  readonly attached: boolean;
+  /** The World of the control plane last forgotten: whether it was collected tells memory read after it is the fleet's alone. */
+  readonly forgottenWorld: WeakRef<object> | null;
   gameServer(serverId: string): SimulatedGameServer | undefined;
 }
 
@@ -59,6 +63,7 @@ export async function startScalePlane(dataDir: string, log: (line: string) => vo
     );
   };
   let current: ControlPlane | null = await open();
+  let forgotten: WeakRef<object> | null = null;
   const plane: ScalePlane = {
     clock, host, dbPath,
     get cp(): ControlPlane {
@@ -73,7 +78,14 @@ export async function startScalePlane(dataDir: string, log: (line: string) => vo
       return current;
     },
     forget() {
+      if (current !== null) forgotten = new WeakRef(current.world);
       current = null;
+    },
+    get forgottenWorld(): WeakRef<object> | null {
+      return forgotten;
+    },
+    get attached(): boolean {
+      return current !== null;
     },
     gameServer: (id) => gameServerOn(host, id),
   };

@@ -33,6 +33,8 @@ export interface RestartFigures {
   /** From the same restart to every open session loaded (fleet reconnecting meanwhile). */
   allSessionsMs: number;
   memory: MemoryFigures;
+  /** Heap of the fleet and the bench alone, bytes (what `runningHeapMb` subtracts). */
+  fleetOnlyHeap: number;
 }
 
 export interface MemoryFigures {
@@ -41,8 +43,12 @@ export interface MemoryFigures {
   heapMb: number;
   /** Heap of the fleet and the bench with no control plane in the process (after close and GC). */
   fleetAndBenchHeapMb: number;
-  /** Heap the control plane holds, by difference: before the restart (after the timed passes) and after it, every session loaded. */
-  controlPlaneHeapMb: { running: number; restarted: number };
+  /**
+   * Heap the control plane holds, by difference: running (after the timed passes: before the
+   * restart, or measured after them with `runningHeapMb` when the restart came first) and
+   * restarted, every session loaded.
+   */
+  controlPlaneHeapMb: { running: number | null; restarted: number };
   /** External memory (SQLite's page cache is not in it; buffers are) held by the restarted control plane. */
   controlPlaneExternalMb: number;
   /** RSS minus the fleet's and the bench's heap above the empty process's: the control plane alone, estimated. */
@@ -65,24 +71,32 @@ function collect(): NodeJS.MemoryUsage {
   return process.memoryUsage();
 }
 
+/** The heap a running control plane holds now, by difference with the fleet's and the bench's (`fleetOnlyHeap`). */
+export function runningHeapMb(fleetOnlyHeap: number): number {
+  return mb(collect().heapUsed - fleetOnlyHeap);
+}
+
 /** Heap used by an empty process of this kind (imports loaded, nothing built): taken once at the phase's start. */
 export function baselineHeap(): number {
   return collect().heapUsed;
 }
 
 /**
- * Closes the control plane (game servers keep running on the simulated host), then times a new
+ * Closes the control plane (game servers keep running on the simulated host) — unless the plane
+ * has none attached (the bulk writer left it so: then this restart is the first on that state,
+ * and the heap of a running control plane is measured later, `runningHeapMb`) — then times a new
  * one on the same SQLite file to its first answered allocation, and measures memory around it.
  */
 export async function restartToFirstAllocation(plane: ScalePlane, seated: Seated, emptyHeap: number): Promise<RestartFigures> {
-  const running = collect();
-  const oldWorld = new WeakRef(plane.cp.world);
-  await pump(plane, plane.cp.close());
-  plane.forget();
+  const running = plane.attached ? collect() : null;
+  if (plane.attached) {
+    await pump(plane, plane.cp.close());
+    plane.forget();
+  }
   // Let the closed control plane's last promises settle before measuring what is left.
   await new Promise((r) => setTimeout(r, 50));
   const fleetOnly = collect();
-  const oldWorldCollected = oldWorld.deref() === undefined;
+  const oldWorldCollected = plane.forgottenWorld?.deref() === undefined;
 
   const profile = process.env['SCALE_PROFILE'];
   const inspector = profile ? new Session() : null;
@@ -117,10 +131,10 @@ export async function restartToFirstAllocation(plane: ScalePlane, seated: Seated
   const restarted = collect();
   const fleetHeap = fleetOnly.heapUsed - emptyHeap;
   return {
-    ...first, allSessionsMs,
+    ...first, allSessionsMs, fleetOnlyHeap: fleetOnly.heapUsed,
     memory: {
       rssMb: mb(restarted.rss), heapMb: mb(restarted.heapUsed), fleetAndBenchHeapMb: mb(fleetHeap),
-      controlPlaneHeapMb: { running: mb(running.heapUsed - fleetOnly.heapUsed), restarted: mb(restarted.heapUsed - fleetOnly.heapUsed) },
+      controlPlaneHeapMb: { running: running === null ? null : mb(running.heapUsed - fleetOnly.heapUsed), restarted: mb(restarted.heapUsed - fleetOnly.heapUsed) },
       controlPlaneExternalMb: mb(restarted.external - fleetOnly.external),
       rssWithoutFleetMb: mb(restarted.rss - fleetHeap), oldWorldCollected,
     },
