@@ -10,7 +10,7 @@ import { HandoffError } from '../core/errors.js';
 import { newSortableId } from '../core/ids.js';
 import type { Fleet, GameServer } from '../fleet/model.js';
 import { decideMigrationToken } from '../session/decide-migration-token.js';
-import { signJoinToken } from '../session/join-token.js';
+import { JoinTokenKey } from '../session/join-token.js';
 import { readMigrationToken, type MigrationClaims } from '../session/migration-token.js';
 import type { MigrationTokenRecord, Session } from '../session/model.js';
 import { occupancyChanged } from '../session/service.js';
@@ -44,11 +44,15 @@ export interface AllocationObserver {
 }
 
 export class AllocationService {
+  private readonly joinKey: JoinTokenKey;
+
   constructor(
     private readonly ctx: Ctx,
     private readonly opts: AllocationOptions,
     private readonly observer: AllocationObserver = { allocated: () => undefined },
-  ) {}
+  ) {
+    this.joinKey = new JoinTokenKey(opts.joinSecret);
+  }
 
   async allocate(req: AllocationRequest): Promise<{ response: AllocationResponse; outcome: AllocationOutcome }> {
     const started = performance.now();
@@ -192,7 +196,7 @@ export class AllocationService {
       playerId: session.playerId,
       reconnected,
       server: { id: server.id, build: server.build, version: build?.version ?? '', address: server.address, ports: server.ports, ...this.locationOf(server.id) },
-      joinToken: signJoinToken(this.opts.joinSecret, {
+      joinToken: this.joinKey.sign({
         sessionId: session.id, serverId: server.id, playerId: session.playerId, exp: now + this.opts.joinTokenTtlMs,
       }),
     };

@@ -9,7 +9,7 @@ import { joinTokenPolicy, type GameServer } from '../fleet/model.js';
 import type { SdkSessionView } from '../sdk/protocol.js';
 import { event, type Ctx } from '../state/context.js';
 import type { Mutation } from '../store/port.js';
-import { verifyJoinToken } from './join-token.js';
+import { JoinTokenKey } from './join-token.js';
 import { signMigrationToken } from './migration-token.js';
 import type { CloseReason, MigrationTokenRecord, Session } from './model.js';
 import { keptRoster, planRoster, type PlayerHistory } from './plan-roster.js';
@@ -36,11 +36,13 @@ export interface RosterReport {
 export class SessionService {
   /** Each game server's own roster and whether it was observed since the restart. */
   readonly rosters: Rosters;
+  private readonly joinKey: JoinTokenKey;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly opts: SessionOptions,
   ) {
+    this.joinKey = new JoinTokenKey(opts.joinSecret);
     // A roster change can change a plan: the reconciler's next pass looks at that server again.
     this.rosters = new Rosters((id) => ctx.world.touch(id));
   }
@@ -143,7 +145,7 @@ export class SessionService {
     }
     const now = this.ctx.clock.now();
     if (joinToken !== null) {
-      const claims = verifyJoinToken(this.opts.joinSecret, joinToken, now);
+      const claims = this.joinKey.verify(joinToken, now);
       if (!claims || claims.sessionId !== session.id || claims.serverId !== serverId || claims.playerId !== playerId) {
         throw new HandoffError('JOIN_TOKEN_INVALID', undefined, { playerId, serverId });
       }
