@@ -236,6 +236,11 @@ export class World {
     return servers ? [...servers.values()] : [];
   }
 
+  /** Fleets with at least one (non-terminal) server, deleted fleets' leftovers included. */
+  fleetsWithServers(): string[] {
+    return [...this.serversByFleet.keys()].filter((f) => (this.serversByFleet.get(f)?.size ?? 0) > 0);
+  }
+
   fleetServerCount(fleet: string): number {
     return this.serversByFleet.get(fleet)?.size ?? 0;
   }
