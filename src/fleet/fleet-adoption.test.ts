@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FleetAdoption } from './fleet-adoption.js';
+import { FleetAdoption, inSlices } from './fleet-adoption.js';
 
 /** An adopter whose adoptions the test finishes by hand, recording what ran and in which order. */
 function heldAdopter() {
@@ -68,5 +68,22 @@ describe('adopting fleet by fleet after a cold start', () => {
     await expect(adoption.all()).rejects.toThrow('runtime down');
     // The next fleet is not held back by the failure.
     await expect(adoption.fleet('f2')).resolves.toBeUndefined();
+  });
+
+  it('adopts a long list in slices with a turn of the event loop between two', async () => {
+    const seen: string[] = [];
+    let turns = 0;
+    let counting = true;
+    const tick = (): void => {
+      turns++;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await inSlices([1, 2, 3, 4, 5], 2, async (slice) => void seen.push(`${slice.join(',')} after ${turns}`));
+    counting = false;
+    expect(seen.map((s) => s.split(' after ')[0])).toEqual(['1,2', '3,4', '5']);
+    const at = seen.map((s) => Number(s.split(' after ')[1]));
+    expect(at[1]).toBeGreaterThan(at[0] ?? 0);
+    expect(at[2]).toBeGreaterThan(at[1] ?? 0);
   });
 });

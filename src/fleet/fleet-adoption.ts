@@ -45,3 +45,14 @@ export class FleetAdoption {
     await Promise.all(this.started.values());
   }
 }
+
+/**
+ * Runs `run` over `items` in slices of `size`, giving the event loop a turn between two: a fleet
+ * of 10,000 servers adopted in the background in one go held a request waiting ~0.1 s.
+ */
+export async function inSlices<T>(items: readonly T[], size: number, run: (slice: readonly T[]) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) {
+    if (i > 0) await new Promise<void>((r) => setImmediate(r));
+    await run(items.slice(i, i + size));
+  }
+}

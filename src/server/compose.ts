@@ -22,7 +22,7 @@ import { createHandler, type RequestHandler } from '../http/handler.js';
 import { originPolicy } from '../http/request-guard.js';
 import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
-import { FleetAdoption } from '../fleet/fleet-adoption.js';
+import { FleetAdoption, inSlices } from '../fleet/fleet-adoption.js';
 import { FleetService } from '../fleet/service.js';
 import { ReleaseService } from '../release/service.js';
 import { analysisDepsOf } from '../rollout/analysis-run.js';
@@ -59,6 +59,8 @@ import { hostDrains, wireHostLoss, wireHosts } from './hosts.js';
 export const VERSION = '0.1.0';
 /** A start slower than this logs where its time went (the cold-start target, issue 8). */
 const SlowStartMs = 2_000;
+/** Servers re-adopted per event-loop turn when adopting after listening (fleet-adoption.ts). */
+const AdoptSlice = 1_000;
 /** The API's default body limit; the SDK endpoint's is smaller (see sdk/routes.ts). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -260,7 +262,7 @@ async function assemble(
   // Re-attach to game servers started before a restart before anything plans new ones: all of
   // them now, or — a large start, its sessions loaded after listening — fleet by fleet after
   // listening, each fleet before its first allocation (fleet-adoption.ts says why that is as safe).
-  const adoption = lazy ? new FleetAdoption(world.fleetsWithServers(), (fleet) => servers.recover(fleet)) : null;
+  const adoption = lazy ? new FleetAdoption(world.fleetsWithServers(), (fleet) => inSlices(world.fleetServers(fleet), AdoptSlice, (slice) => servers.recover(slice))) : null;
   if (adoption) ctx.fleetAdopted = (fleet) => adoption.fleet(fleet);
   else await servers.recover();
   phase('recover');

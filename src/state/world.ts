@@ -82,13 +82,14 @@ export class World {
 
   /**
    * `openCounts`: the store's open sessions per server, none of them in `s` (a lazy load, see
-   * `beginSessionLoad`).
+   * `beginSessionLoad`). The world takes the map over (100,000 entries at scale: not copied);
+   * the caller must not change it after.
    */
-  static fromSnapshot(s: Snapshot, openCounts?: ReadonlyMap<string, number>): World {
+  static fromSnapshot(s: Snapshot, openCounts?: Map<string, number>): World {
     const w = new World();
     w.indexDeferred = true;
     w.reset(s);
-    if (openCounts) w.pending = new Map(openCounts);
+    if (openCounts) w.pending = openCounts;
     return w;
   }
 
