@@ -70,6 +70,9 @@ export class AllocationService {
 
   private async decideAndPersist(req: AllocationRequest): Promise<{ response: AllocationResponse; outcome: AllocationOutcome }> {
     const { world } = this.ctx;
+    // Servers still being re-adopted after a cold start: this fleet's first, so no seat goes to a
+    // server not re-attached or found gone (its capacity index is built after, on first use).
+    if (this.ctx.fleetAdopted) await this.ctx.fleetAdopted(req.fleet);
     if (world.sessionsLoading && this.ctx.sessionLoad) {
       // Sessions still loading after a cold start: a reconnect must find the player's session
       // (a point read); a party or a migration places by its members' sessions, so waits for all.

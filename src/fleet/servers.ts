@@ -242,12 +242,15 @@ export class ServerService {
     return mutations;
   }
 
-  /** After a restart: re-attach to servers that are still running, account for those that are not. */
-  async recover(): Promise<void> {
+  /**
+   * After a restart: re-attach to servers that are still running, account for those that are
+   * not — every server, or those given (a large cold start adopts fleet by fleet, fleet-adoption.ts).
+   */
+  async recover(only?: readonly GameServer[]): Promise<void> {
     const now = this.ctx.clock.now();
     const known: RuntimeInstance[] = [];
     const gone: Mutation[] = [];
-    for (const s of [...this.ctx.world.servers.values()]) {
+    for (const s of only ?? [...this.ctx.world.servers.values()]) {
       if (s.pid !== null && s.identity !== null) {
         known.push({ serverId: s.id, pid: s.pid, identity: s.identity, address: s.address, ports: s.ports, logPath: s.logPath ?? '' });
         continue;

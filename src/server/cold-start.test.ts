@@ -24,7 +24,8 @@ interface Rig {
   clock: FakeClock;
   host: SimulatedHost;
   dir: string;
-  start(coldStart?: ColdStartOptions): Promise<ControlPlane>;
+  /** `adoptAfter`: the runtime re-adopts servers only once it settles (the test holds adoption). */
+  start(coldStart?: ColdStartOptions, adoptAfter?: Promise<void>): Promise<ControlPlane>;
 }
 
 function rig(): Rig {
@@ -33,10 +34,17 @@ function rig(): Rig {
   const dir = mkdtempSync(path.join(tmpdir(), 'handoff-cold-'));
   return {
     clock, host, dir,
-    start: (coldStart = {}) => pump(clock, startControlPlane(
-      { dataDir: dir, port: 0, sdkPort: 0, host: '127.0.0.1', reconcileIntervalMs: 1_000, reservationTtlMs: 3_600_000 },
-      { clock, store: SqliteStore.open(path.join(dir, 'handoff.db'), { checkpoint: false }), runtime: SimulatedRuntime.create({ host, clock }), log: () => undefined, coldStart },
-    )),
+    start: (coldStart = {}, adoptAfter) => {
+      const runtime = SimulatedRuntime.create({ host, clock });
+      if (adoptAfter) {
+        const adopt = runtime.adopt.bind(runtime);
+        runtime.adopt = async (instances) => (await adoptAfter, adopt(instances));
+      }
+      return pump(clock, startControlPlane(
+        { dataDir: dir, port: 0, sdkPort: 0, host: '127.0.0.1', reconcileIntervalMs: 1_000, reservationTtlMs: 3_600_000 },
+        { clock, store: SqliteStore.open(path.join(dir, 'handoff.db'), { checkpoint: false }), runtime, log: () => undefined, coldStart },
+      ));
+    },
   };
 }
 
@@ -143,6 +151,51 @@ describe('a cold start answering before its sessions are loaded', () => {
     const open = await cp.store.listSessions({ open: true, limit: 10 });
     expect(new Set(open.map((s) => s.id))).toEqual(new Set(world.sessions.keys()));
     expect((await cp.store.getSession(p2.sessionId))?.closeReason).toBe('api');
+  });
+
+  it('re-adopts a fleet before its first allocation, so a server found gone is never given, though the API listens first', async () => {
+    r = rig();
+    const seated = await seed(r);
+    const p1 = seatOf(seated, 'p1');
+    const p3 = seatOf(seated, 'p3');
+    // p3's server dies while the control plane is down: its one free seat must not be given.
+    r.host.signal(r.host.findServer(p3.serverId)!.pid, 'SIGKILL', false);
+    let adopt!: () => void;
+    const adoptHeld = new Promise<void>((resolve) => (adopt = resolve));
+    cp = await r.start({ lazyAbove: 0 }, adoptHeld);
+    let answer: string | null = null;
+    const p4 = allocate(cp, 'p4').then((a) => (answer = a.response.server.id), (e: unknown) => (answer = isHandoffError(e) ? e.code : String(e)));
+    for (let i = 0; i < 20; i++) await new Promise((res) => setImmediate(res));
+    // Listening, and the allocation waits for its fleet's servers to be re-adopted.
+    expect(answer).toBeNull();
+    expect(cp.world.servers.has(p3.serverId)).toBe(true);
+    adopt();
+    await p4;
+    // p1's server is full (p1, p2) and p3's is gone: no seat anywhere.
+    expect(answer).toBe('NO_CAPACITY');
+    expect(cp.world.servers.has(p3.serverId)).toBe(false);
+    expect(cp.world.servers.has(p1.serverId)).toBe(true);
+    expect((await cp.store.getSession(p3.sessionId))?.closeReason).toBe('server_crashed');
+    await pump(r.clock, cp.sessionsLoaded);
+    expect([...cp.world.sessions.values()].map((s) => s.playerId).sort()).toEqual(['p1', 'p2']);
+  });
+
+  it('re-adopts every fleet after listening without waiting for an allocation, and streams sessions in only after', async () => {
+    r = rig();
+    const seated = await seed(r);
+    const p3 = seatOf(seated, 'p3');
+    r.host.signal(r.host.findServer(p3.serverId)!.pid, 'SIGKILL', false);
+    let adopt!: () => void;
+    const adoptHeld = new Promise<void>((resolve) => (adopt = resolve));
+    let streamed = false;
+    cp = await r.start({ lazyAbove: 0, chunk: 1, pause: () => ((streamed = true), new Promise((res) => setImmediate(res))) }, adoptHeld);
+    for (let i = 0; i < 20; i++) await new Promise((res) => setImmediate(res));
+    expect(streamed).toBe(false);
+    adopt();
+    await until(r.clock, 'the gone server accounted for', () => !cp!.world.servers.has(p3.serverId));
+    await pump(r.clock, cp.sessionsLoaded);
+    expect(streamed).toBe(true);
+    expect([...cp.world.sessions.values()].map((s) => s.playerId).sort()).toEqual(['p1', 'p2']);
   });
 
   it('closes every session of a server that exits before its sessions are loaded', async () => {

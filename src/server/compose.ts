@@ -22,6 +22,7 @@ import { createHandler, type RequestHandler } from '../http/handler.js';
 import { originPolicy } from '../http/request-guard.js';
 import { FleetReconciler } from '../reconcile/reconciler.js';
 import { ServerService } from '../fleet/servers.js';
+import { FleetAdoption, inSlices } from '../fleet/fleet-adoption.js';
 import { FleetService } from '../fleet/service.js';
 import { ReleaseService } from '../release/service.js';
 import { analysisDepsOf } from '../rollout/analysis-run.js';
@@ -58,6 +59,8 @@ import { hostDrains, wireHostLoss, wireHosts } from './hosts.js';
 export const VERSION = '0.1.0';
 /** A start slower than this logs where its time went (the cold-start target, issue 8). */
 const SlowStartMs = 2_000;
+/** Servers re-adopted per event-loop turn when adopting after listening (fleet-adoption.ts). */
+const AdoptSlice = 1_000;
 /** The API's default body limit; the SDK endpoint's is smaller (see sdk/routes.ts). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -136,20 +139,28 @@ async function assemble(
   lock: DataDirLock,
 ): Promise<ControlPlane> {
   // Where a cold start's time goes, logged once listening (docs/scale.md reads it at 100,000 servers).
+  // CPU beside wall: on a shared machine a phase's wall time is partly other processes'.
   const phases: string[] = [];
+  const cpuPhases: string[] = [];
   const startedAtMs = performance.now();
   let phaseAt = startedAtMs;
+  let cpuAt = process.cpuUsage();
   const phase = (name: string): void => {
     const t = performance.now();
+    const cpu = process.cpuUsage(cpuAt);
     phases.push(`${name} ${Math.round(t - phaseAt)}`);
+    const cpuMs = Math.round((cpu.user + cpu.system) / 1000);
+    if (cpuMs >= 10) cpuPhases.push(`${name} ${cpuMs}`);
     phaseAt = t;
+    cpuAt = process.cpuUsage();
   };
   const store = deps.store ?? (await openStore(options.store, options.dataDir));
   started.push(() => store.close());
   phase('store');
   // Sessions stream in once the API listens (cold-start.ts): before, they would slow the start.
-  let listening = (): void => undefined;
-  const startAfter = new Promise<void>((resolve) => (listening = resolve));
+  // With servers adopted fleet by fleet (below), sessions stream in once every fleet is adopted.
+  let listening = (_adopted?: Promise<void>): void => undefined;
+  const startAfter = new Promise<void>((resolve) => (listening = (adopted) => resolve(adopted)));
   const { world, gate, lazy } = await loadState(store, clock.now(), { startAfter, ...deps.coldStart }, log);
   phase('state');
   await loadLatestRollouts(world, store);
@@ -248,8 +259,12 @@ async function assemble(
   started.push(unplugSdk);
   // Apart: it is the simulated game servers' own work (in service they are other processes).
   if (inner instanceof SimulatedRuntime) phase('simulated link');
-  // Re-attach to game servers started before a restart before anything plans new ones.
-  await servers.recover();
+  // Re-attach to game servers started before a restart before anything plans new ones: all of
+  // them now, or — a large start, its sessions loaded after listening — fleet by fleet after
+  // listening, each fleet before its first allocation (fleet-adoption.ts says why that is as safe).
+  const adoption = lazy ? new FleetAdoption(world.fleetsWithServers(), (fleet) => inSlices(world.fleetServers(fleet), AdoptSlice, (slice) => servers.recover(slice))) : null;
+  if (adoption) ctx.fleetAdopted = (fleet) => adoption.fleet(fleet);
+  else await servers.recover();
   phase('recover');
   // Indexed once, now that servers, their open counts and the hosts' locations are all known.
   world.buildCapacityIndex();
@@ -297,9 +312,14 @@ async function assemble(
   });
   self.url = serverUrl(http);
   phase('listen');
-  listening();
+  if (adoption) {
+    const adopted = adoption.all().then(() => (ctx.fleetAdopted = undefined));
+    // A failure fails the session load too, which stops the control plane (below).
+    adopted.catch(() => undefined);
+    listening(adopted);
+  } else listening();
   if (deps.logStartTimings ?? performance.now() - startedAtMs > SlowStartMs) {
-    log(`listening after ${phases.join(', ')} ms (${world.servers.size} servers${lazy ? ', sessions loading' : ''})`);
+    log(`listening after ${phases.join(', ')} ms; CPU ${cpuPhases.join(', ') || 'none over 10'} ms (${world.servers.size} servers${lazy ? ', sessions loading' : ''})`);
   }
   // Agents connect to the API listener (docs/hosts.md); their token is checked before the upgrade.
   http.on('upgrade', hostsWiring.gateway.handleUpgrade);
@@ -328,7 +348,9 @@ async function assemble(
   };
   if (lazy) {
     gate.loaded.then(startLoops).catch((e: unknown) => {
-      log(`loading open sessions failed; stopping so a restart loads them again: ${String(e)}`);
+      // Closed while loading: the store was closed under the load, and that is no failure.
+      if (closed) return;
+      log(`re-adopting servers or loading open sessions failed; stopping so a restart does it again: ${String(e)}`);
       failStop(e, new HandoffError('STORE_UNAVAILABLE', 'the state store could not be read; the control plane is restarting'));
     });
   } else {

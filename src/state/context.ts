@@ -20,6 +20,12 @@ export interface Ctx {
    * operation that needs a session the world may not hold yet asks it first.
    */
   sessionLoad?: SessionGate;
+  /**
+   * Present while servers are still being re-adopted fleet by fleet after a large cold start
+   * (fleet/fleet-adoption.ts): settles once the fleet's servers are adopted. Allocation asks it
+   * before choosing a server.
+   */
+  fleetAdopted?: ((fleet: string) => Promise<void>) | undefined;
 }
 
 export function event(at: number, fleet: string | null, kind: string, subject: string, message: string, data: Record<string, unknown> = {}): Mutation {

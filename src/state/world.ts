@@ -41,10 +41,10 @@ export class World {
    */
   private readonly rooms = new CapacityIndex();
   /**
-   * Set by `fromSnapshot`: the index is built once, from every server, on first use (or
-   * `buildCapacityIndex`), instead of being synced per server as the snapshot is read, again
-   * when the per-server open counts arrive and again when the hosts' locations become known at
-   * start — three syncs of 100,000 servers on a cold start's critical path.
+   * Set by `fromSnapshot`: the index is built from the servers as they are at first use (or
+   * `buildCapacityIndex`), fleet by fleet, instead of being synced per server as the snapshot
+   * is read, again when the per-server open counts arrive and again when the hosts' locations
+   * become known at start — three syncs of 100,000 servers on a cold start's critical path.
    */
   private indexDeferred = false;
   /** Which host each server runs on and where that host is (kept current by the host registry). */
@@ -82,13 +82,14 @@ export class World {
 
   /**
    * `openCounts`: the store's open sessions per server, none of them in `s` (a lazy load, see
-   * `beginSessionLoad`).
+   * `beginSessionLoad`). The world takes the map over (100,000 entries at scale: not copied);
+   * the caller must not change it after.
    */
-  static fromSnapshot(s: Snapshot, openCounts?: ReadonlyMap<string, number>): World {
+  static fromSnapshot(s: Snapshot, openCounts?: Map<string, number>): World {
     const w = new World();
     w.indexDeferred = true;
     w.reset(s);
-    if (openCounts) w.pending = new Map(openCounts);
+    if (openCounts) w.pending = openCounts;
     return w;
   }
 
@@ -98,14 +99,19 @@ export class World {
     return this.rooms;
   }
 
-  /** Ends a deferral begun by `fromSnapshot`: every server is indexed once. A no-op otherwise. */
+  /**
+   * Ends a deferral begun by `fromSnapshot`: from now on the index is kept up to date, each
+   * fleet's part built from its servers the first time it is asked (`CapacityIndex.defer`). A
+   * no-op otherwise.
+   */
   buildCapacityIndex(): void {
     if (!this.indexDeferred) return;
     this.indexDeferred = false;
-    const all: { fleet: string; candidate: Candidate }[] = [];
-    for (const s of this.servers.values()) all.push({ fleet: s.fleet, candidate: this.candidate(s.id) as Candidate });
-    // In one go (CapacityIndex.load): sorted once, each heap filled without sifting.
-    this.rooms.load(all);
+    this.rooms.defer(this.serversByFleet.keys(), (fleet) => this.fleetCandidates(fleet));
+  }
+
+  private *fleetCandidates(fleet: string): Iterable<Candidate> {
+    for (const id of this.serversByFleet.get(fleet)?.keys() ?? []) yield this.candidate(id) as Candidate;
   }
 
   /** Replaces everything with a snapshot of the store. */
@@ -229,6 +235,11 @@ export class World {
   fleetServers(fleet: string): GameServer[] {
     const servers = this.serversByFleet.get(fleet);
     return servers ? [...servers.values()] : [];
+  }
+
+  /** Fleets with at least one (non-terminal) server, deleted fleets' leftovers included. */
+  fleetsWithServers(): string[] {
+    return [...this.serversByFleet.keys()].filter((f) => (this.serversByFleet.get(f)?.size ?? 0) > 0);
   }
 
   fleetServerCount(fleet: string): number {

@@ -57,7 +57,10 @@ export class SimulatedGameServer implements ProgramInstance {
     }
     this.behaviour = behaviour;
     this.stubborn = behaviour !== null && proc.random.chance(behaviour.ignoreSigterm);
-    this.unlink = proc.sdk.onChange((up) => (up ? this.watchSoon() : (this.unsubscribe = null)));
+    // Told of a control plane coming back once the shortest reconnect delay has passed (one timer
+    // for the whole host, not one per server), then waits out the rest of its own delay.
+    const soonest = behaviour?.reconnectMs.min ?? 0;
+    this.unlink = proc.sdk.onChange((up) => (up ? this.watchSoon(soonest) : (this.unsubscribe = null)), soonest);
   }
 
   /** Accepting players: Ready and not shutting down. */
@@ -199,11 +202,14 @@ export class SimulatedGameServer implements ProgramInstance {
     }, this.proc.random.exponential(3_600_000 / b.stallsPerHour));
   }
 
-  /** (Re)connects the notice watch after a short delay, as the SDK's watch does after a restart. */
-  private watchSoon(): void {
+  /**
+   * (Re)connects the notice watch after a short delay, as the SDK's watch does after a restart;
+   * `waitedMs` of it have passed already.
+   */
+  private watchSoon(waitedMs = 0): void {
     const b = this.behaviour;
     if (!b || !this.proc.sdk.up) return;
-    this.proc.setTimeout(() => this.watch(), this.proc.random.uniform(b.reconnectMs.min, b.reconnectMs.max));
+    this.proc.setTimeout(() => this.watch(), Math.max(0, this.proc.random.uniform(b.reconnectMs.min, b.reconnectMs.max) - waitedMs));
   }
 
   private watch(): void {

@@ -54,7 +54,7 @@ interface Proc {
 
 export class SimulatedHost {
   readonly clock: Clock;
-  readonly sdk = new SdkLink();
+  readonly sdk: SdkLink;
   /** Identities embed it, as the local runtime's embed the boot id: a new host never matches an old record. */
   readonly bootId: string;
   private readonly random: SeededRandom;
@@ -72,6 +72,7 @@ export class SimulatedHost {
 
   constructor(opts: SimulatedHostOptions = {}) {
     this.clock = opts.clock ?? new SystemClock();
+    this.sdk = new SdkLink(this.clock);
     this.random = new SeededRandom(opts.seed ?? 1);
     this.bootId = `sim-${this.random.int(0, 0xffffff).toString(16)}`;
     this.programs = opts.programs ?? {};
