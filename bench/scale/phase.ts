@@ -65,7 +65,8 @@ export interface ScaleResult {
   phaseMs: number;
   /** Memory after the restart, the control plane's share separated from the fleet's and the bench's (restart.ts); absent in results from before it. */
   memory?: MemoryFigures;
-  blueGreen: { servers: number; sessions: number; phase: string; interrupted: number; examples: string[]; simulatedS: number; wallMs: number };
+  /** `cpuMs`: this process's CPU time (user + system, every thread) over the release; absent in results from before it. */
+  blueGreen: { servers: number; sessions: number; phase: string; interrupted: number; examples: string[]; simulatedS: number; wallMs: number; cpuMs?: number };
 }
 
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
@@ -215,7 +216,7 @@ async function timePasses(plane: ScalePlane, seated: Seated, shape: ScaleShape, 
 async function releaseFirstFleet(plane: ScalePlane, seated: Seated, shape: ScaleShape, log: (m: string) => void): Promise<ScaleResult['blueGreen']> {
   const random = new SeededRandom(88);
   const players = leaveOverTime(plane, seated, 'f0p', 20 * 60_000, () => random.uniform(0, 1));
-  const t0 = performance.now();
+  const [t0, c0] = [performance.now(), cpuMs()];
   const simStart = plane.clock.now();
   const request = RolloutStartSchema.parse({ fleet: fleetName(0), build: 'scale-v2', strategy: 'blue-green', oldIdleSeconds: 30 }) as RolloutStartRequest;
   const rollout = await plane.cp.api.rollouts.start(toRolloutStart(request));
@@ -229,7 +230,7 @@ async function releaseFirstFleet(plane: ScalePlane, seated: Seated, shape: Scale
     if (s % 120 === 0) log(`  blue-green: ${phase}, ${s} s simulated, ${seated.interrupted} interrupted`);
     if (r === undefined || isTerminalPhase(r.phase)) break;
   }
-  return { servers: shape.serversPerFleet, sessions: players, phase, interrupted: seated.interrupted, examples: seated.examples, simulatedS: Math.round((plane.clock.now() - simStart) / 1000), wallMs: ms(t0) };
+  return { servers: shape.serversPerFleet, sessions: players, phase, interrupted: seated.interrupted, examples: seated.examples, simulatedS: Math.round((plane.clock.now() - simStart) / 1000), wallMs: ms(t0), cpuMs: r1(cpuMs() - c0) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
