@@ -7,7 +7,7 @@
  * first fleet (10,000 servers) while its players leave over simulated time — counting every
  * player a server dropped (must be 0).
  *
- * Usage: node --expose-gc --import tsx bench/scale/phase.ts [--servers N] [--sessions N] [--no-release] [--seed-through-api]
+ * Usage: node --expose-gc --import tsx bench/scale/phase.ts [--servers N] [--sessions N] [--no-release] [--seed-through-api] [--drain-minutes M]
  * Sessions are written in bulk (bulk.ts) unless `--seed-through-api` opens them one allocation and join at a time.
  * Prints one JSON line (ScaleResult) last.
  */
@@ -36,6 +36,15 @@ const PER_FLEET = 10_000;
 const PASSES = 40;
 /** Of them, planned whole (every server of every fleet, as before incremental passes): the anchor. */
 const WHOLE_PASSES = 3;
+/**
+ * Simulated minutes within which the released fleet's players all leave (uniformly). A bench
+ * parameter, not a product one: the release's own work (100,000 sessions closed, 10,000 servers
+ * started and 10,000 retired, every commit) is the same at any value, but each simulated second
+ * costs the simulation's own timers and health pings of every simulated server in this process —
+ * at 100,000 servers that, not the control plane, was most of a 20-minute drain's time
+ * (docs/scale.md, "The release"). Results before 2026-12-07 21:50 UTC used 20.
+ */
+export const RELEASE_DRAIN_MINUTES = 5;
 /** Servers booted through real reconcile passes after the bulk setup: the boot figure. */
 const BOOT_SERVERS = 2_000;
 
@@ -66,12 +75,16 @@ export interface ScaleResult {
   phaseMs: number;
   /** Memory after the restart, the control plane's share separated from the fleet's and the bench's (restart.ts); absent in results from before it. */
   memory?: MemoryFigures;
-  blueGreen: { servers: number; sessions: number; phase: string; interrupted: number; examples: string[]; simulatedS: number; wallMs: number };
+  /**
+   * `cpuMs`: this process's CPU time (user + system, every thread) over the release; `drainMinutes`:
+   * the simulated minutes its players left within. Both absent in results from before them (20 minutes then).
+   */
+  blueGreen: { servers: number; sessions: number; phase: string; interrupted: number; examples: string[]; simulatedS: number; wallMs: number; cpuMs?: number; drainMinutes?: number };
 }
 
 const ms = (t0: number): number => Math.round((performance.now() - t0) * 10) / 10;
 
-export async function runScale(servers: number, sessions: number, log: (m: string) => void, release = true, bulk = true): Promise<ScaleResult> {
+export async function runScale(servers: number, sessions: number, log: (m: string) => void, release = true, bulk = true, drainMinutes = RELEASE_DRAIN_MINUTES): Promise<ScaleResult> {
   const fleets = Math.max(1, Math.round(servers / PER_FLEET));
   const shape: ScaleShape = { fleets, serversPerFleet: Math.round(servers / fleets), sessionsPerFleet: Math.round(sessions / fleets), sessionsPerServer: 16 };
   const phaseStart = performance.now();
@@ -101,7 +114,7 @@ export async function runScale(servers: number, sessions: number, log: (m: strin
 
     if (restart === null) restart = await timedRestart(plane, seated, emptyHeap, log);
     else restart.memory.controlPlaneHeapMb.running = runningHeapMb(restart.fleetOnlyHeap);
-    const blueGreen = release ? await releaseFirstFleet(plane, seated, shape, log) : { servers: 0, sessions: 0, phase: 'not run', interrupted: 0, examples: [], simulatedS: 0, wallMs: 0 };
+    const blueGreen = release ? await releaseFirstFleet(plane, seated, shape, log, drainMinutes) : { servers: 0, sessions: 0, phase: 'not run', interrupted: 0, examples: [], simulatedS: 0, wallMs: 0 };
     return {
       shape: { ...shape, servers: fleets * shape.serversPerFleet, sessions: fleets * shape.sessionsPerFleet },
       setup,
@@ -235,11 +248,11 @@ async function timePasses(plane: ScalePlane, seated: Seated, shape: ScaleShape, 
   };
 }
 
-/** A blue-green release of fleet 0 while its players leave within 20 simulated minutes. */
-async function releaseFirstFleet(plane: ScalePlane, seated: Seated, shape: ScaleShape, log: (m: string) => void): Promise<ScaleResult['blueGreen']> {
+/** A blue-green release of fleet 0 while its players leave within `drainMinutes` simulated minutes. */
+async function releaseFirstFleet(plane: ScalePlane, seated: Seated, shape: ScaleShape, log: (m: string) => void, drainMinutes: number): Promise<ScaleResult['blueGreen']> {
   const random = new SeededRandom(88);
-  const players = leaveOverTime(plane, seated, 'f0p', 20 * 60_000, () => random.uniform(0, 1));
-  const t0 = performance.now();
+  const players = leaveOverTime(plane, seated, 'f0p', drainMinutes * 60_000, () => random.uniform(0, 1));
+  const [t0, c0] = [performance.now(), cpuMs()];
   const simStart = plane.clock.now();
   const request = RolloutStartSchema.parse({ fleet: fleetName(0), build: 'scale-v2', strategy: 'blue-green', oldIdleSeconds: 30 }) as RolloutStartRequest;
   const rollout = await plane.cp.api.rollouts.start(toRolloutStart(request));
@@ -253,12 +266,12 @@ async function releaseFirstFleet(plane: ScalePlane, seated: Seated, shape: Scale
     if (s % 120 === 0) log(`  blue-green: ${phase}, ${s} s simulated, ${seated.interrupted} interrupted`);
     if (r === undefined || isTerminalPhase(r.phase)) break;
   }
-  return { servers: shape.serversPerFleet, sessions: players, phase, interrupted: seated.interrupted, examples: seated.examples, simulatedS: Math.round((plane.clock.now() - simStart) / 1000), wallMs: ms(t0) };
+  return { servers: shape.serversPerFleet, sessions: players, phase, interrupted: seated.interrupted, examples: seated.examples, simulatedS: Math.round((plane.clock.now() - simStart) / 1000), wallMs: ms(t0), cpuMs: r1(cpuMs() - c0), drainMinutes };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { servers: { type: 'string', default: '10000' }, sessions: { type: 'string', default: '100000' }, 'no-release': { type: 'boolean', default: false }, 'seed-through-api': { type: 'boolean', default: false } } });
-  const result = await runScale(Number(values.servers), Number(values.sessions), (m) => process.stderr.write(`[scale] ${m}\n`), !values['no-release'], !values['seed-through-api']);
+  const { values } = parseArgs({ options: { servers: { type: 'string', default: '10000' }, sessions: { type: 'string', default: '100000' }, 'no-release': { type: 'boolean', default: false }, 'seed-through-api': { type: 'boolean', default: false }, 'drain-minutes': { type: 'string', default: String(RELEASE_DRAIN_MINUTES) } } });
+  const result = await runScale(Number(values.servers), Number(values.sessions), (m) => process.stderr.write(`[scale] ${m}\n`), !values['no-release'], !values['seed-through-api'], Number(values['drain-minutes']));
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

@@ -67,7 +67,7 @@ export function judgeScale(result: ScaleResult, error: string | null): ScaleSect
       target: `≤ ${t.coldStartMs} ms`, pass: atScale && result.restartToFirstAllocationMs <= t.coldStartMs,
     },
     {
-      figure: 'blue-green release', value: `${result.blueGreen.phase}, ${result.blueGreen.interrupted} interrupted, ${result.blueGreen.servers.toLocaleString('en')} servers / ${result.blueGreen.sessions.toLocaleString('en')} sessions, ${result.blueGreen.simulatedS} s simulated in ${Math.round(result.blueGreen.wallMs / 1000)} s`,
+      figure: 'blue-green release', value: `${result.blueGreen.phase}, ${result.blueGreen.interrupted} interrupted, ${result.blueGreen.servers.toLocaleString('en')} servers / ${result.blueGreen.sessions.toLocaleString('en')} sessions, ${result.blueGreen.simulatedS} s simulated in ${Math.round(result.blueGreen.wallMs / 1000)} s${result.blueGreen.cpuMs === undefined ? '' : ` (CPU ${Math.round(result.blueGreen.cpuMs / 1000)} s)`}${result.blueGreen.drainMinutes === undefined ? '' : `, players leaving within ${result.blueGreen.drainMinutes} simulated min`}`,
       target: `${t.blueGreenServers.toLocaleString('en')} servers / ${t.blueGreenSessions.toLocaleString('en')} sessions, Completed, 0 interrupted`,
       pass: result.blueGreen.phase === 'Completed' && result.blueGreen.interrupted === 0 && result.blueGreen.servers >= t.blueGreenServers && result.blueGreen.sessions >= t.blueGreenSessions,
     },

@@ -18,7 +18,7 @@ import type { MetricsCheck, RolloutPlan, RolloutServer } from './strategy.js';
 /** What the runner borrows from the rollout service: applying a plan, observing a fleet, a new pass. */
 export interface BackgroundHost {
   apply(r: Rollout, plan: RolloutPlan, now: number): Mutation[];
-  observe(fleet: string): RolloutServer[];
+  observe(fleet: string): readonly RolloutServer[];
   kick(fleet: string): void;
 }
 

@@ -24,6 +24,7 @@ import { analysisDepsOf, runMetricsAnalysisSafely, withVerdict, type AnalysisDep
 import { isTerminalPhase, type Rollout, type RolloutStart } from './model.js';
 import { strategyFor, strategyOf, validateRolloutSpec } from './strategies/index.js';
 import type { AnalysisCheck, MetricsCheck, PromoteInput, RolloutPlan, RolloutServer, Strategy } from './strategy.js';
+import { RolloutViews } from './view.js';
 
 const UP = new Set(['Starting', 'Ready', 'Active']);
 const DEFAULT_EGRESS = egressPolicy();
@@ -32,12 +33,15 @@ export class RolloutService {
   private readonly smokeRunning = new Set<string>();
   private figures: FiguresReader | null = null;
   private readonly background: BackgroundAnalyses;
+  /** What the planners observe of each fleet with a release, kept up to date from what changed (view.ts). */
+  private readonly views: RolloutViews;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly sessions: SessionService,
     private readonly opts: { cwd: string; kick: (fleet: string) => void; signals?: Pick<AnalysisDeps, 'samplesFor'>; prometheusUrl?: string | null; egress?: EgressPolicy },
   ) {
+    this.views = new RolloutViews(ctx.world);
     this.background = new BackgroundAnalyses(ctx, () => this.analysisDeps(), {
       apply: (r, plan, now) => this.apply(r, plan, now), observe: (fleet) => this.observe(fleet), kick: opts.kick,
     });
@@ -186,7 +190,10 @@ export class RolloutService {
   /** One step of the fleet pass: plan the active rollout and apply the plan in memory. */
   reconcile(fleet: string, now: number): Mutation[] {
     const r = this.ctx.world.activeRolloutOf(fleet);
-    if (!r) return [];
+    if (!r) {
+      this.views.forget(fleet);
+      return [];
+    }
     // A check still running after a restart (Verifying, or an analysis its strategy runs in
     // another phase, such as blue-green's post-switch one): run it again.
     if (r.smoke?.state === 'running' && !isTerminalPhase(r.phase) && !this.smokeRunning.has(r.id)) {
@@ -343,10 +350,8 @@ export class RolloutService {
     this.opts.kick(r.fleet);
   }
 
-  private observe(fleet: string): RolloutServer[] {
-    return this.ctx.world.fleetServers(fleet).map((s) => ({
-      id: s.id, build: s.build, state: s.state, used: this.ctx.world.used(s.id), migrationDeadline: s.migrateTo ? s.drainDeadline : null,
-    }));
+  private observe(fleet: string): readonly RolloutServer[] {
+    return this.views.observe(fleet);
   }
 
   private require(id: string): Rollout {

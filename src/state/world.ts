@@ -13,6 +13,7 @@ import { isTerminal, type Fleet, type GameServer } from '../fleet/model.js';
 import { isTerminalPhase, type Rollout } from '../rollout/model.js';
 import type { CloseReason, MigrationTokenRecord, Session } from '../session/model.js';
 import type { IdempotencyRecord, Snapshot } from '../store/port.js';
+import { ChangeJournal } from './journal.js';
 import { ServerLocations, type HostLocation } from './locations.js';
 
 const key = (a: string, b: string): string => `${a}\u0000${b}`;
@@ -69,6 +70,8 @@ export class World {
    * (src/reconcile/incremental.ts). A set per fleet, so it never outgrows the fleet.
    */
   private readonly touched = new Map<string, Set<string>>();
+  /** Other readers' journals of the same changes (`subscribe`). */
+  private readonly journals: ChangeJournal[] = [];
   /** Set while a snapshot is read in (see `reset`). */
   private loading = false;
   /**
@@ -122,6 +125,7 @@ export class World {
       m.clear();
     }
     this.rooms.clear();
+    this.resetJournals();
     this.pending = null;
     this.closedWhileLoading.clear();
     for (const b of s.builds) this.putBuild(b);
@@ -174,6 +178,21 @@ export class World {
     this.touchIn(s.fleet, s.id);
   }
 
+  /**
+   * A journal of its own for a reader other than the reconciler (a view kept up to date from
+   * what changed): it sees every change `takeTouched` does, for the fleets it watches.
+   */
+  subscribe(): ChangeJournal {
+    const j = new ChangeJournal();
+    this.journals.push(j);
+    return j;
+  }
+
+  /** `used` may have changed for many servers at once without a journal entry each: subscribers rebuild. */
+  private resetJournals(): void {
+    for (const j of this.journals) j.reset();
+  }
+
   /** Notes a change to what the planner observes of a server (its sessions, roster, health). */
   touch(serverId: string): void {
     const s = this.servers.get(serverId);
@@ -192,6 +211,7 @@ export class World {
     let set = this.touched.get(fleet);
     if (!set) this.touched.set(fleet, (set = new Set()));
     set.add(serverId);
+    for (const j of this.journals) j.note(fleet, serverId);
   }
 
   /** The server as the allocator sees it, whatever its state (undefined once it is gone). */
@@ -259,6 +279,7 @@ export class World {
   /** Starts a lazy load: `openCounts` are the store's open sessions per server, none of them here yet. */
   beginSessionLoad(openCounts: ReadonlyMap<string, number>): void {
     this.pending = new Map(openCounts);
+    this.resetJournals();
     for (const id of openCounts.keys()) this.syncCapacity(id);
   }
 
@@ -282,7 +303,11 @@ export class World {
       this.loading = false;
     }
     if (current !== undefined) this.sessionByPlayer.get(s.fleet)?.set(s.playerId, current);
-    if (left < 0) this.syncCapacity(s.server);
+    // A session the counts missed: its server's `used` grew, which readers of the journal must see.
+    if (left < 0) {
+      this.syncCapacity(s.server);
+      this.touch(s.server);
+    }
     return true;
   }
 
@@ -309,6 +334,7 @@ export class World {
     if (pending === null) return 0;
     this.pending = null;
     this.closedWhileLoading.clear();
+    this.resetJournals();
     let missing = 0;
     for (const [id, n] of pending) {
       missing += n;

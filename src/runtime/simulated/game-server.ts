@@ -8,6 +8,7 @@
  * `GameServerBehaviour` says.
  */
 import { isHandoffError } from '../../core/errors.js';
+import type { SdkBackend } from '../../sdk/backend.js';
 import type { Notice } from '../../sdk/protocol.js';
 import { behaviourFromArgs, DEFAULT_BEHAVIOUR, type GameServerBehaviour } from './behaviour.js';
 import type { SimulatedHost } from './host.js';
@@ -47,6 +48,7 @@ export class SimulatedGameServer implements ProgramInstance {
   private subscribing = false;
   private readonly unlink: () => void;
   private stalledUntil = 0;
+  private nextPing: (() => void) | null = null;
 
   constructor(private readonly proc: SimProcess, defaults: GameServerBehaviour) {
     let behaviour: GameServerBehaviour | null = null;
@@ -189,10 +191,10 @@ export class SimulatedGameServer implements ProgramInstance {
   }
 
   private healthLoop(b: GameServerBehaviour): void {
-    if (this.proc.clock.now() >= this.stalledUntil) {
-      this.proc.sdk.tell(this.token, (backend, id) => backend.health(id));
-    }
-    this.proc.setTimeout(() => this.healthLoop(b), b.healthIntervalMs);
+    if (this.proc.clock.now() >= this.stalledUntil) this.proc.sdk.tell(this.token, ping);
+    // One closure per server, not per ping: a scale run pings millions of times.
+    this.nextPing ??= () => this.healthLoop(b);
+    this.proc.setTimeout(this.nextPing, b.healthIntervalMs);
   }
 
   private stallLoop(b: GameServerBehaviour): void {
@@ -280,6 +282,9 @@ export class SimulatedGameServer implements ProgramInstance {
     }
   }
 }
+
+/** A health ping as the SDK sends it. */
+const ping = (backend: SdkBackend, serverId: string): void => backend.health(serverId);
 
 function codeOf(e: unknown): string {
   if (isHandoffError(e)) return e.code;
