@@ -16,7 +16,7 @@ import { FakeClock } from '../src/core/clock.js';
 import { HandoffError } from '../src/core/errors.js';
 import type { Host } from '../src/hosts/model.js';
 import { placeOne, type PlacementHost } from '../src/hosts/place.js';
-import { placementHosts } from '../src/hosts/view.js';
+import { HostPlacer } from '../src/hosts/placer.js';
 import { MultiHostRuntime } from '../src/runtime/hosts/multi-host-runtime.js';
 import { gameServerProgram } from '../src/runtime/simulated/game-server.js';
 import { SimulatedHost } from '../src/runtime/simulated/host.js';
@@ -112,14 +112,16 @@ async function measureReconcile(hosts: number, perHost: number, log: (m: string)
     id: hostId(i), zone: `z${i % ZONES}`, region: 'bench', publicAddress: '127.0.0.1', portRange: { from: 7400, to: 7999 },
     capacity: { slots: perHost, cpuMillis: null, memoryMb: null }, schedule: 'Ready', registeredAt: 0, lastHeartbeatAt: Number.MAX_SAFE_INTEGER,
   }));
+  const byId = new Map(registry.map((h) => [h.id, h]));
+  // As server/hosts.ts places: the product's placer over the registry (which no pass changes here).
+  const placer = new HostPlacer({ version: () => 0, all: () => registry, get: (id) => byId.get(id) }, { heartbeatTimeoutMs: 10_000, alwaysAlive: new Set() });
   const ref: { cp: ControlPlane | null } = { cp: null };
   const remotes = new Map<string, SimulatedRuntime>();
   const multi = new MultiHostRuntime({
     embedded: { hostId: 'local', runtime: SimulatedRuntime.create({ host: sim, clock }) },
     remote: (id) => remotes.get(id) ?? remotes.set(id, SimulatedRuntime.create({ host: sim, clock })).get(id)!,
-    // As server/hosts.ts places: the planner over every host's view at `now`.
     place: (launch, usage) => {
-      const p = placeOne(placementHosts(registry, usage, launch.fleet, launch.build.id, clock.now(), 10_000, new Set()), { cpuMillis: 0, memoryMb: 0 }, 'spread');
+      const p = placer.place(usage, launch.fleet, launch.build.id, { cpuMillis: 0, memoryMb: 0 }, { policy: 'spread', zones: null }, clock.now());
       if (p.hostId === null) throw new HandoffError('HOST_CAPACITY_EXHAUSTED', undefined, { reason: p.reason });
       return p.hostId;
     },

@@ -76,12 +76,12 @@ export function placeOne(hosts: readonly PlacementHost[], demand: Demand, policy
  * Names in code-unit order: ids and zones are ASCII (HOST_ID_PATTERN), and localeCompare cost
  * most of a decision over 1,000 hosts (bench/hosts.ts).
  */
-function byName(a: string, b: string): number {
+export function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Negative when `a` is preferred over `b` within one zone. */
-function withinZone(a: PlacementHost, b: PlacementHost, policy: PlacementPolicy): number {
+export function withinZone(a: PlacementHost, b: PlacementHost, policy: PlacementPolicy): number {
   const freeA = a.capacity.slots - a.used.slots;
   const freeB = b.capacity.slots - b.used.slots;
   if (policy === 'pack') return freeA - freeB;
