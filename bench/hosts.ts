@@ -34,7 +34,7 @@ export interface HostsBenchResult {
   target: typeof HOSTS_TARGET;
   shape: { hosts: number; zones: number; serversPerHost: number; servers: number };
   placement: { decisions: number; perS: number; usPerDecision: number } | null;
-  reconcile: { bootPasses: number; bootWallMs: number; placedPerS: number; wholePassP50Ms: number; wholePassMaxMs: number; wholePassCpuP50Ms: number } | null;
+  reconcile: { bootPasses: number; bootWallMs: number; bootCpuMs: number; placedPerS: number; wholePassP50Ms: number; wholePassMaxMs: number; wholePassCpuP50Ms: number } | null;
   verdicts: { figure: string; value: string; target: string; pass: boolean }[];
   errors: string[];
 }
@@ -146,6 +146,7 @@ async function measureReconcile(hosts: number, perHost: number, log: (m: string)
       })),
     }));
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     let passes = 0;
     for (;;) {
       await cp.reconciler.passNow();
@@ -159,6 +160,7 @@ async function measureReconcile(hosts: number, perHost: number, log: (m: string)
       if (passes > 300) throw new Error(`only ${ready} of ${fleets * perFleet} servers Ready after ${passes} passes`);
     }
     const bootWallMs = Math.round(performance.now() - t0);
+    const bootCpu = process.cpuUsage(cpu0);
     const walls: number[] = [];
     const cpus: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -169,7 +171,7 @@ async function measureReconcile(hosts: number, perHost: number, log: (m: string)
       cpus.push((c.user + c.system) / 1000);
     }
     const med = (xs: number[]): number => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN);
-    return { bootPasses: passes, bootWallMs, placedPerS: Math.round((fleets * perFleet * 1000) / bootWallMs), wholePassP50Ms: med(walls), wholePassMaxMs: Math.round(Math.max(...walls)), wholePassCpuP50Ms: med(cpus) };
+    return { bootPasses: passes, bootWallMs, bootCpuMs: Math.round((bootCpu.user + bootCpu.system) / 1000), placedPerS: Math.round((fleets * perFleet * 1000) / bootWallMs), wholePassP50Ms: med(walls), wholePassMaxMs: Math.round(Math.max(...walls)), wholePassCpuP50Ms: med(cpus) };
   } finally {
     await cp.close({ stopServers: false });
     rmSync(dataDir, { recursive: true, force: true });
@@ -198,7 +200,7 @@ export async function runHostsBench(argv: readonly string[], log: (m: string) =>
     const full = atScale && perHost >= t.serversPerHost;
     const shape = `${(hosts * perHost).toLocaleString('en')} servers on ${hosts.toLocaleString('en')} hosts`;
     r.verdicts.push({ figure: 'reconcile pass, every server in place (whole): wall p50 / max; CPU p50', value: `${r.reconcile.wholePassP50Ms} / ${r.reconcile.wholePassMaxMs} ms; CPU ${r.reconcile.wholePassCpuP50Ms} ms, ${shape}`, target: `≤ ${t.passMs} ms CPU at ${t.hosts.toLocaleString('en')} × ${t.serversPerHost} (the one-host scale target, judged there on incremental passes; this is the whole pass, every server planned)`, pass: full && r.reconcile.wholePassCpuP50Ms <= t.passMs });
-    r.verdicts.push({ figure: 'placing and starting every server', value: `${r.reconcile.bootPasses} passes, ${r.reconcile.bootWallMs} ms (${r.reconcile.placedPerS.toLocaleString('en')} servers/s), ${shape}`, target: 'reported', pass: true });
+    r.verdicts.push({ figure: 'placing and starting every server', value: `${r.reconcile.bootPasses} passes, ${r.reconcile.bootWallMs} ms (${r.reconcile.placedPerS.toLocaleString('en')} servers/s; CPU ${r.reconcile.bootCpuMs} ms), ${shape}`, target: 'reported', pass: true });
   } catch (e) {
     r.errors.push(`reconcile: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }

@@ -37,7 +37,7 @@ export interface PlacementHost {
 export type Placement = { hostId: string; zone: string } | { hostId: null; reason: 'no_schedulable_host' | 'no_room' };
 
 /** True when one more server with `demand` fits on `h` without exceeding any limit. */
-export function fits(h: PlacementHost, demand: Demand): boolean {
+export function fits(h: Pick<PlacementHost, 'capacity' | 'used'>, demand: Demand): boolean {
   if (h.used.slots + 1 > h.capacity.slots) return false;
   if (h.capacity.cpuMillis !== null && h.used.cpuMillis + demand.cpuMillis > h.capacity.cpuMillis) return false;
   if (h.capacity.memoryMb !== null && h.used.memoryMb + demand.memoryMb > h.capacity.memoryMb) return false;
@@ -81,7 +81,7 @@ export function byName(a: string, b: string): number {
 }
 
 /** Negative when `a` is preferred over `b` within one zone. */
-export function withinZone(a: PlacementHost, b: PlacementHost, policy: PlacementPolicy): number {
+function withinZone(a: PlacementHost, b: PlacementHost, policy: PlacementPolicy): number {
   const freeA = a.capacity.slots - a.used.slots;
   const freeB = b.capacity.slots - b.used.slots;
   if (policy === 'pack') return freeA - freeB;

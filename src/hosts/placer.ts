@@ -14,7 +14,7 @@
  */
 import { hostState, isSchedulable } from './liveness.js';
 import type { Host } from './model.js';
-import { byName, fits, withinZone, type Demand, type Placement, type PlacementHost, type PlacementPolicy } from './place.js';
+import { byName, fits, type Demand, type Placement, type PlacementPolicy } from './place.js';
 import type { UsageBook } from './usage-book.js';
 import { usageKey } from './view.js';
 
@@ -58,9 +58,14 @@ export class HostPlacer {
     }
     order.sort((a, b) => a.build - b.build || a.fleet - b.fleet || byName(a.zone.name, b.zone.name));
     const key = usageKey(fleet, build);
+    const pack = placement.policy === 'pack';
     let schedulable = false;
     for (const { zone } of order) {
-      let best: PlacementHost | undefined;
+      // The best host so far and its keys: no object per host scanned (this loop is the decision).
+      let best: string | null = null;
+      let bestBuild = 0;
+      let bestFleet = 0;
+      let bestFree = 0;
       for (const id of zone.hosts) {
         const h = this.registry.get(id);
         if (!h) continue;
@@ -68,14 +73,17 @@ export class HostPlacer {
         if (!isSchedulable(state)) continue;
         schedulable = true;
         const u = book.get(id);
-        const view: PlacementHost = {
-          id, zone: zone.name, state, capacity: h.capacity, used: { slots: u?.slots ?? 0, cpuMillis: 0, memoryMb: 0 },
-          fleetServers: u?.byFleet.get(fleet) ?? 0, buildServers: u?.byBuild.get(key) ?? 0,
-        };
-        if (!fits(view, demand)) continue;
-        if (!best || (withinZone(view, best, placement.policy) || byName(view.id, best.id)) < 0) best = view;
+        const used = u?.slots ?? 0;
+        if (!fits({ capacity: h.capacity, used: { slots: used, cpuMillis: 0, memoryMb: 0 } }, demand)) continue;
+        const free = h.capacity.slots - used;
+        const ofBuild = u?.byBuild.get(key) ?? 0;
+        const ofFleet = u?.byFleet.get(fleet) ?? 0;
+        // As `withinZone` then the id: pack takes the fewest free slots; spread the fewest of the
+        // build, then of the fleet, then the most free slots.
+        const cmp = best === null ? -1 : (pack ? free - bestFree : ofBuild - bestBuild || ofFleet - bestFleet || bestFree - free) || byName(id, best);
+        if (cmp < 0) [best, bestBuild, bestFleet, bestFree] = [id, ofBuild, ofFleet, free];
       }
-      if (best) return { hostId: best.id, zone: zone.name };
+      if (best !== null) return { hostId: best, zone: zone.name };
     }
     return { hostId: null, reason: schedulable ? 'no_room' : 'no_schedulable_host' };
   }
