@@ -112,9 +112,8 @@ async function measureReconcile(hosts: number, perHost: number, log: (m: string)
     id: hostId(i), zone: `z${i % ZONES}`, region: 'bench', publicAddress: '127.0.0.1', portRange: { from: 7400, to: 7999 },
     capacity: { slots: perHost, cpuMillis: null, memoryMb: null }, schedule: 'Ready', registeredAt: 0, lastHeartbeatAt: Number.MAX_SAFE_INTEGER,
   }));
-  const byId = new Map(registry.map((h) => [h.id, h]));
   // As server/hosts.ts places: the product's placer over the registry (which no pass changes here).
-  const placer = new HostPlacer({ version: () => 0, all: () => registry, get: (id) => byId.get(id) }, { heartbeatTimeoutMs: 10_000, alwaysAlive: new Set() });
+  const placer = new HostPlacer({ version: () => 0, all: () => registry }, { heartbeatTimeoutMs: 10_000, alwaysAlive: new Set() });
   const ref: { cp: ControlPlane | null } = { cp: null };
   const remotes = new Map<string, SimulatedRuntime>();
   const multi = new MultiHostRuntime({

@@ -6,7 +6,7 @@
  * policy within the zone, host id) — so it can be taken zone by zone: zones ordered by their
  * totals, read from the `UsageBook` in O(1) each, and only the hosts of the first zone with room
  * scanned. The hosts of each zone are filed once per change of the registry (its `version`),
- * not per decision; each host's record and liveness are still read at decision time, so a
+ * not per decision; each host's liveness and usage are still read at decision time, so a
  * heartbeat or a server that started a moment ago counts at once.
  *
  * Equal to the brute-force planner for every input (the property test beside this file). Pure
@@ -14,16 +14,18 @@
  */
 import { hostState, isSchedulable } from './liveness.js';
 import type { Host } from './model.js';
-import { byName, fits, type Demand, type Placement, type PlacementPolicy } from './place.js';
+import { byName, type Demand, type Placement, type PlacementPolicy } from './place.js';
 import type { UsageBook } from './usage-book.js';
-import { usageKey } from './view.js';
+import { usageKey, type HostUsage } from './view.js';
 
 /** The host registry as the placer reads it. */
 export interface PlacerRegistry {
-  /** Changes whenever a host is added, removed or replaced; heartbeats need not change it. */
+  /**
+   * Changes whenever a host is added, removed or replaced. A heartbeat need not change it as
+   * long as it updates the host's record in place (HostService does).
+   */
   version(): number;
   all(): Iterable<Host>;
-  get(id: string): Host | undefined;
 }
 
 export interface PlacerOptions {
@@ -34,7 +36,12 @@ export interface PlacerOptions {
 
 interface Zone {
   name: string;
-  hosts: string[];
+  /**
+   * Its hosts' records and usage, held rather than looked up per decision: a record is replaced
+   * only with a new registry version (which re-files), a heartbeat updates it in place, and the
+   * book's usage records live as long as the book.
+   */
+  hosts: { id: string; host: Host; usage: HostUsage }[];
 }
 
 export class HostPlacer {
@@ -66,22 +73,24 @@ export class HostPlacer {
       let bestBuild = 0;
       let bestFleet = 0;
       let bestFree = 0;
-      for (const id of zone.hosts) {
-        const h = this.registry.get(id);
-        if (!h) continue;
+      for (const { id, host: h, usage: u } of zone.hosts) {
         const state = this.opts.alwaysAlive.has(id) ? h.schedule : hostState(h, now, this.opts.heartbeatTimeoutMs);
         if (!isSchedulable(state)) continue;
         schedulable = true;
-        const u = book.get(id);
-        const used = u?.slots ?? 0;
-        if (!fits({ capacity: h.capacity, used: { slots: used, cpuMillis: 0, memoryMb: 0 } }, demand)) continue;
+        const used = u.slots;
+        if (!fitsHost(h, used, demand)) continue;
         const free = h.capacity.slots - used;
-        const ofBuild = u?.byBuild.get(key) ?? 0;
-        const ofFleet = u?.byFleet.get(fleet) ?? 0;
+        const ofBuild = u.byBuild.get(key) ?? 0;
+        const ofFleet = u.byFleet.get(fleet) ?? 0;
         // As `withinZone` then the id: pack takes the fewest free slots; spread the fewest of the
         // build, then of the fleet, then the most free slots.
         const cmp = best === null ? -1 : (pack ? free - bestFree : ofBuild - bestBuild || ofFleet - bestFleet || bestFree - free) || byName(id, best);
-        if (cmp < 0) [best, bestBuild, bestFleet, bestFree] = [id, ofBuild, ofFleet, free];
+        if (cmp < 0) {
+          best = id;
+          bestBuild = ofBuild;
+          bestFleet = ofFleet;
+          bestFree = free;
+        }
       }
       if (best !== null) return { hostId: best, zone: zone.name };
     }
@@ -92,16 +101,22 @@ export class HostPlacer {
   private file(book: UsageBook): void {
     const version = this.registry.version();
     if (this.filed?.version === version && this.filed.book === book) return;
-    const byZone = new Map<string, string[]>();
+    const byZone = new Map<string, Zone['hosts']>();
     const zoneOf = new Map<string, string>();
     for (const h of this.registry.all()) {
       zoneOf.set(h.id, h.zone);
-      const ids = byZone.get(h.zone) ?? [];
-      byZone.set(h.zone, ids);
-      ids.push(h.id);
+      const hosts = byZone.get(h.zone) ?? [];
+      byZone.set(h.zone, hosts);
+      hosts.push({ id: h.id, host: h, usage: book.live(h.id) });
     }
     this.zones = [...byZone].map(([name, hosts]) => ({ name, hosts }));
     book.setZones(zoneOf);
     this.filed = { version, book };
   }
+}
+
+/** `fits` for a host whose view would use `used` slots and no cpu or memory (as `placementHosts` builds it), without building the view. */
+function fitsHost(h: Host, used: number, demand: Demand): boolean {
+  const c = h.capacity;
+  return used + 1 <= c.slots && (c.cpuMillis === null || demand.cpuMillis <= c.cpuMillis) && (c.memoryMb === null || demand.memoryMb <= c.memoryMb);
 }

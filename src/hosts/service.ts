@@ -60,11 +60,6 @@ export class HostService {
     return this.changes;
   }
 
-  /** One host, or undefined. */
-  get(id: string): Host | undefined {
-    return this.hosts.get(id);
-  }
-
   /** Every host, by id. */
   all(): Host[] {
     return [...this.hosts.values()].sort((a, b) => a.id.localeCompare(b.id));

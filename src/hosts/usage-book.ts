@@ -37,6 +37,16 @@ export class UsageBook implements Iterable<[string, HostUsage]> {
     add(z, fleet, usageKey(fleet, build), by);
   }
 
+  /**
+   * What runs on a host, as a record kept up to date from now on (the same object for as long
+   * as the book lives): the placer holds it instead of looking the host up per decision.
+   */
+  live(host: string): HostUsage {
+    let h = this.hosts.get(host);
+    if (!h) this.hosts.set(host, (h = empty()));
+    return h;
+  }
+
   /** What runs on a host; undefined when nothing ever did. */
   get(host: string): HostUsage | undefined {
     return this.hosts.get(host);
