@@ -1,5 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../core/clock.js';
+import type { Ctx } from '../state/context.js';
+import { Persister } from '../state/persister.js';
+import { World } from '../state/world.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { HostService } from './service.js';
 import type { Host, HostSchedule } from './model.js';
 import { placeForFleet, type PlacementPolicy } from './place.js';
 import { HostPlacer, type PlacerRegistry } from './placer.js';
@@ -120,6 +126,35 @@ describe('HostPlacer', () => {
     registry.put(host('h2', 'b', { capacity: { slots: 1, cpuMillis: null, memoryMb: null } }));
     book.count('h2', 'duel', 'v1', 1);
     expect(placer.place(book, 'arena', 'v1', NONE, { policy: 'spread', zones: null }, 0)).toEqual({ hostId: null, reason: 'no_room' });
+  });
+});
+
+describe('HostPlacer over the real host registry', () => {
+  it('sees a cordon, an uncordon, a re-registration in another zone and a lost heartbeat at once', async () => {
+    const clock = new FakeClock();
+    const store = SqliteStore.open(':memory:');
+    const ctx: Ctx = { world: new World(), clock, store, persister: new Persister(store), notify: () => undefined };
+    const reg = (id: string, zone: string) => ({ id, zone, region: 'r', publicAddress: `${id}.example`, portRange: { from: 7400, to: 7499 }, capacity: { slots: 10, cpuMillis: null, memoryMb: null } });
+    const hosts = await HostService.create(ctx, { heartbeatTimeoutMs: TIMEOUT, embedded: null });
+    await hosts.register(reg('h1', 'a'));
+    await hosts.register(reg('h2', 'b'));
+    const placer = new HostPlacer(hosts, { heartbeatTimeoutMs: TIMEOUT, alwaysAlive: hosts.alwaysAlive });
+    const book = new UsageBook();
+    book.count('h2', 'arena', 'v1', 1);
+    const place = () => placer.place(book, 'arena', 'v1', NONE, { policy: 'spread', zones: null }, clock.now()).hostId;
+    expect(place()).toBe('h1');
+    await hosts.setSchedule('h1', 'Cordoned');
+    expect(place()).toBe('h2');
+    await hosts.setSchedule('h1', 'Ready');
+    expect(place()).toBe('h1');
+    // h1 moves into h2's zone: zone b now holds both, and h1 is still the emptier host there.
+    await hosts.register(reg('h1', 'b'));
+    expect(placer.place(book, 'arena', 'v1', NONE, { policy: 'spread', zones: ['a'] }, clock.now())).toEqual({ hostId: null, reason: 'no_schedulable_host' });
+    expect(place()).toBe('h1');
+    clock.advance(TIMEOUT + 1);
+    hosts.heartbeat('h2');
+    expect(place()).toBe('h2');
+    await store.close();
   });
 });
 
