@@ -3,7 +3,8 @@
  *   placement   decisions per second of the pure planner (src/hosts/place.ts) over 1,000 hosts
  *   reconcile   the real control plane (reconciler, planners, SQLite store) on a fake clock over a
  *               MultiHostRuntime of 1,000 simulated hosts: the passes that place and start every
- *               server, then whole passes with everything in place
+ *               server, then whole passes with everything in place, then incremental passes while
+ *               servers crash and are replaced through placement
  * Figures are reported beside their targets, never asserted. Options: --hosts N (1,000)
  * --servers-per-host N (100) --placement-ms N (1,000).
  */
@@ -16,7 +17,7 @@ import { FakeClock } from '../src/core/clock.js';
 import { HandoffError } from '../src/core/errors.js';
 import type { Host } from '../src/hosts/model.js';
 import { placeOne, type PlacementHost } from '../src/hosts/place.js';
-import { placementHosts } from '../src/hosts/view.js';
+import { HostPlacer } from '../src/hosts/placer.js';
 import { MultiHostRuntime } from '../src/runtime/hosts/multi-host-runtime.js';
 import { gameServerProgram } from '../src/runtime/simulated/game-server.js';
 import { SimulatedHost } from '../src/runtime/simulated/host.js';
@@ -34,7 +35,7 @@ export interface HostsBenchResult {
   target: typeof HOSTS_TARGET;
   shape: { hosts: number; zones: number; serversPerHost: number; servers: number };
   placement: { decisions: number; perS: number; usPerDecision: number } | null;
-  reconcile: { bootPasses: number; bootWallMs: number; placedPerS: number; wholePassP50Ms: number; wholePassMaxMs: number; wholePassCpuP50Ms: number } | null;
+  reconcile: { churn: { perS: number; passes: number; wallP50Ms: number; cpuP50Ms: number; cpuMaxMs: number }; bootPasses: number; bootWallMs: number; bootCpuMs: number; placedPerS: number; wholePassP50Ms: number; wholePassMaxMs: number; wholePassCpuP50Ms: number } | null;
   verdicts: { figure: string; value: string; target: string; pass: boolean }[];
   errors: string[];
 }
@@ -112,14 +113,15 @@ async function measureReconcile(hosts: number, perHost: number, log: (m: string)
     id: hostId(i), zone: `z${i % ZONES}`, region: 'bench', publicAddress: '127.0.0.1', portRange: { from: 7400, to: 7999 },
     capacity: { slots: perHost, cpuMillis: null, memoryMb: null }, schedule: 'Ready', registeredAt: 0, lastHeartbeatAt: Number.MAX_SAFE_INTEGER,
   }));
+  // As server/hosts.ts places: the product's placer over the registry (which no pass changes here).
+  const placer = new HostPlacer({ version: () => 0, all: () => registry }, { heartbeatTimeoutMs: 10_000, alwaysAlive: new Set() });
   const ref: { cp: ControlPlane | null } = { cp: null };
   const remotes = new Map<string, SimulatedRuntime>();
   const multi = new MultiHostRuntime({
     embedded: { hostId: 'local', runtime: SimulatedRuntime.create({ host: sim, clock }) },
     remote: (id) => remotes.get(id) ?? remotes.set(id, SimulatedRuntime.create({ host: sim, clock })).get(id)!,
-    // As server/hosts.ts places: the planner over every host's view at `now`.
     place: (launch, usage) => {
-      const p = placeOne(placementHosts(registry, usage, launch.fleet, launch.build.id, clock.now(), 10_000, new Set()), { cpuMillis: 0, memoryMb: 0 }, 'spread');
+      const p = placer.place(usage, launch.fleet, launch.build.id, { cpuMillis: 0, memoryMb: 0 }, { policy: 'spread', zones: null }, clock.now());
       if (p.hostId === null) throw new HandoffError('HOST_CAPACITY_EXHAUSTED', undefined, { reason: p.reason });
       return p.hostId;
     },
@@ -144,6 +146,7 @@ async function measureReconcile(hosts: number, perHost: number, log: (m: string)
       })),
     }));
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     let passes = 0;
     for (;;) {
       await cp.reconciler.passNow();
@@ -157,6 +160,7 @@ async function measureReconcile(hosts: number, perHost: number, log: (m: string)
       if (passes > 300) throw new Error(`only ${ready} of ${fleets * perFleet} servers Ready after ${passes} passes`);
     }
     const bootWallMs = Math.round(performance.now() - t0);
+    const bootCpu = process.cpuUsage(cpu0);
     const walls: number[] = [];
     const cpus: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -167,12 +171,45 @@ async function measureReconcile(hosts: number, perHost: number, log: (m: string)
       cpus.push((c.user + c.system) / 1000);
     }
     const med = (xs: number[]): number => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN);
-    return { bootPasses: passes, bootWallMs, placedPerS: Math.round((fleets * perFleet * 1000) / bootWallMs), wholePassP50Ms: med(walls), wholePassMaxMs: Math.round(Math.max(...walls)), wholePassCpuP50Ms: med(cpus) };
+    const churn = await churnPasses(cp, sim, clock, Math.max(1, Math.round((fleets * perFleet) / 2_000)));
+    log(`hosts: incremental passes with ${churn.perS} servers crashing per s (replaced through placement): CPU per simulated s p50 ${churn.cpuP50Ms} ms, max ${churn.cpuMaxMs} ms; wall p50 ${churn.wallP50Ms} ms`);
+    return { churn, bootPasses: passes, bootWallMs, bootCpuMs: Math.round((bootCpu.user + bootCpu.system) / 1000), placedPerS: Math.round((fleets * perFleet * 1000) / bootWallMs), wholePassP50Ms: med(walls), wholePassMaxMs: Math.round(Math.max(...walls)), wholePassCpuP50Ms: med(cpus) };
   } finally {
     await cp.close({ stopServers: false });
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Incremental passes under churn: each simulated second `perS` Ready servers crash (SIGKILL on
+ * their simulated host), the clock moves a second and a pass runs. The crashes kick passes of
+ * their own, which replace the servers through placement before the pass asked for here, so the
+ * whole second is timed — exits recorded, every pass, the replacements launched and booting on
+ * the simulated hosts: an upper bound of the passes' cost.
+ */
+async function churnPasses(cp: ControlPlane, sim: SimulatedHost, clock: FakeClock, perS: number): Promise<NonNullable<HostsBenchResult['reconcile']>['churn']> {
+  const rnd = lcg(11);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < CHURN_PASSES; i++) {
+    const ready = [...cp.world.servers.values()].filter((s) => s.state === 'Ready' && s.pid !== null);
+    const [w0, c0] = [performance.now(), process.cpuUsage()];
+    for (let k = 0; k < perS && ready.length > 0; k++) {
+      const [victim] = ready.splice(Math.floor(rnd() * ready.length), 1);
+      if (victim?.pid != null) sim.signal(victim.pid, 'SIGKILL', false);
+    }
+    clock.advance(1_000);
+    await settle();
+    await cp.reconciler.passNow();
+    const c = process.cpuUsage(c0);
+    wall.push(performance.now() - w0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  const med = (xs: number[]): number => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN);
+  return { perS, passes: CHURN_PASSES, wallP50Ms: med(wall), cpuP50Ms: med(cpu), cpuMaxMs: Math.round(Math.max(...cpu)) };
+}
+
+const CHURN_PASSES = 20;
 
 export async function runHostsBench(argv: readonly string[], log: (m: string) => void): Promise<HostsBenchResult> {
   const { values } = parseArgs({ args: [...argv], options: { hosts: { type: 'string', default: '1000' }, 'servers-per-host': { type: 'string', default: '100' }, 'placement-ms': { type: 'string', default: '1000' } }, strict: false });
@@ -196,7 +233,9 @@ export async function runHostsBench(argv: readonly string[], log: (m: string) =>
     const full = atScale && perHost >= t.serversPerHost;
     const shape = `${(hosts * perHost).toLocaleString('en')} servers on ${hosts.toLocaleString('en')} hosts`;
     r.verdicts.push({ figure: 'reconcile pass, every server in place (whole): wall p50 / max; CPU p50', value: `${r.reconcile.wholePassP50Ms} / ${r.reconcile.wholePassMaxMs} ms; CPU ${r.reconcile.wholePassCpuP50Ms} ms, ${shape}`, target: `≤ ${t.passMs} ms CPU at ${t.hosts.toLocaleString('en')} × ${t.serversPerHost} (the one-host scale target, judged there on incremental passes; this is the whole pass, every server planned)`, pass: full && r.reconcile.wholePassCpuP50Ms <= t.passMs });
-    r.verdicts.push({ figure: 'placing and starting every server', value: `${r.reconcile.bootPasses} passes, ${r.reconcile.bootWallMs} ms (${r.reconcile.placedPerS.toLocaleString('en')} servers/s), ${shape}`, target: 'reported', pass: true });
+    const ch = r.reconcile.churn;
+    r.verdicts.push({ figure: 'reconcile passes, incremental, servers crashing and replaced: CPU per simulated second p50 / max; wall p50', value: `${ch.cpuP50Ms} / ${ch.cpuMaxMs} ms; wall ${ch.wallP50Ms} ms (${ch.perS} crashes/s, ${ch.passes} passes), ${shape}`, target: `≤ ${t.passMs} ms at ${t.hosts.toLocaleString('en')} × ${t.serversPerHost}`, pass: full && ch.cpuP50Ms <= t.passMs });
+    r.verdicts.push({ figure: 'placing and starting every server', value: `${r.reconcile.bootPasses} passes, ${r.reconcile.bootWallMs} ms (${r.reconcile.placedPerS.toLocaleString('en')} servers/s; CPU ${r.reconcile.bootCpuMs} ms), ${shape}`, target: 'reported', pass: true });
   } catch (e) {
     r.errors.push(`reconcile: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }

@@ -37,7 +37,7 @@ export interface PlacementHost {
 export type Placement = { hostId: string; zone: string } | { hostId: null; reason: 'no_schedulable_host' | 'no_room' };
 
 /** True when one more server with `demand` fits on `h` without exceeding any limit. */
-export function fits(h: PlacementHost, demand: Demand): boolean {
+export function fits(h: Pick<PlacementHost, 'capacity' | 'used'>, demand: Demand): boolean {
   if (h.used.slots + 1 > h.capacity.slots) return false;
   if (h.capacity.cpuMillis !== null && h.used.cpuMillis + demand.cpuMillis > h.capacity.cpuMillis) return false;
   if (h.capacity.memoryMb !== null && h.used.memoryMb + demand.memoryMb > h.capacity.memoryMb) return false;
@@ -76,7 +76,7 @@ export function placeOne(hosts: readonly PlacementHost[], demand: Demand, policy
  * Names in code-unit order: ids and zones are ASCII (HOST_ID_PATTERN), and localeCompare cost
  * most of a decision over 1,000 hosts (bench/hosts.ts).
  */
-function byName(a: string, b: string): number {
+export function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

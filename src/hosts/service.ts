@@ -31,21 +31,33 @@ export class HostService {
   private readonly hosts = new Map<string, Host>();
   /** Hosts whose agent's connection was closed from their side since their last hello (in memory). */
   private readonly agentsLeft = new Set<string>();
+  /** Bumped whenever a host record is added or replaced (heartbeats only touch `lastHeartbeatAt`): the placer's cue to re-file hosts by zone. */
+  private changes = 0;
 
   private constructor(private readonly ctx: Ctx, private readonly opts: HostServiceOptions) {}
 
   static async create(ctx: Ctx, opts: HostServiceOptions): Promise<HostService> {
     const service = new HostService(ctx, opts);
-    for (const h of await ctx.store.listHosts()) service.hosts.set(h.id, h);
+    for (const h of await ctx.store.listHosts()) service.put(h);
     if (opts.embedded) {
       const now = ctx.clock.now();
       const known = service.hosts.get(opts.embedded.id);
       // Only its registration is refreshed in memory; its schedule (a cordon) is what was stored.
-      service.hosts.set(opts.embedded.id, { ...opts.embedded, schedule: known?.schedule ?? 'Ready', registeredAt: known?.registeredAt ?? now, lastHeartbeatAt: now });
+      service.put({ ...opts.embedded, schedule: known?.schedule ?? 'Ready', registeredAt: known?.registeredAt ?? now, lastHeartbeatAt: now });
       ctx.world.locations.embeddedHost = opts.embedded.id;
     }
     service.sweep();
     return service;
+  }
+
+  private put(h: Host): void {
+    this.hosts.set(h.id, h);
+    this.changes++;
+  }
+
+  /** A number that changes whenever a host record is added or replaced (not on heartbeats). */
+  version(): number {
+    return this.changes;
   }
 
   /** Every host, by id. */
@@ -67,7 +79,7 @@ export class HostService {
     const h = this.hosts.get(id);
     if (!h?.drain || Object.keys(patch).length === 0) return [];
     const next: Host = { ...h, drain: { ...h.drain, ...patch } };
-    this.hosts.set(id, next);
+    this.put(next);
     return [{ kind: 'putHost', host: next }];
   }
 
@@ -93,7 +105,7 @@ export class HostService {
     const known = this.hosts.get(reg.id);
     this.agentsLeft.delete(reg.id);
     const host: Host = { ...reg, schedule: known?.schedule ?? 'Ready', registeredAt: known?.registeredAt ?? now, lastHeartbeatAt: now };
-    this.hosts.set(host.id, host);
+    this.put(host);
     this.publish(host, now);
     await this.ctx.persister.persist([
       { kind: 'putHost', host },
@@ -144,7 +156,7 @@ export class HostService {
     const drain = schedule === 'Draining' ? beginHostDrain(deadline, now) : null;
     if (h.schedule !== schedule || drain !== null || (h.drain ?? null) !== null) {
       const next: Host = { ...h, schedule, drain };
-      this.hosts.set(id, next);
+      this.put(next);
       this.publish(next, now);
       const at = drain ? hostDrainDeadline(drain) : null;
       const says = at === null ? '' : ` (sessions left closed at ${new Date(at).toISOString()})`;

@@ -15,7 +15,7 @@ export function usageKey(fleet: string, build: string): string {
 }
 
 /** The planner's view of every host at `now` for a server of `fleet` on `build`: state from liveness, usage from what runs. Pure. */
-export function placementHosts(hosts: readonly Host[], usage: ReadonlyMap<string, HostUsage>, fleet: string, build: string, now: number, timeoutMs: number, alwaysAlive: ReadonlySet<string>): PlacementHost[] {
+export function placementHosts(hosts: readonly Host[], usage: { get(host: string): HostUsage | undefined }, fleet: string, build: string, now: number, timeoutMs: number, alwaysAlive: ReadonlySet<string>): PlacementHost[] {
   return hosts.map((h) => {
     const u = usage.get(h.id);
     const state: HostState = alwaysAlive.has(h.id) ? h.schedule : hostState(h, now, timeoutMs);

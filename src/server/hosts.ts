@@ -8,11 +8,10 @@ import { AgentGateway } from '../agent/gateway.js';
 import { HandoffError } from '../core/errors.js';
 import { DefaultPlacement, fleetPlacement, isTerminal, type GameServer } from '../fleet/model.js';
 import { HostDrainService } from '../hosts/drain-service.js';
-import { placeForFleet } from '../hosts/place.js';
+import { HostPlacer } from '../hosts/placer.js';
 import { HOST_DRAIN_REASON } from '../hosts/plan-drain.js';
 import { HostService } from '../hosts/service.js';
 import { hostToken, verifyHostToken } from '../hosts/token.js';
-import { placementHosts } from '../hosts/view.js';
 import { MultiHostRuntime } from '../runtime/hosts/multi-host-runtime.js';
 import type { RuntimeProvider } from '../runtime/port.js';
 import { RemoteRuntime } from '../runtime/remote/remote-runtime.js';
@@ -96,6 +95,7 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
   });
   if (!deps.multiHost) return { hosts, gateway, runtime: deps.inner, hostOf, issueToken, loss };
   const remotes = new Map<string, RemoteRuntime>();
+  const placer = new HostPlacer(hosts, { heartbeatTimeoutMs: options.hostHeartbeatTimeoutMs, alwaysAlive: hosts.alwaysAlive });
   ref.multi = new MultiHostRuntime({
     embedded: { hostId: options.hostId, runtime: deps.inner },
     remote: (id) => {
@@ -104,10 +104,9 @@ export async function wireHosts(ctx: Ctx, options: ResolvedServerOptions, deps: 
       return rt;
     },
     place: (launch, usage) => {
-      const view = placementHosts(hosts.all(), usage, launch.fleet, launch.build.id, ctx.clock.now(), options.hostHeartbeatTimeoutMs, hosts.alwaysAlive);
       // Builds declare no cpu/memory yet: slots alone. The fleet chooses spread or pack, and its zones.
       const fleet = ctx.world.fleets.get(launch.fleet);
-      const p = placeForFleet(view, { cpuMillis: 0, memoryMb: 0 }, fleet ? fleetPlacement(fleet) : DefaultPlacement);
+      const p = placer.place(usage, launch.fleet, launch.build.id, { cpuMillis: 0, memoryMb: 0 }, fleet ? fleetPlacement(fleet) : DefaultPlacement, ctx.clock.now());
       if (p.hostId === null) throw new HandoffError('HOST_CAPACITY_EXHAUSTED', undefined, { fleet: launch.fleet, reason: p.reason });
       return p.hostId;
     },

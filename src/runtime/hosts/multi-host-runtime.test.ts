@@ -36,7 +36,7 @@ function setup(order: string[]) {
   return { runtime, seen, launch, clock };
 }
 
-const slots = (usage: ReadonlyMap<string, HostUsage>): Record<string, number> => Object.fromEntries([...usage].filter(([, u]) => u.slots > 0).map(([h, u]) => [h, u.slots]));
+const slots = (usage: Iterable<[string, HostUsage]>): Record<string, number> => Object.fromEntries([...usage].filter(([, u]) => u.slots > 0).map(([h, u]) => [h, u.slots]));
 
 describe('MultiHostRuntime', () => {
   it('counts what runs per host, fleet and build as servers start, and tags remote identities with their host', async () => {

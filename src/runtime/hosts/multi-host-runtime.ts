@@ -6,7 +6,7 @@
  * without a new column; identities on the embedded host are unchanged from before hosts existed.
  */
 import { isHandoffError } from '../../core/errors.js';
-import { usageKey, type HostUsage } from '../../hosts/view.js';
+import { UsageBook } from '../../hosts/usage-book.js';
 import type { AdoptResult, RuntimeExit, RuntimeInstance, RuntimeProvider, ServerLaunch } from '../port.js';
 
 export interface MultiHostDeps {
@@ -14,7 +14,7 @@ export interface MultiHostDeps {
   /** The runtime of a remote host (created once per host and kept). */
   remote(hostId: string): RuntimeProvider;
   /** Chooses the host of a new server of `launch.fleet`; throws HOST_CAPACITY_EXHAUSTED when none fits. */
-  place(launch: ServerLaunch, usage: ReadonlyMap<string, HostUsage>): string;
+  place(launch: ServerLaunch, usage: UsageBook): string;
   /** Hosts whose agents are connected now (asked by `find`). */
   connectedHosts(): string[];
   /** The fleet and build of a known server, for adopted ones (their launch is long gone). */
@@ -32,7 +32,7 @@ interface Placed {
 export class MultiHostRuntime implements RuntimeProvider {
   readonly kind = 'hosts';
   private readonly where = new Map<string, Placed>();
-  private readonly counts = new Map<string, { slots: number; byFleet: Map<string, number>; byBuild: Map<string, number> }>();
+  private readonly counts = new UsageBook();
   private readonly runtimes = new Map<string, RuntimeProvider>();
   private readonly listeners: ((exit: RuntimeExit) => void)[] = [];
 
@@ -48,9 +48,9 @@ export class MultiHostRuntime implements RuntimeProvider {
   /**
    * Servers per host, fleet and build, from what this runtime started or adopted. Kept as
    * servers come and go, not counted on each call: every start asks for it, and counting a
-   * 100,000-server fleet per start made starting it quadratic.
+   * 100,000-server fleet per start made starting it quadratic. Per zone too (UsageBook).
    */
-  usage(): ReadonlyMap<string, HostUsage> {
+  usage(): UsageBook {
     return this.counts;
   }
 
@@ -161,14 +161,7 @@ export class MultiHostRuntime implements RuntimeProvider {
   }
 
   private count({ host, fleet, build }: Placed, by: 1 | -1): void {
-    const u = this.counts.get(host) ?? { slots: 0, byFleet: new Map<string, number>(), byBuild: new Map<string, number>() };
-    this.counts.set(host, u);
-    u.slots += by;
-    const key = usageKey(fleet, build);
-    u.byFleet.set(fleet, (u.byFleet.get(fleet) ?? 0) + by);
-    u.byBuild.set(key, (u.byBuild.get(key) ?? 0) + by);
-    if (u.byFleet.get(fleet) === 0) u.byFleet.delete(fleet);
-    if (u.byBuild.get(key) === 0) u.byBuild.delete(key);
+    this.counts.count(host, fleet, build, by);
   }
 
   private tag(host: string, i: RuntimeInstance): RuntimeInstance {

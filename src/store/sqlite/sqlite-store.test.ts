@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HandoffError } from '../../core/errors.js';
 import { describeStateStoreContract } from '../contract.js';
-import { sampleBuild, sampleFleet, sampleSession } from '../fixtures.js';
+import { sampleBuild, sampleFleet, sampleServer, sampleSession } from '../fixtures.js';
 import { applyMigrations, latestVersion, migrations, type Migration } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -57,6 +57,24 @@ describe('SqliteStore', () => {
   it('records each migration once however often the database is reopened', async () => {
     for (let i = 0; i < 3; i++) await SqliteStore.open(path).close();
     expect(recordedVersions()).toEqual(migrations.map((m) => m.version));
+  });
+
+  it('rewrites a server in place when only its document changed, and through its indexes when it stops or moves', async () => {
+    const store = SqliteStore.open(path);
+    try {
+      await store.commit([{ kind: 'putServer', server: sampleServer({ state: 'Starting' }) }]);
+      await store.commit([{ kind: 'putServer', server: sampleServer({ state: 'Ready', pid: 7 }) }]);
+      expect(await store.getServer('srv_1')).toEqual(sampleServer({ state: 'Ready', pid: 7 }));
+      expect((await store.listServers({ fleet: 'arena', limit: 10 })).map((s) => s.pid)).toEqual([7]);
+      await store.commit([{ kind: 'putServer', server: sampleServer({ state: 'Stopped', pid: 7 }) }]);
+      expect(await store.listServers({ fleet: 'arena', limit: 10 })).toEqual([]);
+      expect((await store.listServers({ fleet: 'arena', includeTerminal: true, limit: 10 })).map((s) => s.state)).toEqual(['Stopped']);
+      await store.commit([{ kind: 'putServer', server: sampleServer({ state: 'Ready', fleet: 'duel', createdAt: 99 }) }]);
+      expect(await store.listServers({ fleet: 'arena', includeTerminal: true, limit: 10 })).toEqual([]);
+      expect((await store.listServers({ fleet: 'duel', limit: 10 })).map((s) => s.createdAt)).toEqual([99]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('keeps data when reopened by the same schema version', async () => {

@@ -79,6 +79,13 @@ export class SqliteStore implements StateStore, LazySessionReads {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly writes: Record<Exclude<Mutation['kind'], 'putEnvironment' | 'putEnvSnapshot' | 'putWebhook' | 'deleteWebhook' | 'putDelivery' | 'putHost'>, Statement>;
+  /**
+   * A server's document rewritten in place when none of its indexed columns changed. An upsert
+   * names every column in its SET, so SQLite rewrites both server indexes even when nothing in
+   * them changed; most puts of a server (spawned, Ready, Active, Ready again) change only the
+   * document, and skipping the indexes makes them ~2.5× cheaper (bench/hosts.ts starts 100,000).
+   */
+  private readonly rewriteServerDoc: Statement;
   /** Environments, snapshots, webhooks and deliveries (see `extras.ts`). */
   private readonly extras: ExtraTables;
   private readonly byId: Record<'build' | 'fleet' | 'server' | 'session' | 'rollout' | 'releasePlan', Statement>;
@@ -164,6 +171,7 @@ export class SqliteStore implements StateStore, LazySessionReads {
       // `open = 0` in the statement itself: an id of an open session is never deleted.
       deleteClosedSessions: db.prepare('DELETE FROM sessions WHERE id = ? AND open = 0'),
     };
+    this.rewriteServerDoc = db.prepare('UPDATE servers SET doc = @doc WHERE id = @id AND fleet = @fleet AND terminal = @terminal AND created_at = @created_at');
     this.extras = new ExtraTables(db, (sql, params) => this.docs(sql, params));
     this.countOpen = db.prepare('SELECT server, COUNT(*) AS n FROM sessions WHERE open = 1 GROUP BY server');
     this.byId = {
@@ -409,7 +417,11 @@ export class SqliteStore implements StateStore, LazySessionReads {
     switch (m.kind) {
       case 'putBuild': w.putBuild.run(buildRow(m.build)); return;
       case 'putFleet': w.putFleet.run(fleetRow(m.fleet)); return;
-      case 'putServer': w.putServer.run(serverRow(m.server)); return;
+      case 'putServer': {
+        const row = serverRow(m.server);
+        if (this.rewriteServerDoc.run(row).changes === 0) w.putServer.run(row);
+        return;
+      }
       case 'putSession': w.putSession.run(sessionRow(m.session)); return;
       case 'putRollout': w.putRollout.run(rolloutRow(m.rollout)); return;
       case 'putIdempotency': w.putIdempotency.run(idempotencyRow(m.record)); return;
