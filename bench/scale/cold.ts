@@ -10,14 +10,14 @@
  *   [--servers N] [--sessions N] [--restarts K] [--profile FILE] [--keep]
  * FILE: the last restart's CPU profile; --keep leaves the data directory (its SQLite file) behind.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AllocationRequestSchema } from '../../src/api/schemas.js';
 import { bulkWorld } from './bulk.js';
 import { startScalePlane, type ScalePlane } from './plane.js';
+import { profileTo } from './restart.js';
 import { applyFleets, fleetName, pump, type ScaleShape, type Seated } from './seed.js';
 
 const PER_FLEET = 10_000;
@@ -32,13 +32,7 @@ async function restartOnce(plane: ScalePlane, n: number, profile: string | null)
   await pump(plane, plane.cp.close());
   plane.forget();
   global.gc?.();
-  const inspector = profile ? new Session() : null;
-  if (inspector) {
-    inspector.connect();
-    await inspector.post('Profiler.enable');
-    await inspector.post('Profiler.setSamplingInterval', { interval: 500 });
-    await inspector.post('Profiler.start');
-  }
+  const stopProfile = await profileTo(profile);
   const [t0, c0] = [performance.now(), cpuMs()];
   await pump(plane, (async () => {
     const cp = await plane.restart();
@@ -46,11 +40,7 @@ async function restartOnce(plane: ScalePlane, n: number, profile: string | null)
     if (!response.server.id) throw new Error('no server in the answer');
   })(), 0);
   const figures = { wallMs: r1(performance.now() - t0), cpuMs: r1(cpuMs() - c0) };
-  if (inspector && profile) {
-    const { profile: p } = await inspector.post('Profiler.stop');
-    writeFileSync(profile, JSON.stringify(p));
-    inspector.disconnect();
-  }
+  await stopProfile();
   return figures;
 }
 

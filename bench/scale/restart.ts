@@ -76,6 +76,24 @@ export function runningHeapMb(fleetOnlyHeap: number): number {
   return mb(collect().heapUsed - fleetOnlyHeap);
 }
 
+/**
+ * Starts a V8 CPU profile (0.5 ms sampling) when `file` is set; the returned stop writes it there.
+ * Around a restart: `SCALE_PROFILE` here, `--profile` in cold.ts.
+ */
+export async function profileTo(file: string | null | undefined): Promise<() => Promise<void>> {
+  if (!file) return async () => undefined;
+  const inspector = new Session();
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.setSamplingInterval', { interval: 500 });
+  await inspector.post('Profiler.start');
+  return async () => {
+    const { profile } = await inspector.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    inspector.disconnect();
+  };
+}
+
 /** Heap used by an empty process of this kind (imports loaded, nothing built): taken once at the phase's start. */
 export function baselineHeap(): number {
   return collect().heapUsed;
@@ -98,14 +116,7 @@ export async function restartToFirstAllocation(plane: ScalePlane, seated: Seated
   const fleetOnly = collect();
   const oldWorldCollected = plane.forgottenWorld?.deref() === undefined;
 
-  const profile = process.env['SCALE_PROFILE'];
-  const inspector = profile ? new Session() : null;
-  if (inspector) {
-    inspector.connect();
-    await inspector.post('Profiler.enable');
-    await inspector.post('Profiler.setSamplingInterval', { interval: 500 });
-    await inspector.post('Profiler.start');
-  }
+  const stopProfile = await profileTo(process.env['SCALE_PROFILE']);
   const t0 = performance.now();
   const c0 = cpuMs();
   // Step 0: the fake clock stands still (the fleet's reconnects wait), real time runs.
@@ -114,11 +125,7 @@ export async function restartToFirstAllocation(plane: ScalePlane, seated: Seated
     await cp.api.allocations.allocate(AllocationRequestSchema.parse({ fleet: fleetName(0), playerId: 'f0p-first' }));
   })(), 0);
   const first = { wallMs: r1(performance.now() - t0), cpuMs: r1(cpuMs() - c0) };
-  if (inspector) {
-    const { profile: p } = await inspector.post('Profiler.stop');
-    writeFileSync(profile as string, JSON.stringify(p));
-    inspector.disconnect();
-  }
+  await stopProfile();
   // Now simulated time runs at real speed: the fleet reconnects and reports while sessions load.
   await pump(plane, plane.cp.sessionsLoaded, 1);
   const allSessionsMs = r1(performance.now() - t0);
