@@ -2,7 +2,7 @@
  * The reconciler's side of first-plans.ts: after a restart no fleet has a memo, and a pass plans
  * whole only as many of them as its budget takes; the others are planned in the next passes.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.js';
 import { ServerService } from '../fleet/servers.js';
 import { RolloutService } from '../rollout/service.js';
@@ -48,33 +48,37 @@ function setup(budget: number) {
   /** Fleets whose servers the passes so far have acted on. */
   const planned = (): string[] => [...new Set([...world.servers.values()].filter((s) => s.state !== 'Ready').map((s) => s.fleet))].sort();
   reconciler.start();
-  return { reconciler, planned, store };
+  running.push({ reconciler, store });
+  return { reconciler, planned };
 }
+
+/** What each test started, stopped after it (passing or not). */
+const running: { reconciler: FleetReconciler; store: SqliteStore }[] = [];
+afterEach(async () => {
+  for (const { reconciler, store } of running.splice(0)) {
+    await reconciler.stop();
+    await store.close();
+  }
+});
 
 describe('FleetReconciler first plans after a restart', () => {
   it('plans whole only the fleets its budget takes in one pass, and the rest in the next passes', async () => {
-    const { reconciler, planned, store } = setup(4);
+    const { reconciler, planned } = setup(4);
     await reconciler.passNow();
     expect(planned()).toEqual(['a', 'b']);
     await reconciler.passNow();
     expect(planned()).toEqual(['a', 'b', 'c']);
-    await reconciler.stop();
-    await store.close();
   });
 
   it('plans every fleet in the first pass when the budget holds them all', async () => {
-    const { reconciler, planned, store } = setup(20_000);
+    const { reconciler, planned } = setup(20_000);
     await reconciler.passNow();
     expect(planned()).toEqual(['a', 'b', 'c']);
-    await reconciler.stop();
-    await store.close();
   });
 
   it('plans every fleet when a whole pass is asked for, whatever the budget', async () => {
-    const { reconciler, planned, store } = setup(1);
+    const { reconciler, planned } = setup(1);
     await reconciler.passNow({ whole: true });
     expect(planned()).toEqual(['a', 'b', 'c']);
-    await reconciler.stop();
-    await store.close();
   });
 });
